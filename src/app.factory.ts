@@ -1,0 +1,71 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { DomainError } from './common/errors/domain-error';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { createValidationPipe } from './common/http/validation';
+import { AppConfig } from './config/app-config';
+
+export const WEBHOOK_PATH = '/v1/webhooks/wompi';
+export const WEBHOOK_BODY_LIMIT = '256kb';
+
+/**
+ * Body-parser failures become domain errors here, before Nest sees them: the parser's own
+ * message quotes the body (which may hold anything, even buyer data), so it never reaches
+ * the answer or the log.
+ */
+function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {
+  const type = (err as { type?: string } | null)?.type;
+  if (type === 'entity.parse.failed') return next(new DomainError('MALFORMED_BODY', 'The request body is not valid JSON'));
+  if (type === 'entity.too.large') return next(new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts'));
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return next(new DomainError('MALFORMED_BODY', 'The request body encoding is not supported'));
+  next(err);
+}
+
+/** A request body on the API must be JSON (the webhook route takes whatever Wompi sends). */
+function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.originalUrl.startsWith(WEBHOOK_PATH) && !req.is(['application/json', 'application/*+json'])) {
+    return next(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json'));
+  }
+  next();
+}
+
+export type RawBodyRequest = Request & { rawBody?: Buffer };
+
+/**
+ * Builds the Nest application for a validated config. Used by `main.ts`, `npm run dev` and
+ * the integration tests, so all three run the same wiring.
+ */
+export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: opts.bufferLogs ?? true });
+  app.useLogger(app.get(Logger));
+  // Raw body only on the webhook route (the checksum is verified over what Wompi sent).
+  app.use(
+    WEBHOOK_PATH,
+    json({
+      limit: WEBHOOK_BODY_LIMIT,
+      type: () => true,
+      verify: (req, _res, buf) => {
+        (req as RawBodyRequest).rawBody = buf;
+      },
+    }),
+  );
+  app.use(requireJsonBody);
+  app.use(json({ limit: '64kb' }));
+  app.use(bodyParserErrors);
+  app.useGlobalPipes(createValidationPipe());
+  // Signals are handled by the entry point (`main.ts`: bounded graceful shutdown, exit code).
+
+  const doc = new DocumentBuilder()
+    .setTitle('Wompi payments service')
+    .setDescription('Payments for internal services in front of Wompi (Colombia). Money is integer `amount_in_cents`, currency COP. Errors are application/problem+json (RFC 9457).')
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Internal API key (INTERNAL_API_KEYS)' }, 'internal')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

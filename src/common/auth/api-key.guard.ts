@@ -1,0 +1,69 @@
+import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import { AppConfig } from '../../config/app-config';
+import { DomainError } from '../errors/domain-error';
+
+export const PUBLIC_ROUTE = 'auth:public';
+/** Routes that are not called by internal services (Wompi's webhook, probes, metrics, docs). */
+export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
+
+export const OPERATOR_ROUTE = 'auth:operator';
+/** Operator-only routes (inbox, outbox): limited to OPERATOR_CALLERS when that list is set. */
+export const OperatorRoute = () => SetMetadata(OPERATOR_ROUTE, true);
+
+export interface Caller {
+  name: string;
+}
+
+export type AuthenticatedRequest = Request & { caller?: Caller };
+
+/** The calling service's name, from its API key; idempotency keys are scoped by it. */
+export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
+  const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (!req.caller) throw new DomainError('UNAUTHENTICATED', 'No authenticated caller');
+  return req.caller;
+});
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * `Authorization: Bearer <key>` against INTERNAL_API_KEYS. Keys are compared as SHA-256
+ * digests with timingSafeEqual, and every key is compared, so timing says nothing about
+ * which key or how much of it matched.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly keys: { name: string; digest: Buffer }[];
+  private readonly operators: Set<string>;
+
+  constructor(config: AppConfig, private readonly reflector: Reflector) {
+    this.keys = config.apiKeys.map((k) => ({ name: k.name, digest: digest(k.key) }));
+    this.operators = new Set(config.operatorCallers ?? []);
+  }
+
+  canActivate(ctx: ExecutionContext): boolean {
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [ctx.getHandler(), ctx.getClass()])) return true;
+    const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+    const caller = this.authenticate(req.headers.authorization);
+    if (!caller) throw new DomainError('UNAUTHENTICATED', 'Send Authorization: Bearer <internal API key>');
+    req.caller = caller;
+    const operatorOnly = this.reflector.getAllAndOverride<boolean>(OPERATOR_ROUTE, [ctx.getHandler(), ctx.getClass()]);
+    if (operatorOnly && this.operators.size > 0 && !this.operators.has(caller.name)) {
+      throw new DomainError('FORBIDDEN', `Caller ${caller.name} is not an operator (OPERATOR_CALLERS)`);
+    }
+    return true;
+  }
+
+  authenticate(header: string | undefined): Caller | undefined {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!m) return undefined;
+    const given = digest(m[1]);
+    let found: Caller | undefined;
+    for (const k of this.keys) {
+      if (timingSafeEqual(given, k.digest) && !found) found = { name: k.name };
+    }
+    return found;
+  }
+}

@@ -1,0 +1,76 @@
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationFailed } from '../errors/domain-error';
+
+/** Flattens class-validator errors to `{ "payment_method.phone_number": ["…"] }`. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of errors) {
+    const path = parent ? `${parent}.${e.property}` : e.property;
+    if (e.constraints) {
+      out[path] = Object.entries(e.constraints).map(([rule, msg]) =>
+        rule === 'whitelistValidation' ? `${path} is not an accepted field` : msg,
+      );
+    }
+    if (e.children?.length) Object.assign(out, flattenValidationErrors(e.children, path));
+  }
+  return out;
+}
+
+export const MAX_JSON_DEPTH = 32;
+// NUL and unpaired UTF-16 surrogates: valid JSON escapes that Postgres text/jsonb refuses.
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Input that parses as JSON but that no field may hold: NUL characters and unpaired surrogates
+ * (in values or keys), and nesting deeper than MAX_JSON_DEPTH. Returns the fields at fault — a
+ * bad key is reported on its parent, so no path ever carries the bad characters.
+ */
+export function screenJson(value: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const add = (path: string, msg: string) => (out[path || 'body'] ??= []).push(msg);
+  const walk = (v: unknown, path: string, depth: number, top: string): void => {
+    if (typeof v === 'string') {
+      if (UNSTORABLE.test(v)) add(path, 'must not contain NUL characters or invalid Unicode');
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    if (depth > MAX_JSON_DEPTH) {
+      add(top, `must not be nested deeper than ${MAX_JSON_DEPTH} levels`);
+      return;
+    }
+    for (const [k, child] of Object.entries(v)) {
+      if (UNSTORABLE.test(k)) {
+        add(path, 'must not have keys with NUL characters or invalid Unicode');
+        continue;
+      }
+      const childPath = path ? `${path}.${k}` : k;
+      walk(child, childPath, depth + 1, top || childPath);
+    }
+  };
+  walk(value, '', 0, '');
+  return out;
+}
+
+/** The class-validator pipe, after a screen of what it (and Postgres) cannot take. */
+class ScreeningValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const errors = screenJson(value);
+      if (Object.keys(errors).length) throw new ValidationFailed(errors);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** Global pipe: unknown fields and wrong types are 400 with every field named. */
+export function createValidationPipe(): ValidationPipe {
+  return new ScreeningValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => new ValidationFailed(flattenValidationErrors(errors)),
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * The one typed configuration object. Built once at boot by `loadConfig` from the
+ * environment; nothing else in the service reads `process.env`. The class doubles as the
+ * DI token, so any provider can inject `AppConfig`.
+ */
+export type Role = 'api' | 'worker' | 'all';
+export type WompiEnvironment = 'test' | 'prod';
+export type QueueDriver = 'bull' | 'memory';
+export type BusDriver = 'amqp' | 'log';
+
+export interface ApiKey {
+  name: string;
+  key: string;
+}
+
+export interface WompiConfig {
+  baseUrl: string;
+  /** derived from the key prefixes (`pub_test_` → test) and checked against the URL */
+  environment: WompiEnvironment;
+  publicKey: string;
+  privateKey: string;
+  integritySecret: string;
+  /** every entry is accepted when verifying events (rotation) */
+  eventsSecrets: string[];
+  /** Web Checkout base used to build checkout URLs */
+  checkoutUrl: string;
+  timeoutMs: number;
+  /** consecutive failures that open the breaker */
+  breakerThreshold: number;
+  /** how long the breaker stays open before a half-open probe */
+  breakerCooldownMs: number;
+  /** concurrent calls allowed through the bulkhead */
+  maxConcurrent: number;
+  /** retries for safe calls (reads, writes that never reached Wompi) */
+  retryAttempts: number;
+  retryBaseDelayMs: number;
+  /** fetch an APPROVED transaction from Wompi before applying a webhook's APPROVED */
+  verifyApprovedByFetch: boolean;
+}
+
+/** The transactional outbox relay (worker role). */
+export interface OutboxConfig {
+  /** how often the relay looks for due rows when idle (a local write nudges it at once) */
+  pollMs: number;
+  /** rows claimed per round */
+  batchSize: number;
+  /** how long a claimed row is reserved for the claiming relay (must outlive a publish) */
+  leaseMs: number;
+  /** failed publishes (broker refusals, not outages) before a row is parked DEAD */
+  maxAttempts: number;
+  /** retry backoff: base * 2^(attempts-1), capped */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** how long a publish waits for the broker's confirm */
+  publishTimeoutMs: number;
+}
+
+export abstract class AppConfig {
+  nodeEnv!: 'production' | 'development' | 'test';
+  port!: number;
+  role!: Role;
+  logLevel!: string;
+  databaseUrl!: string;
+  /** connections in the Postgres pool (1 for the embedded dev database: one session) */
+  dbPoolMax!: number;
+  /** run pending migrations at boot (dev only; production uses the migration Job) */
+  migrationsRun!: boolean;
+  redisUrl!: string | undefined;
+  queueDriver!: QueueDriver;
+  /** key prefix for Bull queues, lets tests and tenants share one Redis */
+  queuePrefix!: string;
+  amqpUrl!: string | undefined;
+  busDriver!: BusDriver;
+  amqpExchange!: string;
+  /** CloudEvents `source` */
+  eventSource!: string;
+  outbox!: OutboxConfig;
+  /** webhook events applied concurrently per worker process */
+  fulfilmentConcurrency!: number;
+  wompi!: WompiConfig;
+  apiKeys!: ApiKey[];
+  /** callers allowed on operator routes (inbox, outbox); empty = every internal caller */
+  operatorCallers!: string[];
+  /** how long Idempotency-Key records are kept (at least 24 h) */
+  idempotencyTtlHours!: number;
+  /** webhook inbox rows unprocessed for longer than this are re-enqueued by the sweeper */
+  inboxSweepAfterMs!: number;
+  /** days to keep SENT outbox rows and settled inbox rows (PROCESSED/IGNORED); 0 keeps them */
+  retention!: { outboxSentDays: number; inboxSettledDays: number };
+  /** how long a graceful shutdown may wait for running jobs */
+  shutdownTimeoutMs!: number;
+}

@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { INestApplication, Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { createApp } from './app.factory';
+import { AppConfig } from './config/app-config';
+import { ConfigError } from './config/config-error';
+import { loadConfigFromProcessEnv } from './config/load-config';
+
+/**
+ * SIGTERM/SIGINT → graceful shutdown, bounded by SHUTDOWN_TIMEOUT_MS:
+ *  1. the HTTP server stops accepting connections (requests in flight carry on), and idle
+ *     keep-alive connections are closed as they go idle;
+ *  2. `app.close()`: schedulers stop (relay, sweeper, poller, purges; a round in flight
+ *     finishes), workers take no new job and the running ones finish, the HTTP server drains,
+ *     then Bull/Redis, RabbitMQ and Postgres are closed;
+ *  3. exit 0. If the bound passes first, exit 1 at once: what was still running is not lost
+ *     (its inbox row stays open, Bull retries a stalled job, the inbox sweeper re-enqueues).
+ * A second signal during the shutdown exits at once (code 1).
+ */
+export function exitGracefullyOnSignals(app: INestApplication, config: AppConfig, exit: (code: number) => void = (c) => process.exit(c)): void {
+  const logger = new Logger('Shutdown');
+  let startedAt = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (startedAt) {
+      logger.warn({ signal }, 'second signal during the shutdown; exiting now');
+      exit(1);
+      return;
+    }
+    startedAt = Date.now();
+    const bound = config.shutdownTimeoutMs;
+    logger.log({ signal, timeout_ms: bound }, 'shutting down: no new requests or jobs; waiting for those in flight');
+    const deadline = setTimeout(() => {
+      logger.error({ signal, timeout_ms: bound }, `shutdown did not finish within ${bound} ms; exiting with work in flight (Bull and the inbox sweeper run it again)`);
+      exit(1);
+    }, bound);
+    const server = app.getHttpServer() as Server;
+    server.close();
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    app.close().then(
+      () => {
+        clearTimeout(deadline);
+        clearInterval(idle);
+        logger.log({ signal, ms: Date.now() - startedAt }, 'shut down cleanly');
+        exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ signal, err }, 'shutdown failed');
+        exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/** Production entry: validate config (refusing to boot on any problem), then serve. */
+export async function bootstrap(): Promise<INestApplication> {
+  let config;
+  try {
+    config = loadConfigFromProcessEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await createApp(config);
+  exitGracefullyOnSignals(app, config);
+  await app.listen(config.port, '0.0.0.0');
+  return app;
+}
+
+if (require.main === module) {
+  bootstrap().catch((err) => {
+    process.stderr.write(`fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

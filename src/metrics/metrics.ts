@@ -1,0 +1,35 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * One Prometheus registry for the process, with the service's metrics declared in one place
+ * (names are part of the alerting contract in helm/…/prometheusrule.yaml).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry] });
+  readonly httpDuration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
+
+  readonly wompiCalls = new Counter({ name: 'wompi_calls_total', help: 'Calls to Wompi by operation and outcome', labelNames: ['operation', 'outcome'] as const, registers: [this.registry] });
+  readonly wompiDuration = new Histogram({ name: 'wompi_call_duration_seconds', help: 'Wompi call latency', labelNames: ['operation'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16], registers: [this.registry] });
+  readonly wompiBreakerState = new Gauge({ name: 'wompi_breaker_state', help: 'Wompi circuit breaker: 0 closed, 1 half-open, 2 open', registers: [this.registry] });
+
+  readonly webhookReceived = new Counter({ name: 'webhook_events_received_total', help: 'Webhook deliveries received', registers: [this.registry] });
+  readonly webhookVerified = new Counter({ name: 'webhook_events_verified_total', help: 'Webhook deliveries whose checksum verified', registers: [this.registry] });
+  readonly webhookRejected = new Counter({ name: 'webhook_events_rejected_total', help: 'Webhook deliveries rejected, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly webhookDuplicates = new Counter({ name: 'webhook_events_duplicate_total', help: 'Webhook deliveries that were redeliveries of a stored event', registers: [this.registry] });
+  readonly webhookInboxLag = new Gauge({ name: 'webhook_inbox_lag_seconds', help: 'Age of the oldest unprocessed inbox event', registers: [this.registry] });
+
+  readonly paymentTransitions = new Counter({ name: 'payments_transitions_total', help: 'Payment state transitions', labelNames: ['from', 'to', 'source'] as const, registers: [this.registry] });
+  readonly paymentAnomalies = new Counter({ name: 'payments_anomalies_total', help: 'Wompi reports refused because amount/currency/reference disagree', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly fulfilments = new Counter({ name: 'payments_fulfilments_total', help: 'Fulfilments written', labelNames: ['status'] as const, registers: [this.registry] });
+
+  readonly outboxPending = new Gauge({ name: 'outbox_pending', help: 'Outbox rows waiting to be published', registers: [this.registry] });
+  readonly outboxDead = new Gauge({ name: 'outbox_dead', help: 'Outbox rows parked as dead', registers: [this.registry] });
+  readonly outboxPublished = new Counter({ name: 'outbox_published_total', help: 'Outbox rows published with a broker confirm', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly queueDepth = new Gauge({ name: 'payments_queue_depth', help: 'Jobs waiting in the queue', labelNames: ['queue'] as const, registers: [this.registry] });
+
+  constructor(collectDefaults = true) {
+    if (collectDefaults) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job, Queue } from 'bull';
+import { EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueName, QueueUnavailable, RETRY_POLICIES } from './job-queue.port';
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailable(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** JobQueue on Bull (Redis). Queues are created by @nestjs/bull and handed in by name. */
+@Injectable()
+export class BullJobQueue extends JobQueue {
+  private readonly logger = new Logger('Queue');
+
+  constructor(private readonly queues: Map<QueueName, Queue>, private readonly enqueueTimeoutMs = 1500) {
+    super();
+  }
+
+  private queue(name: QueueName): Queue {
+    const q = this.queues.get(name);
+    if (!q) throw new Error(`queue ${name} is not registered`);
+    return q;
+  }
+
+  async enqueue<T>(queue: QueueName, name: string, data: T, o: EnqueueOptions): Promise<void> {
+    const policy = { ...RETRY_POLICIES.webhookEvent, ...o };
+    await withTimeout(
+      this.queue(queue).add(name, data, {
+        jobId: o.jobId,
+        attempts: policy.attempts,
+        backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
+        delay: o.delayMs,
+        removeOnComplete: 1000,
+        removeOnFail: false,
+      }),
+      this.enqueueTimeoutMs,
+      `enqueue on ${queue}`,
+    );
+  }
+
+  process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency = 1): void {
+    void this.queue(queue).process(name, concurrency, async (job: Job<T>) => {
+      try {
+        await handler({ id: String(job.id), name: job.name, data: job.data, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 });
+      } catch (err) {
+        if (err instanceof PermanentJobError) {
+          // no retry: straight to the failed set, which is our dead-letter state
+          await job.discard();
+          this.logger.warn({ queue, job: job.id, reason: err.message }, 'job failed permanently; dead-lettered');
+        }
+        throw err;
+      }
+    });
+  }
+
+  async depth(queue: QueueName): Promise<number> {
+    const counts = await withTimeout(this.queue(queue).getJobCounts(), 1000, 'job counts');
+    return counts.waiting + counts.delayed;
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    const first = this.queues.values().next().value as Queue | undefined;
+    if (!first) return;
+    await withTimeout(first.client.ping(), timeoutMs, 'redis ping');
+  }
+
+  async drain(timeoutMs: number): Promise<boolean> {
+    // a local pause stops this process's workers from fetching jobs and waits for the active ones
+    const all = Promise.all([...this.queues.values()].map((q) => q.pause(true, false)));
+    return withTimeout(all, timeoutMs, 'drain').then(
+      () => true,
+      (err) => {
+        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'jobs still running at the shutdown bound; Bull or the inbox sweeper will run them again');
+        return false;
+      },
+    );
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    await Promise.all(
+      [...this.queues.values()].map((q) =>
+        withTimeout(q.close(), timeoutMs, 'queue close').catch((err) => {
+          this.logger.warn({ err }, 'queue did not close in time; forcing');
+          return q.close(true).catch(() => undefined);
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The queue port. Use cases enqueue and workers register handlers through it; only the
+ * adapters know Bull. Jobs are idempotent by construction: a deterministic `jobId` from the
+ * business key means enqueueing the same work twice keeps one job.
+ */
+export const QUEUES = {
+  /** verified webhook events waiting to be applied (webhooks → fulfilment) */
+  WEBHOOK_EVENTS: 'webhook-events',
+  /** payments to resolve or poll at Wompi (UNKNOWN creates, stale PENDING) */
+  RECONCILIATION: 'reconciliation',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface RetryPolicy {
+  attempts: number;
+  backoff: { type: 'exponential' | 'fixed'; delayMs: number };
+}
+
+/** Named retry options, so every producer of a kind of job retries the same way. */
+export const RETRY_POLICIES = {
+  webhookEvent: { attempts: 8, backoff: { type: 'exponential', delayMs: 1000 } },
+  reconciliation: { attempts: 10, backoff: { type: 'exponential', delayMs: 5000 } },
+} satisfies Record<string, RetryPolicy>;
+
+export interface EnqueueOptions extends Partial<RetryPolicy> {
+  /** deterministic id: a second enqueue with the same id while the job exists is a no-op */
+  jobId: string;
+  delayMs?: number;
+}
+
+export interface QueueJob<T> {
+  id: string;
+  name: string;
+  data: T;
+  /** attempts already made before this one */
+  attemptsMade: number;
+  /** total attempts allowed */
+  attempts: number;
+}
+
+export type JobHandler<T> = (job: QueueJob<T>) => Promise<void>;
+
+/** Thrown by a handler when retrying cannot help: the job is dead-lettered at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+/** Thrown by `enqueue` when the queue's store can't be reached in time. */
+export class QueueUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueUnavailable';
+  }
+}
+
+export abstract class JobQueue {
+  abstract enqueue<T>(queue: QueueName, name: string, data: T, options: EnqueueOptions): Promise<void>;
+  /** register a handler; called by the worker role only */
+  abstract process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency?: number): void;
+  /** jobs waiting or delayed */
+  abstract depth(queue: QueueName): Promise<number>;
+  /** throws when the backing store is unreachable (readiness) */
+  abstract ping(timeoutMs: number): Promise<void>;
+  /**
+   * Shutdown, first step: this process takes no new jobs; resolves once the running ones have
+   * finished (true) or `timeoutMs` has passed (false). Enqueueing still works (HTTP requests
+   * in flight may still enqueue), and jobs not started stay queued for another worker.
+   */
+  abstract drain(timeoutMs: number): Promise<boolean>;
+  /** Shutdown, last step: drain if not done yet (bounded), then close the connections. */
+  abstract close(timeoutMs: number): Promise<void>;
+}

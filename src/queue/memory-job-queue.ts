@@ -1,0 +1,97 @@
+import { Logger } from '@nestjs/common';
+import { EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueName, RETRY_POLICIES } from './job-queue.port';
+
+interface MemJob {
+  id: string;
+  queue: QueueName;
+  name: string;
+  data: unknown;
+  attempts: number;
+  attemptsMade: number;
+  backoff: { type: 'exponential' | 'fixed'; delayMs: number };
+  state: 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
+}
+
+/**
+ * In-process JobQueue for `npm run dev` only (refused in production by config): the same
+ * dedupe-by-jobId, attempts and backoff semantics as Bull, no persistence.
+ */
+export class MemoryJobQueue extends JobQueue {
+  private readonly logger = new Logger('MemoryQueue');
+  private readonly jobs = new Map<string, MemJob>();
+  private readonly handlers = new Map<string, { handler: JobHandler<unknown>; concurrency: number; running: number }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  async enqueue<T>(queue: QueueName, name: string, data: T, o: EnqueueOptions): Promise<void> {
+    const key = `${queue}:${o.jobId}`;
+    if (this.jobs.has(key)) return;
+    const policy = { ...RETRY_POLICIES.webhookEvent, ...o };
+    const job: MemJob = { id: o.jobId, queue, name, data, attempts: policy.attempts, attemptsMade: 0, backoff: policy.backoff, state: 'waiting' };
+    this.jobs.set(key, job);
+    this.schedule(job, o.delayMs ?? 0);
+  }
+
+  process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency = 1): void {
+    this.handlers.set(`${queue}:${name}`, { handler: handler as JobHandler<unknown>, concurrency, running: 0 });
+    for (const j of this.jobs.values()) if (j.queue === queue && j.name === name && j.state === 'waiting') this.schedule(j, 0);
+  }
+
+  async depth(queue: QueueName): Promise<number> {
+    return [...this.jobs.values()].filter((j) => j.queue === queue && (j.state === 'waiting' || j.state === 'delayed')).length;
+  }
+
+  async ping(): Promise<void> {}
+
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.closed = true;
+    this.timers.forEach(clearTimeout);
+    const busy = () => [...this.handlers.values()].some((h) => h.running > 0);
+    const deadline = Date.now() + timeoutMs;
+    while (busy() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return !busy();
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    await this.drain(timeoutMs);
+  }
+
+  private schedule(job: MemJob, delayMs: number): void {
+    if (this.closed) return;
+    job.state = delayMs > 0 ? 'delayed' : 'waiting';
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.run(job);
+    }, delayMs);
+    this.timers.add(t);
+  }
+
+  private async run(job: MemJob): Promise<void> {
+    const h = this.handlers.get(`${job.queue}:${job.name}`);
+    if (!h || this.closed) {
+      job.state = 'waiting';
+      return;
+    }
+    if (h.running >= h.concurrency) return this.schedule(job, 10);
+    h.running++;
+    job.state = 'active';
+    try {
+      await h.handler({ id: job.id, name: job.name, data: job.data, attemptsMade: job.attemptsMade, attempts: job.attempts });
+      job.state = 'completed';
+      this.jobs.delete(`${job.queue}:${job.id}`);
+    } catch (err) {
+      job.attemptsMade++;
+      if (err instanceof PermanentJobError || job.attemptsMade >= job.attempts) {
+        job.state = 'failed';
+        this.logger.warn({ queue: job.queue, job: job.id, err }, 'job failed; dead-lettered');
+      } else {
+        const d = job.backoff.type === 'fixed' ? job.backoff.delayMs : job.backoff.delayMs * 2 ** (job.attemptsMade - 1);
+        this.schedule(job, d);
+      }
+    } finally {
+      h.running--;
+    }
+  }
+}
