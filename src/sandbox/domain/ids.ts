@@ -1,0 +1,24 @@
+import { randomBytes, randomInt } from 'node:crypto';
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const HEX_MIXED = '0123456789abcdefABCDEF';
+
+export function randomFrom(alphabet: string, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+export const alnum = (n: number): string => randomFrom(ALNUM, n);
+export const digits = (n: number): string => randomFrom('0123456789', n);
+export const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/** `1<merchant>-<unix seconds>-<5 digits>` (REFERENCE §3.1). */
+export function transactionId(merchantId: number, now: Date): string {
+  return `1${merchantId}-${Math.floor(now.getTime() / 1000)}-${digits(5)}`;
+}
+
+export const cardTokenId = (merchantId: number): string => `tok_test_${merchantId}_${randomFrom(HEX_MIXED, 32)}`;
+export const nequiTokenId = (): string => `nequi_test_${alnum(32)}`;
+export const paymentLinkId = (): string => `test_${alnum(6)}`;
+export const traceId = (): string => hex(16);

@@ -1,0 +1,243 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SandboxRuntime } from '../sandbox-runtime';
+import { traceId, transactionId } from '../domain/ids';
+import { integritySignature } from '../domain/signatures';
+import { MAX_AMOUNT_IN_CENTS, MIN_AMOUNT_IN_CENTS } from '../domain/test-data';
+import { MSG, WompiError, wompiErrors } from '../domain/wompi-error';
+import { AcceptanceService } from './acceptance.service';
+import { Caller } from './auth.service';
+import { cardExtra, cardOutcome, nequiOutcome, outcomeFor, prepareMethod, PreparedMethod } from './payment-methods';
+import { FinalStatus, Outcome, TransactionRecord } from './sandbox-store';
+import { transactionView, transactionWithMerchant } from './serializers';
+import { WebhookService } from './webhook.service';
+
+type Obj = Record<string, unknown>;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+@Injectable()
+export class TransactionsService {
+  private readonly pendingTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    @Inject(SandboxRuntime) private readonly rt: SandboxRuntime,
+    @Inject(AcceptanceService) private readonly acceptance: AcceptanceService,
+    @Inject(WebhookService) private readonly webhooks: WebhookService,
+  ) {}
+
+  /** POST /transactions, validated in Wompi's order: acceptance → signature → amount → … → method. */
+  async create(body: Obj, caller: Caller): Promise<Obj> {
+    if (body.payment_source_id !== undefined && body.payment_source_id !== null && caller !== 'private') throw wompiErrors.forbidden();
+    await this.acceptance.checkAndConsume(body);
+    this.checkSignature(body);
+    const amount = body.amount_in_cents;
+    if (amount === undefined) throw wompiErrors.field('amount_in_cents', MSG.notPresent);
+    if (!Number.isInteger(amount)) throw wompiErrors.field('amount_in_cents', MSG.notInteger);
+    if ((amount as number) < MIN_AMOUNT_IN_CENTS) throw wompiErrors.field('valid_amount_in_cents', MSG.minimumAmount);
+    if ((amount as number) > MAX_AMOUNT_IN_CENTS) throw wompiErrors.field('amount_in_cents', `Debe ser menor o igual a ${MAX_AMOUNT_IN_CENTS}`);
+    if (body.currency === undefined) throw wompiErrors.field('currency', MSG.notPresent);
+    if (body.currency !== 'COP') throw wompiErrors.field('currency', MSG.currency);
+    if (body.customer_email === undefined || body.customer_email === '') throw wompiErrors.field('customer_email', MSG.notPresent);
+    if (typeof body.customer_email !== 'string' || !EMAIL.test(body.customer_email)) throw wompiErrors.field('customer_email', MSG.email);
+    if (typeof body.reference !== 'string' || body.reference === '') throw wompiErrors.field('reference', MSG.notPresent);
+    const reference = body.reference;
+    if ([...this.rt.store.transactions.values()].some((t) => t.reference === reference)) throw wompiErrors.field('reference', MSG.referenceUsed);
+
+    const now = new Date();
+    const id = transactionId(this.rt.options.merchantId, now);
+    const method = this.resolveMethod(body, id, amount as number);
+    const tx: TransactionRecord = {
+      id,
+      createdAt: now,
+      finalizedAt: null,
+      amountInCents: amount as number,
+      reference,
+      customerEmail: body.customer_email,
+      currency: 'COP',
+      paymentMethodType: method.type,
+      paymentMethod: { type: method.type, extra: method.extra, ...method.echoed },
+      status: 'PENDING',
+      statusMessage: null,
+      billingData: null,
+      shippingAddress: body.shipping_address ?? null,
+      redirectUrl: typeof body.redirect_url === 'string' ? body.redirect_url : null,
+      paymentSourceId: typeof body.payment_source_id === 'number' ? body.payment_source_id : null,
+      paymentLinkId: null,
+      customerData: body.customer_data ?? null,
+      taxes: Array.isArray(body.taxes) ? body.taxes : [],
+      tipInCents: Number.isInteger(body.tip_in_cents) ? (body.tip_in_cents as number) : null,
+    };
+    if (this.rt.faults.asyncUrlOnPoll && 'async_payment_url' in method.extra) {
+      tx.deferredExtra = { async_payment_url: method.extra.async_payment_url };
+      delete method.extra.async_payment_url;
+    }
+    let delay = method.delay === 'card' ? this.rt.options.cardDelayMs : this.rt.options.asyncDelayMs;
+    if (method.type === 'CARD' && method.outcome?.status === 'APPROVED' && this.rt.faults.takeBuyerRetry()) {
+      this.addDeclinedRetry(tx, now);
+      delay += Math.max(this.rt.options.cardDelayMs, 50);
+    }
+    this.rt.store.transactions.set(tx.id, tx);
+    if (method.outcome) this.scheduleOutcome(tx, method.outcome, delay);
+    this.rt.log.log(`transaction ${tx.id} ${method.type} created (reference ${reference})`);
+    return { data: transactionView(tx), meta: {} };
+  }
+
+  private checkSignature(body: Obj): void {
+    const sig = body.signature;
+    if (sig === undefined || sig === null || sig === '') throw wompiErrors.field('signature', MSG.signatureMissing);
+    const exp = typeof body.expiration_time === 'string' ? body.expiration_time : undefined;
+    const expected = integritySignature(String(body.reference ?? ''), String(body.amount_in_cents ?? ''), String(body.currency ?? ''), this.rt.keys.integritySecret, exp);
+    if (sig !== expected) throw wompiErrors.field('signature', MSG.signatureInvalid);
+  }
+
+  private resolveMethod(body: Obj, txId: string, amount: number): PreparedMethod {
+    const sourceId = body.payment_source_id;
+    if (sourceId !== undefined && sourceId !== null) {
+      if (!Number.isInteger(sourceId)) throw wompiErrors.field('payment_source_id', MSG.notInteger);
+      const source = this.rt.store.sources.get(sourceId as number);
+      if (!source) throw wompiErrors.field('payment_source_id', 'La fuente de pago no existe');
+      if (source.status !== 'AVAILABLE') throw wompiErrors.unprocessable('La fuente de pago no está disponible');
+      if (source.type === 'CARD') {
+        const token = this.rt.store.cardTokens.get(source.token)!;
+        const pm = (body.payment_method ?? {}) as Obj;
+        const installments = Number.isInteger(pm.installments) ? pm.installments : 1;
+        return { type: 'CARD', echoed: { installments }, extra: cardExtra(token), outcome: cardOutcome(token.number), delay: 'card' };
+      }
+      const phone = String(source.publicData.phone_number);
+      return { type: 'NEQUI', echoed: { phone_number: phone }, extra: { is_three_ds: false, three_ds_auth_type: null }, outcome: nequiOutcome(phone), delay: 'async' };
+    }
+    if (body.payment_method === undefined || body.payment_method === null) throw wompiErrors.unprocessable(MSG.noPaymentMethod);
+    return prepareMethod(body.payment_method, {
+      txId,
+      origin: this.rt.origin,
+      amountInCents: amount,
+      cardToken: (id) => this.rt.store.cardTokens.get(id),
+    });
+  }
+
+  /** Fault `buyer_retry`: the widget's "reintento" — a DECLINED attempt first, same reference. */
+  private addDeclinedRetry(tx: TransactionRecord, now: Date): void {
+    const earlier = new Date(now.getTime() - 1);
+    const declined: TransactionRecord = {
+      ...structuredClone(tx),
+      id: transactionId(this.rt.options.merchantId, earlier),
+      createdAt: earlier,
+    };
+    this.rt.store.transactions.set(declined.id, declined);
+    const base = cardOutcome('0');
+    this.scheduleOutcome(declined, { ...outcomeFor('DECLINED'), extra: { ...base.extra, processor_response_code: '51' } }, this.rt.options.cardDelayMs);
+  }
+
+  private scheduleOutcome(tx: TransactionRecord, outcome: Outcome, delayMs: number): void {
+    const timer = this.rt.timers.schedule(() => {
+      this.pendingTimers.delete(tx.id);
+      this.finalize(tx, outcome);
+    }, delayMs);
+    this.pendingTimers.set(tx.id, timer);
+  }
+
+  finalize(tx: TransactionRecord, outcome: Outcome): void {
+    if (tx.status !== 'PENDING' || this.rt.store.transactions.get(tx.id) !== tx) return;
+    this.rt.timers.cancel(this.pendingTimers.get(tx.id));
+    this.pendingTimers.delete(tx.id);
+    tx.status = outcome.status;
+    tx.statusMessage = outcome.statusMessage;
+    tx.finalizedAt = new Date();
+    tx.paymentMethod.extra = { ...tx.paymentMethod.extra, ...tx.deferredExtra, ...(outcome.extra ?? {}) };
+    delete tx.deferredExtra;
+    this.rt.log.log(`transaction ${tx.id} → ${tx.status}`);
+    this.webhooks.emitTransaction(tx, tx.status !== 'APPROVED' || tx.paymentMethodType !== 'CARD');
+  }
+
+  get(id: string): Obj {
+    const tx = this.rt.store.transactions.get(id);
+    if (!tx) throw wompiErrors.notFound();
+    if (tx.deferredExtra && Date.now() - tx.createdAt.getTime() > 0) {
+      tx.paymentMethod.extra = { ...tx.paymentMethod.extra, ...tx.deferredExtra };
+      delete tx.deferredExtra;
+    }
+    return { data: transactionWithMerchant(tx, this.rt.options.merchantId, this.rt.keys.publicKey), meta: {} };
+  }
+
+  /** GET /transactions: by `reference`, or by date range with `page`/`page_size` (REFERENCE §4.8). */
+  search(q: Record<string, string | undefined>): Obj {
+    let list = [...this.rt.store.transactions.values()];
+    let meta: Obj = {};
+    if (q.reference !== undefined) list = list.filter((t) => t.reference === q.reference);
+    else {
+      const missing: Record<string, string[]> = {};
+      for (const k of ['from_date', 'until_date', 'page', 'page_size']) if (!q[k]) missing[k] = [MSG.notPresent];
+      if (Object.keys(missing).length) throw wompiErrors.validation(missing);
+      const from = Date.parse(`${q.from_date}T00:00:00.000Z`);
+      const until = Date.parse(`${q.until_date}T23:59:59.999Z`);
+      if (Number.isNaN(from) || Number.isNaN(until)) throw wompiErrors.validation({ from_date: [MSG.badFormat] });
+      list = list.filter((t) => t.createdAt.getTime() >= from && t.createdAt.getTime() <= until);
+      meta = { page: Number(q.page), page_size: Number(q.page_size) };
+    }
+    if (q.id) list = list.filter((t) => t.id === q.id);
+    if (q.status) list = list.filter((t) => t.status === q.status);
+    if (q.payment_method_type) list = list.filter((t) => t.paymentMethodType === q.payment_method_type);
+    if (q.customer_email) list = list.filter((t) => t.customerEmail === q.customer_email);
+    const dir = (q.order ?? 'DESC').toUpperCase() === 'ASC' ? 1 : -1;
+    list.sort((a, b) => dir * (a.createdAt.getTime() - b.createdAt.getTime()));
+    if (meta.page !== undefined) {
+      const size = Math.max(1, Number(q.page_size) || 1);
+      const page = Math.max(1, Number(q.page) || 1);
+      meta.total_results = list.length;
+      list = list.slice((page - 1) * size, page * size);
+    }
+    return { data: list.map(transactionView), meta };
+  }
+
+  /** Void (REFERENCE §4.9): APPROVED cards only; answers APPROVED now, VOIDED + event follow. */
+  void(id: string, body: Obj): Obj {
+    const trace = traceId();
+    const tx = this.rt.store.transactions.get(id);
+    if (!tx) throw wompiErrors.notFound(trace);
+    if (tx.paymentMethodType !== 'CARD' || tx.status !== 'APPROVED' || tx.voidRequested) {
+      throw new WompiError(422, { error: { type: 'UNPROCESSABLE', reason: 'Solo se pueden anular transacciones con tarjeta en estado APPROVED' }, meta: { trace_id: trace } });
+    }
+    if (body.amount_in_cents !== undefined && body.amount_in_cents !== tx.amountInCents) {
+      throw wompiErrors.field('amount_in_cents', 'El sandbox solo admite anulaciones por el valor total');
+    }
+    tx.voidRequested = true;
+    const view = transactionView(tx);
+    this.rt.timers.schedule(() => {
+      if (this.rt.store.transactions.get(tx.id) !== tx) return;
+      tx.status = 'VOIDED';
+      tx.statusMessage = null;
+      this.webhooks.emitTransaction(tx, true);
+    }, this.rt.options.cardDelayMs);
+    return { data: { status: 'APPROVED', status_message: null, transaction: view }, meta: { trace_id: trace } };
+  }
+
+  /** Admin: the payer's choice on a sandbox page (Bancolombia transfer, QR, collect, PCOL, BNPL…). */
+  decide(id: string, status: unknown): Obj {
+    const tx = this.rt.store.transactions.get(id);
+    if (!tx) throw wompiErrors.notFound();
+    if (!['APPROVED', 'DECLINED', 'ERROR'].includes(status as string)) throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED, ERROR');
+    if (tx.status !== 'PENDING') throw new WompiError(409, { error: { type: 'CONFLICT', reason: `La transacción ya está en estado ${tx.status}` } });
+    this.finalize(tx, outcomeFor(status as FinalStatus));
+    return { data: transactionView(tx), meta: {} };
+  }
+
+  /** Admin: the Daviplata OTP page (REFERENCE §10 OTPs). */
+  daviplataOtp(id: string, otp: unknown): Obj {
+    const tx = this.rt.store.transactions.get(id);
+    if (!tx || tx.paymentMethodType !== 'DAVIPLATA') throw wompiErrors.notFound();
+    if (tx.status !== 'PENDING') throw new WompiError(409, { error: { type: 'CONFLICT', reason: `La transacción ya está en estado ${tx.status}` } });
+    const table: Record<string, Outcome> = {
+      '574829': outcomeFor('APPROVED'),
+      '932015': outcomeFor('DECLINED'),
+      '186743': { status: 'DECLINED', statusMessage: 'Fondos Insuficientes' },
+      '999999': outcomeFor('ERROR'),
+    };
+    const outcome = table[String(otp)];
+    if (!outcome) throw wompiErrors.field('otp', 'Código OTP inválido, intenta de nuevo');
+    this.finalize(tx, outcome);
+    return { data: transactionView(tx), meta: {} };
+  }
+
+  clear(): void {
+    this.pendingTimers.clear();
+  }
+}
