@@ -1,0 +1,42 @@
+import {
+  AcceptanceTokens,
+  CreatePaymentLinkInput,
+  CreatePaymentSourceInput,
+  CreateTransactionInput,
+  PseFinancialInstitution,
+  WompiCardToken,
+  WompiNequiToken,
+  WompiPaymentLink,
+  WompiPaymentSource,
+  WompiTransaction,
+  WompiVoidResult,
+} from './wompi.types';
+
+export type BreakerState = 'closed' | 'half-open' | 'open';
+
+/**
+ * The only way the service talks to Wompi (an abstract class doubles as the DI token).
+ * Implementations throw the errors of ./wompi.errors.ts; `createTransaction` throws
+ * `GatewayOutcomeUnknown` when Wompi may or may not have created it — the caller must then
+ * resolve it by reference, never re-post.
+ */
+export abstract class WompiGateway {
+  /** Fresh, single-use acceptance tokens (one pair per transaction). */
+  abstract getAcceptanceTokens(): Promise<AcceptanceTokens>;
+  abstract createCardToken(card: { number: string; cvc: string; exp_month: string; exp_year: string; card_holder: string }): Promise<WompiCardToken>;
+  abstract createNequiToken(phoneNumber: string): Promise<WompiNequiToken>;
+  abstract getNequiToken(id: string): Promise<WompiNequiToken>;
+  abstract getPseFinancialInstitutions(): Promise<PseFinancialInstitution[]>;
+  abstract createTransaction(input: CreateTransactionInput): Promise<WompiTransaction>;
+  abstract getTransaction(id: string): Promise<WompiTransaction>;
+  /** every Wompi transaction carrying this reference (a buyer retry makes several) */
+  abstract findTransactionsByReference(reference: string): Promise<WompiTransaction[]>;
+  abstract voidTransaction(id: string, amountInCents?: number): Promise<WompiVoidResult>;
+  abstract createPaymentSource(input: CreatePaymentSourceInput): Promise<WompiPaymentSource>;
+  abstract getPaymentSource(id: number): Promise<WompiPaymentSource>;
+  /** `PUT /payment_sources/{id}/void`: the source can no longer be charged (status VOIDED). */
+  abstract voidPaymentSource(id: number): Promise<WompiPaymentSource>;
+  abstract createPaymentLink(input: CreatePaymentLinkInput): Promise<WompiPaymentLink>;
+  abstract getPaymentLink(id: string): Promise<WompiPaymentLink>;
+  abstract breakerState(): BreakerState;
+}

@@ -1,0 +1,182 @@
+/**
+ * The HTTP adapter of the `WompiGateway` port: the only code that talks to Wompi.
+ * Keys per REFERENCE.md §2: public for tokens, merchant info and PSE banks; private for
+ * transactions, search, void, payment sources and payment links.
+ */
+import { LoggerService } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
+import { withExpiry } from './acceptance-tokens';
+import { integritySignature } from './signatures';
+import { BreakerState, WompiGateway } from './wompi-gateway.port';
+import { CallSpec, FetchLike, WompiHttpClient } from './wompi-http.client';
+import * as v from './wompi-response.validators';
+import { GatewayNotFound } from './wompi.errors';
+import {
+  AcceptanceTokens,
+  CreatePaymentLinkInput,
+  CreatePaymentSourceInput,
+  CreateTransactionInput,
+  PseFinancialInstitution,
+  WompiCardToken,
+  WompiNequiToken,
+  WompiPaymentLink,
+  WompiPaymentSource,
+  WompiTransaction,
+  WompiVoidResult,
+} from './wompi.types';
+
+type MerchantForm = 'path' | 'info';
+
+const enc = encodeURIComponent;
+
+export class WompiHttpGateway extends WompiGateway {
+  private readonly http: WompiHttpClient;
+  /**
+   * Which merchant endpoint answered last (REFERENCE §12: the path form is said to be switched
+   * off in 2026). Only this preference is remembered — never the single-use tokens.
+   */
+  private merchantForm: MerchantForm = 'path';
+
+  constructor(
+    private readonly config: AppConfig,
+    metrics: Metrics,
+    options: { logger?: LoggerService; fetch?: FetchLike } = {},
+  ) {
+    super();
+    this.http = new WompiHttpClient(config.wompi, metrics, options.logger, options.fetch);
+  }
+
+  private call<T>(operation: string, spec: CallSpec<T>): Promise<T> {
+    return this.http.call(operation, spec);
+  }
+
+  breakerState(): BreakerState {
+    return this.http.breakerState();
+  }
+
+  async getAcceptanceTokens(): Promise<AcceptanceTokens> {
+    const first = this.merchantForm;
+    const second: MerchantForm = first === 'path' ? 'info' : 'path';
+    let presigned: ReturnType<typeof v.merchantPresigned>;
+    try {
+      presigned = await this.fetchMerchant(first);
+    } catch (err) {
+      if (!(err instanceof GatewayNotFound)) throw err;
+      presigned = await this.fetchMerchant(second);
+      this.merchantForm = second;
+    }
+    return { presigned_acceptance: withExpiry(presigned.acceptance), presigned_personal_data_auth: withExpiry(presigned.personal) };
+  }
+
+  private fetchMerchant(form: MerchantForm) {
+    const common = { method: 'GET' as const, safeToRetry: true, what: 'Merchant for the configured public key', parse: (b: unknown) => v.merchantPresigned(v.dataOf(b)) };
+    return form === 'path'
+      ? this.call('get_merchant', { ...common, path: `/merchants/${enc(this.config.wompi.publicKey)}`, route: '/merchants/:public_key', key: 'none' })
+      : this.call('get_merchant', { ...common, path: '/merchants/info', route: '/merchants/info', key: 'none', headers: { 'x-merchant-public-key': this.config.wompi.publicKey } });
+  }
+
+  createCardToken(card: { number: string; cvc: string; exp_month: string; exp_year: string; card_holder: string }): Promise<WompiCardToken> {
+    return this.call('create_card_token', {
+      method: 'POST', path: '/tokens/cards', route: '/tokens/cards', key: 'public', body: card,
+      safeToRetry: false, ambiguousIsUnknown: false, what: 'Card token', parse: (b) => v.cardToken(v.dataOf(b)),
+    });
+  }
+
+  createNequiToken(phoneNumber: string): Promise<WompiNequiToken> {
+    return this.call('create_nequi_token', {
+      method: 'POST', path: '/tokens/nequi', route: '/tokens/nequi', key: 'public', body: { phone_number: phoneNumber },
+      safeToRetry: false, ambiguousIsUnknown: false, what: 'Nequi token', parse: (b) => v.nequiToken(v.dataOf(b)),
+    });
+  }
+
+  getNequiToken(id: string): Promise<WompiNequiToken> {
+    return this.call('get_nequi_token', {
+      method: 'GET', path: `/tokens/nequi/${enc(id)}`, route: '/tokens/nequi/:id', key: 'public',
+      safeToRetry: true, what: 'Nequi token', parse: (b) => v.nequiToken(v.dataOf(b)),
+    });
+  }
+
+  getPseFinancialInstitutions(): Promise<PseFinancialInstitution[]> {
+    return this.call('get_pse_institutions', {
+      method: 'GET', path: '/pse/financial_institutions', route: '/pse/financial_institutions', key: 'public',
+      safeToRetry: true, what: 'PSE institution list', parse: (b) => v.pseInstitutionsBody(b),
+    });
+  }
+
+  /**
+   * Never re-posted: a timeout, a connection reset after sending or a 5xx throws
+   * `GatewayOutcomeUnknown`, and the caller resolves it by reference.
+   */
+  createTransaction(input: CreateTransactionInput): Promise<WompiTransaction> {
+    const signature = integritySignature(
+      { reference: input.reference, amountInCents: input.amount_in_cents, currency: input.currency, expirationTime: input.expiration_time },
+      this.config.wompi.integritySecret,
+    );
+    return this.call('create_transaction', {
+      method: 'POST', path: '/transactions', route: '/transactions', key: 'private', body: { ...input, signature },
+      safeToRetry: false, ambiguousIsUnknown: true, what: 'Transaction', reference: input.reference,
+      parse: (b) => v.transaction(v.dataOf(b)),
+    });
+  }
+
+  getTransaction(id: string): Promise<WompiTransaction> {
+    return this.call('get_transaction', {
+      method: 'GET', path: `/transactions/${enc(id)}`, route: '/transactions/:id', key: 'private', transactionId: id,
+      safeToRetry: true, what: `Transaction ${id}`, parse: (b) => v.transaction(v.dataOf(b)),
+    });
+  }
+
+  async findTransactionsByReference(reference: string): Promise<WompiTransaction[]> {
+    const list = await this.call('search_transactions', {
+      method: 'GET', path: `/transactions?reference=${enc(reference)}`, route: '/transactions?reference=', key: 'private', reference,
+      safeToRetry: true, what: 'Transactions', parse: (b) => v.transactionList(v.dataOf(b)),
+    });
+    // the search is meant to be exact; a stray match must never be taken for ours
+    return list.filter((t) => t.reference === reference);
+  }
+
+  voidTransaction(id: string, amountInCents?: number): Promise<WompiVoidResult> {
+    return this.call('void_transaction', {
+      method: 'POST', path: `/transactions/${enc(id)}/void`, route: '/transactions/:id/void', key: 'private', transactionId: id,
+      body: amountInCents === undefined ? {} : { amount_in_cents: amountInCents },
+      safeToRetry: false, ambiguousIsUnknown: true, what: `Transaction ${id}`, parse: (b) => v.voidResult(v.dataOf(b)),
+    });
+  }
+
+  createPaymentSource(input: CreatePaymentSourceInput): Promise<WompiPaymentSource> {
+    return this.call('create_payment_source', {
+      method: 'POST', path: '/payment_sources', route: '/payment_sources', key: 'private', body: input,
+      safeToRetry: false, ambiguousIsUnknown: true, what: 'Payment source', parse: (b) => v.paymentSource(v.dataOf(b)),
+    });
+  }
+
+  getPaymentSource(id: number): Promise<WompiPaymentSource> {
+    return this.call('get_payment_source', {
+      method: 'GET', path: `/payment_sources/${enc(String(id))}`, route: '/payment_sources/:id', key: 'private',
+      safeToRetry: true, what: `Payment source ${id}`, parse: (b) => v.paymentSource(v.dataOf(b)),
+    });
+  }
+
+  /** Idempotent by nature (voiding a VOIDED source leaves it VOIDED), so safe to send again. */
+  voidPaymentSource(id: number): Promise<WompiPaymentSource> {
+    return this.call('void_payment_source', {
+      method: 'PUT', path: `/payment_sources/${enc(String(id))}/void`, route: '/payment_sources/:id/void', key: 'private',
+      safeToRetry: true, what: `Payment source ${id}`, parse: (b) => v.paymentSource(v.dataOf(b)),
+    });
+  }
+
+  createPaymentLink(input: CreatePaymentLinkInput): Promise<WompiPaymentLink> {
+    return this.call('create_payment_link', {
+      method: 'POST', path: '/payment_links', route: '/payment_links', key: 'private', body: input,
+      safeToRetry: false, ambiguousIsUnknown: true, what: 'Payment link', parse: (b) => v.paymentLink(v.dataOf(b)),
+    });
+  }
+
+  getPaymentLink(id: string): Promise<WompiPaymentLink> {
+    return this.call('get_payment_link', {
+      method: 'GET', path: `/payment_links/${enc(id)}`, route: '/payment_links/:id', key: 'private',
+      safeToRetry: true, what: `Payment link ${id}`, parse: (b) => v.paymentLink(v.dataOf(b)),
+    });
+  }
+}
