@@ -1,0 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PAYMENT_STATUSES } from '../payment-status';
+
+/** OpenAPI shapes of TransactionView (transaction.view.ts is the source of truth). */
+export class AttemptResponse {
+  @ApiProperty({ nullable: true, example: '12345-1668624561-38705' }) wompi_transaction_id: string | null;
+  @ApiProperty({ enum: PAYMENT_STATUSES, example: 'APPROVED' }) status: string;
+  @ApiProperty({ nullable: true, example: null }) status_message: string | null;
+  @ApiProperty({ nullable: true, example: 'CARD' }) payment_method_type: string | null;
+  @ApiProperty({ example: '2026-03-01T12:00:00.000Z' }) created_at: string;
+  @ApiProperty({ nullable: true, example: '2026-03-01T12:00:02.000Z' }) finalized_at: string | null;
+}
+
+export class TransactionResponse {
+  @ApiProperty({ format: 'uuid', example: '8a3c5d0e-6f1b-4b8e-9a47-3c2d1e0f9b8a' }) id: string;
+  @ApiProperty({ example: 'order-1234' }) reference: string;
+  @ApiProperty({ enum: ['TRANSACTION', 'CHECKOUT'], example: 'TRANSACTION' }) kind: string;
+  @ApiProperty({
+    enum: PAYMENT_STATUSES,
+    description: 'UNKNOWN: Wompi did not answer the create in time; the service resolves it by reference (never re-posts) and the status follows',
+    example: 'PENDING',
+  })
+  status: string;
+  @ApiProperty({ nullable: true, example: null }) status_message: string | null;
+  @ApiProperty({ example: 2490000 }) amount_in_cents: number;
+  @ApiProperty({ example: 'COP' }) currency: string;
+  @ApiProperty({ nullable: true, example: 'PSE' }) payment_method_type: string | null;
+  @ApiProperty({ nullable: true, example: '12345-1668624561-38705' }) wompi_transaction_id: string | null;
+  @ApiProperty({ nullable: true, description: 'send the buyer here (PSE bank, Bancolombia transfer, PCOL)', example: 'https://sandbox.wompi.co/v1/payment_methods/redirect/pse?ticket_id=123451668624561' })
+  async_payment_url: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description: 'every method extra the buyer needs: async_payment_url, qr_id/qr_image (Bancolombia QR), business_agreement_code/payment_intention_identifier (collect), url/url_services (Daviplata)…',
+    example: { async_payment_url: 'https://sandbox.wompi.co/v1/payment_methods/redirect/pse?ticket_id=123451668624561' },
+  })
+  next_action: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, example: 'buyer@example.com' }) customer_email: string | null;
+  @ApiProperty({ nullable: true, example: 'https://shop.example.co/payments/return' }) redirect_url: string | null;
+  @ApiProperty({ nullable: true, example: null }) expiration_time: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { order_id: 'ord_1234' } }) metadata: Record<string, unknown>;
+  @ApiProperty({ example: '2026-03-01T12:00:00.000Z' }) created_at: string;
+  @ApiProperty({ example: '2026-03-01T12:00:00.500Z' }) updated_at: string;
+  @ApiProperty({ nullable: true, example: null }) finalized_at: string | null;
+  @ApiPropertyOptional({ type: [AttemptResponse], description: 'the Wompi transactions of this payment (a buyer retry makes several); single reads only' })
+  attempts?: AttemptResponse[];
+}
+
+export class TransactionListResponse {
+  @ApiProperty({ type: [TransactionResponse] }) data: TransactionResponse[];
+  @ApiProperty({ nullable: true, description: 'pass as `cursor` for the next page; null on the last page', example: null }) next_cursor: string | null;
+}
+
+export class ProblemResponse {
+  @ApiProperty({ example: 'https://payments.internal/problems/validation-failed' }) type: string;
+  @ApiProperty({ example: 'Validation failed' }) title: string;
+  @ApiProperty({ example: 400 }) status: number;
+  @ApiPropertyOptional({ example: 'The request has invalid fields' }) detail?: string;
+  @ApiPropertyOptional({ example: 'VALIDATION_FAILED' }) code?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'string' } },
+    example: { 'payment_method.user_legal_id_type': ['user_legal_id_type must be one of RC, TI, CC, TE, CE, NIT, PP, DNI'] },
+  })
+  errors?: Record<string, string[]>;
+  @ApiPropertyOptional({ description: 'on 5xx: quote it to the operators', example: '0b8f5c1e-3a2d-4f6b-8c9e-1d2a3b4c5d6e' }) error_id?: string;
+}

@@ -1,0 +1,216 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { FulfilmentEntity } from '../fulfilment/fulfilment.entity';
+import { Metrics } from '../metrics/metrics';
+import { OutboxWriter } from '../messaging/outbox-writer';
+import { WompiTransaction } from '../wompi/wompi.types';
+import { PaymentAnomalyEntity } from './entities/payment-anomaly.entity';
+import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
+import { PaymentStatusHistoryEntity } from './entities/payment-status-history.entity';
+import { PaymentEntity } from './entities/payment.entity';
+import { FINAL_STATUSES, PaymentStatus, TransitionSource } from './payment-status';
+import { canAttemptTransition, decidingAttempt, isFinal, nextPaymentStatus } from './state-machine';
+import { nextActionFrom, toTransactionView } from './transaction.view';
+
+export type ApplyOutcome =
+  /** the payment's status changed (events and fulfilment written) */
+  | 'changed'
+  /** recorded (attempt updated or nothing new) without a payment status change */
+  | 'unchanged'
+  /** a final state would regress (late PENDING, older event): ignored */
+  | 'stale'
+  /** amount, currency or reference disagree with our record: refused, recorded, alerted */
+  | 'mismatch'
+  /** no payment of ours carries this reference */
+  | 'unknown_payment';
+
+export interface ApplyResult {
+  outcome: ApplyOutcome;
+  payment?: PaymentEntity;
+  from?: PaymentStatus;
+  to?: PaymentStatus;
+  /** outbox event ids written by this call */
+  eventIds: string[];
+}
+
+export interface ApplyOptions {
+  /** look the payment up by id instead of the Wompi transaction's reference */
+  paymentId?: string;
+  /** the inbox row that carried the report (recorded on the fulfilment) */
+  inboxEventId?: string;
+}
+
+/** Event types by final status; each state change yields its event once per state. */
+export const EVENT_TYPE_BY_STATUS: Partial<Record<PaymentStatus, string>> = {
+  APPROVED: 'transaction.approved',
+  DECLINED: 'transaction.declined',
+  VOIDED: 'transaction.voided',
+  ERROR: 'transaction.error',
+};
+
+/**
+ * Applies what Wompi says about one of its transactions to our payment, in one short
+ * database transaction: lock the payment row, guard amount/currency/reference, move the
+ * attempt and the payment through the state machine, append history, write the fulfilment
+ * (unique per payment and state, so a second run is a no-op) and the outbox event.
+ * Never called with a Wompi request in flight: fetch first, then apply.
+ */
+@Injectable()
+export class PaymentStateService {
+  private readonly logger = new Logger('PaymentState');
+
+  constructor(private readonly dataSource: DataSource, private readonly outbox: OutboxWriter, private readonly metrics: Metrics) {}
+
+  /** Runs in its own transaction. */
+  apply(tx: WompiTransaction, source: TransitionSource, opts: ApplyOptions = {}): Promise<ApplyResult> {
+    return this.dataSource.transaction((m) => this.applyWith(m, tx, source, opts));
+  }
+
+  /** Runs inside the caller's transaction (e.g. the processor also marks its inbox row). */
+  async applyWith(m: EntityManager, tx: WompiTransaction, source: TransitionSource, opts: ApplyOptions = {}): Promise<ApplyResult> {
+    const payment = await m
+      .getRepository(PaymentEntity)
+      .createQueryBuilder('p')
+      .setLock('pessimistic_write')
+      .where(opts.paymentId ? 'p.id = :id' : 'p.reference = :ref', { id: opts.paymentId, ref: tx.reference })
+      .getOne();
+    if (!payment) return { outcome: 'unknown_payment', eventIds: [] };
+
+    const mismatch = this.mismatch(payment, tx);
+    if (mismatch) {
+      await m.getRepository(PaymentAnomalyEntity).insert({
+        paymentId: payment.id,
+        wompiTransactionId: tx.id,
+        kind: mismatch,
+        source,
+        expected: { reference: payment.reference, amount_in_cents: payment.amountInCents, currency: payment.currency },
+        actual: { reference: tx.reference, amount_in_cents: tx.amount_in_cents, currency: tx.currency, status: tx.status },
+      });
+      this.metrics.paymentAnomalies.inc({ kind: mismatch });
+      // an alert: logged at error level with ids only
+      this.logger.error({ payment_id: payment.id, wompi_transaction_id: tx.id, kind: mismatch, source }, 'Wompi report disagrees with our payment; refused');
+      return { outcome: 'mismatch', payment, eventIds: [] };
+    }
+
+    const attempts = m.getRepository(PaymentAttemptEntity);
+    let attempt =
+      (await attempts.findOne({ where: { wompiTransactionId: tx.id } })) ??
+      // an UNKNOWN attempt (create outcome not seen) is this transaction once Wompi reports it
+      (await attempts.findOne({ where: { paymentId: payment.id, status: 'UNKNOWN', wompiTransactionId: IsNull() } }));
+    const now = new Date();
+    let attemptChanged = false;
+    if (!attempt) {
+      attempt = attempts.create({ paymentId: payment.id, wompiTransactionId: tx.id, status: tx.status, paymentMethodType: tx.payment_method_type ?? null, amountInCents: tx.amount_in_cents, statusMessage: tx.status_message ?? null, snapshot: tx as unknown as Record<string, unknown>, finalizedAt: isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null });
+      attempt = await attempts.save(attempt);
+      attemptChanged = true;
+    } else if (attempt.status !== tx.status || attempt.wompiTransactionId === null) {
+      if (attempt.status !== tx.status && !canAttemptTransition(attempt.status, tx.status)) {
+        this.logger.debug({ payment_id: payment.id, wompi_transaction_id: tx.id, from: attempt.status, to: tx.status }, 'stale report ignored');
+        return { outcome: 'stale', payment, eventIds: [] };
+      }
+      attempt.wompiTransactionId = tx.id;
+      attempt.status = tx.status;
+      attempt.statusMessage = tx.status_message ?? null;
+      attempt.paymentMethodType = tx.payment_method_type ?? attempt.paymentMethodType;
+      attempt.snapshot = tx as unknown as Record<string, unknown>;
+      attempt.finalizedAt = isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null;
+      attempt = await attempts.save(attempt);
+      attemptChanged = true;
+    }
+
+    const all = await attempts.find({ where: { paymentId: payment.id } });
+    const from = payment.status;
+    const to = nextPaymentStatus(from, all);
+    const decider = decidingAttempt(all);
+    const nextAction = nextActionFrom(tx.payment_method);
+    if (nextAction && (decider?.id === attempt.id || !payment.nextAction)) payment.nextAction = nextAction;
+
+    if (to === from) {
+      if (attemptChanged || nextAction) {
+        if (!payment.wompiTransactionId) payment.wompiTransactionId = tx.id;
+        if (!payment.paymentMethodType) payment.paymentMethodType = tx.payment_method_type ?? null;
+        await m.getRepository(PaymentEntity).save(payment);
+      }
+      return { outcome: attemptChanged ? 'unchanged' : 'stale', payment, eventIds: [] };
+    }
+
+    payment.status = to;
+    payment.wompiTransactionId = decider?.wompiTransactionId ?? tx.id;
+    payment.paymentMethodType = decider?.paymentMethodType ?? payment.paymentMethodType;
+    payment.statusMessage = decider?.statusMessage ?? null;
+    payment.finalizedAt = isFinal(to) ? (decider?.finalizedAt ?? now) : null;
+    payment.version += 1;
+    await m.getRepository(PaymentEntity).save(payment);
+    await this.history(m, { paymentId: payment.id, attemptId: decider?.id ?? attempt.id, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail: { wompi_status: tx.status, status_message: tx.status_message ?? null } });
+    this.metrics.paymentTransitions.inc({ from, to, source });
+
+    const eventIds = await this.fulfil(m, payment, all, opts.inboxEventId);
+    return { outcome: 'changed', payment, from, to, eventIds };
+  }
+
+  /**
+   * A status change decided without a Wompi report (e.g. recording UNKNOWN or a void
+   * request): history only, no fulfilment. Caller holds the payment row lock.
+   */
+  async recordTransition(m: EntityManager, payment: PaymentEntity, to: PaymentStatus, source: TransitionSource, detail: Record<string, unknown> = {}): Promise<void> {
+    const from = payment.status;
+    if (from === to) return;
+    payment.status = to;
+    payment.version += 1;
+    await m.getRepository(PaymentEntity).save(payment);
+    await this.history(m, { paymentId: payment.id, attemptId: null, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail });
+    this.metrics.paymentTransitions.inc({ from, to, source });
+  }
+
+  /**
+   * A final status decided without a Wompi report — a create Wompi never received, found out
+   * by reconciliation — with the same fulfilment and event as a reported one, so consumers
+   * waiting for the payment hear about it. Caller holds the payment row lock.
+   */
+  async recordFinalWithoutReport(m: EntityManager, payment: PaymentEntity, to: PaymentStatus, source: TransitionSource, statusMessage: string, detail: Record<string, unknown> = {}): Promise<string[]> {
+    if (!isFinal(to) || isFinal(payment.status)) return [];
+    const now = new Date();
+    await m.getRepository(PaymentAttemptEntity).update({ paymentId: payment.id, status: 'UNKNOWN', wompiTransactionId: IsNull() }, { status: to, statusMessage, finalizedAt: now });
+    payment.statusMessage = statusMessage;
+    payment.finalizedAt = now;
+    await this.recordTransition(m, payment, to, source, { ...detail, status_message: statusMessage });
+    const attempts = await m.getRepository(PaymentAttemptEntity).find({ where: { paymentId: payment.id } });
+    return this.fulfil(m, payment, attempts);
+  }
+
+  private async history(m: EntityManager, row: Omit<PaymentStatusHistoryEntity, 'id' | 'createdAt'>): Promise<void> {
+    await m.getRepository(PaymentStatusHistoryEntity).save(m.getRepository(PaymentStatusHistoryEntity).create(row));
+  }
+
+  private async fulfil(m: EntityManager, payment: PaymentEntity, attempts: PaymentAttemptEntity[], inboxEventId?: string): Promise<string[]> {
+    const status = payment.status;
+    if (!FINAL_STATUSES.includes(status)) return [];
+    const inserted = await m
+      .createQueryBuilder()
+      .insert()
+      .into(FulfilmentEntity)
+      .values({ paymentId: payment.id, status: status as FulfilmentEntity['status'], wompiTransactionId: payment.wompiTransactionId, inboxEventId: inboxEventId ?? null })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    if (!inserted.raw?.length) return []; // this state was fulfilled before: nothing more
+    this.metrics.fulfilments.inc({ status });
+    const type = EVENT_TYPE_BY_STATUS[status];
+    if (!type) return [];
+    const id = await this.outbox.write(m, {
+      type,
+      aggregateId: payment.id,
+      subject: payment.reference,
+      dedupeKey: `${payment.id}:${status}`,
+      data: toTransactionView(payment, attempts) as unknown as Record<string, unknown>,
+    });
+    return [id];
+  }
+
+  private mismatch(p: PaymentEntity, tx: WompiTransaction): string | undefined {
+    if (tx.reference !== p.reference) return 'reference';
+    if (Number(tx.amount_in_cents) !== Number(p.amountInCents)) return 'amount';
+    if (tx.currency !== p.currency) return 'currency';
+    return undefined;
+  }
+}

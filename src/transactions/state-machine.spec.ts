@@ -1,0 +1,59 @@
+import { PAYMENT_STATUSES, PaymentStatus } from './payment-status';
+import { canAttemptTransition, canPaymentTransition, decidingAttempt, nextPaymentStatus } from './state-machine';
+
+const at = (status: PaymentStatus, ms: number) => ({ id: `${status}-${ms}`, status, updatedAt: new Date(ms) });
+
+describe('state machine', () => {
+  it('moves an attempt from PENDING to each final status and APPROVED to VOIDED', () => {
+    expect(canAttemptTransition('PENDING', 'APPROVED')).toBe(true);
+    expect(canAttemptTransition('PENDING', 'DECLINED')).toBe(true);
+    expect(canAttemptTransition('PENDING', 'ERROR')).toBe(true);
+    expect(canAttemptTransition('APPROVED', 'VOIDED')).toBe(true);
+  });
+
+  it('never regresses a final attempt', () => {
+    for (const from of ['APPROVED', 'DECLINED', 'ERROR', 'VOIDED'] as PaymentStatus[]) {
+      expect(canAttemptTransition(from, 'PENDING')).toBe(false);
+      expect(canAttemptTransition(from, 'UNKNOWN')).toBe(false);
+    }
+    expect(canAttemptTransition('APPROVED', 'DECLINED')).toBe(false);
+    expect(canAttemptTransition('VOIDED', 'APPROVED')).toBe(false);
+    expect(canAttemptTransition('DECLINED', 'APPROVED')).toBe(false);
+  });
+
+  it('lets an UNKNOWN attempt resolve to any Wompi status', () => {
+    for (const to of ['PENDING', 'APPROVED', 'DECLINED', 'ERROR'] as PaymentStatus[]) expect(canAttemptTransition('UNKNOWN', to)).toBe(true);
+  });
+
+  it('allows only VOID from APPROVED voiding for cards, nothing out of VOIDED', () => {
+    for (const to of PAYMENT_STATUSES) expect(canPaymentTransition('VOIDED', to)).toBe(false);
+    expect(canPaymentTransition('APPROVED', 'DECLINED')).toBe(false);
+    expect(canPaymentTransition('APPROVED', 'PENDING')).toBe(false);
+  });
+
+  it('lets an APPROVED buyer retry win over an earlier DECLINED attempt', () => {
+    expect(nextPaymentStatus('DECLINED', [at('DECLINED', 1), at('APPROVED', 2)])).toBe('APPROVED');
+    // and an older DECLINED arriving after does not move it back
+    expect(nextPaymentStatus('APPROVED', [at('APPROVED', 1), at('DECLINED', 2)])).toBe('APPROVED');
+  });
+
+  it('keeps a DECLINED payment while a retry attempt is still PENDING', () => {
+    expect(nextPaymentStatus('DECLINED', [at('DECLINED', 1), at('PENDING', 2)])).toBe('DECLINED');
+  });
+
+  it('lets the latest of DECLINED/ERROR decide and never turns DECLINED into ERROR', () => {
+    expect(decidingAttempt([at('DECLINED', 1), at('ERROR', 2)])!.status).toBe('ERROR');
+    expect(nextPaymentStatus('DECLINED', [at('DECLINED', 1), at('ERROR', 2)])).toBe('DECLINED');
+    expect(nextPaymentStatus('PENDING', [at('DECLINED', 1), at('ERROR', 2)])).toBe('ERROR');
+  });
+
+  it('resolves UNKNOWN payments once the attempt is known', () => {
+    expect(nextPaymentStatus('UNKNOWN', [at('PENDING', 1)])).toBe('PENDING');
+    expect(nextPaymentStatus('UNKNOWN', [at('APPROVED', 1)])).toBe('APPROVED');
+    expect(nextPaymentStatus('UNKNOWN', [])).toBe('UNKNOWN');
+  });
+
+  it('voids an approved payment when its attempt is voided', () => {
+    expect(nextPaymentStatus('APPROVED', [at('VOIDED', 3)])).toBe('VOIDED');
+  });
+});

@@ -1,0 +1,67 @@
+import { FINAL_STATUSES, PaymentStatus } from './payment-status';
+
+/**
+ * The state machine, in one place.
+ *
+ * Attempts (one Wompi transaction each): PENDING → APPROVED | DECLINED | ERROR;
+ * APPROVED → VOIDED; UNKNOWN (a create whose outcome we did not see) → anything once
+ * resolved. Final states never regress: a late PENDING or an older event is refused.
+ *
+ * Payments (our record, one reference) take the status of their deciding attempt: an
+ * APPROVED (or VOIDED) attempt wins over DECLINED/ERROR ones, so a buyer retry that ends
+ * APPROVED moves a DECLINED payment to APPROVED — the only way out of a failed final state.
+ */
+const ATTEMPT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
+  UNKNOWN: ['PENDING', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'],
+  PENDING: ['APPROVED', 'DECLINED', 'ERROR'],
+  APPROVED: ['VOIDED'],
+  DECLINED: [],
+  ERROR: [],
+  VOIDED: [],
+};
+
+const PAYMENT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
+  UNKNOWN: ['PENDING', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'],
+  PENDING: ['APPROVED', 'DECLINED', 'ERROR', 'VOIDED'],
+  APPROVED: ['VOIDED'],
+  DECLINED: ['APPROVED'],
+  ERROR: ['APPROVED'],
+  VOIDED: [],
+};
+
+export function canAttemptTransition(from: PaymentStatus, to: PaymentStatus): boolean {
+  return ATTEMPT_TRANSITIONS[from].includes(to);
+}
+
+export function canPaymentTransition(from: PaymentStatus, to: PaymentStatus): boolean {
+  return PAYMENT_TRANSITIONS[from].includes(to);
+}
+
+export function isFinal(status: PaymentStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+/** Higher wins when attempts disagree. DECLINED and ERROR tie: the latest one decides. */
+const PRIORITY: Record<PaymentStatus, number> = { UNKNOWN: 0, PENDING: 1, DECLINED: 2, ERROR: 2, VOIDED: 3, APPROVED: 4 };
+
+export interface AttemptView {
+  id: string;
+  status: PaymentStatus;
+  /** for ties: later wins */
+  updatedAt: Date;
+}
+
+/** The attempt that decides the payment's status. */
+export function decidingAttempt<T extends AttemptView>(attempts: readonly T[]): T | undefined {
+  return [...attempts].sort((a, b) => PRIORITY[b.status] - PRIORITY[a.status] || b.updatedAt.getTime() - a.updatedAt.getTime())[0];
+}
+
+/**
+ * The payment status the attempts call for, or the current one when the machine refuses
+ * the move (e.g. DECLINED → PENDING because a retry attempt just started).
+ */
+export function nextPaymentStatus(current: PaymentStatus, attempts: readonly AttemptView[]): PaymentStatus {
+  const decider = decidingAttempt(attempts);
+  if (!decider || decider.status === current) return current;
+  return canPaymentTransition(current, decider.status) ? decider.status : current;
+}

@@ -1,0 +1,65 @@
+/* The state machine through PaymentStateService on the real schema: late or older reports
+ * never move a final payment back; a buyer retry that is APPROVED wins. */
+import { startTestApp, TestApp } from '../support/app';
+import { pgQuery } from '../support/services';
+import { PaymentStateService } from '../../src/transactions/payment-state.service';
+import { WompiTransaction } from '../../src/wompi/wompi.types';
+import { Api, cardBody } from './support';
+
+describe('state machine regressions', () => {
+  let t: TestApp;
+  let api: Api;
+  let state: PaymentStateService;
+  const snapshot = async (id: string) => ({
+    payment: (await pgQuery<{ status: string; version: number }>(t.db.url, 'select status, version from payments where id = $1', [id]))[0],
+    history: await pgQuery(t.db.url, 'select id, from_status, to_status, source from payment_status_history where payment_id = $1 order by id', [id]),
+    events: await pgQuery(t.db.url, 'select event_type from outbox where aggregate_id = $1', [id]),
+  });
+
+  beforeAll(async () => {
+    t = await startTestApp({ wireWebhooks: false });
+    api = new Api(t);
+    state = t.app.get(PaymentStateService);
+  });
+  afterAll(async () => t?.close());
+
+  it('an older PENDING after APPROVED leaves the payment APPROVED and the history unchanged', async () => {
+    const r = await api.create(await cardBody(t.sandbox));
+    const id = String(r.body.id);
+    const approved = await api.settle(id, ['APPROVED']);
+    const before = await snapshot(id);
+    expect(before.payment.status).toBe('APPROVED');
+
+    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    for (const source of ['webhook', 'poll', 'reconciliation'] as const) {
+      const late = await state.apply({ ...wompiTx, status: 'PENDING', status_message: null, finalized_at: null }, source);
+      expect(late.outcome).toBe('stale');
+    }
+    const declinedLate = await state.apply({ ...wompiTx, status: 'DECLINED' }, 'webhook');
+    expect(declinedLate.outcome).toBe('stale');
+    expect(await snapshot(id)).toEqual(before);
+    expect((await api.get(`/v1/transactions/${id}`)).body.updated_at).toBe(approved.updated_at);
+  });
+
+  it('the same APPROVED report twice changes nothing the second time (one event per state)', async () => {
+    const r = await api.create(await cardBody(t.sandbox));
+    const id = String(r.body.id);
+    await api.settle(id, ['APPROVED']);
+    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    const before = await snapshot(id);
+    expect((await state.apply(wompiTx, 'webhook')).outcome).toBe('stale');
+    expect(await snapshot(id)).toEqual(before);
+    expect(before.events).toEqual([{ event_type: 'transaction.approved' }]);
+  });
+
+  it('a report whose amount disagrees is refused and recorded, never applied', async () => {
+    const r = await api.create(await cardBody(t.sandbox));
+    const id = String(r.body.id);
+    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    const before = await snapshot(id);
+    const res = await state.apply({ ...wompiTx, status: 'APPROVED', amount_in_cents: 1 }, 'webhook');
+    expect(res.outcome).toBe('mismatch');
+    expect(await snapshot(id)).toEqual(before);
+    expect(await pgQuery(t.db.url, 'select kind from payment_anomalies where payment_id = $1', [id])).toEqual([{ kind: 'amount' }]);
+  });
+});
