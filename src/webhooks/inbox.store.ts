@@ -1,0 +1,203 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { InboxStatus } from './webhook-inbox.entity';
+
+export interface NewInboxRow {
+  eventKey: string;
+  eventType: string;
+  environment: string;
+  checksum: string;
+  signedTimestamp: number;
+  sentAt: Date | null;
+  /** the body exactly as received; `payload` is the same text cast to jsonb */
+  rawBody: string;
+  status: Extract<InboxStatus, 'RECEIVED' | 'IGNORED'>;
+}
+
+export interface InboxUpsert {
+  id: string;
+  status: InboxStatus;
+  /** false: a redelivery collapsed onto an existing row */
+  inserted: boolean;
+}
+
+/** The operator view of a row: never the raw body or payload. */
+export interface InboxRowView {
+  id: string;
+  event_key: string;
+  event_type: string;
+  status: InboxStatus;
+  delivery_count: number;
+  attempts: number;
+  last_error: string | null;
+  received_at: string;
+  last_received_at: string;
+  enqueued_at: string | null;
+  processed_at: string | null;
+}
+
+export interface ListPage {
+  rows: InboxRowView[];
+  nextCursor: string | null;
+}
+
+interface CursorPosition {
+  t: string;
+  i: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string): boolean => UUID.test(s);
+
+export function encodeCursor(p: CursorPosition): string {
+  return Buffer.from(JSON.stringify(p), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): CursorPosition | undefined {
+  try {
+    const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorPosition>;
+    if (typeof p.t === 'string' && !Number.isNaN(Date.parse(p.t)) && typeof p.i === 'string' && isUuid(p.i)) return { t: p.t, i: p.i };
+  } catch {
+    // fall through: not a cursor we issued
+  }
+  return undefined;
+}
+
+const VIEW_COLUMNS = `id, event_key, event_type, status, delivery_count, attempts, last_error,
+  received_at, last_received_at, enqueued_at, processed_at`;
+
+type ViewRow = Omit<InboxRowView, 'received_at' | 'last_received_at' | 'enqueued_at' | 'processed_at'> & {
+  received_at: Date;
+  last_received_at: Date;
+  enqueued_at: Date | null;
+  processed_at: Date | null;
+  cursor_t?: string;
+};
+
+function toView(r: ViewRow): InboxRowView {
+  return {
+    id: r.id,
+    event_key: r.event_key,
+    event_type: r.event_type,
+    status: r.status,
+    delivery_count: r.delivery_count,
+    attempts: r.attempts,
+    last_error: r.last_error,
+    received_at: r.received_at.toISOString(),
+    last_received_at: r.last_received_at.toISOString(),
+    enqueued_at: r.enqueued_at?.toISOString() ?? null,
+    processed_at: r.processed_at?.toISOString() ?? null,
+  };
+}
+
+/**
+ * SQL on webhook_inbox. Every write is a single statement, so concurrent deliveries and
+ * several sweepers never race a read against a write.
+ */
+@Injectable()
+export class InboxStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** TypeORM returns `[rows, count]` for UPDATE/DELETE and `rows` otherwise. */
+  private async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const out = (await this.db.query(sql, params)) as unknown;
+    if (Array.isArray(out) && out.length === 2 && Array.isArray(out[0]) && typeof out[1] === 'number') return out[0] as T[];
+    return out as T[];
+  }
+
+  /** One statement: insert, or count a redelivery on the existing row. */
+  async upsert(row: NewInboxRow): Promise<InboxUpsert> {
+    const [r] = await this.rows<{ id: string; status: InboxStatus; inserted: boolean }>(
+      `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, sent_at, raw_body, payload, status, processed_at)
+       values ($1, $2, $3, $4, $5, $6, $7::text, $7::text::jsonb, $8::varchar, case when $8::varchar = 'IGNORED' then now() end)
+       on conflict (event_key) do update
+         set delivery_count = webhook_inbox.delivery_count + 1, last_received_at = now()
+       returning id, status, (xmax = 0) as inserted`,
+      [row.eventKey, row.eventType, row.environment, row.checksum, String(row.signedTimestamp), row.sentAt, row.rawBody, row.status],
+    );
+    return { id: r.id, status: r.status, inserted: r.inserted };
+  }
+
+  /** Returns the stamp, or null when the row is gone. */
+  async markEnqueued(id: string): Promise<Date | null> {
+    const [r] = await this.rows<{ enqueued_at: Date }>(`update webhook_inbox set enqueued_at = now() where id = $1 returning enqueued_at`, [id]);
+    return r?.enqueued_at ?? null;
+  }
+
+  /**
+   * Claims RECEIVED rows never enqueued or enqueued longer ago than `olderThanMs`, oldest
+   * first, by stamping `enqueued_at` now; SKIP LOCKED keeps two workers' sweepers apart.
+   * FAILED rows are being retried by their Bull job; one still FAILED ten bounds after its
+   * last enqueue lost that job (Redis keeps nothing on disk: a restart forgets every job),
+   * so it is claimed too.
+   * Returns each row's previous `enqueued_at` so a failed enqueue can be undone.
+   */
+  async claimDue(olderThanMs: number, limit: number): Promise<{ id: string; prev: Date | null }[]> {
+    return this.rows(
+      `with due as (
+         select id, enqueued_at as prev from webhook_inbox
+          where (status = 'RECEIVED' and (enqueued_at is null or enqueued_at < now() - make_interval(secs => $1::double precision / 1000)))
+             or (status = 'FAILED' and (enqueued_at is null or enqueued_at < now() - make_interval(secs => $1::double precision / 100)))
+          order by received_at
+          limit $2
+          for update skip locked
+       ), claimed as (
+         update webhook_inbox w set enqueued_at = now() from due where w.id = due.id returning w.id, due.prev
+       )
+       select id, prev from claimed`,
+      [olderThanMs, limit],
+    );
+  }
+
+  /** Undo a claim whose enqueue failed, so the next sweep retries it. */
+  async unclaim(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`update webhook_inbox set enqueued_at = null where id = any($1::uuid[]) and status in ('RECEIVED', 'FAILED')`, [ids]);
+  }
+
+  /** Seconds since the oldest RECEIVED row arrived (0 when none). */
+  async oldestReceivedAgeSeconds(): Promise<number> {
+    const [r] = await this.rows<{ age: string | null }>(
+      `select extract(epoch from now() - min(received_at))::text as age from webhook_inbox where status = 'RECEIVED'`,
+    );
+    return r?.age ? Math.max(0, Number(r.age)) : 0;
+  }
+
+  /** Newest first; the cursor is the (received_at, id) of the last row returned. */
+  async list(q: { status?: InboxStatus; limit: number; after?: CursorPosition }): Promise<ListPage> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (q.status) {
+      params.push(q.status);
+      where.push(`status = $${params.length}`);
+    }
+    if (q.after) {
+      params.push(q.after.t, q.after.i);
+      where.push(`(received_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(q.limit + 1);
+    const rows = await this.rows<ViewRow>(
+      `select ${VIEW_COLUMNS}, to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_t
+         from webhook_inbox ${where.length ? `where ${where.join(' and ')}` : ''}
+        order by received_at desc, id desc
+        limit $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { rows: page.map(toView), nextCursor: rows.length > q.limit && last?.cursor_t ? encodeCursor({ t: last.cursor_t, i: last.id }) : null };
+  }
+
+  /** Back to RECEIVED for an operator's replay; undefined when the id is unknown. */
+  async resetForReplay(id: string): Promise<InboxRowView | undefined> {
+    const [r] = await this.rows<ViewRow>(
+      `with u as (
+         update webhook_inbox set status = 'RECEIVED', enqueued_at = null, processed_at = null where id = $1
+         returning ${VIEW_COLUMNS}
+       ) select * from u`,
+      [id],
+    );
+    return r ? toView(r) : undefined;
+  }
+
+}

@@ -1,0 +1,128 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { DomainError } from '../common/errors/domain-error';
+import { Metrics } from '../metrics/metrics';
+import { verifyEventChecksum } from '../wompi/signatures';
+import { eventKeyOf, EventEnvelope, isKnownEventType, parseEnvelope } from './event-envelope';
+import { InboxDispatcher, inboxJobId } from './inbox-dispatcher';
+import { InboxStore } from './inbox.store';
+import { RejectionLog, RejectionReason } from './rejection-log';
+import { InboxStatus } from './webhook-inbox.entity';
+
+/** Wompi redelivers up to 24 h later, so age is never a reason to refuse; only clocks far ahead are. */
+export const MAX_FUTURE_SKEW_S = 3600;
+const REJECTION_LOG_WINDOW_MS = 30_000;
+
+export interface Delivery {
+  /** the bytes Wompi sent (UTF-8 JSON) */
+  rawBody: Buffer | undefined;
+  /** the parsed body */
+  body: unknown;
+  headerChecksum: string | undefined;
+}
+
+export interface IngestOutcome {
+  inboxId: string;
+  status: InboxStatus;
+  duplicate: boolean;
+  enqueued: boolean;
+}
+
+/**
+ * The ingress pipeline: shape → checksum → environment → clock → one insert → one enqueue.
+ * Nothing is stored unless the event verified; once stored, the answer is 200 whatever the
+ * queue does (the sweeper re-enqueues).
+ */
+@Injectable()
+export class WebhookIngestService {
+  private readonly logger = new Logger('Webhooks');
+  private readonly rejections: RejectionLog;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: InboxStore,
+    private readonly dispatcher: InboxDispatcher,
+    private readonly metrics: Metrics,
+  ) {
+    this.rejections = new RejectionLog(REJECTION_LOG_WINDOW_MS, (s) => this.logger.warn({ rejected: s.counts, total: s.total, window_s: s.window_s }, 'webhook deliveries rejected'));
+  }
+
+  async ingest(delivery: Delivery, nowMs = Date.now()): Promise<IngestOutcome> {
+    this.metrics.webhookReceived.inc();
+    const envelope = this.verify(delivery, nowMs);
+    const key = eventKeyOf(envelope);
+    if (!key.ok) this.reject('malformed', new DomainError('MALFORMED_EVENT', 'The event lacks the fields its type needs', key.errors));
+
+    const known = isKnownEventType(envelope.event);
+    const row = await this.storeRow({
+      eventKey: key.key,
+      eventType: envelope.event,
+      environment: envelope.environment,
+      checksum: envelope.checksum,
+      signedTimestamp: envelope.timestamp,
+      sentAt: envelope.sentAt,
+      rawBody: (delivery.rawBody ?? Buffer.from(JSON.stringify(delivery.body))).toString('utf8'),
+      status: known ? 'RECEIVED' : 'IGNORED',
+    });
+    if (!row.inserted) this.metrics.webhookDuplicates.inc();
+
+    // a redelivery re-enqueues only while unprocessed; the job id makes it a no-op if the job exists
+    let enqueued = false;
+    if (row.status === 'RECEIVED') {
+      enqueued = await this.dispatcher.enqueue(row.id, inboxJobId.first(row.id));
+      if (enqueued) await this.store.markEnqueued(row.id).catch((err: Error) => this.logger.warn({ inbox_id: row.id, error: err.message }, 'could not stamp enqueued_at'));
+    }
+    if (row.inserted) this.logger.log({ inbox_id: row.id, event_type: envelope.event, event_key: key.key, status: row.status, enqueued }, 'webhook event stored');
+    return { inboxId: row.id, status: row.status, duplicate: !row.inserted, enqueued };
+  }
+
+  private verify(delivery: Delivery, nowMs: number): EventEnvelope {
+    const parsed = parseEnvelope(delivery.body, delivery.headerChecksum);
+    if (!parsed.ok) this.reject('malformed', new DomainError('MALFORMED_EVENT', 'The event envelope is missing or has invalid fields', parsed.errors));
+    const envelope = parsed.envelope;
+
+    const verdict = verifyEventChecksum({ data: envelope.data, timestamp: envelope.timestamp, signature: { properties: envelope.properties, checksum: envelope.checksum } }, undefined, this.config.wompi.eventsSecrets);
+    if (!verdict.valid) this.reject('bad_checksum', new DomainError('INVALID_SIGNATURE', 'The event checksum does not verify', undefined, { reason: 'bad_checksum' }));
+    this.metrics.webhookVerified.inc();
+
+    if (envelope.environment !== this.config.wompi.environment) {
+      this.reject('environment_mismatch', new DomainError('EVENT_REJECTED', `This service runs in the Wompi "${this.config.wompi.environment}" environment`, undefined, { reason: 'environment_mismatch' }));
+    }
+    if (envelope.timestamp > nowMs / 1000 + MAX_FUTURE_SKEW_S) {
+      this.reject('timestamp_in_future', new DomainError('EVENT_REJECTED', 'The event timestamp is more than an hour in the future', undefined, { reason: 'timestamp_in_future' }));
+    }
+    return envelope;
+  }
+
+  private reject(reason: RejectionReason, error: DomainError): never {
+    this.metrics.webhookRejected.inc({ reason });
+    if (reason !== 'malformed') this.rejections.note(reason);
+    throw error;
+  }
+
+  private async storeRow(row: Parameters<InboxStore['upsert']>[0]) {
+    try {
+      return await this.store.upsert(row);
+    } catch (err) {
+      throw classifyStoreError(err);
+    }
+  }
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+const UNREACHABLE_MESSAGE = /connection terminated|timeout exceeded when trying to connect|connection error|not queryable|terminating connection|the database system is (starting up|shutting down)/i;
+
+/**
+ * Postgres unreachable → 503 so Wompi retries; a value Postgres refuses (SQLSTATE class 22, e.g.
+ * `\u0000` in jsonb) → 400; anything else stays an unexpected error (500 with an error_id).
+ */
+export function classifyStoreError(err: unknown): unknown {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } };
+  const code = String(e?.driverError?.code ?? e?.code ?? '');
+  const message = String(e?.driverError?.message ?? e?.message ?? '');
+  if (code.startsWith('22')) return new DomainError('MALFORMED_EVENT', 'The event contains a value that cannot be stored', { body: ['contains a value Postgres refuses (e.g. a \\u0000 escape)'] });
+  if (UNREACHABLE_CODES.has(code) || /^(08|53|57P)/.test(code) || UNREACHABLE_MESSAGE.test(message)) {
+    return new DomainError('DEPENDENCY_UNAVAILABLE', 'The event store is unavailable; retry later', undefined, { retry_after_seconds: 30 });
+  }
+  return err;
+}
