@@ -1,0 +1,133 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { OutboxSignal } from '../messaging/outbox-signal';
+import { ApplyOutcome, PaymentStateService } from '../transactions/payment-state.service';
+import { WebhookInboxEntity, InboxStatus } from '../webhooks/webhook-inbox.entity';
+import { WompiGateway } from '../wompi/wompi-gateway.port';
+import { WompiTransaction } from '../wompi/wompi.types';
+import { InboxWork, parseInboxEvent } from './inbox-event';
+
+/** Inbox states no job has anything more to do for (a replay resets the row first). */
+export const DONE_INBOX_STATUSES: readonly InboxStatus[] = ['PROCESSED', 'IGNORED', 'DEAD'];
+
+export type InboxOutcome = ApplyOutcome | 'already_done' | 'no_op' | 'unsupported';
+
+export interface InboxResult {
+  outcome: InboxOutcome;
+  inboxStatus?: InboxStatus;
+  paymentId?: string;
+  eventIds: string[];
+}
+
+/** The inbox row has vanished (or never existed): nothing to retry. */
+export class InboxRowMissing extends Error {
+  constructor(id: string) {
+    super(`webhook inbox row ${id} does not exist`);
+    this.name = 'InboxRowMissing';
+  }
+}
+
+/** How each outcome of applying a report is recorded on its inbox row. */
+export function inboxStatusFor(outcome: ApplyOutcome, tx: Pick<WompiTransaction, 'id' | 'reference'>): { status: InboxStatus; lastError: string | null } {
+  switch (outcome) {
+    case 'changed':
+    case 'unchanged':
+    case 'stale':
+      return { status: 'PROCESSED', lastError: null };
+    case 'unknown_payment':
+      return { status: 'IGNORED', lastError: `unknown_payment: no payment of ours has reference ${tx.reference}` };
+    case 'mismatch':
+      // refused and recorded as an anomaly; retrying cannot make the amounts agree
+      return { status: 'DEAD', lastError: `mismatch: Wompi transaction ${tx.id} disagrees with our payment on amount, currency or reference (see payment_anomalies)` };
+  }
+}
+
+/**
+ * Applies one stored Wompi event: (optionally) confirm an APPROVED with Wompi first, then in
+ * ONE short transaction lock the inbox row, re-check it, apply the report through the
+ * payment state machine (payment row lock, guard, history, fulfilment, outbox event) and
+ * mark the row. Commit or nothing: a second run, or a racing worker, finds the row done.
+ */
+@Injectable()
+export class ApplyInboxEvent {
+  private readonly logger = new Logger('Fulfilment');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly state: PaymentStateService,
+    private readonly gateway: WompiGateway,
+    private readonly config: AppConfig,
+    private readonly signal: OutboxSignal,
+  ) {}
+
+  async execute(inboxId: string): Promise<InboxResult> {
+    const row = await this.dataSource.getRepository(WebhookInboxEntity).findOne({ where: { id: inboxId } });
+    if (!row) throw new InboxRowMissing(inboxId);
+    if (DONE_INBOX_STATUSES.includes(row.status)) return { outcome: 'already_done', inboxStatus: row.status, eventIds: [] };
+
+    const work = parseInboxEvent(row.eventType, row.payload);
+    // Outside any database transaction: never hold one open across a Wompi call.
+    const tx = work.kind === 'transaction' ? await this.confirmed(work.tx, inboxId) : undefined;
+
+    const result = await this.dataSource.transaction((m) => this.applyLocked(m, inboxId, work, tx));
+    if (result.eventIds.length) this.signal.nudge();
+    if (result.outcome !== 'already_done') {
+      const log = { inbox_id: inboxId, event_type: row.eventType, outcome: result.outcome, inbox_status: result.inboxStatus, payment_id: result.paymentId, wompi_transaction_id: tx?.id, event_ids: result.eventIds };
+      if (result.outcome === 'unknown_payment') this.logger.warn(log, 'webhook event names no payment of ours; ignored');
+      else this.logger.log(log, 'webhook event applied');
+    }
+    return result;
+  }
+
+  /**
+   * Records a failed attempt: FAILED (a retry follows), DEAD (last attempt, poison event) or
+   * RECEIVED (handed back to the inbox sweeper).
+   */
+  async recordFailure(inboxId: string, error: string, status: 'FAILED' | 'DEAD' | 'RECEIVED'): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .update(WebhookInboxEntity)
+      .set({ status, lastError: error.slice(0, 2000), attempts: () => 'attempts + 1' })
+      .where('id = :id and status in (:...open)', { id: inboxId, open: ['RECEIVED', 'FAILED'] })
+      .execute();
+  }
+
+  /**
+   * With verify-by-fetch on, an APPROVED is only believed once Wompi itself says so. The
+   * fetched view is what gets applied. Wompi unreachable → the error propagates and the job
+   * retries with backoff: never trusted blindly, never dropped.
+   */
+  private async confirmed(tx: WompiTransaction, inboxId: string): Promise<WompiTransaction> {
+    if (!this.config.wompi.verifyApprovedByFetch || tx.status !== 'APPROVED') return tx;
+    const fetched = await this.gateway.getTransaction(tx.id);
+    if (fetched.id !== tx.id) throw new Error(`Wompi answered transaction ${fetched.id} when asked for ${tx.id}`);
+    if (fetched.status !== tx.status) {
+      this.logger.warn({ inbox_id: inboxId, wompi_transaction_id: tx.id, event_status: tx.status, wompi_status: fetched.status }, 'Wompi reports a different status than the event; applying what Wompi reports');
+    }
+    return fetched;
+  }
+
+  private async applyLocked(m: EntityManager, inboxId: string, work: InboxWork, tx: WompiTransaction | undefined): Promise<InboxResult> {
+    const inbox = m.getRepository(WebhookInboxEntity);
+    const locked = await inbox.createQueryBuilder('i').setLock('pessimistic_write').where('i.id = :id', { id: inboxId }).getOne();
+    if (!locked) throw new InboxRowMissing(inboxId);
+    if (DONE_INBOX_STATUSES.includes(locked.status)) return { outcome: 'already_done', inboxStatus: locked.status, eventIds: [] };
+
+    const mark = (status: InboxStatus, lastError: string | null) =>
+      inbox.createQueryBuilder().update().set({ status, lastError, attempts: () => 'attempts + 1', processedAt: () => 'now()' }).where('id = :id', { id: inboxId }).execute();
+
+    if (work.kind === 'no_op') {
+      await mark('PROCESSED', null);
+      return { outcome: 'no_op', inboxStatus: 'PROCESSED', eventIds: [] };
+    }
+    if (work.kind === 'unsupported') {
+      await mark('IGNORED', work.reason);
+      return { outcome: 'unsupported', inboxStatus: 'IGNORED', eventIds: [] };
+    }
+    const applied = await this.state.applyWith(m, tx!, 'webhook', { inboxEventId: inboxId });
+    const { status, lastError } = inboxStatusFor(applied.outcome, tx!);
+    await mark(status, lastError);
+    return { outcome: applied.outcome, inboxStatus: status, paymentId: applied.payment?.id, eventIds: applied.eventIds };
+  }
+}

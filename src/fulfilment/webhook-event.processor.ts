@@ -1,0 +1,59 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { JobQueue, PermanentJobError, QUEUES, QueueJob } from '../queue/job-queue.port';
+import { describeError } from '../messaging/outbox-message';
+import { GatewayTimeout, GatewayUnavailable } from '../wompi/wompi.errors';
+import { ApplyInboxEvent, InboxRowMissing } from './apply-inbox-event';
+import { PoisonEvent } from './inbox-event';
+
+/** The job the webhook ingress enqueues for each stored event (job id `inbox:<id>`, re-enqueues suffixed). */
+export const APPLY_EVENT_JOB = 'apply-event';
+
+export interface ApplyEventJobData {
+  inboxId: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Worker-role Bull handler for `webhook-events`/`apply-event`. Idempotent: the same inbox
+ * row may arrive in several jobs (redeliveries, sweeper re-enqueues, Bull retries after a
+ * crash) and is applied once. Retries follow `RETRY_POLICIES.webhookEvent` (set by the
+ * producer); poison events and missing rows are dead-lettered at once.
+ */
+@Injectable()
+export class WebhookEventProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger('FulfilmentProcessor');
+
+  constructor(private readonly queue: JobQueue, private readonly apply: ApplyInboxEvent, private readonly config: AppConfig) {}
+
+  onApplicationBootstrap(): void {
+    this.queue.process<ApplyEventJobData>(QUEUES.WEBHOOK_EVENTS, APPLY_EVENT_JOB, (job) => this.handle(job), this.config.fulfilmentConcurrency);
+  }
+
+  async handle(job: QueueJob<ApplyEventJobData>): Promise<void> {
+    const inboxId = job.data?.inboxId;
+    if (typeof inboxId !== 'string' || !UUID.test(inboxId)) throw new PermanentJobError(`job ${job.id} carries no valid inboxId`);
+    try {
+      await this.apply.execute(inboxId);
+    } catch (err) {
+      if (err instanceof InboxRowMissing) throw new PermanentJobError(err.message);
+      if (err instanceof PoisonEvent) {
+        await this.apply.recordFailure(inboxId, `poison: ${err.message}`, 'DEAD');
+        this.logger.error({ inbox_id: inboxId, job: job.id, reason: err.message }, 'webhook event cannot be applied; dead-lettered');
+        throw new PermanentJobError(err.message);
+      }
+      const last = job.attemptsMade + 1 >= job.attempts;
+      // Wompi down for longer than this job's retries: hand the row back to the inbox sweeper
+      // (RECEIVED) instead of parking it — an event we could not confirm is never dropped.
+      const wompiOutage = err instanceof GatewayUnavailable || err instanceof GatewayTimeout;
+      const status = !last ? 'FAILED' : wompiOutage ? 'RECEIVED' : 'DEAD';
+      const error = describeError(err);
+      await this.apply.recordFailure(inboxId, error, status).catch((e) => this.logger.warn({ inbox_id: inboxId, err: describeError(e) }, 'could not record the failed attempt'));
+      if (status === 'RECEIVED') this.logger.warn({ inbox_id: inboxId, job: job.id, attempts: job.attemptsMade + 1, err: error }, 'Wompi still unreachable after every attempt; the inbox sweeper will re-enqueue the event');
+      else if (last) this.logger.error({ inbox_id: inboxId, job: job.id, attempts: job.attemptsMade + 1, err: error }, 'webhook event failed on its last attempt; inbox row DEAD (replay it once the cause is fixed)');
+      else this.logger.warn({ inbox_id: inboxId, job: job.id, attempt: job.attemptsMade + 1, of: job.attempts, err: error }, 'webhook event failed; will retry');
+      throw err;
+    }
+  }
+}

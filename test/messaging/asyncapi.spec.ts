@@ -1,0 +1,53 @@
+/* The event catalogue (docs/asyncapi.yaml) cannot drift from the code: every event type the
+ * state machine emits is documented with its routing key, and the documented `data` schema
+ * has exactly the fields of the transaction view the events carry. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { PaymentEntity } from '../../src/transactions/entities/payment.entity';
+import { PaymentAttemptEntity } from '../../src/transactions/entities/payment-attempt.entity';
+import { EVENT_TYPE_BY_STATUS } from '../../src/transactions/payment-state.service';
+import { toTransactionView } from '../../src/transactions/transaction.view';
+
+interface Doc {
+  asyncapi: string;
+  channels: Record<string, { address: string; bindings: { amqp: { exchange: { name: string; type: string; durable: boolean } } }; messages: Record<string, unknown> }>;
+  operations: Record<string, { title: string; bindings: { amqp: { cc: string[]; deliveryMode: number } } }>;
+  components: { messages: Record<string, { name: string; contentType: string }>; schemas: Record<string, { required: string[]; properties: Record<string, { items?: { required: string[] } }> }> };
+}
+
+const doc = parse(readFileSync(join(__dirname, '..', '..', 'docs', 'asyncapi.yaml'), 'utf8')) as Doc;
+
+describe('docs/asyncapi.yaml', () => {
+  it('is AsyncAPI 3 describing the durable topic exchange payments.events', () => {
+    expect(doc.asyncapi).toMatch(/^3\./);
+    const channel = doc.channels.paymentsEvents;
+    expect(channel.address).toBe('payments.events');
+    expect(channel.bindings.amqp.exchange).toMatchObject({ name: 'payments.events', type: 'topic', durable: true });
+  });
+
+  it('documents every event type the service emits, routed by its type, persistent, as CloudEvents', () => {
+    const types = Object.values(EVENT_TYPE_BY_STATUS).sort();
+    expect(types).toEqual(['transaction.approved', 'transaction.declined', 'transaction.error', 'transaction.voided']);
+    const ops = Object.values(doc.operations);
+    for (const type of types) {
+      const op = ops.find((o) => o.title === type);
+      expect(op?.bindings.amqp).toEqual(expect.objectContaining({ cc: [type], deliveryMode: 2 }));
+      const message = Object.values(doc.components.messages).find((m) => m.name === type);
+      expect(message?.contentType).toBe('application/cloudevents+json');
+    }
+  });
+
+  it('describes `data` with exactly the fields of the transaction view', () => {
+    const payment = Object.assign(new PaymentEntity(), {
+      id: 'p', reference: 'r', caller: 'orders', kind: 'TRANSACTION', status: 'APPROVED', amountInCents: 100, currency: 'COP', paymentMethodType: 'CARD', wompiTransactionId: 'w',
+      customerEmail: null, redirectUrl: null, expirationTime: null, statusMessage: null, nextAction: null, metadata: {}, version: 2, createdAt: new Date(), updatedAt: new Date(), finalizedAt: new Date(),
+    });
+    const attempt = Object.assign(new PaymentAttemptEntity(), { wompiTransactionId: 'w', status: 'APPROVED', statusMessage: null, paymentMethodType: 'CARD', createdAt: new Date(), finalizedAt: new Date() });
+    const view = toTransactionView(payment, [attempt]);
+    const schema = doc.components.schemas.Transaction;
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(view).sort());
+    expect([...schema.required, 'attempts'].sort()).toEqual(Object.keys(view).sort());
+    expect(schema.properties.attempts.items!.required.sort()).toEqual(Object.keys(view.attempts![0]).sort());
+  });
+});
