@@ -1,0 +1,85 @@
+/* ServiceMonitor and PrometheusRule are CRDs (not in kubernetes-models): checked structurally,
+ * and every metric an alert reads must be one the service declares in src/metrics/metrics.ts. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FULL, K8sObject, NAMESPACE, PROD_VALUES, ROOT, one, render } from './harness';
+
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: { severity: string };
+  annotations: { summary: string; description: string };
+}
+
+let objects: K8sObject[] = [];
+beforeAll(() => {
+  objects = render([PROD_VALUES]).objects;
+});
+
+it('the ServiceMonitor scrapes /metrics on the http port of both role Services', () => {
+  const sm = one(objects, 'ServiceMonitor', FULL);
+  expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
+  const spec = sm.spec as { selector: { matchLabels: Record<string, string> }; endpoints: Array<{ port: string; path: string; interval: string }>; namespaceSelector: { matchNames: string[] } };
+  expect(spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics', interval: expect.stringMatching(/^\d+s$/) })]);
+  expect(spec.namespaceSelector.matchNames).toEqual([NAMESPACE]);
+  const selected = objects.filter((o) => o.kind === 'Service' && Object.entries(spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v));
+  expect(selected.map((s) => s.metadata.name).sort()).toEqual([`${FULL}-api`, `${FULL}-worker`]);
+  expect(sm.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
+});
+
+describe('PrometheusRule', () => {
+  let rules: Rule[] = [];
+  beforeAll(() => {
+    const pr = one(objects, 'PrometheusRule', FULL);
+    expect(pr.apiVersion).toBe('monitoring.coreos.com/v1');
+    const groups = (pr.spec as { groups: Array<{ name: string; rules: Rule[] }> }).groups;
+    rules = groups.flatMap((g) => g.rules);
+  });
+
+  it('has well-formed alerts: unique CamelCase names, an expression, a severity, a summary and a description', () => {
+    expect(rules.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
+    for (const r of rules) {
+      expect(r.alert).toMatch(/^[A-Z][A-Za-z0-9]+$/);
+      expect(r.expr.trim().length).toBeGreaterThan(0);
+      expect(['critical', 'warning', 'info']).toContain(r.labels.severity);
+      expect(r.annotations.summary.length).toBeGreaterThan(10);
+      expect(r.annotations.description.length).toBeGreaterThan(10);
+      if (r.for !== undefined) expect(r.for).toMatch(/^\d+[smh]$/);
+      // balanced brackets: a typo here would only show up in Prometheus' rule loader
+      for (const [o, c] of [['(', ')'], ['{', '}'], ['[', ']']]) expect(r.expr.split(o).length).toBe(r.expr.split(c).length);
+      // scoped to this release's Services
+      expect(r.expr).toContain(`namespace="${NAMESPACE}"`);
+    }
+  });
+
+  it.each([
+    ['WompiCircuitBreakerOpen', /max\(wompi_breaker_state\{[^}]*\}\) == 2/, '5m'],
+    ['WompiWebhookRejectedSpike', /webhook_events_rejected_total\{[^}]*reason=~"[^"]*checksum/, undefined],
+    ['WompiAuthErrors', /wompi_calls_total\{[^}]*outcome="auth_error"/, undefined],
+    ['OutboxDeadLetters', /outbox_dead\{[^}]*\}\) > 0/, undefined],
+    ['OutboxPendingGrowing', /outbox_pending/, undefined],
+    ['WebhookInboxLagging', /webhook_inbox_lag_seconds\{[^}]*\}\) > 300/, '5m'],
+    ['PaymentsDeclinedSpike', /payments_transitions_total\{[^}]*to="DECLINED"/, undefined],
+  ])('alerts %s', (name, expr, forDuration) => {
+    const r = rules.find((x) => x.alert === name);
+    expect(r).toBeDefined();
+    expect(r!.expr).toMatch(expr);
+    if (forDuration) expect(r!.for).toBe(forDuration);
+  });
+
+  it('a 401/403 from Wompi pages (critical) against production Wompi', () => {
+    expect(rules.find((r) => r.alert === 'WompiAuthErrors')!.labels.severity).toBe('critical');
+  });
+
+  it('reads only metrics the service declares (src/metrics/metrics.ts)', () => {
+    const source = fs.readFileSync(path.join(ROOT, 'src', 'metrics', 'metrics.ts'), 'utf8');
+    const declared = new Set([...source.matchAll(/name: '([a-z_:]+)'/g)].map((m) => m[1]));
+    expect(declared.size).toBeGreaterThan(5);
+    const used = new Set(rules.flatMap((r) => [...r.expr.matchAll(/([a-z_:]+)\{/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''))));
+    expect(used.size).toBeGreaterThan(5);
+    expect([...used].filter((m) => !declared.has(m))).toEqual([]);
+  });
+});
