@@ -20,5 +20,7 @@ export function transactionId(merchantId: number, now: Date): string {
 
 export const cardTokenId = (merchantId: number): string => `tok_test_${merchantId}_${randomFrom(HEX_MIXED, 32)}`;
 export const nequiTokenId = (): string => `nequi_test_${alnum(32)}`;
+/** `daviplata_<env>_…` (REFERENCE §3.1); the tail mirrors Nequi's 32 alphanumerics. */
+export const daviplataTokenId = (): string => `daviplata_test_${alnum(32)}`;
 export const paymentLinkId = (): string => `test_${alnum(6)}`;
 export const traceId = (): string => hex(16);

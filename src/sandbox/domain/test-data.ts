@@ -32,6 +32,27 @@ export const DAVIPLATA_OTP = {
   error: '999999',
 } as const;
 
+/** REFERENCE §10: Daviplata token phones and token OTPs (payment sources, §4.4). */
+export const DAVIPLATA_TOKEN = {
+  approvedPhone: '3991111111',
+  declinedPhone: '3992222222',
+  invalidWalletPhone: '3993333333',
+  approveOtp: '574829',
+  subscriptionExistsOtp: '932016',
+} as const;
+
+export const DAVIPLATA_TOKEN_MESSAGES = {
+  declined: 'La suscripción fue rechazada (Sandbox)',
+  invalidWallet: 'La billetera Daviplata no es válida (Sandbox)',
+  subscriptionExists: 'Ya existe una suscripción para este producto Daviplata (Sandbox)',
+} as const;
+
+/** REFERENCE §4.4: what `GET /tokens/bancolombia_transfer/{id}` shows once the payer authorised. */
+export const BANCOLOMBIA_ACCOUNT = { bank_account_type: 'CUENTA AHORROS', bank_account_last_four: '***1234' } as const;
+export const BANCOLOMBIA_TOKEN_DECLINED = 'El usuario no autorizó la inscripción de la cuenta (Sandbox)';
+
+export const LEGAL_ID_TYPES_DAVIPLATA = ['CC', 'CE', 'NIT', 'PP', 'TI'] as const;
+
 export const STATUS_MESSAGES = {
   cardDeclined: 'La transacción fue rechazada (Sandbox)',
   cardError: 'La transacción tuvo un error (Sandbox)',

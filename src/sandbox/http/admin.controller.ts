@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
 import { parseFaults } from '../domain/faults';
 import { SandboxRuntime } from '../sandbox-runtime';
 import { SandboxControl } from '../services/sandbox-control.service';
+import { TokensService } from '../services/tokens.service';
 import { TransactionsService } from '../services/transactions.service';
 import { objectBody } from './body';
 
@@ -14,6 +15,7 @@ export class AdminController {
     @Inject(SandboxRuntime) private readonly rt: SandboxRuntime,
     @Inject(SandboxControl) private readonly control: SandboxControl,
     @Inject(TransactionsService) private readonly transactions: TransactionsService,
+    @Inject(TokensService) private readonly tokens: TokensService,
   ) {}
 
   @Post('reset')
@@ -45,16 +47,25 @@ export class AdminController {
     return this.transactions.decide(id, objectBody(body).status);
   }
 
+  @Post('tokens/bancolombia_transfer/:id/decide')
+  @HttpCode(200)
+  decideBancolombiaToken(@Param('id') id: string, @Body() body: unknown): Obj {
+    return this.tokens.decideBancolombiaToken(id, objectBody(body).status);
+  }
+
+  /** The Daviplata OTP service, for a payment (transaction id) or a token (`daviplata_test_…`, Bearer required). */
   @Post('daviplata/:id/send_otp')
   @HttpCode(200)
-  sendOtp(@Param('id') id: string): Obj {
+  sendOtp(@Param('id') id: string, @Headers('authorization') authz: string | undefined): Obj {
+    if (this.tokens.isDaviplataToken(id)) return this.tokens.daviplataSendOtp(id, authz);
     this.transactions.get(id);
     return { data: { id, otp_sent: true }, meta: {} };
   }
 
   @Post('daviplata/:id/validate_otp')
   @HttpCode(200)
-  validateOtp(@Param('id') id: string, @Body() body: unknown): Obj {
+  validateOtp(@Param('id') id: string, @Headers('authorization') authz: string | undefined, @Body() body: unknown): Obj {
+    if (this.tokens.isDaviplataToken(id)) return this.tokens.daviplataValidateOtp(id, authz, objectBody(body).otp);
     return this.transactions.daviplataOtp(id, objectBody(body).otp);
   }
 }

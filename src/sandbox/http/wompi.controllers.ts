@@ -60,6 +60,30 @@ export class TokensController {
     this.auth.authenticate(authz, 'any');
     return this.tokens.getNequiToken(id);
   }
+
+  @Post('daviplata')
+  daviplata(@Headers('authorization') authz: string | undefined, @Body() body: unknown): Obj {
+    this.auth.authenticate(authz, 'any');
+    return this.tokens.createDaviplataToken(objectBody(body));
+  }
+
+  @Get('daviplata/:id')
+  daviplataGet(@Headers('authorization') authz: string | undefined, @Param('id') id: string): Obj {
+    this.auth.authenticate(authz, 'any');
+    return this.tokens.getDaviplataToken(id);
+  }
+
+  @Post('bancolombia_transfer')
+  bancolombia(@Headers('authorization') authz: string | undefined, @Body() body: unknown): Obj {
+    this.auth.authenticate(authz, 'any');
+    return this.tokens.createBancolombiaToken(objectBody(body));
+  }
+
+  @Get('bancolombia_transfer/:id')
+  bancolombiaGet(@Headers('authorization') authz: string | undefined, @Param('id') id: string): Obj {
+    this.auth.authenticate(authz, 'any');
+    return this.tokens.getBancolombiaToken(id);
+  }
 }
 
 @Controller('v1/pse')

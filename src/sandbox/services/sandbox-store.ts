@@ -46,9 +46,36 @@ export interface NequiTokenRecord {
   status: 'PENDING' | 'APPROVED' | 'DECLINED';
 }
 
+export interface DaviplataTokenRecord {
+  id: string;
+  typeDocument: string;
+  numberDocument: string;
+  phoneNumber: string;
+  status: 'PENDING' | 'APPROVED' | 'DECLINED';
+  statusMessage: string | null;
+  /** the one-use Bearer of `url_services` (valid for this token's OTP flow only) */
+  otpBearer: string;
+  otpSent: boolean;
+}
+
+export interface BancolombiaTokenRecord {
+  id: string;
+  typeAuth: 'TOKEN' | 'TRANSACTION';
+  status: 'PENDING' | 'AVAILABLE' | 'APPROVED' | 'DECLINED';
+  statusMessage: string | null;
+  bankAccountType: string | null;
+  bankAccountLastFour: string | null;
+  redirectUrl: string;
+  authorizationUrl: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type PaymentSourceType = 'CARD' | 'NEQUI' | 'DAVIPLATA' | 'BANCOLOMBIA_TRANSFER';
+
 export interface PaymentSourceRecord {
   id: number;
-  type: 'CARD' | 'NEQUI';
+  type: PaymentSourceType;
   token: string;
   customerEmail: string;
   status: 'AVAILABLE' | 'VOIDED';
@@ -60,6 +87,7 @@ export interface DeliveryRecord {
   event: string;
   transaction_id: string | null;
   nequi_token_id?: string;
+  bancolombia_transfer_token_id?: string;
   status_sent: string;
   url: string;
   attempt: number;
@@ -73,6 +101,8 @@ export class SandboxStore {
   transactions = new Map<string, TransactionRecord>();
   cardTokens = new Map<string, CardTokenRecord>();
   nequiTokens = new Map<string, NequiTokenRecord>();
+  daviplataTokens = new Map<string, DaviplataTokenRecord>();
+  bancolombiaTokens = new Map<string, BancolombiaTokenRecord>();
   sources = new Map<number, PaymentSourceRecord>();
   links = new Map<string, Record<string, unknown>>();
   usedAcceptance = new Set<string>();
@@ -85,6 +115,8 @@ export class SandboxStore {
     this.transactions.clear();
     this.cardTokens.clear();
     this.nequiTokens.clear();
+    this.daviplataTokens.clear();
+    this.bancolombiaTokens.clear();
     this.sources.clear();
     this.links.clear();
     this.usedAcceptance.clear();

@@ -3,10 +3,11 @@ import { SandboxRuntime } from '../sandbox-runtime';
 import { paymentLinkId } from '../domain/ids';
 import { MSG, wompiErrors } from '../domain/wompi-error';
 import { AcceptanceService } from './acceptance.service';
-import { PaymentSourceRecord } from './sandbox-store';
+import { PaymentSourceRecord, PaymentSourceType } from './sandbox-store';
 
 type Obj = Record<string, unknown>;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SOURCE_TYPES = ['CARD', 'NEQUI', 'DAVIPLATA', 'BANCOLOMBIA_TRANSFER'] as const;
 
 /** Payment sources (REFERENCE §4.5) and payment links (§4.12). */
 @Injectable()
@@ -18,28 +19,24 @@ export class SourcesLinksService {
 
   async createSource(body: Obj): Promise<Obj> {
     const messages: Record<string, string[]> = {};
-    if (!['CARD', 'NEQUI'].includes(body.type as string)) messages.type = ['Debe ser uno de estos: CARD, NEQUI'];
+    if (!(SOURCE_TYPES as readonly unknown[]).includes(body.type)) messages.type = [`Debe ser uno de estos: ${SOURCE_TYPES.join(', ')}`];
     if (typeof body.token !== 'string' || body.token === '') messages.token = [MSG.notPresent];
     if (typeof body.customer_email !== 'string' || !EMAIL.test(body.customer_email)) {
       messages.customer_email = [body.customer_email === undefined ? MSG.notPresent : MSG.email];
     }
+    if (body.type === 'BANCOLOMBIA_TRANSFER') {
+      const d = body.payment_description;
+      if (d === undefined || d === null || d === '') messages.payment_description = [MSG.notPresent];
+      else if (typeof d !== 'string') messages.payment_description = ['Debe ser texto'];
+      else if (d.length > 64) messages.payment_description = ['Debe tener máximo 64 caracteres'];
+    }
     if (Object.keys(messages).length) throw wompiErrors.validation(messages);
     await this.acceptance.checkAndConsume(body);
     const token = body.token as string;
-    let publicData: Obj;
-    if (body.type === 'CARD') {
-      const card = this.rt.store.cardTokens.get(token);
-      if (!card) throw wompiErrors.field('token', 'El token no existe o ya expiró');
-      publicData = { type: 'CARD' };
-    } else {
-      const nequi = this.rt.store.nequiTokens.get(token);
-      if (!nequi) throw wompiErrors.field('token', 'El token no existe o ya expiró');
-      if (nequi.status !== 'APPROVED') throw wompiErrors.unprocessable(MSG.sourceDeclined);
-      publicData = { type: 'NEQUI', phone_number: nequi.phoneNumber };
-    }
+    const publicData = this.publicData(body.type as PaymentSourceType, token, body);
     const source: PaymentSourceRecord = {
       id: this.rt.store.nextSourceId++,
-      type: body.type as 'CARD' | 'NEQUI',
+      type: body.type as PaymentSourceType,
       token,
       customerEmail: body.customer_email as string,
       status: 'AVAILABLE',
@@ -47,6 +44,38 @@ export class SourcesLinksService {
     };
     this.rt.store.sources.set(source.id, source);
     return { data: this.sourceView(source), meta: {} };
+  }
+
+  /**
+   * The token must exist (422 on `token`) and be usable: APPROVED, or AVAILABLE for a
+   * TRANSACTION-type Bancolombia token; anything else is "La fuente de pago ha sido declinada".
+   */
+  private publicData(type: PaymentSourceType, token: string, body: Obj): Obj {
+    const missing = () => wompiErrors.field('token', 'El token no existe o ya expiró');
+    switch (type) {
+      case 'CARD': {
+        if (!this.rt.store.cardTokens.has(token)) throw missing();
+        return { type };
+      }
+      case 'NEQUI': {
+        const nequi = this.rt.store.nequiTokens.get(token);
+        if (!nequi) throw missing();
+        if (nequi.status !== 'APPROVED') throw wompiErrors.unprocessable(MSG.sourceDeclined);
+        return { type, phone_number: nequi.phoneNumber };
+      }
+      case 'DAVIPLATA': {
+        const davi = this.rt.store.daviplataTokens.get(token);
+        if (!davi) throw missing();
+        if (davi.status !== 'APPROVED') throw wompiErrors.unprocessable(MSG.sourceDeclined);
+        return { type, type_document: davi.typeDocument, number_document: davi.numberDocument, phone_number: davi.phoneNumber };
+      }
+      case 'BANCOLOMBIA_TRANSFER': {
+        const bc = this.rt.store.bancolombiaTokens.get(token);
+        if (!bc) throw missing();
+        if (bc.status !== (bc.typeAuth === 'TOKEN' ? 'APPROVED' : 'AVAILABLE')) throw wompiErrors.unprocessable(MSG.sourceDeclined);
+        return { type, payment_description: body.payment_description, bank_account_type: bc.bankAccountType, bank_account_last_four: bc.bankAccountLastFour };
+      }
+    }
   }
 
   getSource(id: string): Obj {

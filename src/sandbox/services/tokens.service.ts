@@ -1,12 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import { compactDecrypt } from 'jose';
 import { SandboxRuntime } from '../sandbox-runtime';
-import { cardTokenId, nequiTokenId } from '../domain/ids';
-import { MERCHANT_PROFILE, NEQUI } from '../domain/test-data';
-import { MSG, wompiErrors } from '../domain/wompi-error';
+import { cardTokenId, daviplataTokenId, hex, nequiTokenId } from '../domain/ids';
+import {
+  BANCOLOMBIA_ACCOUNT,
+  BANCOLOMBIA_TOKEN_DECLINED,
+  DAVIPLATA_TOKEN,
+  DAVIPLATA_TOKEN_MESSAGES,
+  LEGAL_ID_TYPES_DAVIPLATA,
+  MERCHANT_PROFILE,
+  NEQUI,
+} from '../domain/test-data';
+import { MSG, WompiError, wompiErrors } from '../domain/wompi-error';
 import { WebhookService } from './webhook.service';
-import { NequiTokenRecord } from './sandbox-store';
+import { BancolombiaTokenRecord, DaviplataTokenRecord, NequiTokenRecord } from './sandbox-store';
 
 const DAY_MS = 86_400_000;
 
@@ -32,6 +40,11 @@ export function cardBrand(number: string): string {
 
 /** `2022-08-26T02:57:24.973+00:00`: card tokens use this form (REFERENCE §3). */
 const plusZero = (d: Date): string => d.toISOString().replace('Z', '+00:00');
+
+/** Same refusal as `POST /tokens/nequi` for a phone that is not a Colombian mobile (REFERENCE §4.3). */
+const PHONE_REASON = 'El número de teléfono debe ser un celular colombiano de 10 dígitos';
+const isPhone = (v: unknown): v is string => typeof v === 'string' && /^3\d{9}$/.test(v);
+const conflict = (status: string) => new WompiError(409, { error: { type: 'CONFLICT', reason: `El token ya está en estado ${status}` } });
 
 @Injectable()
 export class TokensService {
@@ -136,5 +149,178 @@ export class TokensService {
 
   nequiView(t: NequiTokenRecord): Record<string, unknown> {
     return { id: t.id, status: t.status, phone_number: t.phoneNumber, name: MERCHANT_PROFILE.name };
+  }
+
+  /** POST /tokens/daviplata (REFERENCE §4.4): PENDING until the buyer validates the OTP. */
+  createDaviplataToken(body: Record<string, unknown>): Record<string, unknown> {
+    const messages: Record<string, string[]> = {};
+    const text = (k: string): string | undefined => {
+      const v = body[k];
+      if (v === undefined || v === null || v === '') messages[k] = [MSG.notPresent];
+      else if (typeof v !== 'string') messages[k] = ['Debe ser texto'];
+      else return v;
+      return undefined;
+    };
+    const typeDocument = text('type_document');
+    if (typeDocument !== undefined && !(LEGAL_ID_TYPES_DAVIPLATA as readonly string[]).includes(typeDocument)) {
+      messages.type_document = [`Debe ser uno de estos: ${LEGAL_ID_TYPES_DAVIPLATA.join(', ')}`];
+    }
+    const numberDocument = text('number_document');
+    if (numberDocument !== undefined && !/^[A-Za-z0-9]{3,20}$/.test(numberDocument)) messages.number_document = [MSG.badFormat];
+    const phone = text('product_number');
+    if (Object.keys(messages).length > 0) throw wompiErrors.validation(messages);
+    if (!isPhone(phone)) throw wompiErrors.unprocessable(PHONE_REASON);
+    const token: DaviplataTokenRecord = {
+      id: daviplataTokenId(),
+      typeDocument: typeDocument!,
+      numberDocument: numberDocument!,
+      phoneNumber: phone,
+      status: 'PENDING',
+      statusMessage: null,
+      otpBearer: hex(16),
+      otpSent: false,
+    };
+    this.rt.store.daviplataTokens.set(token.id, token);
+    // The same OTP service as the Daviplata payment (admin routes `/__sandbox/daviplata/{id}/…`).
+    const base = `${this.rt.origin}/__sandbox/daviplata/${token.id}`;
+    return {
+      data: {
+        id: token.id,
+        status: token.status,
+        url_services: { token: token.otpBearer, code_otp_send: `${base}/send_otp`, code_otp_validate: `${base}/validate_otp` },
+      },
+    };
+  }
+
+  getDaviplataToken(id: string): Record<string, unknown> {
+    const t = this.rt.store.daviplataTokens.get(id);
+    if (!t) throw wompiErrors.notFound();
+    return { data: this.daviplataView(t) };
+  }
+
+  daviplataView(t: DaviplataTokenRecord): Record<string, unknown> {
+    return {
+      id: t.id,
+      status: t.status,
+      status_message: t.statusMessage,
+      client_info: { type_document: t.typeDocument, number_document: t.numberDocument, phone_number: t.phoneNumber },
+    };
+  }
+
+  isDaviplataToken(id: string): boolean {
+    return this.rt.store.daviplataTokens.has(id);
+  }
+
+  /** The OTP service's answer to `code_otp_send`; its Bearer is `url_services.token`. */
+  daviplataSendOtp(id: string, authorization: string | undefined): Record<string, unknown> {
+    const t = this.openOtpFlow(id, authorization);
+    t.otpSent = true;
+    return { data: { id, otp_sent: true }, meta: {} };
+  }
+
+  /**
+   * `code_otp_validate` (REFERENCE §10): a wrong OTP can be retried; a known one ends the flow
+   * (and spends the one-use Bearer). The phone decides first, then the OTP.
+   */
+  daviplataValidateOtp(id: string, authorization: string | undefined, otp: unknown): Record<string, unknown> {
+    const t = this.openOtpFlow(id, authorization);
+    if (!t.otpSent) throw wompiErrors.unprocessable('Primero se debe solicitar el envío del código OTP');
+    if (otp === undefined || otp === null || otp === '') throw wompiErrors.field('otp', MSG.notPresent);
+    const code = String(otp);
+    if (code !== DAVIPLATA_TOKEN.approveOtp && code !== DAVIPLATA_TOKEN.subscriptionExistsOtp) {
+      throw wompiErrors.field('otp', 'Código OTP inválido, intenta de nuevo');
+    }
+    if (t.phoneNumber === DAVIPLATA_TOKEN.invalidWalletPhone) this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.invalidWallet);
+    else if (t.phoneNumber !== DAVIPLATA_TOKEN.approvedPhone) this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.declined);
+    else if (code === DAVIPLATA_TOKEN.subscriptionExistsOtp) this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.subscriptionExists);
+    else this.decideDaviplata(t, null);
+    return { data: this.daviplataView(t), meta: {} };
+  }
+
+  /** `declinedBecause` null = APPROVED. No event: REFERENCE §8 lists none for Daviplata tokens. */
+  private decideDaviplata(t: DaviplataTokenRecord, declinedBecause: string | null): void {
+    t.status = declinedBecause === null ? 'APPROVED' : 'DECLINED';
+    t.statusMessage = declinedBecause;
+    this.rt.log.log(`daviplata token ${t.id} → ${t.status}`);
+  }
+
+  private openOtpFlow(id: string, authorization: string | undefined): DaviplataTokenRecord {
+    const t = this.rt.store.daviplataTokens.get(id);
+    if (!t) throw wompiErrors.notFound();
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    if (!bearer) throw wompiErrors.unauthorized('Se esperaba el token de url_services pero no se recibió ninguno');
+    if (bearer !== t.otpBearer) throw wompiErrors.unauthorized('El token de url_services no es válido para este proceso');
+    if (t.status !== 'PENDING') throw conflict(t.status);
+    return t;
+  }
+
+  /**
+   * POST /tokens/bancolombia_transfer (REFERENCE §4.4): TOKEN waits (PENDING) for the payer to
+   * authorise the account on `authorization_url`; TRANSACTION is AVAILABLE at once.
+   */
+  createBancolombiaToken(body: Record<string, unknown>): Record<string, unknown> {
+    const messages: Record<string, string[]> = {};
+    const redirect = body.redirect_url;
+    if (redirect === undefined || redirect === null || redirect === '') messages.redirect_url = [MSG.notPresent];
+    else if (typeof redirect !== 'string' || !/^https?:\/\/[^\s]+$/.test(redirect) || !URL.canParse(redirect)) messages.redirect_url = [MSG.badFormat];
+    const typeAuth = body.type_auth;
+    if (typeAuth === undefined || typeAuth === null || typeAuth === '') messages.type_auth = [MSG.notPresent];
+    else if (typeAuth !== 'TOKEN' && typeAuth !== 'TRANSACTION') messages.type_auth = ['Debe ser uno de estos: TOKEN, TRANSACTION'];
+    if (Object.keys(messages).length > 0) throw wompiErrors.validation(messages);
+    const now = new Date();
+    const id = randomUUID();
+    const token: BancolombiaTokenRecord = {
+      id,
+      typeAuth: typeAuth as 'TOKEN' | 'TRANSACTION',
+      status: typeAuth === 'TOKEN' ? 'PENDING' : 'AVAILABLE',
+      statusMessage: null,
+      bankAccountType: null,
+      bankAccountLastFour: null,
+      redirectUrl: redirect as string,
+      // The same payer page as async_payment_url (GET /v1/payment_methods/redirect/…).
+      authorizationUrl: typeAuth === 'TOKEN' ? `${this.rt.origin}/v1/payment_methods/redirect/bancolombia_transfer_token?id=${id}` : null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.rt.store.bancolombiaTokens.set(id, token);
+    return { data: this.bancolombiaView(token) };
+  }
+
+  getBancolombiaToken(id: string): Record<string, unknown> {
+    const t = this.rt.store.bancolombiaTokens.get(id);
+    if (!t) throw wompiErrors.notFound();
+    return { data: this.bancolombiaView(t) };
+  }
+
+  /** Admin / payer page: the payer authorises (APPROVED) or refuses (DECLINED) the account. */
+  decideBancolombiaToken(id: string, status: unknown): Record<string, unknown> {
+    const t = this.rt.store.bancolombiaTokens.get(id);
+    if (!t) throw wompiErrors.notFound();
+    if (status !== 'APPROVED' && status !== 'DECLINED') throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED');
+    if (t.status !== 'PENDING') throw conflict(t.status);
+    t.status = status;
+    if (status === 'APPROVED') {
+      t.bankAccountType = BANCOLOMBIA_ACCOUNT.bank_account_type;
+      t.bankAccountLastFour = BANCOLOMBIA_ACCOUNT.bank_account_last_four;
+    } else t.statusMessage = BANCOLOMBIA_TOKEN_DECLINED;
+    t.updatedAt = new Date();
+    this.rt.log.log(`bancolombia transfer token ${t.id} → ${t.status}`);
+    const view = this.bancolombiaView(t);
+    this.webhooks.emitBancolombiaToken(view);
+    return { data: view };
+  }
+
+  bancolombiaView(t: BancolombiaTokenRecord): Record<string, unknown> {
+    return {
+      id: t.id,
+      status: t.status,
+      status_message: t.statusMessage,
+      bank_account_type: t.bankAccountType,
+      bank_account_last_four: t.bankAccountLastFour,
+      redirect_url: t.redirectUrl,
+      authorization_url: t.authorizationUrl,
+      created_at: t.createdAt.toISOString(),
+      updated_at: t.updatedAt.toISOString(),
+    };
   }
 }

@@ -102,6 +102,22 @@ export class TransactionsService {
         const installments = Number.isInteger(pm.installments) ? pm.installments : 1;
         return { type: 'CARD', echoed: { installments }, extra: cardExtra(token), outcome: cardOutcome(token.number), delay: 'card' };
       }
+      if (source.type === 'DAVIPLATA') {
+        // The subscription was authorised with the token's OTP: charges need no OTP and are approved.
+        const echoed = { user_legal_id: source.publicData.number_document, user_legal_id_type: source.publicData.type_document };
+        return { type: 'DAVIPLATA', echoed, extra: { is_three_ds: false, three_ds_auth_type: null }, outcome: outcomeFor('APPROVED'), delay: 'async' };
+      }
+      if (source.type === 'BANCOLOMBIA_TRANSFER') {
+        const pm = { type: 'BANCOLOMBIA_TRANSFER', user_type: 'PERSON', payment_description: source.publicData.payment_description };
+        const prepared = prepareMethod(pm, { txId, origin: this.rt.origin, amountInCents: amount, cardToken: () => undefined });
+        // TOKEN: the account was enrolled, so the debit goes through; TRANSACTION: the payer
+        // authorises each charge on async_payment_url, like a direct transfer.
+        if (this.rt.store.bancolombiaTokens.get(source.token)?.typeAuth !== 'TRANSACTION') {
+          delete prepared.extra.async_payment_url;
+          prepared.outcome = outcomeFor('APPROVED');
+        }
+        return prepared;
+      }
       const phone = String(source.publicData.phone_number);
       return { type: 'NEQUI', echoed: { phone_number: phone }, extra: { is_three_ds: false, three_ds_auth_type: null }, outcome: nequiOutcome(phone), delay: 'async' };
     }

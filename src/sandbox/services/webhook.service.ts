@@ -7,12 +7,15 @@ import { eventTransactionView } from './serializers';
 
 export const TRANSACTION_PROPERTIES = ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'];
 export const NEQUI_TOKEN_PROPERTIES = ['nequi_token.id', 'nequi_token.status'];
+/** REFERENCE §8/§14: the data key is undocumented; `bancolombia_transfer_token` mirrors `nequi_token`. */
+export const BANCOLOMBIA_TOKEN_PROPERTIES = ['bancolombia_transfer_token.id', 'bancolombia_transfer_token.status'];
 
 interface PendingEvent {
   id: string;
   event: string;
   transactionId: string | null;
   nequiTokenId?: string;
+  bancolombiaTokenId?: string;
   statusSent: string;
   /** serialised once: sent_at, timestamp and checksum stay the same on every retry */
   body: string;
@@ -57,6 +60,12 @@ export class WebhookService {
     this.dispatch(ev);
   }
 
+  emitBancolombiaToken(token: Record<string, unknown>): void {
+    const ev = this.build('bancolombia_transfer_token.updated', { bancolombia_transfer_token: token }, BANCOLOMBIA_TOKEN_PROPERTIES, String(token.status), null);
+    ev.bancolombiaTokenId = String(token.id);
+    this.dispatch(ev);
+  }
+
   clear(): void {
     this.held.clear();
   }
@@ -90,6 +99,7 @@ export class WebhookService {
       event: ev.event,
       transaction_id: ev.transactionId,
       ...(ev.nequiTokenId ? { nequi_token_id: ev.nequiTokenId } : {}),
+      ...(ev.bancolombiaTokenId ? { bancolombia_transfer_token_id: ev.bancolombiaTokenId } : {}),
       status_sent: ev.statusSent,
       url,
       attempt,
@@ -106,7 +116,7 @@ export class WebhookService {
     }
     const delay = this.rt.options.retryDelaysMs[attempt - 1];
     if (delay === undefined) {
-      this.rt.log.warn(`event ${ev.id} (${ev.event} ${ev.transactionId ?? ev.nequiTokenId}) gave up after ${attempt} attempts`);
+      this.rt.log.warn(`event ${ev.id} (${ev.event} ${ev.transactionId ?? ev.nequiTokenId ?? ev.bancolombiaTokenId}) gave up after ${attempt} attempts`);
       return;
     }
     this.rt.timers.schedule(() => void this.attempt(ev, attempt + 1), delay);
