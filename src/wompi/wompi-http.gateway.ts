@@ -30,6 +30,19 @@ type MerchantForm = 'path' | 'info';
 
 const enc = encodeURIComponent;
 
+/**
+ * Per-method fields Wompi wants inside `payment_method` that the caller gave once at the top
+ * level: BANCOLOMBIA_BNPL carries its own `redirect_url` (REFERENCE §5), taken from the
+ * transaction's `redirect_url` when the caller sent none there.
+ */
+export function withMethodDefaults(input: CreateTransactionInput): CreateTransactionInput {
+  const pm = input.payment_method;
+  if (pm?.type === 'BANCOLOMBIA_BNPL' && pm.redirect_url === undefined && input.redirect_url !== undefined) {
+    return { ...input, payment_method: { ...pm, redirect_url: input.redirect_url } };
+  }
+  return input;
+}
+
 export class WompiHttpGateway extends WompiGateway {
   private readonly http: WompiHttpClient;
   /**
@@ -114,7 +127,7 @@ export class WompiHttpGateway extends WompiGateway {
       this.config.wompi.integritySecret,
     );
     return this.call('create_transaction', {
-      method: 'POST', path: '/transactions', route: '/transactions', key: 'private', body: { ...input, signature },
+      method: 'POST', path: '/transactions', route: '/transactions', key: 'private', body: { ...withMethodDefaults(input), signature },
       safeToRetry: false, ambiguousIsUnknown: true, what: 'Transaction', reference: input.reference,
       parse: (b) => v.transaction(v.dataOf(b)),
     });

@@ -10,6 +10,7 @@ export const WOMPI_PAYMENT_METHOD_TYPES = [
   'BANCOLOMBIA_COLLECT',
   'DAVIPLATA',
   'PCOL',
+  'BANCOLOMBIA_BNPL',
 ] as const;
 export type WompiPaymentMethodType = (typeof WOMPI_PAYMENT_METHOD_TYPES)[number];
 
@@ -69,7 +70,23 @@ export type PaymentMethodInput =
   | { type: 'BANCOLOMBIA_QR'; payment_description: string; sandbox_status?: string }
   | { type: 'BANCOLOMBIA_COLLECT' }
   | { type: 'DAVIPLATA'; user_legal_id_type: string; user_legal_id: string; payment_description: string }
-  | { type: 'PCOL'; sandbox_status?: string };
+  | { type: 'PCOL'; sandbox_status?: string }
+  | {
+      type: 'BANCOLOMBIA_BNPL';
+      name: string;
+      last_name: string;
+      user_legal_id_type: string;
+      user_legal_id: string;
+      phone_number: string;
+      phone_code: string;
+      payment_description: string;
+      /** where Bancolombia sends the buyer back; the gateway fills it from the top-level `redirect_url` when absent */
+      redirect_url?: string;
+      sandbox_status?: string;
+    };
+
+/** Wompi's minimum per method, above the business minimum of §11 (REFERENCE.md §5, §11). */
+export const METHOD_MIN_AMOUNT_IN_CENTS: Partial<Record<WompiPaymentMethodType, number>> = { BANCOLOMBIA_BNPL: 10_000_000 };
 
 export interface CustomerData {
   phone_number?: string;
