@@ -38,7 +38,7 @@ describe('OpenAPI: transactions', () => {
   it('documents every payment method as a discriminated schema with examples', () => {
     const schemas = doc.components.schemas;
     const method = schemas.CreateTransactionDto.properties.payment_method;
-    expect(method.oneOf).toHaveLength(8);
+    expect(method.oneOf).toHaveLength(9);
     expect(method.discriminator.propertyName).toBe('type');
     expect(schemas.PseMethodDto.properties.user_legal_id_type.enum).toEqual(['RC', 'TI', 'CC', 'TE', 'CE', 'NIT', 'PP', 'DNI']);
     expect(schemas.CreateTransactionDto.properties.amount_in_cents).toMatchObject({ minimum: 150000, example: 2490000 });

@@ -2,6 +2,7 @@ import { BuyerConsentDto } from '../../acceptance/dto/buyer-consent.dto';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  registerDecorator,
   Equals,
   IsDefined,
   IsIn,
@@ -18,15 +19,18 @@ import {
   Min,
   ValidateIf,
   ValidateNested,
+  ValidationArguments,
 } from 'class-validator';
 import { IsRedirectUrl, MaxJsonBytes, NotWith, OnlyWith } from '../../common/http/validators';
 import { REFERENCE_PATTERN } from '../references';
 import {
+  BancolombiaBnplMethodDto,
   BancolombiaCollectMethodDto,
   BancolombiaQrMethodDto,
   BancolombiaTransferMethodDto,
   CardMethodDto,
   DaviplataMethodDto,
+  minAmountFor,
   NequiMethodDto,
   PAYMENT_METHOD_SUBTYPES,
   PaymentMethodDto,
@@ -75,7 +79,41 @@ export class ShippingAddressDto {
 }
 
 
-@ApiExtraModels(CardMethodDto, NequiMethodDto, PseMethodDto, BancolombiaTransferMethodDto, BancolombiaQrMethodDto, BancolombiaCollectMethodDto, DaviplataMethodDto, PcolMethodDto)
+/** `amount_in_cents` at least the minimum of the chosen method, when it has one (BNPL ≥ 10000000, REFERENCE §11). */
+function AtLeastMethodMinimum(): PropertyDecorator {
+  const methodOf = (a?: ValidationArguments) => {
+    const type = (a?.object as CreateTransactionDto | undefined)?.payment_method?.type;
+    return { type, min: minAmountFor(type) };
+  };
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'atLeastMethodMinimum',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown, a?: ValidationArguments) => {
+          const { min } = methodOf(a);
+          return min === undefined || typeof value !== 'number' || value >= min;
+        },
+        defaultMessage: (a?: ValidationArguments) => {
+          const { type, min } = methodOf(a);
+          return `amount_in_cents must be at least ${min} (COP ${((min ?? 0) / 100).toLocaleString('en-US')}) for ${type}`;
+        },
+      },
+    });
+}
+
+@ApiExtraModels(
+  CardMethodDto,
+  NequiMethodDto,
+  PseMethodDto,
+  BancolombiaTransferMethodDto,
+  BancolombiaQrMethodDto,
+  BancolombiaCollectMethodDto,
+  DaviplataMethodDto,
+  PcolMethodDto,
+  BancolombiaBnplMethodDto,
+)
 export class CreateTransactionDto extends BuyerConsentDto {
   @ApiPropertyOptional({
     description: 'How the buyer pays (exactly one of payment_method or payment_source_id)',
@@ -105,10 +143,16 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @Max(36)
   installments?: number;
 
-  @ApiProperty({ description: 'Integer cents; Wompi minimum COP 1,500', minimum: MIN_AMOUNT_IN_CENTS, maximum: MAX_AMOUNT_IN_CENTS, example: 2_490_000 })
+  @ApiProperty({
+    description: 'Integer cents; Wompi minimum COP 1,500, and BANCOLOMBIA_BNPL at least 10000000 (COP 100,000)',
+    minimum: MIN_AMOUNT_IN_CENTS,
+    maximum: MAX_AMOUNT_IN_CENTS,
+    example: 2_490_000,
+  })
   @IsInt({ message: 'amount_in_cents must be an integer number of cents' })
   @Min(MIN_AMOUNT_IN_CENTS, { message: `amount_in_cents must be at least ${MIN_AMOUNT_IN_CENTS} (COP 1,500)` })
   @Max(MAX_AMOUNT_IN_CENTS)
+  @AtLeastMethodMinimum()
   amount_in_cents: number;
 
   @ApiProperty({ enum: ['COP'], example: 'COP' })

@@ -1,10 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Equals, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
-import { WOMPI_PAYMENT_METHOD_TYPES, WompiPaymentMethodType } from '../../wompi/wompi.types';
+import { IsRedirectUrl } from '../../common/http/validators';
+import { METHOD_MIN_AMOUNT_IN_CENTS, WOMPI_PAYMENT_METHOD_TYPES, WompiPaymentMethodType } from '../../wompi/wompi.types';
 
 /** Wompi's limits per method (REFERENCE.md §5, §9.3). */
 export const PSE_LEGAL_ID_TYPES = ['RC', 'TI', 'CC', 'TE', 'CE', 'NIT', 'PP', 'DNI'] as const;
 export const DAVIPLATA_LEGAL_ID_TYPES = ['CC', 'CE', 'NIT', 'PP', 'TI'] as const;
+/** REFERENCE is silent on BNPL's id types; these are the ones the sandbox takes (as for Daviplata). */
+export const BNPL_LEGAL_ID_TYPES = ['CC', 'CE', 'NIT', 'PP', 'TI'] as const;
+/** Bancolombia's buy-now-pay-later is Colombian only: `phone_code` "+57" (REFERENCE §5). */
+export const BNPL_PHONE_CODES = ['+57'] as const;
 export const SANDBOX_STATUSES = ['APPROVED', 'DECLINED', 'ERROR'] as const;
 export const PCOL_SANDBOX_STATUSES = ['APPROVED_ONLY_POINTS', 'APPROVED_HALF_POINTS', 'DECLINED', 'ERROR'] as const;
 const DESCRIPTION_MAX = 64;
@@ -165,6 +170,61 @@ export class PcolMethodDto extends PaymentMethodDto {
   sandbox_status?: string;
 }
 
+export class BancolombiaBnplMethodDto extends PaymentMethodDto {
+  @ApiProperty({ enum: ['BANCOLOMBIA_BNPL'] }) @Equals('BANCOLOMBIA_BNPL') override type = 'BANCOLOMBIA_BNPL' as const;
+
+  @ApiProperty({ description: "the buyer's first name(s)", maxLength: 100, example: 'Juana' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name: string;
+
+  @ApiProperty({ description: "the buyer's last name(s)", maxLength: 100, example: 'Pérez' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  last_name: string;
+
+  @ApiProperty({ enum: BNPL_LEGAL_ID_TYPES, example: 'CC' })
+  @IsIn(BNPL_LEGAL_ID_TYPES, { message: `user_legal_id_type must be one of ${BNPL_LEGAL_ID_TYPES.join(', ')}` })
+  user_legal_id_type: string;
+
+  @ApiProperty({ example: '1999888777' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9-]{1,20}$/, { message: 'user_legal_id must be 1–20 letters, digits or dashes' })
+  user_legal_id: string;
+
+  @ApiProperty({ description: '10-digit Colombian mobile number, without the country code', example: '3001234567' })
+  @IsString()
+  @Matches(/^3\d{9}$/, { message: 'phone_number must be a 10-digit Colombian mobile number (3XXXXXXXXX)' })
+  phone_number: string;
+
+  @ApiPropertyOptional({ enum: BNPL_PHONE_CODES, default: '+57', description: 'country calling code; "+57" when absent' })
+  @IsIn(BNPL_PHONE_CODES, { message: 'phone_code must be +57' })
+  phone_code = '+57';
+
+  @ApiProperty({ maxLength: DESCRIPTION_MAX, example: 'Order 1234' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(DESCRIPTION_MAX)
+  payment_description: string;
+
+  @ApiPropertyOptional({ description: "where Bancolombia sends the buyer back; the transaction's redirect_url when absent", example: 'https://shop.example.co/payments/return' })
+  @IsOptional()
+  @IsRedirectUrl()
+  redirect_url?: string;
+
+  @ApiPropertyOptional({ enum: SANDBOX_STATUSES, description: 'sandbox only: the outcome to simulate' })
+  @IsOptional()
+  @IsIn(SANDBOX_STATUSES)
+  sandbox_status?: string;
+}
+
+/** The lowest `amount_in_cents` a method takes, when it has its own (BNPL: COP 100,000). */
+export function minAmountFor(type: unknown): number | undefined {
+  return typeof type === 'string' ? METHOD_MIN_AMOUNT_IN_CENTS[type as WompiPaymentMethodType] : undefined;
+}
+
 export const PAYMENT_METHOD_SUBTYPES = [
   { value: CardMethodDto, name: 'CARD' },
   { value: NequiMethodDto, name: 'NEQUI' },
@@ -174,4 +234,5 @@ export const PAYMENT_METHOD_SUBTYPES = [
   { value: BancolombiaCollectMethodDto, name: 'BANCOLOMBIA_COLLECT' },
   { value: DaviplataMethodDto, name: 'DAVIPLATA' },
   { value: PcolMethodDto, name: 'PCOL' },
+  { value: BancolombiaBnplMethodDto, name: 'BANCOLOMBIA_BNPL' },
 ];
