@@ -21,6 +21,49 @@ describe('canonicalJson', () => {
     expect(canonicalJson(12)).toBe('12');
     expect(canonicalJson(undefined)).toBe('null');
   });
+
+  // the recursive implementation it replaced: stored request hashes must not change
+  const previous = (value: unknown): string => {
+    const sortKeys = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : sortKeys(x)));
+      if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(v).sort()) {
+          const x = (v as Record<string, unknown>)[k];
+          if (x !== undefined) out[k] = sortKeys(x);
+        }
+        return out;
+      }
+      return v;
+    };
+    return value === undefined ? 'null' : JSON.stringify(sortKeys(value));
+  };
+
+  it.each<[string, unknown]>([
+    ['a full create body', { payment_method: { type: 'CARD', token: 'tok_test_1', installments: 1 }, amount_in_cents: 2490000, currency: 'COP', metadata: { order_id: '1001', tags: ['a', 'b'], nested: { z: null, y: [1, [2, [3, {}]], []] } } }],
+    ['escapes, unicode keys and numbers', { 'ñ"\\\n': 'é\u2028"', B: -0, a: 1e21, c: 0.1, d: NaN, e: Infinity, f: true, '': '' }],
+    ['undefined, functions, holes and dates', { a: [undefined, () => 1, , 3], b: () => 2, c: new Date(0), d: [new Date(86_400_000)], e: new Date(NaN) }], // eslint-disable-line no-sparse-arrays
+    ['empty containers and top-level arrays', [[], {}, [{}], { a: [] }]],
+    ['scalars', 'x'],
+    ['null', null],
+  ])('gives byte for byte the text of the recursive implementation: %s', (_label, value) => {
+    expect(canonicalJson(value)).toBe(previous(value));
+  });
+
+  it('takes nesting far deeper than any call stack without overflowing', () => {
+    const depth = 50_000;
+    const deep = JSON.parse('['.repeat(depth) + '{"b":1,"a":2}' + ']'.repeat(depth)) as unknown;
+    expect(() => previous(deep)).toThrow(RangeError); // what the door now keeps from it
+    expect(canonicalJson(deep)).toBe('['.repeat(depth) + '{"a":2,"b":1}' + ']'.repeat(depth));
+  });
+
+  it('throws on a cycle like JSON.stringify instead of looping', () => {
+    const a: Record<string, unknown> = { x: 1 };
+    a.self = a;
+    expect(() => canonicalJson(a)).toThrow(TypeError);
+    const shared = { s: 1 };
+    expect(canonicalJson({ a: shared, b: [shared] })).toBe('{"a":{"s":1},"b":[{"s":1}]}'); // repeated, not circular
+  });
 });
 
 describe('requestHash', () => {
