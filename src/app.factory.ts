@@ -3,10 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError } from './common/errors/domain-error';
+import { DomainError, ValidationFailed } from './common/errors/domain-error';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { createValidationPipe } from './common/http/validation';
+import { createValidationPipe, jsonDepthErrors, MAX_JSON_DEPTH } from './common/http/validation';
 import { AppConfig } from './config/app-config';
 
 export const WEBHOOK_PATH = '/v1/webhooks/wompi';
@@ -34,6 +34,27 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
   next();
 }
 
+const NOT_AN_OBJECT = 'the request body must be a JSON object';
+
+/**
+ * Right after parsing, before any guard, interceptor (the Idempotency-Key hash) or handler:
+ * every body is nested at most MAX_JSON_DEPTH deep (checked iteratively, so no depth can
+ * overflow the stack here or in anything recursive behind it), and every API body is a JSON
+ * object (the parsers run non-strict so that `null`, `"x"` or `1` get this answer rather than
+ * "not valid JSON"; the webhook's envelope check says the same for Wompi's route, and counts
+ * it). Refused here, nothing is claimed or stored for the request.
+ */
+function screenParsedBody(req: Request, _res: Response, next: NextFunction): void {
+  const body: unknown = req.body;
+  if (body === undefined) return next(); // no body sent
+  if (!req.originalUrl.startsWith(WEBHOOK_PATH) && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+    return next(new DomainError('MALFORMED_BODY', 'The request body must be a JSON object', { body: [NOT_AN_OBJECT] }));
+  }
+  const tooDeep = jsonDepthErrors(body);
+  if (Object.keys(tooDeep).length) return next(new ValidationFailed(tooDeep, `The request body must not be nested deeper than ${MAX_JSON_DEPTH} levels`));
+  next();
+}
+
 export type RawBodyRequest = Request & { rawBody?: Buffer };
 
 /**
@@ -48,6 +69,7 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
     WEBHOOK_PATH,
     json({
       limit: WEBHOOK_BODY_LIMIT,
+      strict: false,
       type: () => true,
       verify: (req, _res, buf) => {
         (req as RawBodyRequest).rawBody = buf;
@@ -55,8 +77,9 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
     }),
   );
   app.use(requireJsonBody);
-  app.use(json({ limit: '64kb' }));
+  app.use(json({ limit: '64kb', strict: false }));
   app.use(bodyParserErrors);
+  app.use(screenParsedBody);
   app.useGlobalPipes(createValidationPipe());
   // Signals are handled by the entry point (`main.ts`: bounded graceful shutdown, exit code).
 
