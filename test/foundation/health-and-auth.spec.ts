@@ -18,11 +18,31 @@ describe('service foundation over HTTP', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 401, title: 'Unauthenticated' });
     expect(typeof res.body.type).toBe('string');
+    // RFC 6750 §3: a 401 names the scheme; no error code when no credentials were sent
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="payments"');
   });
 
-  it('refuses a wrong API key with 401', async () => {
+  it('refuses a wrong API key with 401 and an invalid_token challenge', async () => {
     const res = await request(t.url).get('/v1/transactions?reference=abc').set('Authorization', 'Bearer not-a-real-key-123456');
     expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="payments", error="invalid_token"');
+    const write = await request(t.url).post('/v1/transactions').set('Authorization', 'Bearer not-a-real-key-123456').set('Idempotency-Key', 'auth-1').send({});
+    expect(write.status).toBe(401);
+    expect(write.headers['www-authenticate']).toBe('Bearer realm="payments", error="invalid_token"');
+    const basic = await request(t.url).get('/v1/acceptance').set('Authorization', 'Basic dXNlcjpwYXNz');
+    expect(basic.status).toBe(401);
+    expect(basic.headers['www-authenticate']).toBe('Bearer realm="payments", error="invalid_request"');
+    // an accepted key gets no challenge
+    const ok = await request(t.url).get('/v1/transactions?reference=abc').set(t.auth);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('sends no bearer challenge on the webhook\'s 401 (a bad checksum is not bearer auth)', async () => {
+    const event = { event: 'transaction.updated', data: { transaction: { id: '1-2-3', status: 'APPROVED', amount_in_cents: 150000 } }, environment: 'test', timestamp: Math.floor(Date.now() / 1000), signature: { checksum: '0'.repeat(64), properties: ['transaction.id'] } };
+    const res = await request(t.url).post('/v1/webhooks/wompi').send(event);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBeUndefined();
   });
 
   it('answers an invalid body with 400 naming each field', async () => {

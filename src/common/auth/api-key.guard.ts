@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { AppConfig } from '../../config/app-config';
 import { DomainError } from '../errors/domain-error';
 
@@ -28,6 +28,20 @@ export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionCon
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** The realm of RFC 6750's challenge on our 401s. */
+export const AUTH_REALM = 'payments';
+
+/**
+ * The `WWW-Authenticate` challenge of a refused request (RFC 6750 §3): the bare challenge when
+ * no credentials were sent, `invalid_token` when a bearer key was sent but is not ours,
+ * `invalid_request` when the Authorization header is not a bearer credential at all.
+ */
+export function bearerChallenge(header: string | undefined): string {
+  const base = `Bearer realm="${AUTH_REALM}"`;
+  if (header === undefined || header.trim() === '') return base;
+  return /^Bearer\s+\S+\s*$/i.test(header) ? `${base}, error="invalid_token"` : `${base}, error="invalid_request"`;
+}
+
 /**
  * `Authorization: Bearer <key>` against INTERNAL_API_KEYS. Keys are compared as SHA-256
  * digests with timingSafeEqual, and every key is compared, so timing says nothing about
@@ -47,7 +61,11 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [ctx.getHandler(), ctx.getClass()])) return true;
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
     const caller = this.authenticate(req.headers.authorization);
-    if (!caller) throw new DomainError('UNAUTHENTICATED', 'Send Authorization: Bearer <internal API key>');
+    if (!caller) {
+      // the problem+json filter leaves headers already set on the response in place
+      ctx.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', bearerChallenge(req.headers.authorization));
+      throw new DomainError('UNAUTHENTICATED', 'Send Authorization: Bearer <internal API key>');
+    }
     req.caller = caller;
     const operatorOnly = this.reflector.getAllAndOverride<boolean>(OPERATOR_ROUTE, [ctx.getHandler(), ctx.getClass()]);
     if (operatorOnly && this.operators.size > 0 && !this.operators.has(caller.name)) {
