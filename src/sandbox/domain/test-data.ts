@@ -67,6 +67,8 @@ export const ACCEPTED_METHODS = [
   'NEQUI', 'PSE', 'BANCOLOMBIA_TRANSFER', 'CARD', 'BANCOLOMBIA_COLLECT', 'BANCOLOMBIA_QR', 'DAVIPLATA', 'BANCOLOMBIA_BNPL', 'PCOL',
 ] as const;
 
+/** REFERENCE §4.6: `customer_data.legal_id_type` of POST /transactions. */
+export const CUSTOMER_LEGAL_ID_TYPES = ['CC', 'NIT', 'PP', 'CE', 'TI', 'DNI', 'RG', 'OTHER'] as const;
 export const LEGAL_ID_TYPES_PSE = ['RC', 'TI', 'CC', 'TE', 'CE', 'NIT', 'PP', 'DNI'] as const;
 export const MIN_AMOUNT_IN_CENTS = 150_000;
 export const MAX_AMOUNT_IN_CENTS = 1_000_000_000_000;

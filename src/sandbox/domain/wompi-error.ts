@@ -1,5 +1,8 @@
-/** Field messages as Wompi nests them: `{field: [msg]}` or `{payment_method: {messages: {...}}}`. */
-export type FieldMessages = Record<string, string[] | { messages: Record<string, string[]> }>;
+/**
+ * Field messages as Wompi nests them: `{field: [msg]}` or `{payment_method: {messages: {...}}}`;
+ * deeper objects (and list items, keyed by index) nest the same way.
+ */
+export type FieldMessages = { [field: string]: string[] | { messages: FieldMessages } };
 
 /**
  * A refusal the sandbox answers exactly as Wompi would. Services throw it; the exception
@@ -37,6 +40,18 @@ export const MSG = {
   noPaymentMethod: 'No se especificó método de pago o fuente de pago',
   sourceDeclined: 'La fuente de pago ha sido declinada',
   luhn: 'El número de tarjeta es inválido. Luhn check falló.',
+  // swagger's generic examples (REFERENCE §9.3)
+  greaterThanZero: 'Debe ser mayor a 0',
+  // the sandbox's own wording for wrong types and unknown fields (no real text known)
+  notText: 'Debe ser texto',
+  notBoolean: 'Debe ser un booleano',
+  notObject: 'Debe ser un objeto',
+  notList: 'Debe ser una lista',
+  notNumber: 'Debe ser un número',
+  notAllowed: 'No es un campo permitido',
+  country: 'Debe ser un código de país ISO 3166-1 alfa-2 (p. ej. CO)',
+  month: 'Debe ser un mes entre 01 y 12',
+  installments: 'Debe ser un entero entre 1 y 36',
 } as const;
 
 export const wompiErrors = {

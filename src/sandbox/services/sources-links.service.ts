@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SandboxRuntime } from '../sandbox-runtime';
 import { paymentLinkId } from '../domain/ids';
-import { MSG, wompiErrors } from '../domain/wompi-error';
+import { MAX_AMOUNT_IN_CENTS } from '../domain/test-data';
+import { FieldMessages, MSG, wompiErrors } from '../domain/wompi-error';
 import { AcceptanceService } from './acceptance.service';
 import { PaymentSourceRecord, PaymentSourceType } from './sandbox-store';
 
@@ -27,7 +28,7 @@ export class SourcesLinksService {
     if (body.type === 'BANCOLOMBIA_TRANSFER') {
       const d = body.payment_description;
       if (d === undefined || d === null || d === '') messages.payment_description = [MSG.notPresent];
-      else if (typeof d !== 'string') messages.payment_description = ['Debe ser texto'];
+      else if (typeof d !== 'string') messages.payment_description = [MSG.notText];
       else if (d.length > 64) messages.payment_description = ['Debe tener máximo 64 caracteres'];
     }
     if (Object.keys(messages).length) throw wompiErrors.validation(messages);
@@ -95,18 +96,41 @@ export class SourcesLinksService {
     return { id: s.id, public_data: s.publicData, token: s.token, type: s.type, status: s.status, customer_email: s.customerEmail };
   }
 
+  /** POST /payment_links (REFERENCE §4.12): every problem at once, nested objects Wompi style. */
   createLink(body: Obj): Obj {
-    const messages: Record<string, string[]> = {};
-    for (const k of ['name', 'description']) if (typeof body[k] !== 'string' || body[k] === '') messages[k] = [MSG.notPresent];
+    const messages: FieldMessages = {};
+    for (const k of ['name', 'description']) {
+      if (body[k] === undefined || body[k] === null || body[k] === '') messages[k] = [MSG.notPresent];
+      else if (typeof body[k] !== 'string') messages[k] = [MSG.notText];
+    }
     for (const k of ['single_use', 'collect_shipping']) {
       if (body[k] === undefined) messages[k] = [MSG.notPresent];
-      else if (typeof body[k] !== 'boolean') messages[k] = ['Debe ser un booleano'];
+      else if (typeof body[k] !== 'boolean') messages[k] = [MSG.notBoolean];
+    }
+    if (body.collect_customer_legal_id !== undefined && body.collect_customer_legal_id !== null && typeof body.collect_customer_legal_id !== 'boolean') {
+      messages.collect_customer_legal_id = [MSG.notBoolean];
     }
     if (body.currency === undefined) messages.currency = [MSG.notPresent];
     else if (body.currency !== 'COP') messages.currency = [MSG.currency];
     const amount = body.amount_in_cents;
-    if (amount !== undefined && amount !== null && !Number.isInteger(amount)) messages.amount_in_cents = [MSG.notInteger];
-    if (typeof body.sku === 'string' && body.sku.length > 36) messages.sku = ['Debe tener máximo 36 caracteres'];
+    if (amount !== undefined && amount !== null) {
+      if (!Number.isInteger(amount)) messages.amount_in_cents = [MSG.notInteger];
+      else if ((amount as number) < 1) messages.amount_in_cents = [MSG.greaterThanZero];
+      else if ((amount as number) > MAX_AMOUNT_IN_CENTS) messages.amount_in_cents = [`Debe ser menor o igual a ${MAX_AMOUNT_IN_CENTS}`];
+    }
+    if (body.expires_at !== undefined && body.expires_at !== null && !isIsoUtc(body.expires_at)) messages.expires_at = [MSG.badFormat];
+    for (const k of ['redirect_url', 'image_url']) {
+      const v = body[k];
+      if (v !== undefined && v !== null && (typeof v !== 'string' || !/^https?:\/\/\S+$/.test(v) || !URL.canParse(v))) messages[k] = [MSG.badFormat];
+    }
+    if (body.sku !== undefined && body.sku !== null) {
+      if (typeof body.sku !== 'string') messages.sku = [MSG.notText];
+      else if (body.sku.length > 36) messages.sku = ['Debe tener máximo 36 caracteres'];
+    }
+    const customer = linkCustomerData(body.customer_data);
+    if (customer) messages.customer_data = customer;
+    const taxes = linkTaxes(body.taxes);
+    if (taxes) messages.taxes = taxes;
     if (Object.keys(messages).length) throw wompiErrors.validation(messages);
     const now = new Date().toISOString();
     const link: Obj = {
@@ -133,12 +157,74 @@ export class SourcesLinksService {
     return { data: link, meta: {} };
   }
 
+  /** PATCH /payment_links/{id}: only `active` is documented (REFERENCE §4.12); anything else is refused. */
   updateLink(id: string, body: Obj): Obj {
     const link = this.rt.store.links.get(id);
     if (!link) throw wompiErrors.notFound();
-    if (body.active !== undefined && typeof body.active !== 'boolean') throw wompiErrors.field('active', 'Debe ser un booleano');
-    if (typeof body.active === 'boolean') link.active = body.active;
+    const messages: Record<string, string[]> = {};
+    if (body.active === undefined) messages.active = [MSG.notPresent];
+    else if (typeof body.active !== 'boolean') messages.active = [MSG.notBoolean];
+    for (const k of Object.keys(body)) if (k !== 'active') messages[k] = [MSG.notAllowed];
+    if (Object.keys(messages).length) throw wompiErrors.validation(messages);
+    link.active = body.active;
     link.updated_at = new Date().toISOString();
     return { data: link, meta: {} };
   }
+}
+
+const LINK_TAX_TYPES = ['VAT', 'CONSUMPTION'] as const;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** ISO 8601 in UTC (`Z` or `+00:00`), e.g. `2026-12-31T23:59:59.000Z`. */
+const isIsoUtc = (v: unknown): boolean =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|\+00:00)$/.test(v) && !Number.isNaN(Date.parse(v));
+
+/** `customer_data.customer_references`: at most 2 items `{label, is_required}`. */
+function linkCustomerData(v: unknown): FieldMessages[string] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v)) return [MSG.notObject];
+  const refs = v.customer_references;
+  if (refs === undefined || refs === null) return undefined;
+  if (!Array.isArray(refs)) return { messages: { customer_references: [MSG.notList] } };
+  if (refs.length > 2) return { messages: { customer_references: ['Debe tener máximo 2 elementos'] } };
+  const items: FieldMessages = {};
+  refs.forEach((ref: unknown, i) => {
+    if (!isObj(ref)) {
+      items[String(i)] = [MSG.notObject];
+      return;
+    }
+    const m: Record<string, string[]> = {};
+    if (ref.label === undefined || ref.label === null || ref.label === '') m.label = [MSG.notPresent];
+    else if (typeof ref.label !== 'string') m.label = [MSG.notText];
+    if (ref.is_required === undefined || ref.is_required === null) m.is_required = [MSG.notPresent];
+    else if (typeof ref.is_required !== 'boolean') m.is_required = [MSG.notBoolean];
+    if (Object.keys(m).length) items[String(i)] = { messages: m };
+  });
+  return Object.keys(items).length ? { messages: { customer_references: { messages: items } } } : undefined;
+}
+
+/** `taxes`: items `{type: VAT|CONSUMPTION, amount_in_cents}` or `{type, percentage}`. */
+function linkTaxes(v: unknown): FieldMessages[string] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) return [MSG.notList];
+  const items: FieldMessages = {};
+  v.forEach((tax: unknown, i) => {
+    if (!isObj(tax)) {
+      items[String(i)] = [MSG.notObject];
+      return;
+    }
+    const m: Record<string, string[]> = {};
+    if (tax.type === undefined || tax.type === null || tax.type === '') m.type = [MSG.notPresent];
+    else if (!(LINK_TAX_TYPES as readonly unknown[]).includes(tax.type)) m.type = [`Debe ser uno de estos: ${LINK_TAX_TYPES.join(', ')}`];
+    const hasAmount = tax.amount_in_cents !== undefined && tax.amount_in_cents !== null;
+    const hasPercentage = tax.percentage !== undefined && tax.percentage !== null;
+    if (hasAmount && hasPercentage) m.percentage = ['No se puede enviar junto con amount_in_cents'];
+    else if (!hasAmount && !hasPercentage) m.amount_in_cents = ['Debe enviarse amount_in_cents o percentage'];
+    else if (hasAmount) {
+      if (!Number.isInteger(tax.amount_in_cents)) m.amount_in_cents = [MSG.notInteger];
+      else if ((tax.amount_in_cents as number) < 1) m.amount_in_cents = [MSG.greaterThanZero];
+    } else if (typeof tax.percentage !== 'number' || !Number.isFinite(tax.percentage)) m.percentage = [MSG.notNumber];
+    else if (tax.percentage <= 0 || tax.percentage > 100) m.percentage = ['Debe estar entre 0 y 100'];
+    if (Object.keys(m).length) items[String(i)] = { messages: m };
+  });
+  return Object.keys(items).length ? { messages: items } : undefined;
 }
