@@ -31,6 +31,28 @@ describe('sandbox: card and Nequi tokens, PSE banks', () => {
     expect(luhn.body).toEqual({ error: { type: 'INPUT_VALIDATION_ERROR', messages: { number: [MESSAGES.luhn] } } });
   });
 
+  it('exp_month must be a month (01–12) once it matches the pattern', async () => {
+    for (const exp_month of ['00', '13', '99']) {
+      const r = await call(sb, 'POST', '/tokens/cards', { key: sb.keys.publicKey, body: { ...card, exp_month } });
+      expect([exp_month, r.status, r.body]).toEqual([exp_month, 422, { error: { type: 'INPUT_VALIDATION_ERROR', messages: { exp_month: ['Debe ser un mes entre 01 y 12'] } } }]);
+    }
+    for (const exp_month of ['01', '09', '12']) {
+      expect([exp_month, (await call(sb, 'POST', '/tokens/cards', { key: sb.keys.publicKey, body: { ...card, exp_month } })).status]).toEqual([exp_month, 201]);
+    }
+    const pattern = await call(sb, 'POST', '/tokens/cards', { key: sb.keys.publicKey, body: { ...card, exp_month: '1' } });
+    expect(pattern.body.error.messages).toEqual({ exp_month: ['debe coincidir con el patron "^\\d{2}$"'] });
+  });
+
+  it('fields sent as JSON numbers get a type message, not "No está presente"', async () => {
+    const r = await call(sb, 'POST', '/tokens/cards', { key: sb.keys.publicKey, body: { number: 4242424242424242, cvc: 789, exp_month: 2, exp_year: 29, card_holder: 12345 } });
+    expect(r.status).toBe(422);
+    const typed = ['Debe ser texto'];
+    expect(r.body).toEqual({ error: { type: 'INPUT_VALIDATION_ERROR', messages: { number: typed, exp_month: typed, exp_year: typed, cvc: typed, card_holder: typed } } });
+    expect(r.text).not.toContain('4242424242424242');
+    const missing = await call(sb, 'POST', '/tokens/cards', { key: sb.keys.publicKey, body: { ...card, cvc: undefined, card_holder: null } });
+    expect(missing.body.error.messages).toEqual({ cvc: [MESSAGES.not_present], card_holder: [MESSAGES.not_present] });
+  });
+
   it('an unknown public key is 404 MERCHANT_NOT_FOUND; no key is 401', async () => {
     const key = `pub_test_${'q'.repeat(32)}`;
     const r = await call(sb, 'POST', '/tokens/cards', { key, body: card });

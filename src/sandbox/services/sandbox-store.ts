@@ -1,3 +1,5 @@
+import type { OtpFlow } from './daviplata-otp';
+
 export type TxStatus = 'PENDING' | 'APPROVED' | 'DECLINED' | 'ERROR' | 'VOIDED';
 export type FinalStatus = 'APPROVED' | 'DECLINED' | 'ERROR';
 
@@ -31,6 +33,8 @@ export interface TransactionRecord {
   /** extra fields shown only once polled after creation (fault async_url_on_poll) */
   deferredExtra?: Record<string, unknown>;
   voidRequested?: boolean;
+  /** DAVIPLATA payments: the OTP flow of `extra.url_services` */
+  otp?: OtpFlow;
 }
 
 export interface CardTokenRecord {
@@ -53,9 +57,8 @@ export interface DaviplataTokenRecord {
   phoneNumber: string;
   status: 'PENDING' | 'APPROVED' | 'DECLINED';
   statusMessage: string | null;
-  /** the one-use Bearer of `url_services` (valid for this token's OTP flow only) */
-  otpBearer: string;
-  otpSent: boolean;
+  /** the OTP flow of `url_services` */
+  otp: OtpFlow;
 }
 
 export interface BancolombiaTokenRecord {

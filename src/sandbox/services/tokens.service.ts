@@ -13,6 +13,7 @@ import {
   NEQUI,
 } from '../domain/test-data';
 import { MSG, WompiError, wompiErrors } from '../domain/wompi-error';
+import { daviplataOtp, OtpSubject } from './daviplata-otp';
 import { WebhookService } from './webhook.service';
 import { BancolombiaTokenRecord, DaviplataTokenRecord, NequiTokenRecord } from './sandbox-store';
 
@@ -73,19 +74,29 @@ export class TokensService {
     if (body.payload !== undefined) card = await this.decryptPayload(body.payload);
     const messages: Record<string, string[]> = {};
     const str = (k: string) => (typeof card[k] === 'string' ? (card[k] as string) : undefined);
+    /** Missing → "No está presente"; sent but not a string (e.g. a JSON number) → a type message. */
+    const present = (k: string): string | undefined => {
+      const v = card[k];
+      if (v === undefined || v === null) messages[k] = [MSG.notPresent];
+      else if (typeof v !== 'string') messages[k] = [MSG.notText];
+      else return v;
+      return undefined;
+    };
     const pattern = (k: string, re: RegExp, text: string) => {
-      const v = str(k);
-      if (v === undefined) messages[k] = [MSG.notPresent];
-      else if (!re.test(v)) messages[k] = [`debe coincidir con el patron "${text}"`];
+      const v = present(k);
+      if (v !== undefined && !re.test(v)) messages[k] = [`debe coincidir con el patron "${text}"`];
     };
     pattern('number', /^\d{12,19}$/, '^\\d{12,19}$');
     pattern('exp_month', /^\d{2}$/, '^\\d{2}$');
     pattern('exp_year', /^\d{2}$/, '^\\d{2}$');
     pattern('cvc', /^\d{3,4}$/, '^\\d{3,4}$');
-    const holder = str('card_holder');
-    if (holder === undefined) messages.card_holder = [MSG.notPresent];
-    else if (holder.trim().length < 5) messages.card_holder = ['Debe tener al menos 5 caracteres'];
+    const holder = present('card_holder');
+    if (holder !== undefined && holder.trim().length < 5) messages.card_holder = ['Debe tener al menos 5 caracteres'];
     if (!messages.number && !luhnValid(str('number')!)) messages.number = [MSG.luhn];
+    if (!messages.exp_month) {
+      const month = Number(str('exp_month'));
+      if (month < 1 || month > 12) messages.exp_month = [MSG.month];
+    }
     if (Object.keys(messages).length > 0) throw wompiErrors.validation(messages);
 
     const number = str('number')!;
@@ -157,7 +168,7 @@ export class TokensService {
     const text = (k: string): string | undefined => {
       const v = body[k];
       if (v === undefined || v === null || v === '') messages[k] = [MSG.notPresent];
-      else if (typeof v !== 'string') messages[k] = ['Debe ser texto'];
+      else if (typeof v !== 'string') messages[k] = [MSG.notText];
       else return v;
       return undefined;
     };
@@ -177,8 +188,7 @@ export class TokensService {
       phoneNumber: phone,
       status: 'PENDING',
       statusMessage: null,
-      otpBearer: hex(16),
-      otpSent: false,
+      otp: { bearer: hex(16), sent: false },
     };
     this.rt.store.daviplataTokens.set(token.id, token);
     // The same OTP service as the Daviplata payment (admin routes `/__sandbox/daviplata/{id}/…`).
@@ -187,7 +197,7 @@ export class TokensService {
       data: {
         id: token.id,
         status: token.status,
-        url_services: { token: token.otpBearer, code_otp_send: `${base}/send_otp`, code_otp_validate: `${base}/validate_otp` },
+        url_services: { token: token.otp.bearer, code_otp_send: `${base}/send_otp`, code_otp_validate: `${base}/validate_otp` },
       },
     };
   }
@@ -213,8 +223,7 @@ export class TokensService {
 
   /** The OTP service's answer to `code_otp_send`; its Bearer is `url_services.token`. */
   daviplataSendOtp(id: string, authorization: string | undefined): Record<string, unknown> {
-    const t = this.openOtpFlow(id, authorization);
-    t.otpSent = true;
+    daviplataOtp.send(this.otpSubject(id), authorization);
     return { data: { id, otp_sent: true }, meta: {} };
   }
 
@@ -223,13 +232,9 @@ export class TokensService {
    * (and spends the one-use Bearer). The phone decides first, then the OTP.
    */
   daviplataValidateOtp(id: string, authorization: string | undefined, otp: unknown): Record<string, unknown> {
-    const t = this.openOtpFlow(id, authorization);
-    if (!t.otpSent) throw wompiErrors.unprocessable('Primero se debe solicitar el envío del código OTP');
-    if (otp === undefined || otp === null || otp === '') throw wompiErrors.field('otp', MSG.notPresent);
-    const code = String(otp);
-    if (code !== DAVIPLATA_TOKEN.approveOtp && code !== DAVIPLATA_TOKEN.subscriptionExistsOtp) {
-      throw wompiErrors.field('otp', 'Código OTP inválido, intenta de nuevo');
-    }
+    const subject = this.otpSubject(id);
+    const code = daviplataOtp.validate(subject, authorization, otp, [DAVIPLATA_TOKEN.approveOtp, DAVIPLATA_TOKEN.subscriptionExistsOtp]);
+    const t = this.rt.store.daviplataTokens.get(id)!;
     if (t.phoneNumber === DAVIPLATA_TOKEN.invalidWalletPhone) this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.invalidWallet);
     else if (t.phoneNumber !== DAVIPLATA_TOKEN.approvedPhone) this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.declined);
     else if (code === DAVIPLATA_TOKEN.subscriptionExistsOtp) this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.subscriptionExists);
@@ -244,14 +249,10 @@ export class TokensService {
     this.rt.log.log(`daviplata token ${t.id} → ${t.status}`);
   }
 
-  private openOtpFlow(id: string, authorization: string | undefined): DaviplataTokenRecord {
+  private otpSubject(id: string): OtpSubject {
     const t = this.rt.store.daviplataTokens.get(id);
     if (!t) throw wompiErrors.notFound();
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    if (!bearer) throw wompiErrors.unauthorized('Se esperaba el token de url_services pero no se recibió ninguno');
-    if (bearer !== t.otpBearer) throw wompiErrors.unauthorized('El token de url_services no es válido para este proceso');
-    if (t.status !== 'PENDING') throw conflict(t.status);
-    return t;
+    return { otp: t.otp, status: t.status, conflict: () => conflict(t.status) };
   }
 
   /**
