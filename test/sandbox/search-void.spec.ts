@@ -65,6 +65,10 @@ describe('sandbox: search by reference and void', () => {
     expect(missing.body.meta.trace_id).toMatch(/^[0-9a-f]{32}$/);
     const partial = await call(sb, 'POST', `/transactions/${tx.id}/void`, { key: sb.keys.privateKey, body: { amount_in_cents: 1 } });
     expect(partial.status).toBe(422);
+    expect(partial.body.error).toEqual({ type: 'INPUT_VALIDATION_ERROR', messages: { amount_in_cents: ['El sandbox solo admite anulaciones por el valor total'] } });
+    expect(partial.body.meta.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    const nequiVoid = await call(sb, 'POST', `/transactions/${nequi.id}/void`, { key: sb.keys.privateKey });
+    expect(nequiVoid.body.meta.trace_id).toMatch(/^[0-9a-f]{32}$/);
     expect(MESSAGES.not_found).toBe('La entidad solicitada no existe');
   });
 });

@@ -35,6 +35,28 @@ describe('sandbox: payment sources and payment links', () => {
     await waitForStatus(sb, tx.body.data.id, 'APPROVED');
   });
 
+  it('charging a CARD source needs payment_method.installments (REFERENCE §4.5); other sources may omit it', async () => {
+    const src = (await createSource('CARD', await cardToken(sb, '4242424242424242'))).body.data;
+    const attempt = async (over: Record<string, unknown>) => {
+      const reference = newRef('src');
+      const body: Record<string, unknown> = { ...(await acceptance(sb)), amount_in_cents: 3_000_000, currency: 'COP', customer_email: 'comprador@example.com', reference, signature: integrity(reference, 3_000_000, 'COP', sb.keys.integritySecret), payment_source_id: src.id, ...over };
+      return call(sb, 'POST', '/transactions', { key: sb.keys.privateKey, body });
+    };
+    const invalid = (messages: unknown) => ({ error: { type: 'INPUT_VALIDATION_ERROR', messages } });
+    const none = await attempt({});
+    expect(none.status).toBe(422);
+    expect(none.body).toEqual(invalid({ payment_method: [MESSAGES.not_present] }));
+    expect((await attempt({ payment_method: null })).body).toEqual(invalid({ payment_method: [MESSAGES.not_present] }));
+    expect((await attempt({ payment_method: 'CARD' })).body).toEqual(invalid({ payment_method: ['Debe ser un objeto'] }));
+    expect((await attempt({ payment_method: {} })).body).toEqual(invalid({ payment_method: { messages: { installments: [MESSAGES.not_present] } } }));
+    for (const installments of [0, 37, 1.5, '2']) {
+      expect([installments, (await attempt({ payment_method: { installments } })).body]).toEqual([installments, invalid({ payment_method: { messages: { installments: ['Debe ser un entero entre 1 y 36'] } } })]);
+    }
+    const ok = await attempt({ payment_method: { installments: 3 } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.data.payment_method).toMatchObject({ type: 'CARD', installments: 3 });
+  });
+
   it('NEQUI source needs an APPROVED Nequi token, else "La fuente de pago ha sido declinada"', async () => {
     const pending = await call(sb, 'POST', '/tokens/nequi', { key: sb.keys.publicKey, body: { phone_number: '3991111111' } });
     const early = await createSource('NEQUI', pending.body.data.id);

@@ -92,11 +92,14 @@ describe('sandbox: async payment methods', () => {
     const results: [string, string, string | null][] = [['574829', 'APPROVED', null], ['932015', 'DECLINED', 'La transacción fue rechazada (Sandbox)'], ['186743', 'DECLINED', 'Fondos Insuficientes'], ['999999', 'ERROR', 'La transacción tuvo un error (Sandbox)']];
     for (const [otp, status, message] of results) {
       const tx = await createTx(sb, pm);
-      const validate = tx.payment_method.extra.url_services.code_otp_validate as string;
+      const { token, code_otp_send: send, code_otp_validate: validate } = tx.payment_method.extra.url_services as Record<string, string>;
       expect(validate.startsWith(sb.origin)).toBe(true);
-      const wrong = await fetch(validate, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ otp: '123456' }) });
+      // the OTP service wants url_services.token as Bearer and an OTP sent first (daviplata-payment.spec.ts)
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+      expect((await fetch(send, { method: 'POST', headers })).status).toBe(200);
+      const wrong = await fetch(validate, { method: 'POST', headers, body: JSON.stringify({ otp: '123456' }) });
       expect(wrong.status).toBe(422);
-      const r = await fetch(validate, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ otp }) });
+      const r = await fetch(validate, { method: 'POST', headers, body: JSON.stringify({ otp }) });
       const body = (await r.json()) as { data: { status: string; status_message: string | null } };
       expect([otp, body.data.status, body.data.status_message]).toEqual([otp, status, message]);
     }
@@ -118,7 +121,22 @@ describe('sandbox: async payment methods', () => {
     expect(small.body.error.messages.payment_method.messages.amount_in_cents).toEqual(['El monto mínimo para BANCOLOMBIA_BNPL es $100,000']);
     const tx = await createTx(sb, pm, { amount_in_cents: 10_000_000 });
     expect(tx.payment_method.extra.url).toEqual(expect.any(String));
+    expect(tx.payment_method).not.toHaveProperty('sandbox_status');
     expect((await decide(tx.id, 'APPROVED')).body.data.status).toBe('APPROVED');
+  });
+
+  it('BANCOLOMBIA_BNPL with sandbox_status echoes it in payment_method (like TRANSFER/QR/PCOL) and decides by itself', async () => {
+    const pm = { type: 'BANCOLOMBIA_BNPL', user_legal_id_type: 'CC', user_legal_id: '1099888777', phone_number: '3001234567', phone_code: '+57', payment_description: 'BNPL' };
+    for (const status of ['APPROVED', 'DECLINED']) {
+      const tx = await createTx(sb, { ...pm, sandbox_status: status }, { amount_in_cents: 10_000_000 });
+      expect(tx.payment_method.sandbox_status).toBe(status);
+      const done = await waitForStatus(sb, tx.id, status);
+      expect(done.payment_method.sandbox_status).toBe(status);
+    }
+    for (const [type, extra] of [['PCOL', {}], ['BANCOLOMBIA_QR', { payment_description: 'QR' }], ['BANCOLOMBIA_TRANSFER', { user_type: 'PERSON', payment_description: 'Pago' }]] as const) {
+      const tx = await createTx(sb, { type, ...extra, sandbox_status: 'DECLINED' });
+      expect([type, tx.payment_method.sandbox_status]).toEqual([type, 'DECLINED']);
+    }
   });
 
   it('an unknown method type is refused listing the supported ones', async () => {

@@ -49,6 +49,24 @@ describe('sandbox: POST /transactions — validation and CARD outcomes', () => {
     expect(Object.keys(done.merchant)).toEqual(['id', 'name', 'legal_name', 'contact_name', 'phone_number', 'logo_url', 'legal_id_type', 'email', 'legal_id', 'public_key']);
   });
 
+  it('a final CARD payment_method.extra keeps the real events\' key order; GET puts merchant before taxes', async () => {
+    const real = fixture('real/events/sandbox_card_3ds_approved').data.transaction.payment_method.extra as Json;
+    // the sandbox has no 3DS steps: every other key of the real event, in its order
+    const expected = Object.keys(real).filter((k) => k !== 'three_ds_auth');
+    expect(expected).toEqual(['bin', 'name', 'brand', 'exp_year', 'card_type', 'exp_month', 'last_four', 'card_holder', 'is_three_ds', 'unique_code', 'three_ds_auth_type', 'external_identifier', 'processor_response_code']);
+    for (const [number, status] of [['4242424242424242', 'APPROVED'], ['4111111111111111', 'DECLINED']]) {
+      const tx = await createTx(sb, { type: 'CARD', token: await cardToken(sb, number), installments: 1 });
+      const done = await waitForStatus(sb, tx.id, status);
+      expect([number, Object.keys(done.payment_method.extra)]).toEqual([number, expected]);
+      const keys = Object.keys(done);
+      const created = Object.keys(fixture('transaction_pse_201').body.data);
+      const at = created.indexOf('taxes');
+      expect(keys).toEqual([...created.slice(0, at), 'merchant', ...created.slice(at)]);
+      const captured = Object.keys(fixture('real/api/transaction_card_approved').response_body.data);
+      expect(captured[captured.indexOf('merchant') + 1]).toBe('taxes');
+    }
+  });
+
   it('4111… → DECLINED "(Sandbox)"; any other card → ERROR', async () => {
     const declined = await createTx(sb, { type: 'CARD', token: await cardToken(sb, '4111111111111111'), installments: 1 });
     const error = await createTx(sb, { type: 'CARD', token: await cardToken(sb, '5555555555554444'), installments: 1 });
@@ -92,6 +110,57 @@ describe('sandbox: POST /transactions — validation and CARD outcomes', () => {
     const { payment_method: _p, ...noMethod } = await sign({});
     expect((await post(noMethod)).body).toEqual({ error: { type: 'UNPROCESSABLE', reason: MESSAGES.no_payment_method } });
     expect((await post(await sign({ payment_method: { type: 'CARD', installments: 1 } }))).body).toEqual(field({ payment_method: { messages: { token: [MESSAGES.not_present] } } }));
+  });
+
+  describe('customer_data and shipping_address (REFERENCE §4.6), checked after the payment method', () => {
+    const CUSTOMER = { phone_number: '+573001234567', full_name: 'Juana Pérez', legal_id: '1099888777', legal_id_type: 'CC' };
+    const SHIPPING = { address_line_1: 'Calle 34 # 56 - 78', address_line_2: 'Apto 502', country: 'CO', region: 'Cundinamarca', city: 'Bogotá', name: 'Juana Pérez', phone_number: '573001234567', postal_code: '111111' };
+    const withBuyer = async (over: Json) => post(await txBody(sb, { type: 'CARD', token: await cardToken(sb, '4242424242424242'), installments: 1 }, over));
+
+    it('accepts and echoes them when complete (extra sub-fields such as device_id pass through)', async () => {
+      const customer = { ...CUSTOMER, device_id: '6a31034b84d2c68a873185c237344831' };
+      const r = await withBuyer({ customer_data: customer, shipping_address: SHIPPING });
+      expect(r.status).toBe(201);
+      expect(r.body.data.customer_data).toEqual(customer);
+      expect(r.body.data.shipping_address).toEqual(SHIPPING);
+      expect((await withBuyer({ customer_data: { full_name: 'Juana Pérez' }, shipping_address: { ...SHIPPING, country: 'co', address_line_2: undefined } })).status).toBe(201);
+      expect((await withBuyer({ customer_data: null, shipping_address: null })).status).toBe(201);
+    });
+
+    it.each<[string, Json, Json]>([
+      ['customer_data without full_name', { customer_data: { phone_number: '3001234567' } }, { customer_data: { messages: { full_name: [MESSAGES.not_present] } } }],
+      ['an empty full_name', { customer_data: { full_name: '' } }, { customer_data: { messages: { full_name: [MESSAGES.not_present] } } }],
+      [
+        'an unknown legal_id_type and a numeric legal_id',
+        { customer_data: { full_name: 'Juana', legal_id_type: 'XX', legal_id: 1099888777 } },
+        { customer_data: { messages: { legal_id: ['Debe ser texto'], legal_id_type: ['Debe ser uno de estos: CC, NIT, PP, CE, TI, DNI, RG, OTHER'] } } },
+      ],
+      ['customer_data not an object', { customer_data: 'Juana' }, { customer_data: ['Debe ser un objeto'] }],
+      [
+        'an empty shipping_address',
+        { shipping_address: {} },
+        { shipping_address: { messages: { address_line_1: [MESSAGES.not_present], country: [MESSAGES.not_present], region: [MESSAGES.not_present], city: [MESSAGES.not_present], phone_number: [MESSAGES.not_present] } } },
+      ],
+      ['a country that is not ISO2', { shipping_address: { ...SHIPPING, country: 'Colombia' } }, { shipping_address: { messages: { country: ['Debe ser un código de país ISO 3166-1 alfa-2 (p. ej. CO)'] } } }],
+      ['an unassigned ISO2 code', { shipping_address: { ...SHIPPING, country: 'XX' } }, { shipping_address: { messages: { country: ['Debe ser un código de país ISO 3166-1 alfa-2 (p. ej. CO)'] } } }],
+      ['a numeric phone_number', { shipping_address: { ...SHIPPING, phone_number: 3001234567 } }, { shipping_address: { messages: { phone_number: ['Debe ser texto'] } } }],
+      [
+        'both at once',
+        { customer_data: { legal_id_type: 'CC' }, shipping_address: { ...SHIPPING, city: '' } },
+        { customer_data: { messages: { full_name: [MESSAGES.not_present] } }, shipping_address: { messages: { city: [MESSAGES.not_present] } } },
+      ],
+    ])('refuses %s with 422 INPUT_VALIDATION_ERROR', async (_what, over, messages) => {
+      const r = await withBuyer(over);
+      expect(r.status).toBe(422);
+      expect(r.body).toEqual(field(messages));
+    });
+
+    it('comes after the payment method in the order (a bad method is reported first)', async () => {
+      const r = await post(await txBody(sb, { type: 'CARD', installments: 1 }, { customer_data: { legal_id_type: 'XX' } }));
+      expect(r.body).toEqual(field({ payment_method: { messages: { token: [MESSAGES.not_present] } } }));
+      const { payment_method: _p, ...noMethod } = await txBody(sb, undefined, { customer_data: {} });
+      expect((await post(noMethod)).body).toEqual({ error: { type: 'UNPROCESSABLE', reason: MESSAGES.no_payment_method } });
+    });
   });
 
   it('expiration_time enters the signature when sent', async () => {

@@ -53,19 +53,21 @@ export class AdminController {
     return this.tokens.decideBancolombiaToken(id, objectBody(body).status);
   }
 
-  /** The Daviplata OTP service, for a payment (transaction id) or a token (`daviplata_test_…`, Bearer required). */
+  /**
+   * The Daviplata OTP service (`url_services`), for a payment (transaction id) or a token
+   * (`daviplata_test_…`); both want `Authorization: Bearer <url_services.token>`.
+   */
   @Post('daviplata/:id/send_otp')
   @HttpCode(200)
   sendOtp(@Param('id') id: string, @Headers('authorization') authz: string | undefined): Obj {
     if (this.tokens.isDaviplataToken(id)) return this.tokens.daviplataSendOtp(id, authz);
-    this.transactions.get(id);
-    return { data: { id, otp_sent: true }, meta: {} };
+    return this.transactions.daviplataSendOtp(id, authz);
   }
 
   @Post('daviplata/:id/validate_otp')
   @HttpCode(200)
   validateOtp(@Param('id') id: string, @Headers('authorization') authz: string | undefined, @Body() body: unknown): Obj {
     if (this.tokens.isDaviplataToken(id)) return this.tokens.daviplataValidateOtp(id, authz, objectBody(body).otp);
-    return this.transactions.daviplataOtp(id, objectBody(body).otp);
+    return this.transactions.daviplataValidateOtp(id, authz, objectBody(body).otp);
   }
 }

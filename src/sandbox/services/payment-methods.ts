@@ -1,6 +1,7 @@
 import { alnum, digits, hex } from '../domain/ids';
 import { CARDS, LEGAL_ID_TYPES_PSE, NEQUI, STATUS_MESSAGES } from '../domain/test-data';
 import { MSG, wompiErrors } from '../domain/wompi-error';
+import type { OtpFlow } from './daviplata-otp';
 import { CardTokenRecord, FinalStatus, Outcome } from './sandbox-store';
 
 export interface PreparedMethod {
@@ -10,6 +11,8 @@ export interface PreparedMethod {
   /** undefined: the payer decides outside the API (admin `decide`, or the Daviplata OTP) */
   outcome?: Outcome;
   delay: 'card' | 'async';
+  /** DAVIPLATA: the OTP flow behind `extra.url_services` */
+  otp?: OtpFlow;
 }
 
 export interface MethodContext {
@@ -35,7 +38,7 @@ class Checker {
   text(field: string, opts: { max?: number; noQuotes?: boolean; message?: string } = {}): string | undefined {
     const v = this.pm[field];
     if (v === undefined || v === null || v === '') this.messages[field] = [opts.message ?? MSG.notPresent];
-    else if (typeof v !== 'string') this.messages[field] = ['Debe ser texto'];
+    else if (typeof v !== 'string') this.messages[field] = [MSG.notText];
     else if (opts.max && v.length > opts.max) this.messages[field] = [`Debe tener máximo ${opts.max} caracteres`];
     else if (opts.noQuotes && v.includes("'")) this.messages[field] = ['No puede contener comillas simples'];
     else return v;
@@ -73,6 +76,20 @@ export function cardOutcome(number: string): Outcome {
   return { status: 'ERROR', statusMessage: STATUS_MESSAGES.cardError, extra: { ...base, processor_response_code: null } };
 }
 
+/** Key order of a real sandbox CARD event's `payment_method.extra` (REFERENCE §5; test/fixtures/wompi/real). */
+const CARD_EXTRA_ORDER = [
+  'bin', 'name', 'brand', 'exp_year', 'card_type', 'exp_month', 'last_four', 'card_holder', 'is_three_ds', 'unique_code',
+  'three_ds_auth', 'three_ds_auth_type', 'external_identifier', 'processor_response_code',
+];
+
+/** `extra` with the known card keys in the real order, any other keys after them. */
+export function orderCardExtra(extra: Obj): Obj {
+  const out: Obj = {};
+  for (const k of CARD_EXTRA_ORDER) if (k in extra) out[k] = extra[k];
+  for (const [k, v] of Object.entries(extra)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
 export function cardExtra(token: CardTokenRecord): Obj {
   const v = token.view;
   return { bin: v.bin, name: v.name, brand: v.brand, exp_year: v.exp_year, exp_month: v.exp_month, last_four: v.last_four, card_holder: v.card_holder, ...NO_3DS };
@@ -102,7 +119,7 @@ const redirectUrl = (ctx: MethodContext, method: string, query: string) => `${ct
 
 /** Validates `payment_method` and decides its sandbox outcome; throws Wompi's 422 shapes. */
 export function prepareMethod(input: unknown, ctx: MethodContext): PreparedMethod {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw wompiErrors.field('payment_method', 'Debe ser un objeto');
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw wompiErrors.field('payment_method', MSG.notObject);
   const pm = input as Obj;
   const c = new Checker(pm);
   const type = c.among('type', METHOD_TYPES);
@@ -113,7 +130,7 @@ export function prepareMethod(input: unknown, ctx: MethodContext): PreparedMetho
       const token = tokenId ? ctx.cardToken(tokenId) : undefined;
       if (tokenId && !token) c.messages.token = ['El token no existe o ya expiró'];
       if (pm.installments === undefined) c.messages.installments = [MSG.notPresent];
-      else if (!Number.isInteger(pm.installments) || (pm.installments as number) < 1 || (pm.installments as number) > 36) c.messages.installments = ['Debe ser un entero entre 1 y 36'];
+      else if (!Number.isInteger(pm.installments) || (pm.installments as number) < 1 || (pm.installments as number) > 36) c.messages.installments = [MSG.installments];
       c.done();
       return { type, echoed: { token: tokenId, installments: pm.installments }, extra: cardExtra(token!), outcome: cardOutcome(token!.number), delay: 'card' };
     }
@@ -169,9 +186,16 @@ export function prepareMethod(input: unknown, ctx: MethodContext): PreparedMetho
       c.among('user_legal_id_type', ['CC', 'CE', 'NIT', 'PP', 'TI']);
       c.text('payment_description', { max: 64 });
       c.done();
+      // `url` is the buyer's page (request and enter the OTP); `url_services` is the OTP service
+      // itself, whose Bearer is `url_services.token` (the same service Daviplata tokens use).
+      const otp: OtpFlow = { bearer: hex(16), sent: false };
       const base = `${ctx.origin}/__sandbox/daviplata/${ctx.txId}`;
-      const extra = { url: `${base}/otp`, url_services: { token: hex(16), code_otp_send: `${base}/send_otp`, code_otp_validate: `${base}/validate_otp` }, steps: [] };
-      return { type, echoed: { user_legal_id: pm.user_legal_id, user_legal_id_type: pm.user_legal_id_type, payment_description: pm.payment_description }, extra, delay: 'async' };
+      const extra = {
+        url: redirectUrl(ctx, 'daviplata', `id=${ctx.txId}`),
+        url_services: { token: otp.bearer, code_otp_send: `${base}/send_otp`, code_otp_validate: `${base}/validate_otp` },
+        steps: [],
+      };
+      return { type, echoed: { user_legal_id: pm.user_legal_id, user_legal_id_type: pm.user_legal_id_type, payment_description: pm.payment_description }, extra, delay: 'async', otp };
     }
     case 'PCOL': {
       const s = c.among('sandbox_status', PCOL_STATUSES, true);
@@ -191,6 +215,7 @@ export function prepareMethod(input: unknown, ctx: MethodContext): PreparedMetho
       for (const k of ['name', 'last_name', 'user_legal_id_type', 'user_legal_id', 'phone_number', 'phone_code', 'redirect_url', 'payment_description']) {
         if (pm[k] !== undefined) echoed[k] = pm[k];
       }
+      if (s) echoed.sandbox_status = s;
       return { type, echoed, extra: { url: redirectUrl(ctx, 'bnpl', `id=${ctx.txId}`), steps: [], is_three_ds: false }, outcome: fromSandboxStatus(s, STATUS_MESSAGES), delay: 'async' };
     }
     default:

@@ -32,10 +32,11 @@ export function transactionView(tx: TransactionRecord): Record<string, unknown> 
   };
 }
 
-/** `GET /transactions/{id}` adds the merchant (REFERENCE §4.7). */
+/** `GET /transactions/{id}` adds the merchant (REFERENCE §4.7), just before `taxes` as in the real capture. */
 export function transactionWithMerchant(tx: TransactionRecord, merchantId: number, publicKey: string): Record<string, unknown> {
+  const { taxes, tip_in_cents: tip, ...head } = transactionView(tx);
   return {
-    ...transactionView(tx),
+    ...head,
     merchant: {
       id: merchantId,
       name: MERCHANT_PROFILE.name,
@@ -48,6 +49,8 @@ export function transactionWithMerchant(tx: TransactionRecord, merchantId: numbe
       legal_id: MERCHANT_PROFILE.legal_id,
       public_key: publicKey,
     },
+    taxes,
+    tip_in_cents: tip,
   };
 }
 

@@ -2,16 +2,27 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SandboxRuntime } from '../sandbox-runtime';
 import { traceId, transactionId } from '../domain/ids';
 import { integritySignature } from '../domain/signatures';
-import { MAX_AMOUNT_IN_CENTS, MIN_AMOUNT_IN_CENTS } from '../domain/test-data';
+import { DAVIPLATA_OTP, MAX_AMOUNT_IN_CENTS, MIN_AMOUNT_IN_CENTS, STATUS_MESSAGES } from '../domain/test-data';
 import { MSG, WompiError, wompiErrors } from '../domain/wompi-error';
 import { AcceptanceService } from './acceptance.service';
+import { buyerDataMessages } from './buyer-data';
+import { daviplataOtp, OtpSubject } from './daviplata-otp';
 import { Caller } from './auth.service';
-import { cardExtra, cardOutcome, nequiOutcome, outcomeFor, prepareMethod, PreparedMethod } from './payment-methods';
+import { cardExtra, cardOutcome, nequiOutcome, orderCardExtra, outcomeFor, prepareMethod, PreparedMethod } from './payment-methods';
 import { FinalStatus, Outcome, TransactionRecord } from './sandbox-store';
 import { transactionView, transactionWithMerchant } from './serializers';
 import { WebhookService } from './webhook.service';
 
 type Obj = Record<string, unknown>;
+const txConflict = (status: string) => new WompiError(409, { error: { type: 'CONFLICT', reason: `La transacción ya está en estado ${status}` } });
+
+/** REFERENCE §10: the Daviplata payment OTPs; any other code is an invalid OTP (retry). */
+const DAVIPLATA_OUTCOMES: Record<string, Outcome> = {
+  [DAVIPLATA_OTP.approved]: outcomeFor('APPROVED'),
+  [DAVIPLATA_OTP.declined]: outcomeFor('DECLINED'),
+  [DAVIPLATA_OTP.noFunds]: { status: 'DECLINED', statusMessage: STATUS_MESSAGES.noFunds },
+  [DAVIPLATA_OTP.error]: outcomeFor('ERROR'),
+};
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 @Injectable()
@@ -24,7 +35,7 @@ export class TransactionsService {
     @Inject(WebhookService) private readonly webhooks: WebhookService,
   ) {}
 
-  /** POST /transactions, validated in Wompi's order: acceptance → signature → amount → … → method. */
+  /** POST /transactions, validated in Wompi's order: acceptance → signature → amount → … → method → buyer data. */
   async create(body: Obj, caller: Caller): Promise<Obj> {
     if (body.payment_source_id !== undefined && body.payment_source_id !== null && caller !== 'private') throw wompiErrors.forbidden();
     await this.acceptance.checkAndConsume(body);
@@ -45,6 +56,8 @@ export class TransactionsService {
     const now = new Date();
     const id = transactionId(this.rt.options.merchantId, now);
     const method = this.resolveMethod(body, id, amount as number);
+    const buyer = buyerDataMessages(body);
+    if (buyer) throw wompiErrors.validation(buyer);
     const tx: TransactionRecord = {
       id,
       createdAt: now,
@@ -65,6 +78,7 @@ export class TransactionsService {
       customerData: body.customer_data ?? null,
       taxes: Array.isArray(body.taxes) ? body.taxes : [],
       tipInCents: Number.isInteger(body.tip_in_cents) ? (body.tip_in_cents as number) : null,
+      ...(method.otp ? { otp: method.otp } : {}),
     };
     if (this.rt.faults.asyncUrlOnPoll && 'async_payment_url' in method.extra) {
       tx.deferredExtra = { async_payment_url: method.extra.async_payment_url };
@@ -98,8 +112,13 @@ export class TransactionsService {
       if (source.status !== 'AVAILABLE') throw wompiErrors.unprocessable('La fuente de pago no está disponible');
       if (source.type === 'CARD') {
         const token = this.rt.store.cardTokens.get(source.token)!;
-        const pm = (body.payment_method ?? {}) as Obj;
-        const installments = Number.isInteger(pm.installments) ? pm.installments : 1;
+        // REFERENCE §4.5: card sources take `payment_method: {installments}` (other sources may omit it)
+        const pm = body.payment_method;
+        if (pm === undefined || pm === null) throw wompiErrors.field('payment_method', MSG.notPresent);
+        if (typeof pm !== 'object' || Array.isArray(pm)) throw wompiErrors.field('payment_method', MSG.notObject);
+        const installments = (pm as Obj).installments;
+        if (installments === undefined || installments === null) throw wompiErrors.methodFields({ installments: [MSG.notPresent] });
+        if (!Number.isInteger(installments) || (installments as number) < 1 || (installments as number) > 36) throw wompiErrors.methodFields({ installments: [MSG.installments] });
         return { type: 'CARD', echoed: { installments }, extra: cardExtra(token), outcome: cardOutcome(token.number), delay: 'card' };
       }
       if (source.type === 'DAVIPLATA') {
@@ -158,7 +177,8 @@ export class TransactionsService {
     tx.status = outcome.status;
     tx.statusMessage = outcome.statusMessage;
     tx.finalizedAt = new Date();
-    tx.paymentMethod.extra = { ...tx.paymentMethod.extra, ...tx.deferredExtra, ...(outcome.extra ?? {}) };
+    const extra = { ...tx.paymentMethod.extra, ...tx.deferredExtra, ...(outcome.extra ?? {}) };
+    tx.paymentMethod.extra = tx.paymentMethodType === 'CARD' ? orderCardExtra(extra) : extra;
     delete tx.deferredExtra;
     this.rt.log.log(`transaction ${tx.id} → ${tx.status}`);
     this.webhooks.emitTransaction(tx, tx.status !== 'APPROVED' || tx.paymentMethodType !== 'CARD');
@@ -213,7 +233,8 @@ export class TransactionsService {
       throw new WompiError(422, { error: { type: 'UNPROCESSABLE', reason: 'Solo se pueden anular transacciones con tarjeta en estado APPROVED' }, meta: { trace_id: trace } });
     }
     if (body.amount_in_cents !== undefined && body.amount_in_cents !== tx.amountInCents) {
-      throw wompiErrors.field('amount_in_cents', 'El sandbox solo admite anulaciones por el valor total');
+      const partial = wompiErrors.field('amount_in_cents', 'El sandbox solo admite anulaciones por el valor total');
+      throw new WompiError(partial.status, { ...partial.body, meta: { trace_id: trace } });
     }
     tx.voidRequested = true;
     const view = transactionView(tx);
@@ -231,26 +252,30 @@ export class TransactionsService {
     const tx = this.rt.store.transactions.get(id);
     if (!tx) throw wompiErrors.notFound();
     if (!['APPROVED', 'DECLINED', 'ERROR'].includes(status as string)) throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED, ERROR');
-    if (tx.status !== 'PENDING') throw new WompiError(409, { error: { type: 'CONFLICT', reason: `La transacción ya está en estado ${tx.status}` } });
+    if (tx.status !== 'PENDING') throw txConflict(tx.status);
     this.finalize(tx, outcomeFor(status as FinalStatus));
     return { data: transactionView(tx), meta: {} };
   }
 
-  /** Admin: the Daviplata OTP page (REFERENCE §10 OTPs). */
-  daviplataOtp(id: string, otp: unknown): Obj {
-    const tx = this.rt.store.transactions.get(id);
-    if (!tx || tx.paymentMethodType !== 'DAVIPLATA') throw wompiErrors.notFound();
-    if (tx.status !== 'PENDING') throw new WompiError(409, { error: { type: 'CONFLICT', reason: `La transacción ya está en estado ${tx.status}` } });
-    const table: Record<string, Outcome> = {
-      '574829': outcomeFor('APPROVED'),
-      '932015': outcomeFor('DECLINED'),
-      '186743': { status: 'DECLINED', statusMessage: 'Fondos Insuficientes' },
-      '999999': outcomeFor('ERROR'),
-    };
-    const outcome = table[String(otp)];
-    if (!outcome) throw wompiErrors.field('otp', 'Código OTP inválido, intenta de nuevo');
-    this.finalize(tx, outcome);
+  /** The Daviplata OTP service's `code_otp_send` for a payment (Bearer `extra.url_services.token`). */
+  daviplataSendOtp(id: string, authorization: string | undefined): Obj {
+    daviplataOtp.send(this.otpSubject(id), authorization);
+    return { data: { id, otp_sent: true }, meta: {} };
+  }
+
+  /** `code_otp_validate` for a payment: the OTPs of REFERENCE §10 decide it; any other is retryable. */
+  daviplataValidateOtp(id: string, authorization: string | undefined, otp: unknown): Obj {
+    const code = daviplataOtp.validate(this.otpSubject(id), authorization, otp, Object.keys(DAVIPLATA_OUTCOMES));
+    const tx = this.rt.store.transactions.get(id)!;
+    this.finalize(tx, DAVIPLATA_OUTCOMES[code]);
     return { data: transactionView(tx), meta: {} };
+  }
+
+  private otpSubject(id: string): OtpSubject {
+    const tx = this.rt.store.transactions.get(id);
+    // only DAVIPLATA payments that wait for an OTP have a flow (payment-source charges do not)
+    if (!tx?.otp) throw wompiErrors.notFound();
+    return { otp: tx.otp, status: tx.status, conflict: () => txConflict(tx.status) };
   }
 
   clear(): void {
