@@ -14,9 +14,10 @@ import { PaymentSourceEntity } from './payment-source.entity';
 export class PaymentSourceOwnership {
   constructor(private readonly dataSource: DataSource) {}
 
-  async assertChargeable(caller: string, wompiPaymentSourceId: number): Promise<void> {
+  /** Returns the source's type when this service created it (null: not on record, type unknown). */
+  async assertChargeable(caller: string, wompiPaymentSourceId: number): Promise<string | null> {
     const row = await this.dataSource.getRepository(PaymentSourceEntity).findOne({ where: { wompiPaymentSourceId } });
-    if (!row) return;
+    if (!row) return null;
     if (row.caller !== caller) {
       throw new DomainError('NOT_FOUND', 'Payment source not found for your API key', { payment_source_id: ['no payment source with this id belongs to your API key'] });
     }
@@ -26,5 +27,6 @@ export class PaymentSourceOwnership {
         payment_source_status: row.status,
       });
     }
+    return row.type;
   }
 }

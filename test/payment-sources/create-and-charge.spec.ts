@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
-import { Api, createBody } from '../transactions/support';
+import { Api, createBody, wompiTransactions } from '../transactions/support';
 import { cardSourceBody, NEQUI_APPROVES, nequiSourceBody, wompiSource } from './support';
 
 type Json = Record<string, unknown>;
@@ -40,6 +40,19 @@ describe('payment sources: create and charge', () => {
     const charge = await api.create(await createBody(t.sandbox, { payment_source_id: wompiId, installments: 2 }));
     expect(charge.status).toBe(201);
     expect(charge.body.payment_method_type).toBe('CARD');
+    expect((await api.settle(String(charge.body.id), ['APPROVED', 'DECLINED', 'ERROR'])).status).toBe('APPROVED');
+  });
+
+  it('a CARD source charged without installments is sent to Wompi with installments 1 (cards need them, REFERENCE §4.5)', async () => {
+    const r = await api.post('/v1/payment-sources', await cardSourceBody(t.sandbox), randomUUID());
+    expect(r.status).toBe(201);
+    const charge = await api.create(await createBody(t.sandbox, { payment_source_id: r.body.wompi_payment_source_id }));
+    expect(charge.status).toBe(201);
+    const [atWompi] = await wompiTransactions(t.sandbox, String(charge.body.reference));
+    expect(atWompi.payment_method).toMatchObject({ type: 'CARD', installments: 1 });
+    const chosen = await api.create(await createBody(t.sandbox, { payment_source_id: r.body.wompi_payment_source_id, installments: 6 }));
+    expect(chosen.status).toBe(201);
+    expect((await wompiTransactions(t.sandbox, String(chosen.body.reference)))[0].payment_method).toMatchObject({ installments: 6 });
     expect((await api.settle(String(charge.body.id), ['APPROVED', 'DECLINED', 'ERROR'])).status).toBe('APPROVED');
   });
 

@@ -56,11 +56,11 @@ export class CreateTransaction {
 
   async execute(caller: string, idempotencyKey: string, dto: CreateTransactionDto): Promise<TransactionView> {
     // a source created through POST /v1/payment-sources is charged only by its owner
-    if (dto.payment_source_id !== undefined) await this.sources.assertChargeable(caller, dto.payment_source_id);
+    const sourceType = dto.payment_source_id !== undefined ? await this.sources.assertChargeable(caller, dto.payment_source_id) : null;
     const reference = dto.reference ?? referenceFor(caller, idempotencyKey);
     const intent = await this.recordIntent(caller, reference, dto);
-    if (intent.kind === 'existing') return this.resume(intent.payment, caller, dto);
-    return this.submit(intent.payment, dto, false);
+    if (intent.kind === 'existing') return this.resume(intent.payment, caller, dto, sourceType);
+    return this.submit(intent.payment, dto, false, sourceType);
   }
 
   private async recordIntent(caller: string, reference: string, dto: CreateTransactionDto): Promise<Intent> {
@@ -116,7 +116,7 @@ export class CreateTransaction {
    * The same request found its payment (a retry whose idempotency record was lost, or the
    * caller's reference sent again). Ask Wompi before ever creating again.
    */
-  private async resume(payment: PaymentEntity, caller: string, dto: CreateTransactionDto): Promise<TransactionView> {
+  private async resume(payment: PaymentEntity, caller: string, dto: CreateTransactionDto, sourceType: string | null): Promise<TransactionView> {
     this.logger.log({ payment_id: payment.id, reference: payment.reference, status: payment.status }, 'request matches an existing payment; resuming it');
     if (!(await this.resolver.isUnresolved(payment.id))) return this.view(payment.id);
     if (payment.status === 'UNKNOWN' || isFinal(payment.status)) {
@@ -133,13 +133,14 @@ export class CreateTransaction {
       throw new DomainError('REFERENCE_IN_USE', 'A request for this reference is still being processed; retry shortly', { reference: ['a request for this reference is still in flight'] }, { retry_after_seconds: 5 });
     }
     await this.recordConsent(this.dataSource.getRepository(ConsentEntity), payment.id, caller, dto);
-    return this.submit(payment, dto, true);
+    return this.submit(payment, dto, true, sourceType);
   }
 
-  private async submit(payment: PaymentEntity, dto: CreateTransactionDto, resumed: boolean): Promise<TransactionView> {
+  /** `sourceType`: the charged payment source's type when on record (null: unknown or no source). */
+  private async submit(payment: PaymentEntity, dto: CreateTransactionDto, resumed: boolean, sourceType: string | null): Promise<TransactionView> {
     let tx: WompiTransaction;
     try {
-      tx = await this.gateway.createTransaction(this.wompiInput(payment.reference, dto));
+      tx = await this.gateway.createTransaction(this.wompiInput(payment.reference, dto, sourceType));
     } catch (err) {
       if (!isDefinitiveRefusal(err)) return this.ambiguous(payment, err);
       if (resumed) {
@@ -195,7 +196,7 @@ export class CreateTransaction {
     return toTransactionView(payment);
   }
 
-  private wompiInput(reference: string, dto: CreateTransactionDto): CreateTransactionInput {
+  private wompiInput(reference: string, dto: CreateTransactionDto, sourceType: string | null): CreateTransactionInput {
     const input: CreateTransactionInput = {
       reference,
       amount_in_cents: dto.amount_in_cents,
@@ -206,8 +207,10 @@ export class CreateTransaction {
     };
     if (dto.payment_source_id !== undefined) {
       input.payment_source_id = dto.payment_source_id;
-      // card sources take their installments in payment_method (REFERENCE §4.5)
-      if (dto.installments !== undefined) input.payment_method = { installments: dto.installments } as unknown as PaymentMethodInput;
+      // card sources need their installments in payment_method (REFERENCE §4.5): 1 unless the
+      // caller chose; a source not on record may be a card, so it gets them too (others may omit it)
+      const installments = dto.installments ?? (sourceType === null || sourceType === 'CARD' ? 1 : undefined);
+      if (installments !== undefined) input.payment_method = { installments } as unknown as PaymentMethodInput;
     } else if (dto.payment_method) {
       input.payment_method = plain(dto.payment_method) as PaymentMethodInput;
     }
