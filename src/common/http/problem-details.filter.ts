@@ -17,6 +17,28 @@ export interface ProblemDetails {
 
 const TYPE_BASE = 'https://payments.internal/problems/';
 
+/** Socket errors, and Postgres SQLSTATEs that mean "the server cannot be used right now". */
+const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+/** node-postgres' own words when a pooled connection cannot be had or is lost. */
+const DOWN_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+/** Seconds a client should wait before retrying when a dependency is down. */
+export const DEPENDENCY_RETRY_AFTER_S = 5;
+
+/**
+ * Whether an unexpected error is a dependency (Postgres, Redis) being unreachable rather than
+ * a bug: a socket error, a Postgres connection-class SQLSTATE (08xxx, shutdown, cannot connect
+ * now, too many connections) or the pool's connection messages — also inside TypeORM's
+ * QueryFailedError (`driverError`) and Node's AggregateError (one per address tried).
+ */
+export function isDependencyDown(err: unknown, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 3) return false;
+  const e = err as { code?: unknown; message?: unknown; driverError?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && (DOWN_CODES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
+  if (typeof e.message === 'string' && DOWN_MESSAGES.test(e.message)) return true;
+  if (e.driverError && isDependencyDown(e.driverError, depth + 1)) return true;
+  return Array.isArray(e.errors) && e.errors.some((x) => isDependencyDown(x, depth + 1));
+}
+
 function slug(code: string): string {
   return code.toLowerCase().replace(/_/g, '-');
 }
@@ -93,6 +115,21 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     const errorId = randomUUID();
+    if (isDependencyDown(exception)) {
+      // an outage, not a bug: 503 with Retry-After, so callers retry (an Idempotency-Key is released)
+      this.logger.warn({ error_id: errorId, code: (exception as { code?: unknown }).code, msg: (exception as Error).message }, 'dependency unavailable');
+      const spec = ERROR_CODES.DEPENDENCY_UNAVAILABLE;
+      return {
+        type: TYPE_BASE + slug('DEPENDENCY_UNAVAILABLE'),
+        title: spec.title,
+        status: spec.status,
+        detail: 'A dependency of this service (its database or queue) is unreachable; retry later',
+        instance,
+        code: 'DEPENDENCY_UNAVAILABLE',
+        error_id: errorId,
+        retry_after_seconds: DEPENDENCY_RETRY_AFTER_S,
+      };
+    }
     this.logger.error({ error_id: errorId, err: exception }, 'unexpected error');
     return { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred; quote error_id to the operators', instance, error_id: errorId };
   }
