@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { DomainError, ValidationFailed } from './common/errors/domain-error';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { API_BODY_LIMIT, documentEdgeResponses, INTERNAL_SECURITY } from './common/http/openapi';
 import { createValidationPipe, jsonDepthErrors, MAX_JSON_DEPTH } from './common/http/validation';
 import { AppConfig } from './config/app-config';
 
@@ -77,7 +78,7 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
     }),
   );
   app.use(requireJsonBody);
-  app.use(json({ limit: '64kb', strict: false }));
+  app.use(json({ limit: API_BODY_LIMIT, strict: false }));
   app.use(bodyParserErrors);
   app.use(screenParsedBody);
   app.useGlobalPipes(createValidationPipe());
@@ -87,8 +88,9 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
     .setTitle('Wompi payments service')
     .setDescription('Payments for internal services in front of Wompi (Colombia). Money is integer `amount_in_cents`, currency COP. Errors are application/problem+json (RFC 9457).')
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Internal API key (INTERNAL_API_KEYS)' }, 'internal')
+    // opaque keys, not JWTs (addBearerAuth's default bearerFormat would say JWT)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key', description: 'Internal API key (INTERNAL_API_KEYS)' }, INTERNAL_SECURITY)
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => documentEdgeResponses(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

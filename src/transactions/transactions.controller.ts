@@ -105,7 +105,7 @@ export class TransactionsController {
   @Get()
   @ApiOperation({ summary: 'List your payments, newest first', description: 'From our store. Cursor pagination: pass `next_cursor` as `cursor` until it is null.' })
   @ApiOkResponse({ type: TransactionListResponse, example: { data: [VIEW_EXAMPLE], next_cursor: null } })
-  @ApiBadRequestResponse({ type: ProblemResponse })
+  @ApiBadRequestResponse({ type: ProblemResponse, description: 'A query parameter is invalid (`reference`, `status`, `from`/`to`, `limit`, `cursor`) or unknown; `errors` names it' })
   list(@CurrentCaller() caller: Caller, @Query() query: ListTransactionsQuery): Promise<TransactionPage> {
     return this.reader.list(caller.name, query);
   }
@@ -120,6 +120,12 @@ export class TransactionsController {
   @ApiOkResponse({ type: TransactionResponse, example: { ...VIEW_EXAMPLE, status: 'APPROVED', finalized_at: '2026-03-01T12:01:10.000Z' } })
   @ApiNotFoundResponse({ type: ProblemResponse, description: 'Unknown at Wompi, or its reference is not one of your payments' })
   @ApiConflictResponse({ type: ProblemResponse, description: 'AMOUNT_MISMATCH: Wompi reports another amount or currency; refused, recorded and alerted' })
+  @ApiBadRequestResponse({
+    type: ProblemResponse,
+    description: '`wompi_transaction_id` missing or not a Wompi transaction id, or another field sent; `errors` names it',
+    example: problem(400, 'VALIDATION_FAILED', 'The request has invalid fields', { wompi_transaction_id: ['wompi_transaction_id must be a Wompi transaction id'] }),
+  })
+  @ApiServiceUnavailableResponse({ type: ProblemResponse, description: 'Wompi unavailable (circuit open, rate limited), or our database unreachable: nothing was confirmed; see Retry-After' })
   confirm(@CurrentCaller() caller: Caller, @Body() body: ConfirmTransactionDto): Promise<TransactionView> {
     return this.confirmer.execute(caller.name, body.wompi_transaction_id);
   }
@@ -151,12 +157,13 @@ export class TransactionsController {
     example: problem(400, 'VALIDATION_FAILED', 'The request has invalid fields', { amount_in_cents: [PARTIAL_VOID_REFUSAL] }),
   })
   @ApiOkResponse({ type: TransactionResponse, example: { ...VIEW_EXAMPLE, status: 'APPROVED', payment_method_type: 'CARD', async_payment_url: null, next_action: null } })
-  @ApiNotFoundResponse({ type: ProblemResponse })
+  @ApiNotFoundResponse({ type: ProblemResponse, description: 'No such payment for your API key' })
   @ApiConflictResponse({
     type: ProblemResponse,
     description: 'INVALID_STATE: not APPROVED, or not a card payment (`reason`: status | payment_method)',
     example: { ...problem(409, 'INVALID_STATE', 'Only APPROVED payments can be voided; this one is DECLINED'), reason: 'status', current_status: 'DECLINED' },
   })
+  @ApiServiceUnavailableResponse({ type: ProblemResponse, description: 'Wompi unavailable (circuit open, rate limited), or our database unreachable; see Retry-After' })
   voidTransaction(@CurrentCaller() caller: Caller, @Param() params: TransactionIdParam, @Body() _body: VoidTransactionDto): Promise<TransactionView> {
     return this.voider.execute(caller.name, params.id);
   }
