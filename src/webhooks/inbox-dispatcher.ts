@@ -12,6 +12,8 @@ export const inboxJobId = {
   first: (inboxId: string) => `inbox:${inboxId}`,
   sweep: (inboxId: string, n: number) => `inbox:${inboxId}:sweep:${n}`,
   replay: (inboxId: string, ms: number) => `inbox:${inboxId}:replay:${ms}`,
+  /** a redelivery of an event whose row is not settled (FAILED, UNCONFIRMED): one job per delivery */
+  redelivery: (inboxId: string, deliveryCount: number) => `inbox:${inboxId}:redelivery:${deliveryCount}`,
 };
 
 /** Hands inbox rows to the queue. Never throws on an unreachable queue: the row is durable and the sweeper retries. */

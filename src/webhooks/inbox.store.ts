@@ -17,6 +17,8 @@ export interface NewInboxRow {
 export interface InboxUpsert {
   id: string;
   status: InboxStatus;
+  /** deliveries counted so far, this one included */
+  deliveryCount: number;
   /** false: a redelivery collapsed onto an existing row */
   inserted: boolean;
 }
@@ -45,6 +47,13 @@ interface CursorPosition {
   t: string;
   i: string;
 }
+
+/**
+ * How long the sweeper keeps re-trying an UNCONFIRMED row (since it was first received):
+ * Wompi's own delivery retries span 24 h, and the stale-PENDING poller settles the payment
+ * itself meanwhile.
+ */
+export const UNCONFIRMED_RETRY_HOURS = 24;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID.test(s);
@@ -107,15 +116,15 @@ export class InboxStore {
 
   /** One statement: insert, or count a redelivery on the existing row. */
   async upsert(row: NewInboxRow): Promise<InboxUpsert> {
-    const [r] = await this.rows<{ id: string; status: InboxStatus; inserted: boolean }>(
+    const [r] = await this.rows<{ id: string; status: InboxStatus; delivery_count: number; inserted: boolean }>(
       `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, sent_at, raw_body, payload, status, processed_at)
        values ($1, $2, $3, $4, $5, $6, $7::text, $7::text::jsonb, $8::varchar, case when $8::varchar = 'IGNORED' then now() end)
        on conflict (event_key) do update
          set delivery_count = webhook_inbox.delivery_count + 1, last_received_at = now()
-       returning id, status, (xmax = 0) as inserted`,
+       returning id, status, delivery_count, (xmax = 0) as inserted`,
       [row.eventKey, row.eventType, row.environment, row.checksum, String(row.signedTimestamp), row.sentAt, row.rawBody, row.status],
     );
-    return { id: r.id, status: r.status, inserted: r.inserted };
+    return { id: r.id, status: r.status, deliveryCount: Number(r.delivery_count), inserted: r.inserted };
   }
 
   /** Returns the stamp, or null when the row is gone. */
@@ -129,7 +138,9 @@ export class InboxStore {
    * first, by stamping `enqueued_at` now; SKIP LOCKED keeps two workers' sweepers apart.
    * FAILED rows are being retried by their Bull job; one still FAILED ten bounds after its
    * last enqueue lost that job (Redis keeps nothing on disk: a restart forgets every job),
-   * so it is claimed too.
+   * so it is claimed too. UNCONFIRMED rows (Wompi did not confirm their final status within a
+   * job's retries) are claimed on the same ten-bound cadence while younger than
+   * `UNCONFIRMED_RETRY_HOURS`; after that only a redelivery or an operator's replay retries them.
    * Returns each row's previous `enqueued_at` so a failed enqueue can be undone.
    */
   async claimDue(olderThanMs: number, limit: number): Promise<{ id: string; prev: Date | null }[]> {
@@ -138,6 +149,8 @@ export class InboxStore {
          select id, enqueued_at as prev from webhook_inbox
           where (status = 'RECEIVED' and (enqueued_at is null or enqueued_at < now() - make_interval(secs => $1::double precision / 1000)))
              or (status = 'FAILED' and (enqueued_at is null or enqueued_at < now() - make_interval(secs => $1::double precision / 100)))
+             or (status = 'UNCONFIRMED' and received_at > now() - make_interval(hours => $3::int)
+                 and (enqueued_at is null or enqueued_at < now() - make_interval(secs => $1::double precision / 100)))
           order by received_at
           limit $2
           for update skip locked
@@ -145,14 +158,14 @@ export class InboxStore {
          update webhook_inbox w set enqueued_at = now() from due where w.id = due.id returning w.id, due.prev
        )
        select id, prev from claimed`,
-      [olderThanMs, limit],
+      [olderThanMs, limit, UNCONFIRMED_RETRY_HOURS],
     );
   }
 
   /** Undo a claim whose enqueue failed, so the next sweep retries it. */
   async unclaim(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query(`update webhook_inbox set enqueued_at = null where id = any($1::uuid[]) and status in ('RECEIVED', 'FAILED')`, [ids]);
+    await this.db.query(`update webhook_inbox set enqueued_at = null where id = any($1::uuid[]) and status in ('RECEIVED', 'FAILED', 'UNCONFIRMED')`, [ids]);
   }
 
   /** Seconds since the oldest RECEIVED row arrived (0 when none). */

@@ -1,11 +1,16 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-export type InboxStatus = 'RECEIVED' | 'PROCESSED' | 'IGNORED' | 'FAILED' | 'DEAD';
+/**
+ * RECEIVED → PROCESSED | IGNORED | DEAD (settled), or FAILED while its job retries, or
+ * UNCONFIRMED: a signed final status Wompi did not confirm within the job's retries (its own
+ * view still an earlier step); not settled — the sweeper and redeliveries retry it.
+ */
+export type InboxStatus = 'RECEIVED' | 'PROCESSED' | 'IGNORED' | 'FAILED' | 'DEAD' | 'UNCONFIRMED';
 
 /** A verified Wompi event, stored before it is acknowledged. Redeliveries collapse on event_key. */
 @Entity({ name: 'webhook_inbox' })
 @Unique('uq_webhook_inbox_event_key', ['eventKey'])
-@Check('ck_webhook_inbox_status', `status in ('RECEIVED','PROCESSED','IGNORED','FAILED','DEAD')`)
+@Check('ck_webhook_inbox_status', `status in ('RECEIVED','PROCESSED','IGNORED','FAILED','DEAD','UNCONFIRMED')`)
 @Index('ix_webhook_inbox_status_received', ['status', 'receivedAt'])
 export class WebhookInboxEntity {
   @PrimaryGeneratedColumn('uuid') id: string;

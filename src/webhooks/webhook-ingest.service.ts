@@ -12,6 +12,8 @@ import { InboxStatus } from './webhook-inbox.entity';
 /** Wompi redelivers up to 24 h later, so age is never a reason to refuse; only clocks far ahead are. */
 export const MAX_FUTURE_SKEW_S = 3600;
 const REJECTION_LOG_WINDOW_MS = 30_000;
+/** Unsettled rows a redelivery re-enqueues with a fresh job (RECEIVED reuses its first job id). */
+const REDELIVER_STATUSES: readonly InboxStatus[] = ['FAILED', 'UNCONFIRMED'];
 
 export interface Delivery {
   /** the bytes Wompi sent (UTF-8 JSON) */
@@ -66,11 +68,16 @@ export class WebhookIngestService {
     });
     if (!row.inserted) this.metrics.webhookDuplicates.inc();
 
-    // a redelivery re-enqueues only while unprocessed; the job id makes it a no-op if the job exists
+    // A redelivery re-enqueues while the row is not settled. RECEIVED: the first job id, a
+    // no-op while that job exists. FAILED/UNCONFIRMED (e.g. Wompi had not confirmed it yet):
+    // a fresh job per delivery, run now rather than after the backoff — Wompi sending it again
+    // is the moment it most likely agrees. Settled rows (PROCESSED/IGNORED/DEAD) are only counted.
     let enqueued = false;
-    if (row.status === 'RECEIVED') {
-      enqueued = await this.dispatcher.enqueue(row.id, inboxJobId.first(row.id));
+    const jobId = row.status === 'RECEIVED' ? inboxJobId.first(row.id) : !row.inserted && REDELIVER_STATUSES.includes(row.status) ? inboxJobId.redelivery(row.id, row.deliveryCount) : undefined;
+    if (jobId) {
+      enqueued = await this.dispatcher.enqueue(row.id, jobId);
       if (enqueued) await this.store.markEnqueued(row.id).catch((err: Error) => this.logger.warn({ inbox_id: row.id, error: err.message }, 'could not stamp enqueued_at'));
+      if (enqueued && row.status !== 'RECEIVED') this.logger.log({ inbox_id: row.id, event_key: key.key, status: row.status, delivery_count: row.deliveryCount }, 'redelivery of an unsettled webhook event re-enqueued');
     }
     if (row.inserted) this.logger.log({ inbox_id: row.id, event_type: envelope.event, event_key: key.key, status: row.status, enqueued }, 'webhook event stored');
     return { inboxId: row.id, status: row.status, duplicate: !row.inserted, enqueued };
