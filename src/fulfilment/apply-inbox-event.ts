@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { OutboxSignal } from '../messaging/outbox-signal';
 import { ApplyOutcome, PaymentStateService } from '../transactions/payment-state.service';
+import { canAttemptTransition, isFinal } from '../transactions/state-machine';
 import { WebhookInboxEntity, InboxStatus } from '../webhooks/webhook-inbox.entity';
 import { WompiGateway } from '../wompi/wompi-gateway.port';
 import { WompiTransaction } from '../wompi/wompi.types';
@@ -10,6 +11,9 @@ import { InboxWork, parseInboxEvent } from './inbox-event';
 
 /** Inbox states no job has anything more to do for (a replay resets the row first). */
 export const DONE_INBOX_STATUSES: readonly InboxStatus[] = ['PROCESSED', 'IGNORED', 'DEAD'];
+
+/** Rows a failed attempt may still update (a settled row is never touched again). */
+export const OPEN_INBOX_STATUSES: readonly InboxStatus[] = ['RECEIVED', 'FAILED', 'UNCONFIRMED'];
 
 export type InboxOutcome = ApplyOutcome | 'already_done' | 'no_op' | 'unsupported';
 
@@ -28,8 +32,21 @@ export class InboxRowMissing extends Error {
   }
 }
 
+/**
+ * Wompi does not (yet) show the final status a signed event reports: its own view is an
+ * earlier step of the same lifecycle (PENDING for an APPROVED/DECLINED/ERROR event, APPROVED
+ * for a VOIDED one). Retryable: the job retries with its backoff, then the row is parked
+ * UNCONFIRMED for the sweeper. Never applied, never settled as PROCESSED.
+ */
+export class UnconfirmedByWompi extends Error {
+  constructor(readonly wompiTransactionId: string, readonly eventStatus: string, readonly wompiStatus: string) {
+    super(`unconfirmed: the event reports ${eventStatus} but Wompi still reports ${wompiStatus} for transaction ${wompiTransactionId}`);
+    this.name = 'UnconfirmedByWompi';
+  }
+}
+
 /** How each outcome of applying a report is recorded on its inbox row. */
-export function inboxStatusFor(outcome: ApplyOutcome, tx: Pick<WompiTransaction, 'id' | 'reference'>): { status: InboxStatus; lastError: string | null } {
+export function inboxStatusFor(outcome: ApplyOutcome, tx: Pick<WompiTransaction, 'id' | 'reference' | 'status'>): { status: InboxStatus; lastError: string | null } {
   switch (outcome) {
     case 'changed':
     case 'unchanged':
@@ -40,6 +57,9 @@ export function inboxStatusFor(outcome: ApplyOutcome, tx: Pick<WompiTransaction,
     case 'mismatch':
       // refused and recorded as an anomaly; retrying cannot make the amounts agree
       return { status: 'DEAD', lastError: `mismatch: Wompi transaction ${tx.id} disagrees with our payment on amount, currency or reference (see payment_anomalies)` };
+    case 'contradiction':
+      // refused and recorded as an anomaly; an operator settles it with Wompi
+      return { status: 'DEAD', lastError: `contradiction: Wompi reports ${tx.status} for transaction ${tx.id}, contradicting the final status we recorded (see payment_anomalies)` };
   }
 }
 
@@ -75,6 +95,7 @@ export class ApplyInboxEvent {
     if (result.outcome !== 'already_done') {
       const log = { inbox_id: inboxId, event_type: row.eventType, outcome: result.outcome, inbox_status: result.inboxStatus, payment_id: result.paymentId, wompi_transaction_id: tx?.id, event_ids: result.eventIds };
       if (result.outcome === 'unknown_payment') this.logger.warn(log, 'webhook event names no payment of ours; ignored');
+      else if (result.outcome === 'contradiction' || result.outcome === 'mismatch') this.logger.warn(log, 'webhook event refused (see payment_anomalies); inbox row DEAD');
       else this.logger.log(log, 'webhook event applied');
     }
     return result;
@@ -84,24 +105,28 @@ export class ApplyInboxEvent {
    * Records a failed attempt: FAILED (a retry follows), DEAD (last attempt, poison event) or
    * RECEIVED (handed back to the inbox sweeper).
    */
-  async recordFailure(inboxId: string, error: string, status: 'FAILED' | 'DEAD' | 'RECEIVED'): Promise<void> {
+  async recordFailure(inboxId: string, error: string, status: 'FAILED' | 'DEAD' | 'RECEIVED' | 'UNCONFIRMED'): Promise<void> {
     await this.dataSource
       .createQueryBuilder()
       .update(WebhookInboxEntity)
       .set({ status, lastError: error.slice(0, 2000), attempts: () => 'attempts + 1' })
-      .where('id = :id and status in (:...open)', { id: inboxId, open: ['RECEIVED', 'FAILED'] })
+      .where('id = :id and status in (:...open)', { id: inboxId, open: OPEN_INBOX_STATUSES })
       .execute();
   }
 
   /**
-   * With verify-by-fetch on, an APPROVED is only believed once Wompi itself says so. The
-   * fetched view is what gets applied. Wompi unreachable → the error propagates and the job
-   * retries with backoff: never trusted blindly, never dropped.
+   * With verify-by-fetch on, a final status (APPROVED, DECLINED, ERROR, VOIDED) is only
+   * believed once Wompi itself says so, and the fetched view is what gets applied. Wompi still
+   * behind the event (e.g. PENDING for an APPROVED) → `UnconfirmedByWompi`, retried; Wompi
+   * saying something else (e.g. DECLINED for an APPROVED) → Wompi's view is applied, never the
+   * event's. Wompi unreachable → the error propagates and the job retries with backoff: never
+   * trusted blindly, never dropped.
    */
   private async confirmed(tx: WompiTransaction, inboxId: string): Promise<WompiTransaction> {
-    if (!this.config.wompi.verifyApprovedByFetch || tx.status !== 'APPROVED') return tx;
+    if (!this.config.wompi.verifyApprovedByFetch || !isFinal(tx.status)) return tx;
     const fetched = await this.gateway.getTransaction(tx.id);
     if (fetched.id !== tx.id) throw new Error(`Wompi answered transaction ${fetched.id} when asked for ${tx.id}`);
+    if (fetched.status !== tx.status && canAttemptTransition(fetched.status, tx.status)) throw new UnconfirmedByWompi(tx.id, tx.status, fetched.status);
     if (fetched.status !== tx.status) {
       this.logger.warn({ inbox_id: inboxId, wompi_transaction_id: tx.id, event_status: tx.status, wompi_status: fetched.status }, 'Wompi reports a different status than the event; applying what Wompi reports');
     }

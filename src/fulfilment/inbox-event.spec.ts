@@ -11,7 +11,7 @@ const tx = {
   currency: 'COP',
   payment_method_type: 'CARD',
   payment_method: { type: 'CARD', extra: {} },
-  status: 'APPROVED',
+  status: 'APPROVED' as const,
   status_message: null,
 };
 
@@ -62,6 +62,10 @@ describe('inboxStatusFor', () => {
 
   it('ignores reports for payments we do not know, saying why', () => {
     expect(inboxStatusFor('unknown_payment', tx)).toEqual({ status: 'IGNORED', lastError: expect.stringContaining('unknown_payment') });
+  });
+
+  it('dead-letters reports contradicting a final status (anomaly recorded) instead of retrying them', () => {
+    expect(inboxStatusFor('contradiction', tx)).toEqual({ status: 'DEAD', lastError: expect.stringMatching(/^contradiction: Wompi reports APPROVED/) });
   });
 
   it('dead-letters refused (mismatching) reports instead of retrying them', () => {

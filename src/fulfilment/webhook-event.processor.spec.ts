@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { JobQueue, PermanentJobError, QueueJob } from '../queue/job-queue.port';
 import { GatewayUnavailable } from '../wompi/wompi.errors';
-import { ApplyInboxEvent, InboxRowMissing } from './apply-inbox-event';
+import { ApplyInboxEvent, InboxRowMissing, UnconfirmedByWompi } from './apply-inbox-event';
 import { PoisonEvent } from './inbox-event';
 import { ApplyEventJobData, WebhookEventProcessor } from './webhook-event.processor';
 
@@ -62,6 +62,19 @@ describe('WebhookEventProcessor.handle', () => {
     });
     await expect(processor.handle(job(7, 8))).rejects.toThrow('still down');
     expect(failures[0].status).toBe('DEAD');
+  });
+
+  it('retries an event Wompi does not confirm yet (FAILED), and parks it UNCONFIRMED — never DEAD or PROCESSED — after the last attempt', async () => {
+    const unconfirmed = () => new UnconfirmedByWompi('15113-1700000000-12345', 'APPROVED', 'PENDING');
+    const { processor, failures } = setup(async () => {
+      throw unconfirmed();
+    });
+    await expect(processor.handle(job(0, 8))).rejects.toBeInstanceOf(UnconfirmedByWompi);
+    await expect(processor.handle(job(7, 8))).rejects.toBeInstanceOf(UnconfirmedByWompi);
+    expect(failures).toEqual([
+      { id: INBOX_ID, error: expect.stringMatching(/^unconfirmed: .*APPROVED.*PENDING/), status: 'FAILED' },
+      { id: INBOX_ID, error: expect.stringMatching(/^unconfirmed: /), status: 'UNCONFIRMED' },
+    ]);
   });
 
   it('hands the row back to the sweeper (RECEIVED) when Wompi is still unreachable on the last attempt', async () => {

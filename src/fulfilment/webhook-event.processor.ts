@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { JobQueue, PermanentJobError, QUEUES, QueueJob } from '../queue/job-queue.port';
 import { describeError } from '../messaging/outbox-message';
 import { GatewayTimeout, GatewayUnavailable } from '../wompi/wompi.errors';
-import { ApplyInboxEvent, InboxRowMissing } from './apply-inbox-event';
+import { ApplyInboxEvent, InboxRowMissing, UnconfirmedByWompi } from './apply-inbox-event';
 import { PoisonEvent } from './inbox-event';
 
 /** The job the webhook ingress enqueues for each stored event (job id `inbox:<id>`, re-enqueues suffixed). */
@@ -47,10 +47,17 @@ export class WebhookEventProcessor implements OnApplicationBootstrap {
       // Wompi down for longer than this job's retries: hand the row back to the inbox sweeper
       // (RECEIVED) instead of parking it — an event we could not confirm is never dropped.
       const wompiOutage = err instanceof GatewayUnavailable || err instanceof GatewayTimeout;
-      const status = !last ? 'FAILED' : wompiOutage ? 'RECEIVED' : 'DEAD';
-      const error = describeError(err);
+      // Wompi still behind the event after every attempt: UNCONFIRMED (not settled), re-tried
+      // by the sweeper and by any redelivery; the stale-PENDING poller settles the payment itself.
+      const unconfirmed = err instanceof UnconfirmedByWompi;
+      const status = !last ? 'FAILED' : unconfirmed ? 'UNCONFIRMED' : wompiOutage ? 'RECEIVED' : 'DEAD';
+      const error = err instanceof UnconfirmedByWompi ? err.message : describeError(err);
       await this.apply.recordFailure(inboxId, error, status).catch((e) => this.logger.warn({ inbox_id: inboxId, err: describeError(e) }, 'could not record the failed attempt'));
-      if (status === 'RECEIVED') this.logger.warn({ inbox_id: inboxId, job: job.id, attempts: job.attemptsMade + 1, err: error }, 'Wompi still unreachable after every attempt; the inbox sweeper will re-enqueue the event');
+      if (err instanceof UnconfirmedByWompi) {
+        const ids = { inbox_id: inboxId, job: job.id, wompi_transaction_id: err.wompiTransactionId, event_status: err.eventStatus, wompi_status: err.wompiStatus, attempt: job.attemptsMade + 1, of: job.attempts };
+        if (last) this.logger.warn(ids, 'Wompi has not confirmed the event after every attempt; inbox row UNCONFIRMED (the sweeper and redeliveries retry it, the poller settles the payment)');
+        else this.logger.warn(ids, 'Wompi does not confirm the event yet; will retry');
+      } else if (status === 'RECEIVED') this.logger.warn({ inbox_id: inboxId, job: job.id, attempts: job.attemptsMade + 1, err: error }, 'Wompi still unreachable after every attempt; the inbox sweeper will re-enqueue the event');
       else if (last) this.logger.error({ inbox_id: inboxId, job: job.id, attempts: job.attemptsMade + 1, err: error }, 'webhook event failed on its last attempt; inbox row DEAD (replay it once the cause is fixed)');
       else this.logger.warn({ inbox_id: inboxId, job: job.id, attempt: job.attemptsMade + 1, of: job.attempts, err: error }, 'webhook event failed; will retry');
       throw err;

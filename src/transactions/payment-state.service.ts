@@ -9,7 +9,7 @@ import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { PaymentStatusHistoryEntity } from './entities/payment-status-history.entity';
 import { PaymentEntity } from './entities/payment.entity';
 import { FINAL_STATUSES, PaymentStatus, TransitionSource } from './payment-status';
-import { canAttemptTransition, decidingAttempt, isFinal, nextPaymentStatus } from './state-machine';
+import { canAttemptTransition, decidingAttempt, isContradiction, isFinal, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
 import { nextActionFrom, toTransactionView } from './transaction.view';
 
 export type ApplyOutcome =
@@ -21,6 +21,8 @@ export type ApplyOutcome =
   | 'stale'
   /** amount, currency or reference disagree with our record: refused, recorded, alerted */
   | 'mismatch'
+  /** Wompi reports a different final status than the final one we recorded (e.g. APPROVED after DECLINED): refused, recorded, alerted */
+  | 'contradiction'
   /** no payment of ours carries this reference */
   | 'unknown_payment';
 
@@ -39,6 +41,9 @@ export interface ApplyOptions {
   /** the inbox row that carried the report (recorded on the fulfilment) */
   inboxEventId?: string;
 }
+
+/** `payment_anomalies.kind` of a report contradicting a final status (see `isContradiction`). */
+export const STATUS_CONTRADICTION = 'status_contradiction';
 
 /** Event types by final status; each state change yields its event once per state. */
 export const EVENT_TYPE_BY_STATUS: Partial<Record<PaymentStatus, string>> = {
@@ -78,17 +83,7 @@ export class PaymentStateService {
 
     const mismatch = this.mismatch(payment, tx);
     if (mismatch) {
-      await m.getRepository(PaymentAnomalyEntity).insert({
-        paymentId: payment.id,
-        wompiTransactionId: tx.id,
-        kind: mismatch,
-        source,
-        expected: { reference: payment.reference, amount_in_cents: payment.amountInCents, currency: payment.currency },
-        actual: { reference: tx.reference, amount_in_cents: tx.amount_in_cents, currency: tx.currency, status: tx.status },
-      });
-      this.metrics.paymentAnomalies.inc({ kind: mismatch });
-      // an alert: logged at error level with ids only
-      this.logger.error({ payment_id: payment.id, wompi_transaction_id: tx.id, kind: mismatch, source }, 'Wompi report disagrees with our payment; refused');
+      await this.anomaly(m, payment, tx, mismatch, source, { reference: payment.reference, amount_in_cents: payment.amountInCents, currency: payment.currency }, 'Wompi report disagrees with our payment; refused');
       return { outcome: 'mismatch', payment, eventIds: [] };
     }
 
@@ -104,6 +99,12 @@ export class PaymentStateService {
       attempt = await attempts.save(attempt);
       attemptChanged = true;
     } else if (attempt.status !== tx.status || attempt.wompiTransactionId === null) {
+      if (attempt.status !== tx.status && isContradiction(attempt.status, tx.status)) {
+        // Wompi now says another final status than the final one we recorded: money may have
+        // moved without our record following. Never applied silently, never dropped silently.
+        await this.anomaly(m, payment, tx, STATUS_CONTRADICTION, source, { status: attempt.status, payment_status: payment.status, finalized_at: attempt.finalizedAt?.toISOString() ?? null }, 'Wompi reports a final status that contradicts the one we recorded; refused, investigate with Wompi');
+        return { outcome: 'contradiction', payment, eventIds: [] };
+      }
       if (attempt.status !== tx.status && !canAttemptTransition(attempt.status, tx.status)) {
         this.logger.debug({ payment_id: payment.id, wompi_transaction_id: tx.id, from: attempt.status, to: tx.status }, 'stale report ignored');
         return { outcome: 'stale', payment, eventIds: [] };
@@ -121,6 +122,11 @@ export class PaymentStateService {
     const all = await attempts.find({ where: { paymentId: payment.id } });
     const from = payment.status;
     const to = nextPaymentStatus(from, all);
+    if (attemptChanged && decidingAttempt(all)?.id === attempt.id && isRefusedFinalMove(from, all)) {
+      // e.g. an APPROVED attempt on a VOIDED payment: the attempt is recorded as Wompi says, the payment is not moved
+      await this.anomaly(m, payment, tx, STATUS_CONTRADICTION, source, { status: from, payment_status: from, finalized_at: payment.finalizedAt?.toISOString() ?? null }, 'Wompi reports a status our final payment cannot take; refused, investigate with Wompi');
+      return { outcome: 'contradiction', payment, eventIds: [] };
+    }
     const decider = decidingAttempt(all);
     const nextAction = nextActionFrom(tx.payment_method);
     if (nextAction && (decider?.id === attempt.id || !payment.nextAction)) payment.nextAction = nextAction;
@@ -205,6 +211,23 @@ export class PaymentStateService {
       data: toTransactionView(payment, attempts) as unknown as Record<string, unknown>,
     });
     return [id];
+  }
+
+  /** A refused report: an anomaly row, `payments_anomalies_total{kind}` and an error log with ids only (an alert). */
+  private async anomaly(m: EntityManager, payment: PaymentEntity, tx: WompiTransaction, kind: string, source: TransitionSource, expected: Record<string, unknown>, message: string): Promise<void> {
+    const anomalies = m.getRepository(PaymentAnomalyEntity);
+    await anomalies.save(
+      anomalies.create({
+        paymentId: payment.id,
+        wompiTransactionId: tx.id,
+        kind,
+        source,
+        expected,
+        actual: { reference: tx.reference, amount_in_cents: tx.amount_in_cents, currency: tx.currency, status: tx.status },
+      }),
+    );
+    this.metrics.paymentAnomalies.inc({ kind });
+    this.logger.error({ payment_id: payment.id, wompi_transaction_id: tx.id, kind, source, recorded_status: expected.status ?? payment.status, reported_status: tx.status }, message);
   }
 
   private mismatch(p: PaymentEntity, tx: WompiTransaction): string | undefined {

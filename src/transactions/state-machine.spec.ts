@@ -1,5 +1,5 @@
 import { PAYMENT_STATUSES, PaymentStatus } from './payment-status';
-import { canAttemptTransition, canPaymentTransition, decidingAttempt, nextPaymentStatus } from './state-machine';
+import { canAttemptTransition, canPaymentTransition, decidingAttempt, isContradiction, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
 
 const at = (status: PaymentStatus, ms: number) => ({ id: `${status}-${ms}`, status, updatedAt: new Date(ms) });
 
@@ -51,6 +51,22 @@ describe('state machine', () => {
     expect(nextPaymentStatus('UNKNOWN', [at('PENDING', 1)])).toBe('PENDING');
     expect(nextPaymentStatus('UNKNOWN', [at('APPROVED', 1)])).toBe('APPROVED');
     expect(nextPaymentStatus('UNKNOWN', [])).toBe('UNKNOWN');
+  });
+
+  it('calls a different, disallowed final status a contradiction, but not a late earlier step or a regression to PENDING', () => {
+    for (const [from, to] of [['DECLINED', 'APPROVED'], ['ERROR', 'APPROVED'], ['APPROVED', 'DECLINED'], ['APPROVED', 'ERROR'], ['DECLINED', 'ERROR'], ['ERROR', 'DECLINED'], ['VOIDED', 'DECLINED'], ['DECLINED', 'VOIDED']] as [PaymentStatus, PaymentStatus][]) {
+      expect([from, to, isContradiction(from, to)]).toEqual([from, to, true]);
+    }
+    for (const [from, to] of [['VOIDED', 'APPROVED'], ['APPROVED', 'VOIDED'], ['APPROVED', 'APPROVED'], ['APPROVED', 'PENDING'], ['DECLINED', 'PENDING'], ['PENDING', 'APPROVED'], ['UNKNOWN', 'DECLINED']] as [PaymentStatus, PaymentStatus][]) {
+      expect([from, to, isContradiction(from, to)]).toEqual([from, to, false]);
+    }
+  });
+
+  it('flags an APPROVED attempt on a VOIDED payment, not a buyer retry or a later failed attempt', () => {
+    expect(isRefusedFinalMove('VOIDED', [at('VOIDED', 1), at('APPROVED', 2)])).toBe(true);
+    expect(isRefusedFinalMove('DECLINED', [at('DECLINED', 1), at('APPROVED', 2)])).toBe(false);
+    expect(isRefusedFinalMove('APPROVED', [at('APPROVED', 1), at('DECLINED', 2)])).toBe(false);
+    expect(isRefusedFinalMove('DECLINED', [at('DECLINED', 1), at('ERROR', 2)])).toBe(false);
   });
 
   it('voids an approved payment when its attempt is voided', () => {

@@ -41,6 +41,17 @@ export function isFinal(status: PaymentStatus): boolean {
   return FINAL_STATUSES.includes(status);
 }
 
+/**
+ * A report that contradicts a final attempt: Wompi now says a different final status that the
+ * machine does not allow, and that is not just an earlier step of the same lifecycle reported
+ * late (APPROVED after VOIDED is late; APPROVED after DECLINED, DECLINED after APPROVED, ERROR
+ * after DECLINED… are contradictions). Never applied: recorded as an anomaly and alerted.
+ */
+export function isContradiction(current: PaymentStatus, reported: PaymentStatus): boolean {
+  if (!isFinal(current) || !isFinal(reported) || current === reported) return false;
+  return !canAttemptTransition(current, reported) && !canAttemptTransition(reported, current);
+}
+
 /** Higher wins when attempts disagree. DECLINED and ERROR tie: the latest one decides. */
 const PRIORITY: Record<PaymentStatus, number> = { UNKNOWN: 0, PENDING: 1, DECLINED: 2, ERROR: 2, VOIDED: 3, APPROVED: 4 };
 
@@ -54,6 +65,16 @@ export interface AttemptView {
 /** The attempt that decides the payment's status. */
 export function decidingAttempt<T extends AttemptView>(attempts: readonly T[]): T | undefined {
   return [...attempts].sort((a, b) => PRIORITY[b.status] - PRIORITY[a.status] || b.updatedAt.getTime() - a.updatedAt.getTime())[0];
+}
+
+/**
+ * The deciding attempt outranks a final payment status the machine cannot leave for it (an
+ * APPROVED attempt on a VOIDED payment: money taken on a payment we consider voided).
+ */
+export function isRefusedFinalMove(current: PaymentStatus, attempts: readonly AttemptView[]): boolean {
+  const decider = decidingAttempt(attempts);
+  if (!decider || !isFinal(current) || !isFinal(decider.status) || decider.status === current) return false;
+  return PRIORITY[decider.status] > PRIORITY[current] && !canPaymentTransition(current, decider.status);
 }
 
 /**
