@@ -6,7 +6,8 @@ import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { JobQueue, QUEUES, RETRY_POLICIES } from '../../src/queue/job-queue.port';
 import { startTestApp, TestApp, waitFor } from '../support/app';
-import { fulfilmentRows, inboxRow, insertInbox, insertPayment, newReference, outboxRows, sql, syntheticTx, transactionUpdated } from './support';
+import { WompiGateway } from '../../src/wompi/wompi-gateway.port';
+import { CARDS, fulfilmentRows, inboxRow, insertInbox, insertPayment, newReference, outboxRows, sandboxCardTransaction, sql, syntheticTx, transactionUpdated } from './support';
 
 describe('fulfilment: poison events and refused reports', () => {
   let t: TestApp;
@@ -49,7 +50,9 @@ describe('fulfilment: poison events and refused reports', () => {
   it('records a report whose amount disagrees as an anomaly, applies nothing and does not retry', async () => {
     const reference = newReference('mismatch');
     const paymentId = await insertPayment(t.db.url, { reference, amountInCents: 700_000 });
-    const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(syntheticTx(reference, 1_000, 'DECLINED')));
+    // a real Wompi transaction (a DECLINED is confirmed by fetch too) whose amount is not ours
+    const tx = await sandboxCardTransaction(t.app.get(WompiGateway), reference, 1_500_000, CARDS.declined);
+    const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(tx));
     await enqueue(inboxId);
     expect(await jobSettled(inboxId)).toEqual({ state: 'completed', attemptsMade: 0 });
     expect(await inboxRow(t.db.url, inboxId)).toMatchObject({ status: 'DEAD', attempts: 1, last_error: expect.stringContaining('mismatch') });
@@ -60,7 +63,8 @@ describe('fulfilment: poison events and refused reports', () => {
   });
 
   it('ignores a report for a payment we do not have, saying why', async () => {
-    const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(syntheticTx(newReference('stranger'), 10_000, 'DECLINED')));
+    const tx = await sandboxCardTransaction(t.app.get(WompiGateway), newReference('stranger'), 1_000_000, CARDS.declined);
+    const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(tx));
     await enqueue(inboxId);
     expect(await jobSettled(inboxId)).toMatchObject({ state: 'completed' });
     expect(await inboxRow(t.db.url, inboxId)).toMatchObject({ status: 'IGNORED', last_error: expect.stringContaining('unknown_payment') });

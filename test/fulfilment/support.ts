@@ -5,8 +5,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { WompiGateway } from '../../src/wompi/wompi-gateway.port';
 import { WompiTransaction } from '../../src/wompi/wompi.types';
-import { AMQP_URL } from '../support/services';
-import { waitFor } from '../support/app';
+import { AMQP_URL, pgQuery } from '../support/services';
+import { TestApp, waitFor } from '../support/app';
+import { Api, createBody } from '../transactions/support';
+import { Json, signedEvent } from '../webhooks/support';
 
 export interface ObservedMessage {
   routingKey: string;
@@ -150,3 +152,27 @@ export function syntheticTx(reference: string, amountInCents: number, status: Wo
     payment_link_id: null,
   };
 }
+
+/** A BANCOLOMBIA_TRANSFER created through our API with no sandbox_status: PENDING at Wompi until decided. */
+export async function pendingTransfer(t: TestApp): Promise<{ id: string; wompiId: string; tx: WompiTransaction }> {
+  const api = new Api(t);
+  const r = await api.create(await createBody(t.sandbox, { payment_method: { type: 'BANCOLOMBIA_TRANSFER', user_type: 'PERSON', payment_description: 'Order 1' } }), randomUUID());
+  if (r.status !== 201 || r.body.status !== 'PENDING') throw new Error(`create answered ${r.status} ${String(r.body.status)}`);
+  const wompiId = String(r.body.wompi_transaction_id);
+  return { id: String(r.body.id), wompiId, tx: await wompiTx(t, wompiId) };
+}
+
+export async function wompiTx(t: TestApp, wompiId: string): Promise<WompiTransaction> {
+  const res = await fetch(`${t.sandbox.baseUrl}/transactions/${wompiId}`, { headers: { authorization: `Bearer ${t.sandbox.keys.privateKey}` } });
+  if (res.status !== 200) throw new Error(`sandbox GET answered ${res.status}`);
+  return ((await res.json()) as { data: WompiTransaction }).data;
+}
+
+/** Wompi's event for `tx` reporting `status`, signed with the sandbox merchant's events secret. */
+export function signedStatusEvent(t: TestApp, tx: WompiTransaction, status: WompiTransaction['status']): Json {
+  return signedEvent(t.sandbox.keys.eventsSecret, { data: { transaction: { ...tx, status, finalized_at: new Date().toISOString() } }, properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] });
+}
+
+export const paymentRow = async (t: TestApp, id: string) =>
+  (await pgQuery<{ status: string; finalized_at: Date | null }>(t.db.url, 'select status, finalized_at from payments where id = $1', [id]))[0];
+export const historyOf = (t: TestApp, id: string) => pgQuery<{ to_status: string; source: string }>(t.db.url, 'select to_status, source from payment_status_history where payment_id = $1 order by id', [id]);

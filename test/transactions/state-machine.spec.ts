@@ -4,7 +4,7 @@ import { startTestApp, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
 import { PaymentStateService } from '../../src/transactions/payment-state.service';
 import { WompiTransaction } from '../../src/wompi/wompi.types';
-import { Api, cardBody } from './support';
+import { Api, cardBody, DECLINED_CARD } from './support';
 
 describe('state machine regressions', () => {
   let t: TestApp;
@@ -35,10 +35,33 @@ describe('state machine regressions', () => {
       const late = await state.apply({ ...wompiTx, status: 'PENDING', status_message: null, finalized_at: null }, source);
       expect(late.outcome).toBe('stale');
     }
+    // a DECLINED for the transaction we recorded APPROVED is not late but contradictory: refused and recorded
     const declinedLate = await state.apply({ ...wompiTx, status: 'DECLINED' }, 'webhook');
-    expect(declinedLate.outcome).toBe('stale');
+    expect(declinedLate.outcome).toBe('contradiction');
     expect(await snapshot(id)).toEqual(before);
+    expect(await pgQuery(t.db.url, 'select kind, source from payment_anomalies where payment_id = $1', [id])).toEqual([{ kind: 'status_contradiction', source: 'webhook' }]);
     expect((await api.get(`/v1/transactions/${id}`)).body.updated_at).toBe(approved.updated_at);
+  });
+
+  it('an APPROVED after DECLINED for the same Wompi transaction is refused and recorded, from every source', async () => {
+    const r = await api.create(await cardBody(t.sandbox, DECLINED_CARD));
+    const id = String(r.body.id);
+    await api.settle(id, ['DECLINED']);
+    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    const before = await snapshot(id);
+    for (const source of ['webhook', 'poll', 'confirm'] as const) expect((await state.apply({ ...wompiTx, status: 'APPROVED' }, source)).outcome).toBe('contradiction');
+    expect(await snapshot(id)).toEqual(before);
+    expect(await pgQuery(t.db.url, 'select kind, source from payment_anomalies where payment_id = $1 order by id', [id])).toEqual(['webhook', 'poll', 'confirm'].map((source) => ({ kind: 'status_contradiction', source })));
+  });
+
+  it('an APPROVED after VOIDED is late, not a contradiction', async () => {
+    const r = await api.create(await cardBody(t.sandbox));
+    const id = String(r.body.id);
+    await api.settle(id, ['APPROVED']);
+    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    expect((await state.apply({ ...wompiTx, status: 'VOIDED' }, 'webhook')).outcome).toBe('changed');
+    expect((await state.apply({ ...wompiTx, status: 'APPROVED' }, 'webhook')).outcome).toBe('stale');
+    expect(await pgQuery(t.db.url, 'select kind from payment_anomalies where payment_id = $1', [id])).toEqual([]);
   });
 
   it('the same APPROVED report twice changes nothing the second time (one event per state)', async () => {
