@@ -40,8 +40,12 @@ env.NODE_ENV ??= 'development';
 env.DB_MIGRATIONS_RUN ??= 'true';
 env.PORT ??= '3000';
 
-const { startSandbox } = require(join(root, 'dist/src/sandbox/start-sandbox.js'));
-const { loadSandboxConfig } = require(join(root, 'dist/src/config/sandbox-config.js'));
+// The compiled service (`npm run dev` builds first). DEV_BUILD_DIR lets the banner test run
+// this launcher on the TypeScript sources (the repo root, under ts-node) instead.
+const build = env.DEV_BUILD_DIR ?? join(root, 'dist');
+const load = (mod) => require(join(build, mod));
+const { startSandbox } = load('src/sandbox/start-sandbox');
+const { loadSandboxConfig } = load('src/config/sandbox-config');
 const sandboxCfg = loadSandboxConfig(env);
 const sandbox = await startSandbox({ ...sandboxCfg, port: sandboxCfg.port ?? 3100, eventsUrl: env.SANDBOX_EVENTS_URL ?? `http://127.0.0.1:${env.PORT}/v1/webhooks/wompi` });
 stops.push(() => sandbox.close());
@@ -50,10 +54,18 @@ env.WOMPI_PUBLIC_KEY ??= sandbox.keys.publicKey;
 env.WOMPI_PRIVATE_KEY ??= sandbox.keys.privateKey;
 env.WOMPI_INTEGRITY_SECRET ??= sandbox.keys.integritySecret;
 env.WOMPI_EVENTS_SECRET ??= sandbox.keys.eventsSecret;
-const devKey = env.DEV_API_KEY ?? 'dev_' + randomBytes(16).toString('hex');
-env.INTERNAL_API_KEYS ??= `dev:${devKey}`;
+// API keys: INTERNAL_API_KEYS when set (its keys are the operator's: never printed, only the
+// caller names); otherwise one caller "dev" with DEV_API_KEY or a generated key, printed.
+let devKey;
+let callers = [];
+if (env.INTERNAL_API_KEYS?.trim()) {
+  callers = env.INTERNAL_API_KEYS.split(',').map((e) => e.trim()).filter(Boolean).map((e) => (e.indexOf(':') > 0 ? e.slice(0, e.indexOf(':')) : '?'));
+} else {
+  devKey = env.DEV_API_KEY || 'dev_' + randomBytes(16).toString('hex');
+  env.INTERNAL_API_KEYS = `dev:${devKey}`;
+}
 
-const { bootstrap } = require(join(root, 'dist/src/main.js'));
+const { bootstrap } = load('src/main');
 await bootstrap();
 
 const base = `http://127.0.0.1:${env.PORT}`;
@@ -66,8 +78,13 @@ out(`              public ${sandbox.keys.publicKey}   private ${sandbox.keys.pri
 out(`              integrity ${sandbox.keys.integritySecret}   events ${sandbox.keys.eventsSecret}`);
 out(`  database    ${pg ? 'embedded PGlite, data in .data/pglite' : 'DATABASE_URL'}`);
 out(`  queue       ${env.QUEUE_DRIVER === 'memory' ? 'in-process (dev only)' : 'Bull on REDIS_URL'};  events → ${env.BUS_DRIVER === 'log' ? 'the log' : 'RabbitMQ'}`);
-out(`  dev API key ${env.INTERNAL_API_KEYS.includes(devKey) ? devKey : '(from INTERNAL_API_KEYS)'}`);
-out(`  try: curl -H "Authorization: Bearer ${devKey}" ${base}/v1/acceptance`);
+if (devKey) {
+  out(`  dev API key ${devKey}   (caller dev; ${env.DEV_API_KEY ? 'from DEV_API_KEY' : 'generated, pin it with DEV_API_KEY'})`);
+  out(`  try: curl -H "Authorization: Bearer ${devKey}" ${base}/v1/acceptance`);
+} else {
+  out(`  API keys    from INTERNAL_API_KEYS, callers ${callers.join(', ')} (keys not shown${env.DEV_API_KEY ? '; DEV_API_KEY unused' : ''})`);
+  out(`  try: curl -H "Authorization: Bearer <${callers[0]}'s key in INTERNAL_API_KEYS>" ${base}/v1/acceptance`);
+}
 out('');
 
 const shutdown = async () => {

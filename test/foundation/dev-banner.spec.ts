@@ -1,0 +1,95 @@
+/* `npm run dev`'s banner tells the truth about API keys: the key it prints (generated, or
+ * DEV_API_KEY) is the one configured — its `try: curl` line works — and when INTERNAL_API_KEYS
+ * is set it prints no key at all (neither a made-up one nor the operator's), only the caller
+ * names. The launcher runs as a real process, on the TypeScript sources (DEV_BUILD_DIR). */
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { waitFor } from '../support/app';
+import { createTestDatabase, TestDatabase } from '../support/database';
+import { freePort } from '../support/own-redis';
+
+const ROOT = join(__dirname, '..', '..');
+jest.setTimeout(120_000); // two real boots of the launcher under ts-node
+
+interface Dev {
+  child: ChildProcess;
+  banner: string;
+  stop(): Promise<void>;
+}
+
+async function startDev(db: TestDatabase, env: Record<string, string>): Promise<Dev> {
+  const [port, sandboxPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'dev.mjs')], {
+    cwd: ROOT,
+    // only what the launcher needs: no REDIS_URL/AMQP_URL → in-process queue and log bus
+    env: { PATH: process.env.PATH, DEV_BUILD_DIR: ROOT, DATABASE_URL: db.url, PORT: String(port), SANDBOX_PORT: String(sandboxPort), LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const stop = async () => {
+    if (dead) return;
+    child.kill('SIGTERM');
+    const bounded = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(bounded);
+  };
+  try {
+    await waitFor('the dev banner', async () => {
+      if (dead) throw new Error('exited');
+      return /try: curl .*\n/.test(out);
+    }, 60_000, 100);
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n--- its output:\n${out.slice(-3000)}`);
+  }
+  return { child, banner: out.slice(out.indexOf('payments service (dev)')), stop };
+}
+
+/** Runs the banner's `try:` line as the curl it shows. */
+async function tryLine(banner: string): Promise<{ key: string; status: number }> {
+  const m = /try: curl -H "Authorization: Bearer ([^"]+)" (\S+)/.exec(banner);
+  if (!m) throw new Error(`no try: line in\n${banner}`);
+  const res = await fetch(m[2], { headers: { Authorization: `Bearer ${m[1]}` } });
+  return { key: m[1], status: res.status };
+}
+
+describe('npm run dev: the banner tells the truth about API keys', () => {
+  let db: TestDatabase;
+  let dev: Dev | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await dev?.stop();
+    dev = undefined;
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('prints the DEV_API_KEY it configured, and its try: line answers 200', async () => {
+    const pinned = 'dev_pinned_0123456789abcdef';
+    dev = await startDev(db, { DEV_API_KEY: pinned });
+    expect(dev.banner).toContain(`dev API key ${pinned}`);
+    expect(await tryLine(dev.banner)).toEqual({ key: pinned, status: 200 });
+  });
+
+  it('with INTERNAL_API_KEYS set, names its callers, prints none of their keys and no generated key', async () => {
+    const orders = 'orders-secret-key-0123456789';
+    const billing = 'billing-secret-key-0123456789';
+    dev = await startDev(db, { INTERNAL_API_KEYS: `orders:${orders}, billing:${billing}`, DEV_API_KEY: 'dev_unused_0123456789abcdef' });
+    expect(dev.banner).toMatch(/API keys +from INTERNAL_API_KEYS, callers orders, billing \(keys not shown; DEV_API_KEY unused\)/);
+    expect(dev.banner).not.toContain(orders);
+    expect(dev.banner).not.toContain(billing);
+    expect(dev.banner).not.toMatch(/dev_[0-9a-f]{32}|dev_unused/);
+    // the try: line shows where the key comes from, not a key; with orders' key it works
+    const m = /try: curl -H "Authorization: Bearer ([^"]+)" (\S+)/.exec(dev.banner)!;
+    expect(m[1]).toBe("<orders's key in INTERNAL_API_KEYS>");
+    expect((await fetch(m[2], { headers: { Authorization: `Bearer ${orders}` } })).status).toBe(200);
+  });
+});
