@@ -21,7 +21,7 @@ export class Metrics {
   readonly webhookInboxLag = new Gauge({ name: 'webhook_inbox_lag_seconds', help: 'Age of the oldest unprocessed inbox event', registers: [this.registry] });
 
   readonly paymentTransitions = new Counter({ name: 'payments_transitions_total', help: 'Payment state transitions', labelNames: ['from', 'to', 'source'] as const, registers: [this.registry] });
-  readonly paymentAnomalies = new Counter({ name: 'payments_anomalies_total', help: 'Wompi reports refused because amount/currency/reference disagree', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly paymentAnomalies = new Counter({ name: 'payments_anomalies_total', help: 'Wompi reports refused: amount/currency/reference mismatch, or a final status contradicting the one recorded', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly fulfilments = new Counter({ name: 'payments_fulfilments_total', help: 'Fulfilments written', labelNames: ['status'] as const, registers: [this.registry] });
 
   readonly outboxPending = new Gauge({ name: 'outbox_pending', help: 'Outbox rows waiting to be published', registers: [this.registry] });

@@ -63,11 +63,17 @@ describe('PrometheusRule', () => {
     ['OutboxPendingGrowing', /outbox_pending/, undefined],
     ['WebhookInboxLagging', /webhook_inbox_lag_seconds\{[^}]*\}\) > 300/, '5m'],
     ['PaymentsDeclinedSpike', /payments_transitions_total\{[^}]*to="DECLINED"/, undefined],
+    ['PaymentAnomalies', /payments_anomalies_total\{[^}]*\}\[10m\]\)\) > 0/, undefined],
   ])('alerts %s', (name, expr, forDuration) => {
     const r = rules.find((x) => x.alert === name);
     expect(r).toBeDefined();
     expect(r!.expr).toMatch(expr);
     if (forDuration) expect(r!.for).toBe(forDuration);
+  });
+
+  it('an anomaly (money and our record disagree) pages at once', () => {
+    const r = rules.find((x) => x.alert === 'PaymentAnomalies')!;
+    expect([r.labels.severity, r.for]).toEqual(['critical', '0m']);
   });
 
   it('a 401/403 from Wompi pages (critical) against production Wompi', () => {
