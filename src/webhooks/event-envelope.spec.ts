@@ -1,4 +1,5 @@
-import { canonicalJson, eventKeyOf, isKnownEventType, parseEnvelope } from './event-envelope';
+import { canonicalJson } from '../common/idempotency/request-hash';
+import { eventKeyOf, isKnownEventType, parseEnvelope } from './event-envelope';
 
 const CHECKSUM = 'a'.repeat(64);
 const valid = () => ({

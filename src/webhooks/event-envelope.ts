@@ -3,6 +3,7 @@
  * rules are unit-tested without HTTP or a database.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../common/idempotency/request-hash';
 
 export const KNOWN_EVENT_TYPES = ['transaction.updated', 'nequi_token.updated', 'bancolombia_transfer_token.updated'] as const;
 export type KnownEventType = (typeof KNOWN_EVENT_TYPES)[number];
@@ -86,19 +87,6 @@ function parseSentAt(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? null : d;
-}
-
-/** JSON with object keys sorted at every level, so equal data hashes equally whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => value[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
