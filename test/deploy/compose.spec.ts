@@ -84,6 +84,8 @@ it('points the service at the sandbox and the sandbox back at the webhook route,
   expect(api.WOMPI_BASE_URL).toBe('http://sandbox:3100/v1');
   expect(sb.SANDBOX_EVENTS_URL).toBe('http://api:3000/v1/webhooks/wompi');
   expect(sb.SANDBOX_PORT).toBe('3100');
+  // the sandbox listens on 127.0.0.1 by default: in its container that is unreachable from api/worker
+  expect(sb.SANDBOX_HOST).toBe('0.0.0.0');
   const pairs: Array<[string, string, RegExp]> = [
     ['WOMPI_PUBLIC_KEY', 'SANDBOX_PUBLIC_KEY', /^pub_test_\w{32}$/],
     ['WOMPI_PRIVATE_KEY', 'SANDBOX_PRIVATE_KEY', /^prv_test_\w{32}$/],
