@@ -75,11 +75,14 @@ describe.each([
     }
   });
 
-  it('gives SIGTERM more time than the app drains (terminationGracePeriodSeconds > SHUTDOWN_TIMEOUT_MS)', () => {
+  it('gives node more time after SIGTERM than the app drains (grace period − preStop sleep > SHUTDOWN_TIMEOUT_MS)', () => {
     const shutdownMs = Number(configMap.data!.SHUTDOWN_TIMEOUT_MS);
     expect(shutdownMs).toBeGreaterThan(0);
     for (const d of ofKind(objects, 'Deployment')) {
-      expect(podSpec(d).terminationGracePeriodSeconds! * 1000).toBeGreaterThan(shutdownMs);
+      const c = podSpec(d).containers[0];
+      const sleep = Number(/sleep (\d+)/.exec((c.lifecycle?.preStop?.exec?.command ?? []).join(' '))?.[1]);
+      expect(sleep).toBeGreaterThan(0);
+      expect((podSpec(d).terminationGracePeriodSeconds! - sleep) * 1000).toBeGreaterThan(shutdownMs);
     }
   });
 

@@ -90,4 +90,13 @@ describe('values.schema.json refuses a wrong values file', () => {
     expect(t.status).not.toBe(0);
     expect(t.stderr).toContain('must exceed config.shutdownTimeoutMs');
   });
+
+  it('counts the preStop pause inside the grace period (26 s − 5 s preStop leaves node 21 s < 25 s)', () => {
+    const tight = tempValues('grace-prestop.yaml', 'terminationGracePeriodSeconds: 26\npreStopSleepSeconds: 5\nconfig:\n  shutdownTimeoutMs: 25000\n');
+    const t = helm(['template', 'payments', CHART, '-f', tight]);
+    expect(t.status).not.toBe(0);
+    expect(t.stderr).toContain('minus preStopSleepSeconds (5 s) must exceed config.shutdownTimeoutMs');
+    const enough = tempValues('grace-ok.yaml', 'terminationGracePeriodSeconds: 31\npreStopSleepSeconds: 5\nconfig:\n  shutdownTimeoutMs: 25000\n');
+    expect(helm(['template', 'payments', CHART, '-f', enough]).status).toBe(0);
+  });
 });

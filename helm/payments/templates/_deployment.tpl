@@ -8,8 +8,10 @@ configuration are identical, so the two cannot drift apart.
 {{- $v := .values }}
 {{- $component := dict "ctx" $ctx "component" .role }}
 {{- $grace := include "payments.terminationGracePeriodSeconds" $ctx | int }}
-{{- if le (mul $grace 1000) (int $ctx.Values.config.shutdownTimeoutMs) }}
-{{- fail (printf "terminationGracePeriodSeconds (%d s) must exceed config.shutdownTimeoutMs (%d ms)" $grace (int $ctx.Values.config.shutdownTimeoutMs)) }}
+{{- /* the kubelet counts the preStop pause inside the grace period: node only gets what is left */}}
+{{- $preStop := int $ctx.Values.preStopSleepSeconds }}
+{{- if le (mul (sub $grace $preStop) 1000) (int $ctx.Values.config.shutdownTimeoutMs) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d s) minus preStopSleepSeconds (%d s) must exceed config.shutdownTimeoutMs (%d ms)" $grace $preStop (int $ctx.Values.config.shutdownTimeoutMs)) }}
 {{- end }}
 apiVersion: apps/v1
 kind: Deployment
