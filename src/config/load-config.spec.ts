@@ -73,6 +73,14 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...base, WOMPI_BASE_URL: 'http://127.0.0.1:3100/v1' })).toEqual([]);
   });
 
+  it('refuses a non-HTTPS checkout URL with production keys, and a checkout URL that is not a URL', () => {
+    const prod = { WOMPI_BASE_URL: 'https://production.wompi.co/v1', WOMPI_PUBLIC_KEY: k('pub_prod_'), WOMPI_PRIVATE_KEY: k('prv_prod_'), WOMPI_INTEGRITY_SECRET: k('prod_integrity_'), WOMPI_EVENTS_SECRET: k('prod_events_') };
+    expect(problemsOf({ ...base, ...prod, WOMPI_CHECKOUT_URL: 'http://checkout.wompi.co/p/' })).toEqual(['WOMPI_CHECKOUT_URL must use https with production keys']);
+    expect(problemsOf({ ...base, ...prod })).toEqual([]);
+    expect(problemsOf({ ...base, WOMPI_CHECKOUT_URL: 'http://127.0.0.1:3100/p/' })).toEqual([]); // a local sandbox page with test keys
+    expect(problemsOf({ ...base, WOMPI_CHECKOUT_URL: 'checkout.wompi.co' })).toEqual(['WOMPI_CHECKOUT_URL is not a valid URL']);
+  });
+
   it('accepts several events secrets during rotation, all of the same environment', () => {
     const c = loadConfig({ ...base, WOMPI_EVENTS_SECRET: `${k('test_events_')},test_events_old${'B'.repeat(29)}` });
     expect(c.wompi.eventsSecrets).toHaveLength(2);

@@ -101,6 +101,10 @@ function loadWompi(r: EnvReader): WompiConfig {
       r.problem('WOMPI_BASE_URL must use https with production keys and for Wompi\'s own hosts');
     }
   }
+  // Buyers are sent to the checkout URL with our signed parameters: https with production keys.
+  const checkoutText = r.optional('WOMPI_CHECKOUT_URL', 'https://checkout.wompi.co/p/');
+  const checkout = r.url('WOMPI_CHECKOUT_URL', checkoutText, ['https:', 'http:']);
+  if (checkout && checkout.protocol !== 'https:' && seen.has('prod')) r.problem('WOMPI_CHECKOUT_URL must use https with production keys');
   return {
     baseUrl: (baseUrlText || '').replace(/\/+$/, ''),
     environment: keyEnv ?? 'test',
@@ -108,7 +112,7 @@ function loadWompi(r: EnvReader): WompiConfig {
     privateKey: values.WOMPI_PRIVATE_KEY,
     integritySecret: values.WOMPI_INTEGRITY_SECRET,
     eventsSecrets,
-    checkoutUrl: r.optional('WOMPI_CHECKOUT_URL', 'https://checkout.wompi.co/p/'),
+    checkoutUrl: checkoutText,
     timeoutMs: r.int('WOMPI_TIMEOUT_MS', 8000, 100, 120_000),
     breakerThreshold: r.int('WOMPI_BREAKER_THRESHOLD', 5, 1, 1000),
     breakerCooldownMs: r.int('WOMPI_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),

@@ -35,9 +35,10 @@ describe('go-live checks', () => {
       AMQP_URL: '',
       INTERNAL_API_KEYS: 'orders:0123456789abcdef',
       WOMPI_VERIFY_APPROVED_BY_FETCH: 'false',
+      WOMPI_CHECKOUT_URL: 'http://checkout.wompi.co/p/',
     });
     const failed = goLiveChecks(sandbox, { gitSecretsFound: ['abc1234'] }).filter((c) => c.level === 'fail').map((c) => c.item);
-    for (const needle of ['production keys', 'production.wompi.co', 'events secret', 'verified server-side', 'async', 'RabbitMQ', 'Production runtime', 'Strong internal', 'No secrets in git']) {
+    for (const needle of ['production keys', 'production.wompi.co', 'events secret', 'verified server-side', 'async', 'RabbitMQ', 'Production runtime', 'Strong internal', 'No secrets in git', 'checkout redirect']) {
       expect(failed.join('\n')).toContain(needle);
     }
   });

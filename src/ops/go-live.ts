@@ -57,6 +57,7 @@ export function goLiveChecks(c: AppConfig, facts: GoLiveFacts = {}): GoLiveCheck
   add('Switched to production keys (pub_prod_, prv_prod_, prod_integrity_, prod_events_)', c.wompi.environment === 'prod', c.wompi.environment === 'prod' ? 'every Wompi key and secret has its production prefix (boot refuses mixed keys)' : 'keys are sandbox keys (pub_test_…)');
   add('API base URL set to https://production.wompi.co/v1', c.wompi.baseUrl === PROD_API, `WOMPI_BASE_URL is ${new URL(c.wompi.baseUrl || 'http://unset').origin}`);
   add('HTTPS enforced for API calls', c.wompi.baseUrl.startsWith('https://'), 'WOMPI_BASE_URL scheme');
+  add('HTTPS enforced for the checkout redirect', c.wompi.checkoutUrl.startsWith('https://'), 'WOMPI_CHECKOUT_URL scheme');
   add('Webhook signature validation with the production events secret', c.wompi.eventsSecrets.length > 0 && c.wompi.eventsSecrets.every((s) => s.startsWith('prod_events_')), `${c.wompi.eventsSecrets.length} events secret(s) configured`);
   if (c.wompi.eventsSecrets.length > 1) add('Key rotation finished', 'warn', `${c.wompi.eventsSecrets.length} events secrets accepted: remove the old one once Wompi signs with the new one`);
   add('Transaction verified server-side (APPROVED confirmed with Wompi before fulfilment)', c.wompi.verifyApprovedByFetch, `WOMPI_VERIFY_APPROVED_BY_FETCH=${c.wompi.verifyApprovedByFetch}`);
