@@ -84,13 +84,16 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
   app.useGlobalPipes(createValidationPipe());
   // Signals are handled by the entry point (`main.ts`: bounded graceful shutdown, exit code).
 
-  const doc = new DocumentBuilder()
-    .setTitle('Wompi payments service')
-    .setDescription('Payments for internal services in front of Wompi (Colombia). Money is integer `amount_in_cents`, currency COP. Errors are application/problem+json (RFC 9457).')
-    .setVersion('1.0')
-    // opaque keys, not JWTs (addBearerAuth's default bearerFormat would say JWT)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key', description: 'Internal API key (INTERNAL_API_KEYS)' }, INTERNAL_SECURITY)
-    .build();
-  SwaggerModule.setup('docs', app, () => documentEdgeResponses(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs-json' });
+  // the worker serves only /health/* and /metrics
+  if (config.role !== 'worker') {
+    const doc = new DocumentBuilder()
+      .setTitle('Wompi payments service')
+      .setDescription('Payments for internal services in front of Wompi (Colombia). Money is integer `amount_in_cents`, currency COP. Errors are application/problem+json (RFC 9457).')
+      .setVersion('1.0')
+      // opaque keys, not JWTs (addBearerAuth's default bearerFormat would say JWT)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key', description: 'Internal API key (INTERNAL_API_KEYS)' }, INTERNAL_SECURITY)
+      .build();
+    SwaggerModule.setup('docs', app, () => documentEdgeResponses(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs-json' });
+  }
   return app;
 }

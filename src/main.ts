@@ -5,11 +5,13 @@ import { createApp } from './app.factory';
 import { AppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
 import { loadConfigFromProcessEnv } from './config/load-config';
+import { JobQueue } from './queue/job-queue.port';
 
 /**
  * SIGTERM/SIGINT → graceful shutdown, bounded by SHUTDOWN_TIMEOUT_MS:
- *  1. the HTTP server stops accepting connections (requests in flight carry on), and idle
- *     keep-alive connections are closed as they go idle;
+ *  1. this process's queue workers stop fetching jobs (a local pause), the HTTP server stops
+ *     accepting connections (requests in flight carry on), and idle keep-alive connections
+ *     are closed as they go idle;
  *  2. `app.close()`: schedulers stop (relay, sweeper, poller, purges; a round in flight
  *     finishes), workers take no new job and the running ones finish, the HTTP server drains,
  *     then Bull/Redis, RabbitMQ and Postgres are closed;
@@ -28,6 +30,9 @@ export function exitGracefullyOnSignals(app: INestApplication, config: AppConfig
     }
     startedAt = Date.now();
     const bound = config.shutdownTimeoutMs;
+    // Stop taking jobs at once (a local pause of this process's workers), before the other
+    // shutdown hooks run; app.close() later waits, bounded, for the jobs already running.
+    void app.get(JobQueue, { strict: false }).drain(bound).catch(() => undefined);
     logger.log({ signal, timeout_ms: bound }, 'shutting down: no new requests or jobs; waiting for those in flight');
     const deadline = setTimeout(() => {
       logger.error({ signal, timeout_ms: bound }, `shutdown did not finish within ${bound} ms; exiting with work in flight (Bull and the inbox sweeper run it again)`);

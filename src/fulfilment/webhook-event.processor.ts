@@ -5,9 +5,9 @@ import { describeError } from '../messaging/outbox-message';
 import { GatewayTimeout, GatewayUnavailable } from '../wompi/wompi.errors';
 import { ApplyInboxEvent, InboxRowMissing, UnconfirmedByWompi } from './apply-inbox-event';
 import { PoisonEvent } from './inbox-event';
+// the job the webhook ingress enqueues for each stored event (job id `inbox:<id>`, re-enqueues suffixed)
+import { APPLY_EVENT_JOB } from '../webhooks/inbox-dispatcher';
 
-/** The job the webhook ingress enqueues for each stored event (job id `inbox:<id>`, re-enqueues suffixed). */
-export const APPLY_EVENT_JOB = 'apply-event';
 
 export interface ApplyEventJobData {
   inboxId: string;

@@ -82,6 +82,8 @@ describe('roles: api and worker as separate processes', () => {
     expect((await fetch(`${worker.url}/v1/transactions/${id}`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${worker.url}/v1/transactions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
     expect((await fetch(`${worker.url}/v1/webhooks/wompi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+    expect((await fetch(`${worker.url}/docs-json`)).status).toBe(404);
+    expect((await fetch(`${worker.url}/docs`)).status).toBe(404);
 
     // and it applies what the api stored: event PROCESSED, payment APPROVED, events published
     await waitFor('the stored event to be processed by the worker', async () => (await inbox())[0].status === 'PROCESSED', 20_000, 100);
