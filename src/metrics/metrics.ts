@@ -1,4 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { JobQueue, QUEUES, QueueName } from '../queue/job-queue.port';
+
+/** The port bounds `counts` itself; this keeps a scrape bounded even if an adapter did not. */
+function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms + 50)))]).finally(() => clearTimeout(timer));
+}
+
+/** How long a scrape waits for the queue store before leaving `payments_queue_depth` unsampled. */
+export const QUEUE_DEPTH_TIMEOUT_MS = 1000;
 
 /**
  * One Prometheus registry for the process, with the service's metrics declared in one place
@@ -27,9 +37,40 @@ export class Metrics {
   readonly outboxPending = new Gauge({ name: 'outbox_pending', help: 'Outbox rows waiting to be published', registers: [this.registry] });
   readonly outboxDead = new Gauge({ name: 'outbox_dead', help: 'Outbox rows parked as dead', registers: [this.registry] });
   readonly outboxPublished = new Counter({ name: 'outbox_published_total', help: 'Outbox rows published with a broker confirm', labelNames: ['type'] as const, registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'payments_queue_depth', help: 'Jobs waiting in the queue', labelNames: ['queue'] as const, registers: [this.registry] });
+  /** Read at scrape time through the queue port (see `observeQueues`); nothing runs between scrapes. */
+  readonly queueDepth = new Gauge({
+    name: 'payments_queue_depth',
+    help: 'Jobs waiting to be taken by a worker, per queue (delayed jobs not counted); no sample when the queue store does not answer in time',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+    collect: () => this.collectQueueDepth(),
+  });
+  private queues?: { port: Pick<JobQueue, 'counts'>; timeoutMs: number };
 
   constructor(collectDefaults = true) {
     if (collectDefaults) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** From now on every scrape reads `payments_queue_depth` from this queue port (QueueModule calls it). */
+  observeQueues(port: Pick<JobQueue, 'counts'>, timeoutMs = QUEUE_DEPTH_TIMEOUT_MS): void {
+    this.queues = { port, timeoutMs };
+  }
+
+  /**
+   * One bounded read per queue, in parallel. A queue that cannot be read (store down, timeout)
+   * loses its sample rather than keep a stale number, and never fails the scrape.
+   */
+  private async collectQueueDepth(): Promise<void> {
+    const q = this.queues;
+    if (!q) return;
+    await Promise.all(
+      (Object.values(QUEUES) as QueueName[]).map(async (queue) => {
+        try {
+          this.queueDepth.set({ queue }, (await bounded(q.port.counts(queue, q.timeoutMs), q.timeoutMs)).waiting);
+        } catch {
+          this.queueDepth.remove({ queue });
+        }
+      }),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
-import { EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueName, QueueUnavailable, RETRY_POLICIES } from './job-queue.port';
+import { EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueCounts, QueueName, QueueUnavailable, RETRY_POLICIES } from './job-queue.port';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -58,9 +58,15 @@ export class BullJobQueue extends JobQueue {
     });
   }
 
-  async depth(queue: QueueName): Promise<number> {
-    const counts = await withTimeout(this.queue(queue).getJobCounts(), 1000, 'job counts');
-    return counts.waiting + counts.delayed;
+  async counts(queue: QueueName, timeoutMs: number): Promise<QueueCounts> {
+    const q = this.queue(queue);
+    // While Redis is away ioredis would park the command in its offline queue: answer at once
+    // instead of adding one more parked command on every scrape.
+    const status = q.client.status;
+    if (status === 'reconnecting' || status === 'close' || status === 'end') throw new QueueUnavailable(`job counts on ${queue}: redis connection is ${status}`);
+    // one MULTI of LLEN/ZCARD; Bull also returns `paused` (jobs waiting while the queue is paused globally)
+    const c = (await withTimeout(q.getJobCounts(), timeoutMs, `job counts on ${queue}`)) as Awaited<ReturnType<Queue['getJobCounts']>> & { paused?: number };
+    return { waiting: c.waiting + (c.paused ?? 0), delayed: c.delayed, active: c.active, failed: c.failed };
   }
 
   async ping(timeoutMs: number): Promise<void> {

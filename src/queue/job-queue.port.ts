@@ -40,6 +40,18 @@ export interface QueueJob<T> {
 
 export type JobHandler<T> = (job: QueueJob<T>) => Promise<void>;
 
+/** A queue's jobs by state, read from its store (`payments_queue_depth` is `waiting`). */
+export interface QueueCounts {
+  /** ready to run, not yet taken by a worker (the backlog) */
+  waiting: number;
+  /** due later: a first delay (`delayMs`) or a retry's backoff */
+  delayed: number;
+  /** being run by a worker now */
+  active: number;
+  /** dead-lettered (attempts exhausted or PermanentJobError) */
+  failed: number;
+}
+
 /** Thrown by a handler when retrying cannot help: the job is dead-lettered at once. */
 export class PermanentJobError extends Error {
   constructor(message: string) {
@@ -60,8 +72,11 @@ export abstract class JobQueue {
   abstract enqueue<T>(queue: QueueName, name: string, data: T, options: EnqueueOptions): Promise<void>;
   /** register a handler; called by the worker role only */
   abstract process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency?: number): void;
-  /** jobs waiting or delayed */
-  abstract depth(queue: QueueName): Promise<number>;
+  /**
+   * The queue's jobs by state, read from the store at call time; throws QueueUnavailable when
+   * the store does not answer within `timeoutMs` (the metrics scrape relies on that bound).
+   */
+  abstract counts(queue: QueueName, timeoutMs: number): Promise<QueueCounts>;
   /** throws when the backing store is unreachable (readiness) */
   abstract ping(timeoutMs: number): Promise<void>;
   /**

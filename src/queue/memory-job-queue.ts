@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueName, RETRY_POLICIES } from './job-queue.port';
+import { EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueCounts, QueueName, RETRY_POLICIES } from './job-queue.port';
 
 interface MemJob {
   id: string;
@@ -10,6 +10,8 @@ interface MemJob {
   attemptsMade: number;
   backoff: { type: 'exponential' | 'fixed'; delayMs: number };
   state: 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
+  /** the pending run, if any (a job is scheduled at most once, like a Bull job in one list) */
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -37,8 +39,10 @@ export class MemoryJobQueue extends JobQueue {
     for (const j of this.jobs.values()) if (j.queue === queue && j.name === name && j.state === 'waiting') this.schedule(j, 0);
   }
 
-  async depth(queue: QueueName): Promise<number> {
-    return [...this.jobs.values()].filter((j) => j.queue === queue && (j.state === 'waiting' || j.state === 'delayed')).length;
+  async counts(queue: QueueName): Promise<QueueCounts> {
+    const c: QueueCounts = { waiting: 0, delayed: 0, active: 0, failed: 0 };
+    for (const j of this.jobs.values()) if (j.queue === queue && j.state !== 'completed') c[j.state]++;
+    return c;
   }
 
   async ping(): Promise<void> {}
@@ -58,13 +62,20 @@ export class MemoryJobQueue extends JobQueue {
     await this.drain(timeoutMs);
   }
 
-  private schedule(job: MemJob, delayMs: number): void {
+  /** `waiting`: runnable now, only held back (no handler yet, all slots busy), as in Bull. */
+  private schedule(job: MemJob, delayMs: number, state: 'waiting' | 'delayed' = delayMs > 0 ? 'delayed' : 'waiting'): void {
     if (this.closed) return;
-    job.state = delayMs > 0 ? 'delayed' : 'waiting';
+    job.state = state;
+    if (job.timer) {
+      clearTimeout(job.timer);
+      this.timers.delete(job.timer);
+    }
     const t = setTimeout(() => {
       this.timers.delete(t);
+      job.timer = undefined;
       void this.run(job);
     }, delayMs);
+    job.timer = t;
     this.timers.add(t);
   }
 
@@ -74,7 +85,7 @@ export class MemoryJobQueue extends JobQueue {
       job.state = 'waiting';
       return;
     }
-    if (h.running >= h.concurrency) return this.schedule(job, 10);
+    if (h.running >= h.concurrency) return this.schedule(job, 10, 'waiting');
     h.running++;
     job.state = 'active';
     try {

@@ -2,6 +2,7 @@ import { BullModule, getQueueToken } from '@nestjs/bull';
 import { BeforeApplicationShutdown, DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { AppConfig } from '../config/app-config';
+import { Metrics } from '../metrics/metrics';
 import { BullJobQueue } from './bull-job-queue';
 import { JobQueue, QUEUES, QueueName } from './job-queue.port';
 import { MemoryJobQueue } from './memory-job-queue';
@@ -25,6 +26,16 @@ class QueueCloser implements BeforeApplicationShutdown, OnApplicationShutdown {
   }
 }
 
+/**
+ * Points `payments_queue_depth` at this process's queue port: every role holds the queues
+ * (api enqueues, worker processes), so both report the backlog, read at scrape time.
+ */
+class QueueDepthMetric {
+  constructor(@Inject(JobQueue) queue: JobQueue, @Inject(Metrics) metrics: Metrics) {
+    metrics.observeQueues(queue);
+  }
+}
+
 /** Provides the JobQueue port: Bull on Redis, or the in-process queue for `npm run dev`. */
 @Global()
 @Module({})
@@ -33,7 +44,7 @@ export class QueueModule {
     if (config.queueDriver === 'memory') {
       return {
         module: QueueModule,
-        providers: [{ provide: JobQueue, useValue: new MemoryJobQueue() }, { provide: QueueCloser, useClass: QueueCloser }],
+        providers: [{ provide: JobQueue, useValue: new MemoryJobQueue() }, { provide: QueueCloser, useClass: QueueCloser }, { provide: QueueDepthMetric, useClass: QueueDepthMetric }],
         exports: [JobQueue],
       };
     }
@@ -54,6 +65,7 @@ export class QueueModule {
           useFactory: (...queues: Queue[]) => new BullJobQueue(new Map(ALL_QUEUES.map((n, i) => [n, queues[i]]))),
         },
         { provide: QueueCloser, useClass: QueueCloser },
+        { provide: QueueDepthMetric, useClass: QueueDepthMetric },
       ],
       exports: [JobQueue],
     };

@@ -1,5 +1,7 @@
 /* ServiceMonitor and PrometheusRule are CRDs (not in kubernetes-models): checked structurally,
- * and every metric an alert reads must be one the service declares in src/metrics/metrics.ts. */
+ * and every metric an alert or the worker HPA reads must be one the service declares in
+ * src/metrics/metrics.ts and also writes somewhere in src (a declared, never-set metric is an
+ * alert that cannot fire). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FULL, K8sObject, NAMESPACE, PROD_VALUES, ROOT, one, render } from './harness';
@@ -11,6 +13,31 @@ interface Rule {
   for?: string;
   labels: { severity: string };
   annotations: { summary: string; description: string };
+}
+
+/** Every .ts file under src/, specs excluded, with its text. */
+function sourceFiles(dir = path.join(ROOT, 'src')): Array<{ file: string; text: string }> {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [{ file: path.relative(ROOT, p), text: fs.readFileSync(p, 'utf8') }] : [];
+  });
+}
+
+/** metric name → the Metrics property declaring it (`readonly x = new Gauge({ name: '…' …`). */
+function declaredMetrics(): Map<string, string> {
+  const source = fs.readFileSync(path.join(ROOT, 'src', 'metrics', 'metrics.ts'), 'utf8');
+  const out = new Map<string, string>();
+  for (const m of source.matchAll(/readonly (\w+) = new (?:Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'/g)) out.set(m[2], m[1]);
+  return out;
+}
+
+/** Files under src/ that write the metric held by `prop`: set/inc/dec/observe/startTimer, directly or on .labels(…). */
+function writers(prop: string): string[] {
+  const write = new RegExp(`\\.${prop}(?:\\.labels\\([^)]*\\))?\\.(?:set|inc|dec|observe|startTimer|setToCurrentTime)\\(`);
+  return sourceFiles()
+    .filter((f) => write.test(f.text))
+    .map((f) => f.file);
 }
 
 let objects: K8sObject[] = [];
@@ -87,5 +114,24 @@ describe('PrometheusRule', () => {
     const used = new Set(rules.flatMap((r) => [...r.expr.matchAll(/([a-z_:]+)\{/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''))));
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((m) => !declared.has(m))).toEqual([]);
+  });
+
+  it('reads only metrics the service also sets somewhere in src (alerts and the worker HPA)', () => {
+    const declared = declaredMetrics();
+    expect(declared.size).toBeGreaterThan(5);
+    expect(declared.get('payments_queue_depth')).toBe('queueDepth');
+    const alerting = rules.flatMap((r) => [...r.expr.matchAll(/([a-z_:]+)\{/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, '')));
+    const hpa = one(objects, 'HorizontalPodAutoscaler', `${FULL}-worker`).spec as { metrics: Array<{ type: string; external?: { metric: { name: string } } }> };
+    const scaling = hpa.metrics.filter((m) => m.type === 'External').map((m) => m.external!.metric.name);
+    expect(scaling).toEqual(['payments_queue_depth']);
+    const needed = [...new Set([...alerting, ...scaling])].sort();
+    expect(needed.length).toBeGreaterThan(5);
+    const neverSet = needed.filter((m) => !declared.has(m) || writers(declared.get(m)!).length === 0);
+    expect(neverSet).toEqual([]);
+  });
+
+  it('finds a metric that is declared but never written (the check can fail)', () => {
+    expect(writers('noSuchMetricProperty')).toEqual([]);
+    expect(writers('outboxDead')).toEqual(['src/messaging/outbox-relay.ts']);
   });
 });

@@ -1,0 +1,48 @@
+import { QueueCounts, QueueName, QUEUES } from '../queue/job-queue.port';
+import { Metrics } from './metrics';
+
+const counts = (waiting: number, delayed = 0): QueueCounts => ({ waiting, delayed, active: 0, failed: 0 });
+const samples = (text: string) => text.split('\n').filter((l) => l.startsWith('payments_queue_depth{'));
+
+describe('payments_queue_depth', () => {
+  it('has no sample until a queue port is observed', async () => {
+    const text = await new Metrics(false).registry.metrics();
+    expect(text).toContain('# TYPE payments_queue_depth gauge');
+    expect(samples(text)).toEqual([]);
+  });
+
+  it('reads the waiting jobs of every queue at scrape time, and only then', async () => {
+    const m = new Metrics(false);
+    const port = { counts: jest.fn(async (q: QueueName, _timeoutMs: number) => (q === QUEUES.WEBHOOK_EVENTS ? counts(7, 3) : counts(0, 12))) };
+    m.observeQueues(port, 500);
+    expect(port.counts).not.toHaveBeenCalled();
+    expect(samples(await m.registry.metrics()).sort()).toEqual(['payments_queue_depth{queue="reconciliation"} 0', 'payments_queue_depth{queue="webhook-events"} 7']);
+    expect(port.counts.mock.calls.map((c) => c[1])).toEqual([500, 500]);
+    port.counts.mockImplementation(async () => counts(1));
+    expect(samples(await m.registry.metrics()).sort()).toEqual(['payments_queue_depth{queue="reconciliation"} 1', 'payments_queue_depth{queue="webhook-events"} 1']);
+    expect(port.counts).toHaveBeenCalledTimes(4);
+  });
+
+  it('drops the sample of a queue it cannot read (no stale number) and still answers the scrape', async () => {
+    const m = new Metrics(false);
+    m.webhookReceived.inc();
+    let down = false;
+    m.observeQueues({ counts: async (q) => (down && q === QUEUES.WEBHOOK_EVENTS ? Promise.reject(new Error('ECONNREFUSED')) : counts(5)) }, 500);
+    expect(samples(await m.registry.metrics())).toHaveLength(2);
+    down = true;
+    const text = await m.registry.metrics();
+    expect(samples(text)).toEqual(['payments_queue_depth{queue="reconciliation"} 5']);
+    expect(text).toContain('webhook_events_received_total 1');
+    down = false;
+    expect(samples(await m.registry.metrics())).toHaveLength(2);
+  });
+
+  it('is bounded even when the port never answers', async () => {
+    const m = new Metrics(false);
+    m.observeQueues({ counts: () => new Promise<QueueCounts>(() => undefined) }, 100);
+    const started = Date.now();
+    const text = await m.registry.metrics();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(samples(text)).toEqual([]);
+  });
+});
