@@ -75,10 +75,14 @@ export class BullJobQueue extends JobQueue {
     await withTimeout(first.client.ping(), timeoutMs, 'redis ping');
   }
 
+  /** The one local pause of this process (the signal handler and the shutdown hook both drain). */
+  private pausing?: Promise<unknown>;
+
   async drain(timeoutMs: number): Promise<boolean> {
-    // a local pause stops this process's workers from fetching jobs and waits for the active ones
-    const all = Promise.all([...this.queues.values()].map((q) => q.pause(true, false)));
-    return withTimeout(all, timeoutMs, 'drain').then(
+    // a local pause stops this process's workers from fetching jobs and waits for the active
+    // ones; requested once (a second Bull pause would reconnect the blocking client twice)
+    this.pausing ??= Promise.all([...this.queues.values()].map((q) => q.pause(true, false)));
+    return withTimeout(this.pausing, timeoutMs, 'drain').then(
       () => true,
       (err) => {
         this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'jobs still running at the shutdown bound; Bull or the inbox sweeper will run them again');
