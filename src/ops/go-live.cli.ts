@@ -2,16 +2,10 @@
  * configuration (same loader as the service). `--git <dir>` scans that checkout's history for
  * production secrets (Wompi's documented examples and placeholders aside); `--online` asks Wompi's merchant endpoint whether the public key is real.
  * Exit 1 when any check fails. Prints no secret. */
-import { execFileSync } from 'node:child_process';
 import { ConfigError } from '../config/config-error';
 import { loadConfigFromProcessEnv } from '../config/load-config';
-import { GoLiveFacts, goLiveChecks, suspiciousSecrets } from './go-live';
-
-function gitSecrets(dir: string): string[] {
-  // every added or removed line of every commit that mentions a production secret prefix
-  const patch = execFileSync('git', ['-C', dir, 'log', '--all', '-p', '--no-color', '-G', '(prv_prod|prod_integrity|prod_events)_[A-Za-z0-9]'], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  return suspiciousSecrets(patch);
-}
+import { GoLiveFacts, goLiveChecks } from './go-live';
+import { gitSecrets } from './git-secrets';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

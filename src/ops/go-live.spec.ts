@@ -1,4 +1,6 @@
 import { loadConfig } from '../config/load-config';
+import { join } from 'node:path';
+import { gitSecrets } from './git-secrets';
 import { goLiveChecks, suspiciousSecrets } from './go-live';
 
 const k = (p: string) => p + 'Q'.repeat(32);
@@ -64,5 +66,9 @@ describe('secrets in git history', () => {
     ].join('\n');
     expect(suspiciousSecrets(patch)).toEqual(['prv_prod_8fK2…']);
     expect(suspiciousSecrets(patch).join()).not.toContain('mQ9zL1');
+  });
+
+  it('finds none in this repository\'s own history (what `check:go-live --git .` reads)', () => {
+    expect(gitSecrets(join(__dirname, '..', '..'))).toEqual([]);
   });
 });
