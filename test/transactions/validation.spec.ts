@@ -35,6 +35,11 @@ describe('POST /v1/transactions: refusals', () => {
     await refusedWith({ ...body, amount_in_cents: 2_490_000.5 }, ['amount_in_cents']);
     await refusedWith({ ...body, amount_in_cents: 1e12 + 1 }, ['amount_in_cents']);
     await refusedWith({ ...body, metadata: { blob: 'x'.repeat(9000) } }, ['metadata']);
+    // the same rule as checkout sessions: Wompi signs expiration_time as sent, in UTC
+    const notUtc = await refusedWith({ ...body, expiration_time: '2030-01-01T00:00:00-05:00' }, ['expiration_time']);
+    expect(notUtc.errors!.expiration_time).toEqual(['expiration_time must be in UTC, e.g. 2026-12-31T23:59:59.000Z']);
+    await refusedWith({ ...body, expiration_time: 'tomorrow' }, ['expiration_time']);
+    expect(await paymentCount()).toBe(0);
   });
 
   it('names the nested field of each method', async () => {

@@ -3,12 +3,10 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from 
 import { Type } from 'class-transformer';
 import {
   registerDecorator,
-  Equals,
   IsDefined,
   IsIn,
   IsInt,
   IsISO31661Alpha2,
-  IsISO8601,
   IsNotEmpty,
   IsObject,
   IsOptional,
@@ -21,8 +19,8 @@ import {
   ValidateNested,
   ValidationArguments,
 } from 'class-validator';
-import { IsRedirectUrl, MaxJsonBytes, NotWith, OnlyWith } from '../../common/http/validators';
-import { REFERENCE_PATTERN } from '../references';
+import { NotWith, OnlyWith } from '../../common/http/validators';
+import { AmountInCentsField, CurrencyCopField, ExpirationTimeField, METADATA_MAX_BYTES, MetadataField, RedirectUrlField, ReferenceField } from './payment-fields';
 import {
   BancolombiaBnplMethodDto,
   BancolombiaCollectMethodDto,
@@ -38,10 +36,6 @@ import {
   PseMethodDto,
 } from './payment-method.dto';
 
-/** Wompi's business minimum (COP 1,500) and the API maximum (REFERENCE.md §11). */
-export const MIN_AMOUNT_IN_CENTS = 150_000;
-export const MAX_AMOUNT_IN_CENTS = 1_000_000_000_000;
-export const METADATA_MAX_BYTES = 8 * 1024;
 export const CUSTOMER_LEGAL_ID_TYPES = ['CC', 'NIT', 'PP', 'CE', 'TI', 'DNI', 'RG', 'OTHER'] as const;
 
 export class CustomerDataDto {
@@ -143,40 +137,19 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @Max(36)
   installments?: number;
 
-  @ApiProperty({
-    description: 'Integer cents; Wompi minimum COP 1,500, and BANCOLOMBIA_BNPL at least 10000000 (COP 100,000)',
-    minimum: MIN_AMOUNT_IN_CENTS,
-    maximum: MAX_AMOUNT_IN_CENTS,
-    example: 2_490_000,
-  })
-  @IsInt({ message: 'amount_in_cents must be an integer number of cents' })
-  @Min(MIN_AMOUNT_IN_CENTS, { message: `amount_in_cents must be at least ${MIN_AMOUNT_IN_CENTS} (COP 1,500)` })
-  @Max(MAX_AMOUNT_IN_CENTS)
-  @AtLeastMethodMinimum()
+  @AmountInCentsField({ description: 'Integer cents; Wompi minimum COP 1,500, and BANCOLOMBIA_BNPL at least 10000000 (COP 100,000)' }, AtLeastMethodMinimum())
   amount_in_cents: number;
 
-  @ApiProperty({ enum: ['COP'], example: 'COP' })
-  @Equals('COP', { message: 'currency must be COP' })
+  @CurrencyCopField()
   currency: 'COP';
 
-
-  @ApiPropertyOptional({
-    description: 'Your unique reference (letters, digits, - and _). When absent one is derived from your Idempotency-Key, so a retry never pays twice.',
-    pattern: REFERENCE_PATTERN.source,
-    example: 'order-1234',
-  })
-  @IsOptional()
-  @Matches(REFERENCE_PATTERN, { message: 'reference must be 1–64 letters, digits, - or _' })
+  @ReferenceField({ description: 'Your unique reference (letters, digits, - and _). When absent one is derived from your Idempotency-Key, so a retry never pays twice.' })
   reference?: string;
 
-  @ApiPropertyOptional({ description: 'Where Wompi sends the buyer afterwards (with ?id=<wompi transaction id>)', example: 'https://shop.example.co/payments/return' })
-  @IsOptional()
-  @IsRedirectUrl()
+  @RedirectUrlField({ description: 'Where Wompi sends the buyer afterwards (with ?id=<wompi transaction id>)' })
   redirect_url?: string;
 
-  @ApiPropertyOptional({ description: 'ISO 8601 UTC instant after which Wompi refuses the payment', example: '2026-12-31T23:59:59.000Z' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'expiration_time must be an ISO 8601 instant' })
+  @ExpirationTimeField({ description: 'ISO 8601 UTC instant (…Z) after which Wompi refuses the payment; it enters the signature' })
   expiration_time?: string;
 
   @ApiPropertyOptional({ type: CustomerDataDto })
@@ -193,9 +166,6 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @Type(() => ShippingAddressDto)
   shipping_address?: ShippingAddressDto;
 
-  @ApiPropertyOptional({ description: `Yours (order id and such), stored and echoed; at most ${METADATA_MAX_BYTES} bytes as JSON`, example: { order_id: 'ord_1234' } })
-  @IsOptional()
-  @IsObject({ message: 'metadata must be a JSON object' })
-  @MaxJsonBytes(METADATA_MAX_BYTES)
+  @MetadataField({ description: `Yours (order id and such), stored and echoed; at most ${METADATA_MAX_BYTES} bytes as JSON` })
   metadata?: Record<string, unknown>;
 }
