@@ -7,6 +7,7 @@ import { createTestDatabase, TestDatabase } from '../support/database';
 import { TEST_API_KEY, testEnv, waitFor } from '../support/app';
 import { freePort } from '../support/own-redis';
 import { acceptanceTokens, cardToken } from '../transactions/support';
+import { nequiToken, NEQUI_APPROVES } from '../payment-sources/support';
 
 const ROOT = join(__dirname, '..', '..');
 const NODE_ARGS = ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
@@ -104,6 +105,14 @@ describe('logs of a busy run hold no secret, card number or buyer data', () => {
     await fetch(`${url}/v1/webhooks/wompi`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-event-checksum': 'ab'.repeat(32) }, body: JSON.stringify({ event: 'transaction.updated', data: { transaction: { id: '1-2-3', status: 'APPROVED', amount_in_cents: 1, customer_email: email } }, environment: 'test', signature: { properties: ['transaction.id'], checksum: 'ab'.repeat(32) }, timestamp: 1 }) });
     await fetch(`${url}/v1/webhooks/wompi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"event": broken' });
 
+    // a Nequi token the buyer approves: Wompi's nequi_token.updated webhook is ingested (its
+    // inbox key embeds the token id) — the ingest line must be there, the token id not
+    const nequi = await nequiToken(sandbox, NEQUI_APPROVES);
+    expect(nequi.id).toMatch(/^nequi_test_/);
+    await waitFor('the nequi_token.updated event to be stored', async () => /"event_type":"nequi_token\.updated"[^\n]*webhook event stored/.test(output) || undefined, 20_000, 100);
+    const ingestLine = output.split('\n').find((l) => l.includes('"event_type":"nequi_token.updated"') && l.includes('webhook event stored'))!;
+    expect(ingestLine).toContain('"event_key":"nequi_token.updated:[REDACTED]:APPROVED"');
+
     const forbidden: Record<string, string> = {
       'private key': sandbox.keys.privateKey,
       'public key': sandbox.keys.publicKey,
@@ -113,6 +122,7 @@ describe('logs of a busy run hold no secret, card number or buyer data', () => {
       'internal API key': TEST_API_KEY,
       'acceptance token': tokens.acceptance_token,
       'card token': token,
+      'Nequi token id': nequi.id,
       'buyer email': email,
       'buyer phone': phone,
       'buyer legal id': legalId,

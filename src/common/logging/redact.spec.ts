@@ -14,6 +14,14 @@ describe('log scrubbing', () => {
     expect(s).not.toMatch(/4242 4242|4111-1111/);
   });
 
+  it('removes Wompi token ids, also inside a larger string such as an event key', () => {
+    const s = scrubString(
+      'nequi_token.updated:nequi_test_RfK4abcDEF123:APPROVED tok_test_77763_7b1c2d3e4f5a6B7c8D9e0F1a2b3C4d5E daviplata_prod_Zx-9_q tok_stagtest_1_a',
+    );
+    expect(s).toBe(`nequi_token.updated:${REDACTED}:APPROVED ${REDACTED} ${REDACTED} ${REDACTED}`);
+    expect(scrubString('transaction.updated:15113-1755396264-52249:APPROVED nequi_token.updated')).toBe('transaction.updated:15113-1755396264-52249:APPROVED nequi_token.updated');
+  });
+
   it('keeps ordinary identifiers readable', () => {
     expect(scrubString('payment 3f1c9b2e-1111-4abc-9def-000000000000 ref ORD-1234 tx 15113-1755396264-52249')).toBe(
       'payment 3f1c9b2e-1111-4abc-9def-000000000000 ref ORD-1234 tx 15113-1755396264-52249',

@@ -3,6 +3,9 @@
  * Applied to every log object (pino formatter) and message, whatever the caller passed.
  */
 const SECRET_PATTERN = /\b(?:pub|prv)_(?:test|prod|stagtest)_[A-Za-z0-9]+|\b(?:test|prod|stagtest)_(?:events|integrity)_[A-Za-z0-9]+/g;
+// Wompi token ids (card, Nequi, Daviplata): a card token charges the card, and they appear
+// inside other strings too (a nequi_token.updated event's key embeds its token id)
+const TOKEN_ID_PATTERN = /\b(?:tok|nequi|daviplata)_(?:test|prod|stagtest)_[A-Za-z0-9_-]+/g;
 const BEARER_PATTERN = /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi;
 const EMAIL_PATTERN = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // 13–19 digits, optionally separated by spaces or dashes, standing alone (so Wompi ids such
@@ -64,6 +67,7 @@ export function scrubString(s: string): string {
   return s
     .replace(BEARER_PATTERN, 'Bearer ' + REDACTED)
     .replace(SECRET_PATTERN, REDACTED)
+    .replace(TOKEN_ID_PATTERN, REDACTED)
     .replace(JWT_PATTERN, REDACTED)
     .replace(EMAIL_PATTERN, REDACTED)
     .replace(PAN_PATTERN, (m) => (luhn(m.replace(/[ -]/g, '')) ? REDACTED : m));
