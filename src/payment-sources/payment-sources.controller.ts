@@ -73,7 +73,7 @@ export class PaymentSourcesController {
   @ApiServiceUnavailableResponse({ type: ProblemResponse, description: 'Wompi unavailable (circuit open, rate limited): nothing was sent or kept; see Retry-After' })
   @ApiGatewayTimeoutResponse({
     type: ProblemResponse,
-    description: 'Wompi\'s answer was lost: the source is kept as UNKNOWN (`payment_source_id`) and never re-posted under this key; create again with a new key and fresh acceptance tokens',
+    description: 'Wompi\'s answer was lost: the source is kept as UNKNOWN (`payment_source_id`) and never re-posted under this key; create again with a new key and fresh acceptance tokens. Wompi may hold it: charging its Wompi id (POST /v1/transactions) adopts it onto this row when Wompi\'s copy has the same token, type and customer email; until then it cannot be charged',
     example: problem(504, 'GATEWAY_TIMEOUT', 'Wompi did not confirm this payment source …', { reason: 'outcome_unknown', payment_source_id: PAYMENT_SOURCE_EXAMPLE.id, current_status: 'UNKNOWN' }),
   })
   create(@CurrentCaller() caller: Caller, @IdempotencyKey() key: string, @Body() body: CreatePaymentSourceDto): Promise<PaymentSourceView> {

@@ -1,6 +1,6 @@
 /* A payment source belongs to the API key that created it through us: another caller cannot
  * read, void or charge it (404, as if it did not exist). A source made at Wompi directly, not
- * through this API, has no owner on record and is left to Wompi. */
+ * through this API, has no owner on record and is charged by nobody (the same 404). */
 import { randomUUID } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
@@ -50,14 +50,17 @@ describe('payment sources: caller scoping', () => {
     expect((await other.get(`/v1/payment-sources/${String(a.body.id)}`)).status).toBe(404);
   });
 
-  it('a source created at Wompi directly (no owner on record) is left to Wompi: any caller may charge it', async () => {
+  it('a source created at Wompi directly (no owner on record) is charged by no caller: 404, as if it did not exist', async () => {
     const res = await fetch(`${t.sandbox.baseUrl}/payment_sources`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${t.sandbox.keys.privateKey}` },
       body: JSON.stringify({ type: 'CARD', token: await cardToken(t.sandbox), customer_email: 'buyer@example.com', ...(await acceptanceTokens(t.sandbox)) }),
     });
     const direct = ((await res.json()) as { data: { id: number } }).data;
-    const charge = await other.create(await createBody(t.sandbox, { payment_source_id: direct.id }));
-    expect(charge.status).toBe(201);
+    for (const caller of [api, other]) {
+      const charge = await caller.create(await createBody(t.sandbox, { payment_source_id: direct.id }));
+      expect(charge.status).toBe(404);
+      expect(charge.body).toMatchObject({ code: 'NOT_FOUND', errors: { payment_source_id: ['no payment source with this id belongs to your API key'] } });
+    }
   });
 });

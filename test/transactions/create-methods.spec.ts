@@ -1,4 +1,5 @@
 /* POST /v1/transactions, each Wompi method's happy path, against the sandbox over HTTP. */
+import { randomUUID } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
 import { Api, APPROVED_CARD, cardBody, cardToken, acceptanceTokens, createBody, DECLINED_CARD, sandboxDecide } from './support';
@@ -112,14 +113,10 @@ describe('POST /v1/transactions: every method', () => {
   });
 
   it('a card payment source is charged with its installments', async () => {
-    const token = await cardToken(t.sandbox, APPROVED_CARD);
-    const tokens = await acceptanceTokens(t.sandbox);
-    const source = await fetch(`${t.sandbox.baseUrl}/payment_sources`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.sandbox.keys.privateKey}` },
-      body: JSON.stringify({ type: 'CARD', token, customer_email: 'buyer@example.com', ...tokens }),
-    }).then((res) => res.json() as Promise<{ data: { id: number } }>);
-    const r = await api.create(await createBody(t.sandbox, { payment_source_id: source.data.id, installments: 3 }));
+    // only sources saved through this service can be charged (README, Payment sources)
+    const source = await api.post('/v1/payment-sources', { type: 'CARD', token: await cardToken(t.sandbox, APPROVED_CARD), customer_email: 'buyer@example.com', ...(await acceptanceTokens(t.sandbox)) }, randomUUID());
+    expect(source.status).toBe(201);
+    const r = await api.create(await createBody(t.sandbox, { payment_source_id: source.body.wompi_payment_source_id, installments: 3 }));
     expect(r.status).toBe(201);
     expect(r.body.payment_method_type).toBe('CARD');
     await api.settle(String(r.body.id), ['APPROVED']);

@@ -4,6 +4,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { consentEvidence } from '../../transactions/consent-evidence';
 import { ConsentEntity } from '../../transactions/entities/consent.entity';
+import { sha256Hex } from '../../transactions/references';
 import { WompiGateway } from '../../wompi/wompi-gateway.port';
 import { GatewayAuthError, GatewayBusinessRejection, GatewayNotFound, GatewayUnavailable, GatewayValidationError } from '../../wompi/wompi.errors';
 import { CreatePaymentSourceInput, WompiPaymentSource } from '../../wompi/wompi.types';
@@ -28,7 +29,9 @@ function isKeyTaken(err: unknown): boolean {
  * CREATING, keyed by caller + Idempotency-Key) with its consent evidence; (b) POST
  * /payment_sources at Wompi with the private key; (c) the row takes Wompi's id and status.
  * A refusal deletes the intent (the consent row goes with it). A lost answer leaves the row
- * UNKNOWN: Wompi has no search for sources, so it is never re-posted under the same key.
+ * UNKNOWN: Wompi has no search for sources, so it is never re-posted under the same key. The
+ * row keeps the token's SHA-256 (never the token) so that it can later adopt the source Wompi
+ * made for it, when its owner charges that id (PaymentSourceOwnership).
  */
 @Injectable()
 export class CreatePaymentSource {
@@ -78,7 +81,7 @@ export class CreatePaymentSource {
   private recordIntent(caller: string, idempotencyKey: string, dto: CreatePaymentSourceDto): Promise<PaymentSourceEntity> {
     return this.dataSource.transaction(async (m) => {
       const repo = m.getRepository(PaymentSourceEntity);
-      const row = await repo.save(repo.create({ caller, idempotencyKey, type: dto.type, status: 'CREATING', customerEmail: dto.customer_email, wompiPaymentSourceId: null }));
+      const row = await repo.save(repo.create({ caller, idempotencyKey, type: dto.type, status: 'CREATING', customerEmail: dto.customer_email, tokenSha256: sha256Hex(dto.token), wompiPaymentSourceId: null }));
       await m.getRepository(ConsentEntity).insert({ paymentId: null, paymentSourceId: row.id, ...consentEvidence(caller, dto.acceptance_token, dto.accept_personal_auth) });
       return row;
     });

@@ -55,7 +55,7 @@ export class CreateTransaction {
   }
 
   async execute(caller: string, idempotencyKey: string, dto: CreateTransactionDto): Promise<TransactionView> {
-    // a source created through POST /v1/payment-sources is charged only by its owner
+    // only a source this caller created through POST /v1/payment-sources may be charged (404 otherwise)
     const sourceType = dto.payment_source_id !== undefined ? await this.sources.assertChargeable(caller, dto.payment_source_id) : null;
     const reference = dto.reference ?? referenceFor(caller, idempotencyKey);
     const intent = await this.recordIntent(caller, reference, dto);
@@ -136,7 +136,7 @@ export class CreateTransaction {
     return this.submit(payment, dto, true, sourceType);
   }
 
-  /** `sourceType`: the charged payment source's type when on record (null: unknown or no source). */
+  /** `sourceType`: the charged payment source's type (null: no payment source). */
   private async submit(payment: PaymentEntity, dto: CreateTransactionDto, resumed: boolean, sourceType: string | null): Promise<TransactionView> {
     let tx: WompiTransaction;
     try {
@@ -208,8 +208,8 @@ export class CreateTransaction {
     if (dto.payment_source_id !== undefined) {
       input.payment_source_id = dto.payment_source_id;
       // card sources need their installments in payment_method (REFERENCE §4.5): 1 unless the
-      // caller chose; a source not on record may be a card, so it gets them too (others may omit it)
-      const installments = dto.installments ?? (sourceType === null || sourceType === 'CARD' ? 1 : undefined);
+      // caller chose (others may omit it); every charged source is on record, so its type is known
+      const installments = dto.installments ?? (sourceType === 'CARD' ? 1 : undefined);
       if (installments !== undefined) input.payment_method = { installments } as unknown as PaymentMethodInput;
     } else if (dto.payment_method) {
       input.payment_method = plain(dto.payment_method) as PaymentMethodInput;
