@@ -78,6 +78,11 @@ export abstract class AppConfig {
   /** webhook events applied concurrently per worker process */
   fulfilmentConcurrency!: number;
   wompi!: WompiConfig;
+  /**
+   * WOMPI_ASYNC_URL_WAIT_MS: how long a create may keep fetching a PSE / Bancolombia transfer /
+   * PCOL transaction from Wompi when its answer lacks `async_payment_url` (0: never wait).
+   */
+  asyncUrlWaitMs!: number;
   apiKeys!: ApiKey[];
   /** callers allowed on operator routes (inbox, outbox); empty = every internal caller */
   operatorCallers!: string[];

@@ -108,4 +108,11 @@ describe('loadConfig', () => {
     expect(loadConfig(base).operatorCallers).toEqual([]);
     expect(problemsOf({ ...base, OPERATOR_CALLERS: 'orders,ghost' }).join('\n')).toMatch(/OPERATOR_CALLERS names ghost/);
   });
+
+  it('bounds how long a create waits for async_payment_url (WOMPI_ASYNC_URL_WAIT_MS)', () => {
+    expect(loadConfig(base).asyncUrlWaitMs).toBe(3000);
+    expect(loadConfig({ ...base, WOMPI_ASYNC_URL_WAIT_MS: '0' }).asyncUrlWaitMs).toBe(0);
+    expect(problemsOf({ ...base, WOMPI_ASYNC_URL_WAIT_MS: '60000' })).toEqual(['WOMPI_ASYNC_URL_WAIT_MS must be an integer between 0 and 30000']);
+    expect(problemsOf({ ...base, WOMPI_ASYNC_URL_WAIT_MS: '3s' })).toEqual(['WOMPI_ASYNC_URL_WAIT_MS must be an integer between 0 and 30000']);
+  });
 });

@@ -187,6 +187,7 @@ export function loadConfig(env: Env): AppConfig {
     outbox: loadOutbox(r),
     fulfilmentConcurrency: r.int('FULFILMENT_CONCURRENCY', 8, 1, 256),
     wompi,
+    asyncUrlWaitMs: r.int('WOMPI_ASYNC_URL_WAIT_MS', 3000, 0, 30_000),
     apiKeys,
     operatorCallers,
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 30),

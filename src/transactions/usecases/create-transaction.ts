@@ -16,6 +16,7 @@ import { consentEvidence } from '../consent-evidence';
 import { referenceFor } from '../references';
 import { isFinal } from '../state-machine';
 import { TransactionView, toTransactionView } from '../transaction.view';
+import { AsyncPaymentUrlFetcher, answerLacksAsyncUrl } from './async-payment-url';
 import { PaymentResolver } from './resolve-payment';
 
 type Intent = { kind: 'new' | 'existing'; payment: PaymentEntity };
@@ -42,6 +43,8 @@ export class CreateTransaction {
   private readonly logger = new Logger('CreateTransaction');
   /** an intent younger than this may still have its create in flight */
   private readonly inFlightGraceMs: number;
+  /** Wompi's answer may lack `async_payment_url` until a later GET (REFERENCE §6) */
+  private readonly asyncUrl: AsyncPaymentUrlFetcher;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -52,6 +55,7 @@ export class CreateTransaction {
     config: AppConfig,
   ) {
     this.inFlightGraceMs = Math.max(60_000, 3 * config.wompi.timeoutMs);
+    this.asyncUrl = new AsyncPaymentUrlFetcher(gateway, state, config.asyncUrlWaitMs);
   }
 
   async execute(caller: string, idempotencyKey: string, dto: CreateTransactionDto): Promise<TransactionView> {
@@ -157,6 +161,11 @@ export class CreateTransaction {
     if (result.outcome === 'mismatch') {
       throw new DomainError('AMOUNT_MISMATCH', 'Wompi reports a transaction that disagrees with this payment; it was refused and recorded');
     }
+    // PSE / Bancolombia transfer / PCOL: the buyer needs the URL now, and Wompi may show it only
+    // on a later GET. Bounded (WOMPI_ASYNC_URL_WAIT_MS), after the apply's transaction has
+    // committed, never failing the create. A payment-source charge is left to reads and the
+    // poller: whether it has a URL depends on the source's enrolment, not on its method.
+    if (dto.payment_source_id === undefined && answerLacksAsyncUrl(tx)) await this.asyncUrl.awaitAfterCreate(payment.id, tx.id);
     return this.view(payment.id);
   }
 

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFound, ValidationFailed } from '../../common/errors/domain-error';
+import { AppConfig } from '../../config/app-config';
+import { WompiGateway } from '../../wompi/wompi-gateway.port';
 import { DEFAULT_PAGE_SIZE, ListTransactionsQuery } from '../dto/transaction-queries.dto';
 import { PaymentAttemptEntity } from '../entities/payment-attempt.entity';
 import { PaymentEntity } from '../entities/payment.entity';
+import { PaymentStateService } from '../payment-state.service';
 import { TransactionView, toTransactionView } from '../transaction.view';
+import { AsyncPaymentUrlFetcher } from './async-payment-url';
 import { decodeCursor, encodeCursor } from './cursor';
 
 export interface TransactionPage {
@@ -12,10 +16,24 @@ export interface TransactionPage {
   next_cursor: string | null;
 }
 
-/** Reads from our store only, always scoped to the calling API key (another caller's payment is 404). */
+/**
+ * Reads from our store, always scoped to the calling API key (another caller's payment is 404).
+ * One exception: `get` of a PENDING PSE / Bancolombia transfer / PCOL payment still without
+ * `async_payment_url` asks Wompi once (bounded, throttled per payment, skipped while the breaker
+ * is open) and applies the answer like the poller, so the buyer can be redirected.
+ */
 @Injectable()
 export class ReadTransactions {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly asyncUrl: AsyncPaymentUrlFetcher;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    gateway: WompiGateway,
+    state: PaymentStateService,
+    config: AppConfig,
+  ) {
+    this.asyncUrl = new AsyncPaymentUrlFetcher(gateway, state, config.asyncUrlWaitMs);
+  }
 
   async findOwned(caller: string, id: string): Promise<PaymentEntity> {
     const payment = await this.dataSource.getRepository(PaymentEntity).findOne({ where: { id, caller } });
@@ -24,7 +42,9 @@ export class ReadTransactions {
   }
 
   async get(caller: string, id: string): Promise<TransactionView> {
-    return this.viewWithAttempts(await this.findOwned(caller, id));
+    const payment = await this.findOwned(caller, id);
+    const refreshed = await this.asyncUrl.refreshOnRead(payment);
+    return this.viewWithAttempts(refreshed ? await this.findOwned(caller, id) : payment);
   }
 
   async viewWithAttempts(payment: PaymentEntity): Promise<TransactionView> {
