@@ -77,7 +77,7 @@ describe('graceful shutdown: SIGTERM with a request and a job in flight', () => 
     for (const id of ids) await sandboxDecide(s.sandbox, (await paymentStatus(s, id)).wompi_transaction_id!, 'APPROVED');
 
     // one job running (concurrency 1: its fetch held 3 s), the other event's job waiting behind it
-    await waitFor('one webhook job running and one waiting', async () => (await inbox(s!)).length === 2 && (await s!.queue.getActiveCount()) === 1 && (await s!.queue.getWaitingCount()) === 1, 15_000, 50);
+    await waitFor('one webhook job running and one waiting', async () => (await inbox(s!)).length === 2 && (await s!.queue.getActiveCount()) === 1 && (await s!.queue.getWaitingCount()) === 1, 30_000, 50);
     // an HTTP request in flight: its payment row is written, its call to Wompi is being held
     const inFlight = create(svc.url, third);
     await waitFor('the third create to be in flight', async () => (await paymentCount(s!)) === 3, 10_000, 20);
@@ -127,7 +127,7 @@ describe('graceful shutdown: a job that would outlast SHUTDOWN_TIMEOUT_MS', () =
     const id = ((await r.json()) as { id: string }).id;
     await sandboxFaults(s.sandbox, { latency_ms: 20_000 });
     await sandboxDecide(s.sandbox, (await paymentStatus(s, id)).wompi_transaction_id!, 'APPROVED');
-    await waitFor('the webhook job to be running', async () => (await inbox(s!)).length === 1 && (await s!.queue.getActiveCount()) === 1, 15_000, 50);
+    await waitFor('the webhook job to be running', async () => (await inbox(s!)).length === 1 && (await s!.queue.getActiveCount()) === 1, 30_000, 50);
 
     const exit = await svc.terminate();
     process.stdout.write(`bounded shutdown (job held 20 s, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, signal ${exit.signal}, ${exit.ms} ms\n`);
