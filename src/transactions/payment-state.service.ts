@@ -9,7 +9,7 @@ import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { PaymentStatusHistoryEntity } from './entities/payment-status-history.entity';
 import { PaymentEntity } from './entities/payment.entity';
 import { FINAL_STATUSES, PaymentStatus, TransitionSource } from './payment-status';
-import { canAttemptTransition, decidingAttempt, isContradiction, isFinal, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
+import { canAttemptTransition, decidingAttempt, isContradiction, isDuplicateApproval, isFinal, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
 import { nextActionFrom, toTransactionView } from './transaction.view';
 
 export type ApplyOutcome =
@@ -21,7 +21,7 @@ export type ApplyOutcome =
   | 'stale'
   /** amount, currency or reference disagree with our record: refused, recorded, alerted */
   | 'mismatch'
-  /** Wompi reports a different final status than the final one we recorded (e.g. APPROVED after DECLINED): refused, recorded, alerted */
+  /** Wompi reports, for the same Wompi transaction, a different final status than the one we recorded (e.g. APPROVED after DECLINED): refused, recorded, alerted. (Another transaction of the reference approving is a buyer retry: 'changed'; a second approval is `duplicate_approval`: 'unchanged'.) */
   | 'contradiction'
   /** no payment of ours carries this reference */
   | 'unknown_payment';
@@ -44,6 +44,9 @@ export interface ApplyOptions {
 
 /** `payment_anomalies.kind` of a report contradicting a final status (see `isContradiction`). */
 export const STATUS_CONTRADICTION = 'status_contradiction';
+
+/** `payment_anomalies.kind` of a second APPROVED Wompi transaction for one payment (see `isDuplicateApproval`). */
+export const DUPLICATE_APPROVAL = 'duplicate_approval';
 
 /** Event types by final status; each state change yields its event once per state. */
 export const EVENT_TYPE_BY_STATUS: Partial<Record<PaymentStatus, string>> = {
@@ -94,6 +97,7 @@ export class PaymentStateService {
       (await attempts.findOne({ where: { paymentId: payment.id, status: 'UNKNOWN', wompiTransactionId: IsNull() } }));
     const now = new Date();
     let attemptChanged = false;
+    const attemptWasApproved = attempt?.status === 'APPROVED';
     if (!attempt) {
       attempt = attempts.create({ paymentId: payment.id, wompiTransactionId: tx.id, status: tx.status, paymentMethodType: tx.payment_method_type ?? null, amountInCents: tx.amount_in_cents, statusMessage: tx.status_message ?? null, snapshot: tx as unknown as Record<string, unknown>, finalizedAt: isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null });
       attempt = await attempts.save(attempt);
@@ -122,6 +126,13 @@ export class PaymentStateService {
     const all = await attempts.find({ where: { paymentId: payment.id } });
     const from = payment.status;
     const to = nextPaymentStatus(from, all);
+    if (attemptChanged && !attemptWasApproved && isDuplicateApproval(attempt, all)) {
+      // a second charge for one reference (e.g. two Widget payments): the attempt is recorded as
+      // Wompi says, the payment keeps its status and its one transaction.approved; an operator refunds one
+      const first = all.find((a) => a.id !== attempt.id && (a.status === 'APPROVED' || a.status === 'VOIDED'));
+      await this.anomaly(m, payment, tx, DUPLICATE_APPROVAL, source, { status: from, payment_status: from, approved_wompi_transaction_id: first?.wompiTransactionId ?? null, approved_attempt_status: first?.status ?? null }, 'a second Wompi transaction of this payment was APPROVED: the buyer paid twice; refund one', { approved_wompi_transaction_id: first?.wompiTransactionId ?? null });
+      return { outcome: 'unchanged', payment, eventIds: [] };
+    }
     if (attemptChanged && decidingAttempt(all)?.id === attempt.id && isRefusedFinalMove(from, all)) {
       // e.g. an APPROVED attempt on a VOIDED payment: the attempt is recorded as Wompi says, the payment is not moved
       await this.anomaly(m, payment, tx, STATUS_CONTRADICTION, source, { status: from, payment_status: from, finalized_at: payment.finalizedAt?.toISOString() ?? null }, 'Wompi reports a status our final payment cannot take; refused, investigate with Wompi');
@@ -147,6 +158,11 @@ export class PaymentStateService {
     payment.finalizedAt = isFinal(to) ? (decider?.finalizedAt ?? now) : null;
     payment.version += 1;
     await m.getRepository(PaymentEntity).save(payment);
+    if (to === 'APPROVED' && (from === 'DECLINED' || from === 'ERROR')) {
+      // a different Wompi transaction with our reference took the money (buyer retry, late create):
+      // consumers got transaction.declined/error and now get transaction.approved
+      this.logger.warn({ payment_id: payment.id, wompi_transaction_id: payment.wompiTransactionId, from, to, source }, 'a later attempt approved a payment that had failed');
+    }
     await this.history(m, { paymentId: payment.id, attemptId: decider?.id ?? attempt.id, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail: { wompi_status: tx.status, status_message: tx.status_message ?? null } });
     this.metrics.paymentTransitions.inc({ from, to, source });
 
@@ -213,8 +229,8 @@ export class PaymentStateService {
     return [id];
   }
 
-  /** A refused report: an anomaly row, `payments_anomalies_total{kind}` and an error log with ids only (an alert). */
-  private async anomaly(m: EntityManager, payment: PaymentEntity, tx: WompiTransaction, kind: string, source: TransitionSource, expected: Record<string, unknown>, message: string): Promise<void> {
+  /** A refused or suspicious report: an anomaly row, `payments_anomalies_total{kind}` and an error log with ids only (an alert). */
+  private async anomaly(m: EntityManager, payment: PaymentEntity, tx: WompiTransaction, kind: string, source: TransitionSource, expected: Record<string, unknown>, message: string, logIds: Record<string, string | null> = {}): Promise<void> {
     const anomalies = m.getRepository(PaymentAnomalyEntity);
     await anomalies.save(
       anomalies.create({
@@ -227,7 +243,7 @@ export class PaymentStateService {
       }),
     );
     this.metrics.paymentAnomalies.inc({ kind });
-    this.logger.error({ payment_id: payment.id, wompi_transaction_id: tx.id, kind, source, recorded_status: expected.status ?? payment.status, reported_status: tx.status }, message);
+    this.logger.error({ payment_id: payment.id, wompi_transaction_id: tx.id, ...logIds, kind, source, recorded_status: expected.status ?? payment.status, reported_status: tx.status }, message);
   }
 
   private mismatch(p: PaymentEntity, tx: WompiTransaction): string | undefined {

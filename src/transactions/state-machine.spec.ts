@@ -1,5 +1,5 @@
 import { PAYMENT_STATUSES, PaymentStatus } from './payment-status';
-import { canAttemptTransition, canPaymentTransition, decidingAttempt, isContradiction, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
+import { canAttemptTransition, canPaymentTransition, decidingAttempt, isContradiction, isDuplicateApproval, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
 
 const at = (status: PaymentStatus, ms: number) => ({ id: `${status}-${ms}`, status, updatedAt: new Date(ms) });
 
@@ -67,6 +67,32 @@ describe('state machine', () => {
     expect(isRefusedFinalMove('DECLINED', [at('DECLINED', 1), at('APPROVED', 2)])).toBe(false);
     expect(isRefusedFinalMove('APPROVED', [at('APPROVED', 1), at('DECLINED', 2)])).toBe(false);
     expect(isRefusedFinalMove('DECLINED', [at('DECLINED', 1), at('ERROR', 2)])).toBe(false);
+  });
+
+  it('lets a different attempt approve a DECLINED or ERROR payment, whatever order the reports come in', () => {
+    for (const failed of ['DECLINED', 'ERROR'] as PaymentStatus[]) {
+      // the failure first, then the retry's approval: the payment moves to APPROVED
+      expect(nextPaymentStatus(failed, [at(failed, 1), at('APPROVED', 2)])).toBe('APPROVED');
+      // the approval first, then the other attempt's failure (late, or a retry after an approval): stays APPROVED
+      expect(nextPaymentStatus('APPROVED', [at('APPROVED', 1), at(failed, 2)])).toBe('APPROVED');
+      expect(nextPaymentStatus('APPROVED', [at(failed, 1), at('APPROVED', 2)])).toBe('APPROVED');
+      // the same Wompi transaction changing its final status is another matter: a contradiction
+      expect(isContradiction(failed, 'APPROVED')).toBe(true);
+    }
+  });
+
+  it('calls a second approved attempt a duplicate approval, and nothing else', () => {
+    const second = at('APPROVED', 2);
+    expect(isDuplicateApproval(second, [at('APPROVED', 1), second])).toBe(true);
+    // the payment was voided after its approval: still a second charge
+    expect(isDuplicateApproval(second, [at('VOIDED', 1), second])).toBe(true);
+    // a buyer retry after failures, a lone approval, an approval then failures
+    expect(isDuplicateApproval(second, [at('DECLINED', 1), at('ERROR', 3), second])).toBe(false);
+    expect(isDuplicateApproval(second, [second])).toBe(false);
+    expect(isDuplicateApproval(at('DECLINED', 3), [at('APPROVED', 1), at('DECLINED', 3)])).toBe(false);
+    expect(isDuplicateApproval(at('VOIDED', 3), [at('APPROVED', 1), at('VOIDED', 3)])).toBe(false);
+    // a PENDING retry is not (yet) a second charge
+    expect(isDuplicateApproval(at('PENDING', 3), [at('APPROVED', 1), at('PENDING', 3)])).toBe(false);
   });
 
   it('voids an approved payment when its attempt is voided', () => {

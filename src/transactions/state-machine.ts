@@ -8,8 +8,12 @@ import { FINAL_STATUSES, PaymentStatus } from './payment-status';
  * resolved. Final states never regress: a late PENDING or an older event is refused.
  *
  * Payments (our record, one reference) take the status of their deciding attempt: an
- * APPROVED (or VOIDED) attempt wins over DECLINED/ERROR ones, so a buyer retry that ends
- * APPROVED moves a DECLINED payment to APPROVED — the only way out of a failed final state.
+ * APPROVED (or VOIDED) attempt wins over DECLINED/ERROR ones, so a *different* Wompi
+ * transaction with our reference that ends APPROVED (a buyer retry in the Widget, or a create
+ * we had given up on as ERROR that Wompi made after all) moves a DECLINED/ERROR payment to
+ * APPROVED — money was taken — and that is the only way out of a failed final state.
+ * The *same* Wompi transaction changing its final status is a contradiction (never applied);
+ * a second APPROVED attempt is a duplicate approval (the buyer paid twice): both are anomalies.
  */
 const ATTEMPT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
   UNKNOWN: ['PENDING', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'],
@@ -50,6 +54,15 @@ export function isFinal(status: PaymentStatus): boolean {
 export function isContradiction(current: PaymentStatus, reported: PaymentStatus): boolean {
   if (!isFinal(current) || !isFinal(reported) || current === reported) return false;
   return !canAttemptTransition(current, reported) && !canAttemptTransition(reported, current);
+}
+
+/**
+ * `attempt` just became APPROVED while another attempt of the same payment had already been
+ * approved (APPROVED, or VOIDED after its approval): a second charge for one reference. The
+ * payment keeps its status (one `transaction.approved`); an operator refunds one of them.
+ */
+export function isDuplicateApproval(attempt: AttemptView, attempts: readonly AttemptView[]): boolean {
+  return attempt.status === 'APPROVED' && attempts.some((a) => a.id !== attempt.id && (a.status === 'APPROVED' || a.status === 'VOIDED'));
 }
 
 /** Higher wins when attempts disagree. DECLINED and ERROR tie: the latest one decides. */

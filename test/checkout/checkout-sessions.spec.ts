@@ -167,6 +167,16 @@ describe('POST /v1/checkout-sessions', () => {
     expect(r.body.errors).toHaveProperty([field]);
   });
 
+  it('refuses an expiration_time that has passed with the same rule and words as payments, storing nothing', async () => {
+    const before = (await pgQuery<{ n: string }>(t.db.url, 'select count(*) as n from payments'))[0].n;
+    for (const past of ['2020-01-01T00:00:00.000Z', new Date(Date.now() - 1000).toISOString()]) {
+      const r = await post(t, PATH, session({ expiration_time: past }), { key: newKey() });
+      expect(r.status).toBe(400);
+      expect(r.body.errors).toEqual({ expiration_time: ['expiration_time must be in the future'] });
+    }
+    expect((await pgQuery<{ n: string }>(t.db.url, 'select count(*) as n from payments'))[0].n).toBe(before);
+  });
+
   it('http redirect URLs are accepted for localhost', async () => {
     const r = await post(t, PATH, session({ redirect_url: 'http://localhost:5173/return' }), { key: newKey() });
     expect(r.status).toBe(201);

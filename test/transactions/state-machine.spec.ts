@@ -2,8 +2,11 @@
  * never move a final payment back; a buyer retry that is APPROVED wins. */
 import { startTestApp, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
+import { DataSource } from 'typeorm';
+import { PaymentEntity } from '../../src/transactions/entities/payment.entity';
 import { PaymentStateService } from '../../src/transactions/payment-state.service';
 import { WompiTransaction } from '../../src/wompi/wompi.types';
+import { insertPayment, newReference, syntheticTx } from '../fulfilment/support';
 import { Api, cardBody, DECLINED_CARD } from './support';
 
 describe('state machine regressions', () => {
@@ -73,6 +76,44 @@ describe('state machine regressions', () => {
     expect((await state.apply(wompiTx, 'webhook')).outcome).toBe('stale');
     expect(await snapshot(id)).toEqual(before);
     expect(before.events).toEqual([{ event_type: 'transaction.approved' }]);
+  });
+
+  it('an APPROVED attempt on a payment voided after its approval is a duplicate approval: recorded, alerted, the payment stays VOIDED', async () => {
+    const r = await api.create(await cardBody(t.sandbox));
+    const id = String(r.body.id);
+    await api.settle(id, ['APPROVED']);
+    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    expect((await state.apply({ ...wompiTx, status: 'VOIDED' }, 'webhook')).outcome).toBe('changed');
+    const before = await snapshot(id);
+    const second = { ...wompiTx, id: `${wompiTx.id}-retry`, status: 'APPROVED' as const };
+    expect((await state.apply(second, 'webhook')).outcome).toBe('unchanged');
+    expect((await state.apply(second, 'poll')).outcome).toBe('stale'); // the same report again: nothing more
+    expect(await snapshot(id)).toEqual(before);
+    expect(before.events).toEqual([{ event_type: 'transaction.approved' }, { event_type: 'transaction.voided' }]);
+    expect(await pgQuery(t.db.url, 'select kind, source, wompi_transaction_id, expected from payment_anomalies where payment_id = $1', [id])).toEqual([
+      { kind: 'duplicate_approval', source: 'webhook', wompi_transaction_id: second.id, expected: { status: 'VOIDED', payment_status: 'VOIDED', approved_wompi_transaction_id: wompiTx.id, approved_attempt_status: 'VOIDED' } },
+    ]);
+    expect((await pgQuery<{ status: string }>(t.db.url, 'select status from payment_attempts where payment_id = $1 order by created_at', [id])).map((a) => a.status)).toEqual(['VOIDED', 'APPROVED']);
+  });
+
+  it('a payment ERROR because Wompi never created it becomes APPROVED when a transaction with its reference turns up approved', async () => {
+    const reference = newReference('late');
+    const id = await insertPayment(t.db.url, { reference, amountInCents: 2_490_000, status: 'UNKNOWN' });
+    // what reconciliation does after 10 minutes without a trace at Wompi
+    await t.app.get(DataSource).transaction(async (m) => {
+      const p = await m.getRepository(PaymentEntity).createQueryBuilder('p').setLock('pessimistic_write').where('p.id = :id', { id }).getOneOrFail();
+      await state.recordFinalWithoutReport(m, p, 'ERROR', 'reconciliation', 'Wompi never created this transaction');
+    });
+    const late = syntheticTx(reference, 2_490_000, 'APPROVED');
+    const res = await state.apply(late, 'reconciliation');
+    expect(res).toMatchObject({ outcome: 'changed', from: 'ERROR', to: 'APPROVED' });
+    const after = await snapshot(id);
+    expect(after.payment.status).toBe('APPROVED');
+    expect(after.events).toEqual([{ event_type: 'transaction.error' }, { event_type: 'transaction.approved' }]);
+    expect(await pgQuery(t.db.url, 'select kind from payment_anomalies where payment_id = $1', [id])).toEqual([]);
+    // a later report of the same approval yields nothing more (one event per state)
+    expect((await state.apply(late, 'webhook')).outcome).toBe('stale');
+    expect((await snapshot(id)).events).toHaveLength(2);
   });
 
   it('a report whose amount disagrees is refused and recorded, never applied', async () => {

@@ -2,7 +2,7 @@
  * passed through with nothing kept, reference conflicts (409), Wompi unavailable (503). */
 import { startTestApp, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
-import { Api, cardBody, createBody, sandboxFaults } from './support';
+import { Api, cardBody, createBody, sandboxFaults, wompiTransactions } from './support';
 
 type Json = Record<string, unknown>;
 type Problem = { status: number; code?: string; errors?: Record<string, string[]>; reason?: string };
@@ -125,5 +125,21 @@ describe('POST /v1/transactions: refusals', () => {
     const r = await api.post<Problem>('/v1/transactions', await cardBody(t.sandbox));
     expect(r.status).toBe(400);
     expect(r.body.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
+  });
+
+  it('refuses an expiration_time that has passed, like checkout sessions: 400 naming it, nothing stored, nothing sent', async () => {
+    const before = await paymentCount();
+    for (const past of ['2020-01-01T00:00:00.000Z', new Date(Date.now() - 1000).toISOString()]) {
+      const body = await cardBody(t.sandbox, undefined, { reference: `exp-${Date.now()}` });
+      const p = await refusedWith({ ...body, expiration_time: past }, ['expiration_time']);
+      expect(p.code).toBe('VALIDATION_FAILED');
+      expect(p.errors!.expiration_time).toEqual(['expiration_time must be in the future']);
+      expect(await wompiTransactions(t.sandbox, String(body.reference))).toEqual([]);
+    }
+    expect(await paymentCount()).toBe(before);
+    // a future one is taken as before
+    const ok = await api.create(await cardBody(t.sandbox, undefined, { expiration_time: new Date(Date.now() + 3600_000).toISOString() }));
+    expect(ok.status).toBe(201);
+    expect(await paymentCount()).toBe(before + 1);
   });
 });

@@ -37,6 +37,8 @@ export const MSG = {
   email: 'Email inválido',
   mustComplete: 'Debe ser completado',
   referenceUsed: 'La referencia ya fue usada',
+  // the sandbox's own wording (REFERENCE gives none): an expiration_time that has passed
+  expired: 'La fecha de expiración ya pasó',
   noPaymentMethod: 'No se especificó método de pago o fuente de pago',
   sourceDeclined: 'La fuente de pago ha sido declinada',
   luhn: 'El número de tarjeta es inválido. Luhn check falló.',

@@ -47,6 +47,12 @@ export class AdminController {
     return this.transactions.decide(id, objectBody(body).status);
   }
 
+  /** The Widget's "reintento": another transaction with the same reference, finalised as `status`. */
+  @Post('transactions/:id/retry')
+  buyerRetry(@Param('id') id: string, @Body() body: unknown): Obj {
+    return this.transactions.buyerRetry(id, objectBody(body).status);
+  }
+
   @Post('tokens/bancolombia_transfer/:id/decide')
   @HttpCode(200)
   decideBancolombiaToken(@Param('id') id: string, @Body() body: unknown): Obj {

@@ -35,11 +35,12 @@ export class TransactionsService {
     @Inject(WebhookService) private readonly webhooks: WebhookService,
   ) {}
 
-  /** POST /transactions, validated in Wompi's order: acceptance → signature → amount → … → method → buyer data. */
+  /** POST /transactions, validated in Wompi's order: acceptance → signature → expiration → amount → … → method → buyer data. */
   async create(body: Obj, caller: Caller): Promise<Obj> {
     if (body.payment_source_id !== undefined && body.payment_source_id !== null && caller !== 'private') throw wompiErrors.forbidden();
     await this.acceptance.checkAndConsume(body);
     this.checkSignature(body);
+    this.checkExpiration(body);
     const amount = body.amount_in_cents;
     if (amount === undefined) throw wompiErrors.field('amount_in_cents', MSG.notPresent);
     if (!Number.isInteger(amount)) throw wompiErrors.field('amount_in_cents', MSG.notInteger);
@@ -101,6 +102,18 @@ export class TransactionsService {
     const exp = typeof body.expiration_time === 'string' ? body.expiration_time : undefined;
     const expected = integritySignature(String(body.reference ?? ''), String(body.amount_in_cents ?? ''), String(body.currency ?? ''), this.rt.keys.integritySecret, exp);
     if (sig !== expected) throw wompiErrors.field('signature', MSG.signatureInvalid);
+  }
+
+  /**
+   * A signed `expiration_time` that has passed: Wompi refuses the payment (REFERENCE §7 gives
+   * no wording; 422 INPUT_VALIDATION_ERROR on the field, text the sandbox's own). Checked after
+   * the signature, which covers it, so a tampered time is a bad signature first.
+   */
+  private checkExpiration(body: Obj): void {
+    if (typeof body.expiration_time !== 'string') return;
+    const at = Date.parse(body.expiration_time);
+    if (Number.isNaN(at)) throw wompiErrors.field('expiration_time', MSG.badFormat);
+    if (at <= Date.now()) throw wompiErrors.field('expiration_time', MSG.expired);
   }
 
   private resolveMethod(body: Obj, txId: string, amount: number): PreparedMethod {
@@ -255,6 +268,25 @@ export class TransactionsService {
     if (tx.status !== 'PENDING') throw txConflict(tx.status);
     this.finalize(tx, outcomeFor(status as FinalStatus));
     return { data: transactionView(tx), meta: {} };
+  }
+
+  /**
+   * Admin: the Widget's "reintento" (REFERENCE §4.8, §14: one reference, several transactions)
+   * — a new transaction with this one's reference, amount, buyer and method, PENDING, then
+   * finalised as `status` after the card delay with its own event. POST /transactions refuses a
+   * used reference; Wompi's own widget does not, and this is how a test makes it happen.
+   */
+  buyerRetry(id: string, status: unknown): Obj {
+    const tx = this.rt.store.transactions.get(id);
+    if (!tx) throw wompiErrors.notFound();
+    if (!['APPROVED', 'DECLINED', 'ERROR'].includes(status as string)) throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED, ERROR');
+    const { otp: _otp, voidRequested: _void, deferredExtra: _deferred, ...rest } = tx;
+    const now = new Date();
+    const retry: TransactionRecord = { ...structuredClone(rest), id: transactionId(this.rt.options.merchantId, now), createdAt: now, finalizedAt: null, status: 'PENDING', statusMessage: null };
+    this.rt.store.transactions.set(retry.id, retry);
+    this.scheduleOutcome(retry, outcomeFor(status as FinalStatus), this.rt.options.cardDelayMs);
+    this.rt.log.log(`transaction ${retry.id} created as a buyer retry of ${tx.id} (reference ${tx.reference})`);
+    return { data: transactionView(retry), meta: {} };
   }
 
   /** The Daviplata OTP service's `code_otp_send` for a payment (Bearer `extra.url_services.token`). */

@@ -149,7 +149,7 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @RedirectUrlField({ description: 'Where Wompi sends the buyer afterwards (with ?id=<wompi transaction id>)' })
   redirect_url?: string;
 
-  @ExpirationTimeField({ description: 'ISO 8601 UTC instant (…Z) after which Wompi refuses the payment; it enters the signature' })
+  @ExpirationTimeField({ description: 'ISO 8601 UTC instant (…Z), in the future, after which Wompi refuses the payment; it enters the signature' })
   expiration_time?: string;
 
   @ApiPropertyOptional({ type: CustomerDataDto })

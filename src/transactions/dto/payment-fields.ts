@@ -4,7 +4,7 @@
  */
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
-import { Equals, IsInt, IsISO8601, IsObject, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Equals, IsInt, IsISO8601, IsObject, IsOptional, Matches, Max, Min, registerDecorator } from 'class-validator';
 import { IsRedirectUrl, MaxJsonBytes } from '../../common/http/validators';
 import { REFERENCE_PATTERN } from '../references';
 
@@ -38,12 +38,33 @@ export const ReferenceField = (doc: Doc) =>
 export const RedirectUrlField = (doc: Doc) =>
   applyDecorators(ApiPropertyOptional({ example: 'https://shop.example.co/payments/return', ...doc }), IsOptional(), IsRedirectUrl());
 
+/**
+ * An instant after the moment the request is validated (no margin): Wompi refuses to pay a
+ * signature whose expiration_time has passed, so a payment or checkout session that could
+ * never be paid is refused here (400) and nothing is stored. Unparseable values are left to
+ * the format checks.
+ */
+export function isFutureInstant(value: unknown, now: Date = new Date()): boolean {
+  if (typeof value !== 'string') return true;
+  const at = Date.parse(value);
+  return Number.isNaN(at) || at > now.getTime();
+}
+
+const IsFutureInstant = (): PropertyDecorator => (target, propertyName) =>
+  registerDecorator({
+    name: 'isFutureInstant',
+    target: target.constructor,
+    propertyName: propertyName as string,
+    validator: { validate: (v: unknown) => isFutureInstant(v), defaultMessage: () => `${String(propertyName)} must be in the future` },
+  });
+
 export const ExpirationTimeField = (doc: Doc) =>
   applyDecorators(
     ApiPropertyOptional({ example: '2026-12-31T23:59:59.000Z', ...doc }),
     IsOptional(),
     IsISO8601({ strict: true }, { message: 'expiration_time must be an ISO 8601 instant' }),
     Matches(UTC_INSTANT, { message: 'expiration_time must be in UTC, e.g. 2026-12-31T23:59:59.000Z' }),
+    IsFutureInstant(),
   );
 
 export const MetadataField = (doc: Doc) =>

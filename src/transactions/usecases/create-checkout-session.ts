@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { DomainError, ValidationFailed } from '../../common/errors/domain-error';
+import { DomainError } from '../../common/errors/domain-error';
 import { canonicalJson, referenceForIdempotencyKey } from '../../common/idempotency/request-hash';
 import { AppConfig } from '../../config/app-config';
 import { integritySignature } from '../../wompi/signatures';
@@ -39,12 +39,10 @@ const CUSTOMER_PARAMS: [keyof NonNullable<CreateCheckoutSessionDto['customer_dat
 export class CreateCheckoutSession {
   constructor(private readonly dataSource: DataSource, private readonly config: AppConfig) {}
 
-  async execute(cmd: CreateCheckoutSessionCommand, now = new Date()): Promise<CheckoutSessionResponse> {
+  async execute(cmd: CreateCheckoutSessionCommand): Promise<CheckoutSessionResponse> {
     const input = cmd.input;
+    // a past expiration_time was refused by the DTO (ExpirationTimeField), as for payments
     const expiration = input.expiration_time ? new Date(input.expiration_time) : null;
-    if (expiration && expiration.getTime() <= now.getTime()) {
-      throw new ValidationFailed({ expiration_time: ['expiration_time must be in the future'] });
-    }
     const reference = input.reference ?? referenceForIdempotencyKey(cmd.caller, cmd.idempotencyKey, 'chk');
     const wanted: Partial<PaymentEntity> = {
       reference,
