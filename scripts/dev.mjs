@@ -63,6 +63,8 @@ if (env.INTERNAL_API_KEYS?.trim()) {
 } else {
   devKey = env.DEV_API_KEY || 'dev_' + randomBytes(16).toString('hex');
   env.INTERNAL_API_KEYS = `dev:${devKey}`;
+  // operator routes are default-deny; the dev caller is the one person at the keyboard
+  env.OPERATOR_CALLERS ??= 'dev';
 }
 
 const { bootstrap } = load('src/main');

@@ -84,7 +84,7 @@ export abstract class AppConfig {
    */
   asyncUrlWaitMs!: number;
   apiKeys!: ApiKey[];
-  /** callers allowed on operator routes (inbox, outbox); empty = every internal caller */
+  /** callers allowed on operator routes (inbox, outbox); empty = none (default-deny) */
   operatorCallers!: string[];
   /** how long Idempotency-Key records are kept (at least 24 h) */
   idempotencyTtlHours!: number;

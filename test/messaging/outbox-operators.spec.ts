@@ -9,7 +9,7 @@ import { OutboxRelay } from '../../src/messaging/outbox-relay';
 import { OutboxSignal } from '../../src/messaging/outbox-signal';
 import { OutboxWriter } from '../../src/messaging/outbox-writer';
 import { Metrics } from '../../src/metrics/metrics';
-import { startTestApp, TestApp } from '../support/app';
+import { startTestApp, TEST_CALLER, TestApp } from '../support/app';
 import { BusObserver, observeBus, outboxRows } from '../fulfilment/support';
 
 class RefusingBus extends EventBus {
@@ -36,7 +36,7 @@ describe('outbox: dead events and their operators', () => {
 
   beforeAll(async () => {
     // API role only: no relay of its own, so the relays below are the only publishers
-    t = await startTestApp({ wireWebhooks: false, env: { ROLE: 'api' } });
+    t = await startTestApp({ wireWebhooks: false, env: { ROLE: 'api', OPERATOR_CALLERS: TEST_CALLER } });
     bus = await observeBus(t.config.amqpExchange);
     ds = t.app.get(DataSource);
   });
