@@ -91,7 +91,8 @@ export abstract class AppConfig {
   /** webhook inbox rows unprocessed for longer than this are re-enqueued by the sweeper */
   inboxSweepAfterMs!: number;
   /** days to keep SENT outbox rows and settled inbox rows (PROCESSED/IGNORED); 0 keeps them */
-  retention!: { outboxSentDays: number; inboxSettledDays: number };
+  /** inboxScrubHours: settled inbox rows lose their buyer data after this (0 = never) */
+  retention!: { outboxSentDays: number; inboxSettledDays: number; inboxScrubHours: number };
   /** how long a graceful shutdown may wait for running jobs */
   shutdownTimeoutMs!: number;
 }

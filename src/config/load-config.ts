@@ -196,6 +196,7 @@ export function loadConfig(env: Env): AppConfig {
     retention: {
       outboxSentDays: r.int('RETENTION_OUTBOX_SENT_DAYS', 7, 0, 3650),
       inboxSettledDays: r.int('RETENTION_INBOX_DAYS', 90, 0, 3650),
+      inboxScrubHours: r.int('RETENTION_INBOX_SCRUB_HOURS', 24, 0, 87_600),
     },
   };
   r.throwIfProblems();
