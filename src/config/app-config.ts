@@ -60,6 +60,8 @@ export abstract class AppConfig {
   port!: number;
   role!: Role;
   logLevel!: string;
+  /** DOCS_ENABLED: serve /docs and /docs-json (default on, off with NODE_ENV=production) */
+  docsEnabled!: boolean;
   databaseUrl!: string;
   /** connections in the Postgres pool (1 for the embedded dev database: one session) */
   dbPoolMax!: number;

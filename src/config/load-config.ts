@@ -174,6 +174,8 @@ export function loadConfig(env: Env): AppConfig {
     port: r.int('PORT', 3000, 0, 65535),
     role,
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    // the OpenAPI UI maps the whole internal API: off in production unless asked for
+    docsEnabled: r.bool('DOCS_ENABLED', nodeEnv !== 'production'),
     databaseUrl,
     dbPoolMax: r.int('DB_POOL_MAX', 10, 1, 200),
     migrationsRun: r.bool('DB_MIGRATIONS_RUN', false),

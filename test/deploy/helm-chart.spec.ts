@@ -106,7 +106,12 @@ describe.each([
     }
   });
 
-  it('renders no Secret and no secret value: secrets come only by secretKeyRef from the existing Secret', () => {
+  it('keeps the OpenAPI UI off by default (DOCS_ENABLED=false; the Ingress never publishes it)', () => {
+    expect(configMap.data!.DOCS_ENABLED).toBe('false');
+    for (const ing of ofKind(objects, 'Ingress')) expect(JSON.stringify(ing)).not.toMatch(/\/docs|\/metrics/);
+  });
+
+    it('renders no Secret and no secret value: secrets come only by secretKeyRef from the existing Secret', () => {
     expect(ofKind(objects, 'Secret')).toHaveLength(0);
     expect(Object.keys(configMap.data!).filter((k) => SECRET_VARS.includes(k))).toEqual([]);
     // no key material and no credentials in URLs anywhere in the output

@@ -26,8 +26,9 @@ function problem(description: string, extra: Record<string, unknown> = {}): Reco
  *
  * - every operation behind the API key: 401 with its `WWW-Authenticate` challenge, and 503
  *   when Postgres/Redis are unreachable;
- * - every internal write: 400 for a body that is not JSON, not an object or nested deeper than
- *   MAX_JSON_DEPTH, 413 over the body limit, 415 for a body that is not application/json.
+ * - every internal write: 400 for a body that is not JSON, not UTF-8, not an object or nested
+ *   deeper than MAX_JSON_DEPTH, 413 over the body limit, 415 for a body that is not
+ *   application/json (media-types.ts).
  *
  * (409/422 of the Idempotency-Key are documented by `@Idempotent()` itself.)
  */
@@ -55,9 +56,9 @@ export function documentEdgeResponses(doc: OpenAPIObject): OpenAPIObject {
       );
       ensure(r, '503', problem('A dependency (Postgres, Redis) is unreachable (DEPENDENCY_UNAVAILABLE); see Retry-After', { headers: retryAfter }));
       if (WRITE_METHODS.has(method)) {
-        ensure(r, '400', problem(`The body is not valid JSON, not a JSON object, or nested deeper than ${MAX_JSON_DEPTH} levels; invalid fields are named in \`errors\``));
+        ensure(r, '400', problem(`The body is not valid JSON, not UTF-8, not a JSON object, or nested deeper than ${MAX_JSON_DEPTH} levels; invalid fields are named in \`errors\``));
         ensure(r, '413', problem('The body is larger than 64 KiB (PAYLOAD_TOO_LARGE)'));
-        ensure(r, '415', problem('A body was sent that is not application/json (UNSUPPORTED_MEDIA_TYPE)'));
+        ensure(r, '415', problem('A body was sent that is not application/json (charset utf-8 or none; `application/*+json` is refused too) (UNSUPPORTED_MEDIA_TYPE; `errors` names `Content-Type`)'));
       }
     }
   }
