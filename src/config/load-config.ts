@@ -1,5 +1,6 @@
 import { ApiKey, AppConfig, OutboxConfig, Role, WompiConfig, WompiEnvironment } from './app-config';
 import { Env, EnvReader } from './env-reader';
+import { loadRateLimits, parseTrustProxy } from './rate-limit-config';
 
 const KEY_PREFIXES = {
   WOMPI_PUBLIC_KEY: { test: 'pub_test_', prod: 'pub_prod_' },
@@ -197,6 +198,8 @@ export function loadConfig(env: Env): AppConfig {
       outboxSentDays: r.int('RETENTION_OUTBOX_SENT_DAYS', 7, 0, 3650),
       inboxSettledDays: r.int('RETENTION_INBOX_DAYS', 90, 0, 3650),
     },
+    trustProxy: parseTrustProxy(r),
+    rateLimits: loadRateLimits(r, nodeEnv, redisUrl),
   };
   r.throwIfProblems();
   return cfg;
