@@ -2,13 +2,15 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
-import type { NextFunction, Request, Response } from 'express';
+import type { Application, NextFunction, Request, Response } from 'express';
 import { DomainError, ValidationFailed } from './common/errors/domain-error';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { API_BODY_LIMIT, documentEdgeResponses, INTERNAL_SECURITY } from './common/http/openapi';
 import { createValidationPipe, jsonDepthErrors, MAX_JSON_DEPTH } from './common/http/validation';
 import { AppConfig } from './config/app-config';
+import { RateLimits } from './common/rate-limit/rate-limits';
+import { throttleUnparsedDeliveries } from './common/rate-limit/webhook-throttle';
 
 export const WEBHOOK_PATH = '/v1/webhooks/wompi';
 export const WEBHOOK_BODY_LIMIT = '256kb';
@@ -65,6 +67,8 @@ export type RawBodyRequest = Request & { rawBody?: Buffer };
 export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean } = {}): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: opts.bufferLogs ?? true });
   app.useLogger(app.get(Logger));
+  // the client address of the per-address rate limits (req.ip); see docs/security-rate-limits.md
+  (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy);
   // Raw body only on the webhook route (the checksum is verified over what Wompi sent).
   app.use(
     WEBHOOK_PATH,
@@ -80,6 +84,7 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
   app.use(requireJsonBody);
   app.use(json({ limit: API_BODY_LIMIT, strict: false }));
   app.use(bodyParserErrors);
+  app.use(WEBHOOK_PATH, throttleUnparsedDeliveries(app.get(RateLimits)));
   app.use(screenParsedBody);
   app.useGlobalPipes(createValidationPipe());
   // Signals are handled by the entry point (`main.ts`: bounded graceful shutdown, exit code).
