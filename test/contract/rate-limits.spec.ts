@@ -3,6 +3,7 @@
 import { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
 import { createApp } from '../../src/app.factory';
+import { RateLimits } from '../../src/common/rate-limit/rate-limits';
 import Redis from 'ioredis';
 import { OTHER_API_KEY, OTHER_CALLER, startTestApp, TestApp, waitFor } from '../support/app';
 import { OwnRedis } from '../support/own-redis';
@@ -125,6 +126,8 @@ describe('rate limits with the Redis store', () => {
     b = await createApp(a.config, { bufferLogs: false });
     await b.listen(0, '127.0.0.1');
     bUrl = `http://127.0.0.1:${(b.getHttpServer().address() as AddressInfo).port}`;
+    // boot waits for the store only so long; a loaded machine may need longer
+    await waitFor('both replicas on the Redis store', async () => a.app.get(RateLimits).storeReady() && b.get(RateLimits).storeReady());
   });
   afterAll(async () => {
     await b?.close();
