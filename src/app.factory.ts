@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import type { Server } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
+import type { Application, NextFunction, Request, Response } from 'express';
 import { DomainError, ValidationFailed } from './common/errors/domain-error';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -13,6 +13,8 @@ import { apiJsonProblem, assertUtf8, carriesBody, isApiJson } from './common/htt
 import { API_BODY_LIMIT, documentEdgeResponses, INTERNAL_SECURITY } from './common/http/openapi';
 import { createValidationPipe, jsonDepthErrors, MAX_JSON_DEPTH } from './common/http/validation';
 import { AppConfig } from './config/app-config';
+import { RateLimits } from './common/rate-limit/rate-limits';
+import { throttleUnparsedDeliveries } from './common/rate-limit/webhook-throttle';
 
 export const WEBHOOK_PATH = '/v1/webhooks/wompi';
 export const WEBHOOK_BODY_LIMIT = '256kb';
@@ -89,11 +91,14 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
   app.useLogger(app.get(Logger));
   answerClientErrorsAsProblems(app.getHttpServer() as Server);
   app.use(edgeHeaders);
+  // the client address of the per-address rate limits (req.ip); see docs/security-rate-limits.md
+  (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy);
   // Raw body only on the webhook route (the checksum is verified over what Wompi sent).
   app.use((req: Request, res: Response, next: NextFunction) => (isWebhook(req) ? webhookParser(req, res, next) : next()));
   app.use(requireJsonBody);
   app.use((req: Request, res: Response, next: NextFunction) => (isWebhook(req) ? next() : apiParser(req, res, next)));
   app.use(bodyParserErrors);
+  app.use(WEBHOOK_PATH, throttleUnparsedDeliveries(app.get(RateLimits)));
   app.use(screenParsedBody);
   app.useGlobalPipes(createValidationPipe());
   // Signals are handled by the entry point (`main.ts`: bounded graceful shutdown, exit code).

@@ -55,6 +55,24 @@ export interface OutboxConfig {
   publishTimeoutMs: number;
 }
 
+/** Where the client's address comes from: false = the socket; a hop count or proxy addresses/CIDRs = X-Forwarded-For through them. */
+export type TrustProxy = false | number | string[];
+
+/** Rate limits (docs/security-rate-limits.md): fixed one-minute windows, per key. */
+export interface RateLimitConfig {
+  enabled: boolean;
+  /** memory: per process; redis: one budget shared by every replica (in-memory insurance while Redis is away) */
+  store: 'memory' | 'redis';
+  /** the store's Redis (RATE_LIMIT_REDIS_URL, else REDIS_URL); only with store=redis */
+  redisUrl: string | undefined;
+  /** requests a minute per internal caller (API key name) */
+  internalPerMin: number;
+  /** refused API keys a minute per source address before 429 */
+  unauthenticatedPerMin: number;
+  /** webhook deliveries failing verification a minute per source address before 429 */
+  webhookUnverifiedPerMin: number;
+}
+
 export abstract class AppConfig {
   nodeEnv!: 'production' | 'development' | 'test';
   port!: number;
@@ -97,4 +115,7 @@ export abstract class AppConfig {
   retention!: { outboxSentDays: number; inboxSettledDays: number; inboxScrubHours: number };
   /** how long a graceful shutdown may wait for running jobs */
   shutdownTimeoutMs!: number;
+  /** TRUST_PROXY: whose X-Forwarded-For is believed for the client address (default nobody) */
+  trustProxy!: TrustProxy;
+  rateLimits!: RateLimitConfig;
 }

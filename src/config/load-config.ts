@@ -1,5 +1,6 @@
 import { ApiKey, AppConfig, OutboxConfig, Role, WompiConfig, WompiEnvironment } from './app-config';
 import { Env, EnvReader } from './env-reader';
+import { loadRateLimits, parseTrustProxy } from './rate-limit-config';
 
 const KEY_PREFIXES = {
   WOMPI_PUBLIC_KEY: { test: 'pub_test_', prod: 'pub_prod_' },
@@ -200,6 +201,8 @@ export function loadConfig(env: Env): AppConfig {
       inboxSettledDays: r.int('RETENTION_INBOX_DAYS', 90, 0, 3650),
       inboxScrubHours: r.int('RETENTION_INBOX_SCRUB_HOURS', 24, 0, 87_600),
     },
+    trustProxy: parseTrustProxy(r),
+    rateLimits: loadRateLimits(r, nodeEnv, redisUrl),
   };
   r.throwIfProblems();
   return cfg;
