@@ -33,6 +33,7 @@ if (!env.DATABASE_URL) {
   stops.push(pg.stop);
   env.DATABASE_URL = pg.url;
   env.DB_POOL_MAX = '1'; // PGlite is one session: one connection keeps transactions honest
+  env.DB_HEALTH_CONNECTION = 'false'; // …and readiness must share it rather than wait for a second
 }
 if (!env.REDIS_URL) env.QUEUE_DRIVER = 'memory';
 if (!env.AMQP_URL) env.BUS_DRIVER = 'log';

@@ -85,6 +85,11 @@ export abstract class AppConfig {
   dbPoolMax!: number;
   /** run pending migrations at boot (dev only; production uses the migration Job) */
   migrationsRun!: boolean;
+  /**
+   * DB_HEALTH_CONNECTION: readiness pings Postgres on a connection of its own, outside the pool
+   * (false only for the one-session embedded database of `npm run dev`)
+   */
+  dbHealthConnection!: boolean;
   redisUrl!: string | undefined;
   queueDriver!: QueueDriver;
   /** key prefix for Bull queues, lets tests and tenants share one Redis */

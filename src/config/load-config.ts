@@ -180,6 +180,7 @@ export function loadConfig(env: Env): AppConfig {
     databaseUrl,
     dbPoolMax: r.int('DB_POOL_MAX', 10, 1, 200),
     migrationsRun: r.bool('DB_MIGRATIONS_RUN', false),
+    dbHealthConnection: r.bool('DB_HEALTH_CONNECTION', true),
     redisUrl,
     queueDriver,
     queuePrefix: r.optional('QUEUE_PREFIX', 'payments'),
