@@ -123,10 +123,13 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @Type(() => PaymentMethodDto, { discriminator: { property: 'type', subTypes: PAYMENT_METHOD_SUBTYPES }, keepDiscriminatorProperty: true })
   payment_method?: PaymentMethodDto;
 
-  @ApiPropertyOptional({ description: 'A Wompi payment source (saved card, Nequi…) instead of payment_method', example: 3891 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @ApiPropertyOptional({ description: 'A Wompi payment source (saved card, Nequi…) instead of payment_method', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 3891 })
+  // absent is absent; null is a wrong value (it used to skip the payment_method check and 404)
+  @ValidateIf((o: CreateTransactionDto) => o.payment_source_id !== undefined)
+  @IsInt({ message: 'payment_source_id must be an integer (a Wompi payment source id)' })
+  @Min(1, { message: 'payment_source_id must be at least 1' })
+  // what a JSON number carries exactly, and within the bigint column
+  @Max(Number.MAX_SAFE_INTEGER, { message: `payment_source_id must be at most ${Number.MAX_SAFE_INTEGER}` })
   payment_source_id?: number;
 
   @ApiPropertyOptional({ description: 'Installments when charging a CARD payment source', minimum: 1, maximum: 36, example: 1 })
