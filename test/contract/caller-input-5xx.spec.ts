@@ -59,6 +59,8 @@ describe('contract: caller input never reaches a 5xx, a 404 or an implicit conve
     ['payment source type toString', { method: 'POST', path: '/v1/payment-sources', body: source('toString'), field: 'type' }],
     ['payment source type hasOwnProperty', { method: 'POST', path: '/v1/payment-sources', body: source('hasOwnProperty'), field: 'type' }],
     ['payment_method.type constructor', { method: 'POST', path: '/v1/transactions', body: tx('"payment_method":{"type":"constructor"}'), field: 'payment_method.type' }],
+    ['payment_method [null]', { method: 'POST', path: '/v1/transactions', body: tx('"payment_method":[null]'), field: 'payment_method' }],
+    ['payment_method [{"type":"CARD"}]', { method: 'POST', path: '/v1/transactions', body: tx('"payment_method":[{"type":"CARD"}]'), field: 'payment_method' }],
     ['payment_method.type __proto__', { method: 'POST', path: '/v1/transactions', body: tx('"payment_method":{"type":"__proto__"}'), field: 'payment_method.type' }],
     ['from=2026-W01', { method: 'GET', path: '/v1/transactions?from=2026-W01', field: 'from' }],
     ['to=2026-W01-1', { method: 'GET', path: '/v1/transactions?to=2026-W01-1', field: 'to' }],

@@ -73,6 +73,13 @@ export class ShippingAddressDto {
 }
 
 
+/** The DTO class for a `payment_method` value: its type's subclass, or the base (whose type check then fails). */
+function paymentMethodClass(value: unknown): typeof PaymentMethodDto {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return PaymentMethodDto;
+  const type = (value as { type?: unknown }).type;
+  return PAYMENT_METHOD_SUBTYPES.find((s) => s.name === type)?.value ?? PaymentMethodDto;
+}
+
 /** `amount_in_cents` at least the minimum of the chosen method, when it has one (BNPL ≥ 10000000, REFERENCE §11). */
 function AtLeastMethodMinimum(): PropertyDecorator {
   const methodOf = (a?: ValidationArguments) => {
@@ -120,7 +127,9 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @NotWith('payment_source_id')
   @IsObject({ message: 'payment_method must be an object' })
   @ValidateNested()
-  @Type(() => PaymentMethodDto, { discriminator: { property: 'type', subTypes: PAYMENT_METHOD_SUBTYPES }, keepDiscriminatorProperty: true })
+  // the subtype is chosen here rather than with class-transformer's `discriminator` option,
+  // which reads `.type` of every array element and throws (a 500) on `"payment_method": [null]`
+  @Type((o) => paymentMethodClass((o?.object as { payment_method?: unknown } | undefined)?.payment_method))
   payment_method?: PaymentMethodDto;
 
   @ApiPropertyOptional({ description: 'A Wompi payment source (saved card, Nequi…) instead of payment_method', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 3891 })
