@@ -65,9 +65,9 @@ describe('webhook operators and sweeper', () => {
     expect(Object.keys(c.body.errors)).toEqual(['cursor']);
   });
 
-  it('replay: 404 for an unknown or malformed id', async () => {
+  it('replay: 404 for an unknown id, 400 naming id for a malformed one', async () => {
     expect((await post('/v1/webhooks/events/00000000-0000-4000-8000-000000000000/replay')).status).toBe(404);
-    expect((await post('/v1/webhooks/events/not-a-uuid/replay')).status).toBe(404);
+    expect((await post('/v1/webhooks/events/not-a-uuid/replay')).status).toBe(400);
   });
 
   it('replay: the row goes back to RECEIVED, gets a fresh job and is processed again', async () => {
