@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { createApp } from './app.factory';
+import { installHttpDrain } from './common/http/http-drain';
 import { AppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
 import { loadConfigFromProcessEnv } from './config/load-config';
@@ -10,17 +11,20 @@ import { JobQueue } from './queue/job-queue.port';
 /**
  * SIGTERM/SIGINT → graceful shutdown, bounded by SHUTDOWN_TIMEOUT_MS:
  *  1. this process's queue workers stop fetching jobs (a local pause), the HTTP server stops
- *     accepting connections (requests in flight carry on), and idle keep-alive connections
- *     are closed as they go idle;
+ *     accepting connections and closes its idle keep-alive ones; requests in flight carry on
+ *     and answer with `Connection: close`; a request arriving afterwards on a kept-alive
+ *     connection is answered 503 `Connection: close` without running (common/http/http-drain);
  *  2. `app.close()`: schedulers stop (relay, sweeper, poller, purges; a round in flight
  *     finishes), workers take no new job and the running ones finish, the HTTP server drains,
- *     then Bull/Redis, RabbitMQ and Postgres are closed;
+ *     then Bull/Redis, RabbitMQ and Postgres are closed. At 80 % of the bound every connection
+ *     still open is cut, so the closing of the connections to Postgres, Redis and RabbitMQ still fits;
  *  3. exit 0. If the bound passes first, exit 1 at once: what was still running is not lost
  *     (its inbox row stays open, Bull retries a stalled job, the inbox sweeper re-enqueues).
  * A second signal during the shutdown exits at once (code 1).
  */
 export function exitGracefullyOnSignals(app: INestApplication, config: AppConfig, exit: (code: number) => void = (c) => process.exit(c)): void {
   const logger = new Logger('Shutdown');
+  const http = installHttpDrain(app.getHttpServer() as Server);
   let startedAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (startedAt) {
@@ -38,13 +42,15 @@ export function exitGracefullyOnSignals(app: INestApplication, config: AppConfig
       logger.error({ signal, timeout_ms: bound }, `shutdown did not finish within ${bound} ms; exiting with work in flight (Bull and the inbox sweeper run it again)`);
       exit(1);
     }, bound);
-    const server = app.getHttpServer() as Server;
-    server.close();
-    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    http.begin();
+    const cut = setTimeout(() => {
+      if (http.inFlight() > 0) logger.warn({ in_flight: http.inFlight() }, 'HTTP requests still running at the end of the drain window; closing their connections');
+      http.closeAll();
+    }, Math.floor(bound * 0.8));
     app.close().then(
       () => {
         clearTimeout(deadline);
-        clearInterval(idle);
+        clearTimeout(cut);
         logger.log({ signal, ms: Date.now() - startedAt }, 'shut down cleanly');
         exit(0);
       },

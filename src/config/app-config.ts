@@ -108,6 +108,8 @@ export abstract class AppConfig {
    * PCOL transaction from Wompi when its answer lacks `async_payment_url` (0: never wait).
    */
   asyncUrlWaitMs!: number;
+  /** the stale-payment poller (webhooks lost): its pace against Wompi, per worker process */
+  stalePoll!: StalePollConfig;
   apiKeys!: ApiKey[];
   /** callers allowed on operator routes (inbox, outbox); empty = none (default-deny) */
   operatorCallers!: string[];
@@ -123,4 +125,15 @@ export abstract class AppConfig {
   /** TRUST_PROXY: whose X-Forwarded-For is believed for the client address (default nobody) */
   trustProxy!: TrustProxy;
   rateLimits!: RateLimitConfig;
+}
+
+export interface StalePollConfig {
+  /** STALE_POLL_EVERY_MS: pause after a round that found less than a full batch */
+  everyMs: number;
+  /** STALE_POLL_BATCH: rows claimed per round (a full batch starts the next round at once) */
+  batch: number;
+  /** STALE_POLL_CONCURRENCY: Wompi GETs in flight at once */
+  concurrency: number;
+  /** STALE_POLL_RATE_PER_S: Wompi GETs started per second, at most */
+  ratePerSecond: number;
 }

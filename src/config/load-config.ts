@@ -192,6 +192,12 @@ export function loadConfig(env: Env): AppConfig {
     fulfilmentConcurrency: r.int('FULFILMENT_CONCURRENCY', 8, 1, 256),
     wompi,
     asyncUrlWaitMs: r.int('WOMPI_ASYNC_URL_WAIT_MS', 3000, 0, 30_000),
+    stalePoll: {
+      everyMs: r.int('STALE_POLL_EVERY_MS', 30_000, 100, 3_600_000),
+      batch: r.int('STALE_POLL_BATCH', 100, 1, 1000),
+      concurrency: r.int('STALE_POLL_CONCURRENCY', 8, 1, 64),
+      ratePerSecond: r.int('STALE_POLL_RATE_PER_S', 20, 1, 150),
+    },
     apiKeys,
     operatorCallers,
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 30),

@@ -3,6 +3,7 @@
  * within SHUTDOWN_TIMEOUT_MS, and a restarted process finds nothing half-done. A job that
  * would outlast the bound does not hold the exit up, and is not lost either. */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import type Bull from 'bull';
 import { startSandbox, RunningSandbox } from '../../src/sandbox/start-sandbox';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -146,3 +147,88 @@ describe('graceful shutdown: a job that would outlast SHUTDOWN_TIMEOUT_MS', () =
     expect((await paymentStatus(s, id)).status).toBe('APPROVED');
   }, 120_000);
 });
+
+describe('graceful shutdown: a busy keep-alive connection', () => {
+  let s: Suite | undefined;
+  afterAll(() => tearDown(s), 30_000);
+
+  it('its answer in flight carries Connection: close, nothing is served on it afterwards, and it does not hold the exit', async () => {
+    const SHUTDOWN_TIMEOUT_MS = 30_000;
+    const EXIT_BOUND_MS = 10_000; // well under the timeout: the drain must not wait for the client to go quiet
+    s = await setUp({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), WOMPI_TIMEOUT_MS: '15000' });
+    const svc = await boot(s);
+    const held = await cardBody(s.sandbox);
+    // a request every ~100 ms over one socket; the sixth is a create whose Wompi call is held 2 s
+    const client = keepAliveClient(svc.url, (n) => (n === 5 ? { method: 'POST', path: '/v1/transactions', body: held } : { method: 'GET', path: '/health/live' }));
+    await waitFor('a few answers on one kept-alive socket', async () => client.answers.length >= 5, 10_000, 20);
+    await sandboxFaults(s.sandbox, { latency_ms: 2_000 });
+    await waitFor('the create to be in flight on that socket', async () => (await paymentCount(s!)) === 1, 10_000, 20);
+    expect(new Set(client.answers.map((a) => a.socket))).toEqual(new Set([0]));
+    expect(client.answers.every((a) => a.connection === 'keep-alive')).toBe(true);
+
+    const t0 = Date.now();
+    svc.child.kill('SIGTERM');
+    const exit = { ...(await Promise.race([svc.exited, rejectAfter(2 * EXIT_BOUND_MS, 'the process to exit')])), ms: Date.now() - t0 };
+    await client.stop();
+    const last = client.answers[client.answers.length - 1];
+    process.stdout.write(`graceful shutdown (busy keep-alive client, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, ${exit.ms} ms; last answer ${JSON.stringify(last)}; client errors ${JSON.stringify(client.errors)}\n`);
+
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
+    // the create in flight at the signal got its answer, with Connection: close, and was the socket's last one
+    expect(last).toEqual({ socket: 0, request: 5, status: 201, connection: 'close' });
+    // the client's next request needed a new connection, which was refused: nothing was reset under a request
+    expect(client.errors).toEqual(['ECONNREFUSED']);
+    expect(svc.output()).not.toMatch(/"level":(50|60)|ERROR/);
+  }, 120_000);
+});
+
+const rejectAfter = (ms: number, what: string) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms).unref());
+
+interface Answer {
+  socket: number;
+  request: number;
+  status: number;
+  connection: string | undefined;
+}
+
+/** Requests (the n-th chosen by `pick`) ~100 ms apart over one kept-alive socket, until stopped or refused. */
+function keepAliveClient(url: string, pick: (n: number) => { method: string; path: string; body?: unknown }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const answers: Answer[] = [];
+  const errors: string[] = [];
+  const sockets = new WeakMap<object, number>();
+  let socketCount = 0;
+  let stopped = false;
+  const once = (n: number) =>
+    new Promise<void>((resolve) => {
+      const { method, path, body } = pick(n);
+      const headers = body ? { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {};
+      const req = http.request(`${url}${path}`, { method, agent, headers }, (res) => {
+        if (!sockets.has(res.socket)) sockets.set(res.socket, socketCount++);
+        answers.push({ socket: sockets.get(res.socket)!, request: n, status: res.statusCode!, connection: res.headers.connection });
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        errors.push(err.code ?? err.message);
+        resolve();
+      });
+      req.end(body ? JSON.stringify(body) : undefined);
+    });
+  const loop = (async () => {
+    for (let n = 0; !stopped && !errors.includes('ECONNREFUSED'); n++) {
+      await once(n);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    answers,
+    errors,
+    async stop() {
+      stopped = true;
+      await loop;
+      agent.destroy();
+    },
+  };
+}

@@ -132,13 +132,56 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return typeof id === 'string' && UUID.test(id) ? id : null;
   }
 
-  /** A failure to record the outcome must not turn a done operation into an error for the client. */
-  private async settle(op: () => Promise<boolean>, token: ClaimToken, what: string): Promise<void> {
+  /**
+   * A failure to record the outcome must not turn a done operation into an error for the
+   * client, nor leave the key in flight: a blip (ECONNRESET, a failover) answered by the
+   * client's retry with 409 for the whole lease, never showing it its payment. So: a few
+   * attempts with a short backoff; if storing still fails, release the claim instead (a
+   * retry then runs the operation again, which finds its own result: creates are idempotent
+   * by reference); if even that fails, keep trying to release in the background. Only when
+   * Postgres stays unreachable past those does the key wait for its lease to end.
+   */
+  private async settle(op: () => Promise<boolean>, token: ClaimToken, what: 'complete' | 'release'): Promise<void> {
+    const release = () => this.store.release(token).then(() => true);
     try {
-      const ok = await op();
+      const ok = await withRetries(op, SETTLE_BACKOFF_MS);
       if (!ok) this.logger.warn({ caller: token.caller }, `idempotency claim was taken over before ${what}; response not stored`);
+      return;
     } catch (err) {
-      this.logger.error({ caller: token.caller, err }, `could not ${what} an idempotency key; it stays in flight until its lease ends`);
+      if (what === 'release') {
+        this.logger.error({ caller: token.caller, err }, 'could not release an idempotency key; releasing it in the background');
+        this.releaseLater(release, token);
+        return;
+      }
+      this.logger.warn({ caller: token.caller, err }, 'could not store the response of an idempotency key; releasing the key so a retry runs again');
+    }
+    try {
+      await withRetries(release, SETTLE_BACKOFF_MS);
+    } catch (err) {
+      this.logger.error({ caller: token.caller, err }, 'could not release an idempotency key; releasing it in the background');
+      this.releaseLater(release, token);
+    }
+  }
+
+  private releaseLater(release: () => Promise<boolean>, token: ClaimToken): void {
+    withRetries(release, RELEASE_LATER_MS).catch((err: unknown) =>
+      this.logger.error({ caller: token.caller, err }, 'could not release an idempotency key; it stays in flight until its lease ends'),
+    );
+  }
+}
+
+/** Waits between attempts at recording an outcome: short, the client is waiting for its answer. */
+const SETTLE_BACKOFF_MS = [50, 200, 500];
+/** then, off the request, for an outage of a few seconds (each timer unref'd: never holds a shutdown) */
+const RELEASE_LATER_MS = [1_000, 3_000, 10_000];
+
+async function withRetries<T>(op: () => Promise<T>, backoffMs: number[]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (attempt >= backoffMs.length) throw err;
+      await new Promise((r) => setTimeout(r, backoffMs[attempt]).unref());
     }
   }
 }

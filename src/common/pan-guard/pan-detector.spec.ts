@@ -18,7 +18,6 @@ describe('containsPan', () => {
     ['Amex 4-6-5', '3782 822463 10005'],
     ['inside text', 'card: 4242 4242 4242 4242 thanks'],
     ['followed by an expiry', '4242 4242 4242 4242 12 26 123'],
-    ['glued to letters', 'ORDER4242424242424242'],
     ['19 digits', '4000000000000000006'],
     ['13-digit Visa', '4222222222222'],
   ])('flags %s', (_what, text) => {
@@ -39,6 +38,9 @@ describe('containsPan', () => {
     ['a date', '2026-01-31T12:00:00Z'],
     ['an id made of a pid and a timestamp (Luhn-valid when joined)', 'taken-key-26804-1795320672008-12'],
     ['a date and an 8-digit number', '20241231-12345606'],
+    ['a Luhn-valid run glued to letters inside a Wompi card token', 'tok_test_27050_3E948382407574026F31BcCf8e4Dd83A'],
+    ['digits glued to letters', 'ORDER4242424242424242'],
+    ['digits glued to letters on the right', '4242424242424242abc'],
   ])('does not flag %s', (_what, text) => {
     expect(containsPan(text)).toBe(false);
   });
@@ -68,5 +70,54 @@ describe('findPanPaths', () => {
 
   it('handles a bare string body', () => {
     expect(findPanPaths('4242424242424242')).toEqual(['(body)']);
+  });
+});
+
+/** Test cards (REFERENCE §10, plus the common brands' published test numbers) as printed: groups of digits. */
+const CARDS: Record<string, string[]> = {
+  'Visa 4242 (sandbox APPROVED)': ['4242', '4242', '4242', '4242'],
+  'Visa 4111 (sandbox DECLINED)': ['4111', '1111', '1111', '1111'],
+  'Mastercard 5555': ['5555', '5555', '5555', '4444'],
+  'Mastercard 2-series': ['2223', '0031', '2200', '3222'],
+  'Amex 3782 822463 10005': ['3782', '822463', '10005'],
+  'Amex 3714 496353 98431': ['3714', '496353', '98431'],
+  'Diners 3056 930902 5904': ['3056', '930902', '5904'],
+  'Diners 3622 720627 1667': ['3622', '720627', '1667'],
+  'Discover 6011': ['6011', '1111', '1111', '1117'],
+  'Visa 19 digits': ['4000', '0000', '0000', '0000', '006'],
+  'Visa 13 digits': ['4222', '2222', '22222'],
+};
+
+const formats: [string, (g: string[]) => string][] = [
+  ['plain', (g) => g.join('')],
+  ['spaces', (g) => g.join(' ')],
+  ['dashes', (g) => g.join('-')],
+  ['inside text', (g) => `please charge card ${g.join(' ')} thanks`],
+  ['at the end of a sentence', (g) => `card ${g.join('')}.`],
+  ['after a colon', (g) => `card:${g.join('')}`],
+  ['after an equals sign', (g) => `pan=${g.join('-')}`],
+  ['after a quote', (g) => `"${g.join('')}"`],
+  ['after an underscore', (g) => `card_${g.join('')}`],
+  ['at the string start', (g) => `${g.join(' ')} is my card`],
+  ['after a token-like prefix', (g) => `tok_${g.join('')}`],
+  ['as the merchant part of a token', (g) => `tok_test_${g.join('')}_3E948382407574026F31BcCf8e4Dd83A`],
+  ['dash-joined to a transaction-id tail', (g) => `${g.join(' ')}-1635300853-71494`],
+  ['in raw JSON', (g) => `{"notes":${g.join('')}}`],
+];
+
+describe('every test card in every common formatting is caught', () => {
+  const cases = Object.entries(CARDS).flatMap(([card, groups]) => formats.map(([how, fmt]) => [card, how, fmt(groups)] as const));
+  it.each(cases)('%s, %s', (_card, _how, text) => {
+    expect(containsPan(text)).toBe(true);
+  });
+
+  it.each(Object.entries(CARDS).filter(([, g]) => Number(g.join('')) <= Number.MAX_SAFE_INTEGER))('%s as a JSON number, and in a field named token', (_card, groups) => {
+    expect(findPanPaths({ metadata: { n: Number(groups.join('')) } })).toEqual(['metadata.n']);
+    expect(findPanPaths({ payment_method: { type: 'CARD', token: groups.join('') } })).toEqual(['payment_method.token']);
+  });
+
+  it('a Wompi token beside a card number does not hide the card', () => {
+    expect(containsPan('tok_test_27050_3E948382407574026F31BcCf8e4Dd83A 4242 4242 4242 4242')).toBe(true);
+    expect(containsPan('113879-1635300853-71494 card 4242424242424242')).toBe(true);
   });
 });

@@ -3,6 +3,16 @@
  * with single spaces or dashes allowed between digits ("4242 4242 4242 4242").
  *
  * Heuristics that keep ids and phone numbers out:
+ * - a run of digits counts only where it stands on its own: digits glued to a letter
+ *   ("3E948382407574026F31", "ORDER4242424242424242") are part of an identifier. Wompi's card
+ *   tokens end in 32 mixed-case hex characters, and about 18 in a million hold a Luhn-valid
+ *   13–19 digit stretch between two letters; refusing those refused genuine payments, and a
+ *   retry with the same token failed again. Underscores, quotes, colons, dots… delimit, so
+ *   "card_4242424242424242" and "card 4242424242424242." are still caught;
+ * - values shaped like Wompi's own ids and tokens (KNOWN_ID_SHAPES, REFERENCE §3.1) are skipped
+ *   wherever they appear; the shapes are tight (a merchant id of at most 12 digits, exactly 32
+ *   characters of tail, a 10-digit epoch in a transaction id), so a card number put where a
+ *   token goes ("tok_4242424242424242", "tok_test_4242424242424242_…") is still caught;
  * - a run of digits is taken whole: 25 digits in a row (an id) is not searched for a 16-digit
  *   card inside it; a run with separators is split into its groups and every contiguous window
  *   of whole groups is checked, so "4242 4242 4242 4242 12 26" is still caught;
@@ -42,12 +52,33 @@ function plausiblePan(digits: string): boolean {
   return luhnValid(digits);
 }
 
+/** Wompi id and token shapes (REFERENCE §3.1), each a whole value between non-alphanumerics. */
+export const KNOWN_ID_SHAPES: readonly RegExp[] = [
+  /tok_(?:test|prod|stagtest)_\d{1,12}_[0-9A-Za-z]{32}/, // card token
+  /(?:nequi|daviplata|bancolombia)_(?:test|prod|stagtest)_[0-9A-Za-z]{32}/, // wallet tokens
+  /\d{1,9}-\d{10}-\d{5}/, // transaction id: <1 + merchant>-<unix seconds>-<5 digits>
+  /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/, // UUID (Bancolombia tokens, our ids)
+];
+// not when it continues a digit run ("4242 4242 4242 4242-1635300853-71494" keeps its card)
+const KNOWN_IDS = new RegExp(`(?<![\\p{L}\\p{N}_]|\\d[ -])(?:${KNOWN_ID_SHAPES.map((r) => r.source).join('|')})(?![\\p{L}\\p{N}_]|[ -]\\d)`, 'gu');
+const ALNUM = /[\p{L}\p{N}]/u;
+
+/** The text with every known Wompi id or token blanked (same length, so positions and neighbours keep their meaning). */
+function withoutKnownIds(text: string): string {
+  return text.replace(KNOWN_IDS, (m) => ' '.repeat(m.length));
+}
+
 export function containsPan(text: string): boolean {
-  for (const match of text.matchAll(DIGIT_RUN)) {
+  const scanned = withoutKnownIds(text);
+  for (const match of scanned.matchAll(DIGIT_RUN)) {
     const groups = match[0].split(/[ -]/);
-    for (let start = 0; start < groups.length; start++) {
+    const at = match.index ?? 0;
+    // a group glued to a letter belongs to an identifier and never joins a window
+    const first = ALNUM.test(scanned[at - 1] ?? '') ? 1 : 0;
+    const last = ALNUM.test(scanned[at + match[0].length] ?? '') ? groups.length - 2 : groups.length - 1;
+    for (let start = first; start <= last; start++) {
       let digits = '';
-      for (let end = start; end < groups.length; end++) {
+      for (let end = start; end <= last; end++) {
         if (end > start && (groups[start].length > MAX_GROUP_DIGITS || groups[end].length > MAX_GROUP_DIGITS)) break;
         digits += groups[end];
         if (digits.length > MAX_DIGITS) break;

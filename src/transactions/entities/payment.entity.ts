@@ -19,6 +19,8 @@ import { PaymentStatus } from '../payment-status';
 @Index('ix_payments_status_created', ['status', 'createdAt'])
 @Index('ix_payments_caller_created', ['caller', 'createdAt', 'id'])
 @Index('ix_payments_created_id', ['createdAt', 'id'])
+// an expression index (coalesce(next_poll_at, updated_at), partial): declared by its migration only
+@Index('ix_payments_stale_poll', { synchronize: false })
 export class PaymentEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ type: 'varchar', length: 64 }) reference: string;
@@ -41,4 +43,7 @@ export class PaymentEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Column({ name: 'finalized_at', type: 'timestamptz', nullable: true }) finalizedAt: Date | null;
+  /** the stale-payment poller's claim and back-off: not polled again before this */
+  @Column({ name: 'next_poll_at', type: 'timestamptz', nullable: true }) nextPollAt: Date | null;
+  @Column({ name: 'poll_attempts', type: 'integer', default: 0 }) pollAttempts: number;
 }
