@@ -9,9 +9,13 @@ import { AppModule } from './app.module';
 import { API_BODY_LIMIT, documentEdgeResponses, INTERNAL_SECURITY } from './common/http/openapi';
 import { createValidationPipe, jsonDepthErrors, MAX_JSON_DEPTH } from './common/http/validation';
 import { AppConfig } from './config/app-config';
+import { Metrics } from './metrics/metrics';
+import { webhookIngressHandler } from './webhooks/webhook-ingress.handler';
+import { WebhookIngestService } from './webhooks/webhook-ingest.service';
 
 export const WEBHOOK_PATH = '/v1/webhooks/wompi';
 export const WEBHOOK_BODY_LIMIT = '256kb';
+const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 
 /**
  * Body-parser failures become domain errors here, before Nest sees them: the parser's own
@@ -65,6 +69,9 @@ export type RawBodyRequest = Request & { rawBody?: Buffer };
 export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean } = {}): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: opts.bufferLogs ?? true });
   app.useLogger(app.get(Logger));
+  // Wompi's ingress first, on its lean path (see webhookIngressHandler); the Nest route below
+  // stays for anything that path passes on.
+  if (config.role !== 'worker') app.use(webhookIngressHandler(app.get(WebhookIngestService), app.get(Metrics), WEBHOOK_BODY_LIMIT_BYTES));
   // Raw body only on the webhook route (the checksum is verified over what Wompi sent).
   app.use(
     WEBHOOK_PATH,
