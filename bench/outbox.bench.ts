@@ -66,7 +66,7 @@ async function approvedTransactions(b: BenchApp, db: Pool, n: number): Promise<W
       Array.from({ length: Math.min(20, n - i) }, async () => {
         const reference = `bench-${randomBytes(6).toString('hex')}`;
         const amount = 1_000_000 + Math.floor(Math.random() * 1_000_000);
-        await db.query(`insert into payments (reference, caller, status, amount_in_cents, currency, metadata) values ($1, 'bench', 'PENDING', $2, 'COP', '{"order_id":"bench"}')`, [reference, amount]);
+        await db.query(`insert into payments (reference, wompi_reference, caller, status, amount_in_cents, currency, metadata) values ($1, $1, 'bench', 'PENDING', $2, 'COP', '{"order_id":"bench"}')`, [reference, amount]);
         const tokens = await gateway.getAcceptanceTokens();
         const card = await gateway.createCardToken({ number: '4242424242424242', cvc: '123', exp_month: '12', exp_year: '29', card_holder: 'Bench Buyer' });
         const tx = await gateway.createTransaction({ reference, amount_in_cents: amount, currency: 'COP', customer_email: 'buyer@example.com', acceptance_token: tokens.presigned_acceptance.acceptance_token, payment_method: { type: 'CARD', token: card.id, installments: 1 } });

@@ -33,6 +33,7 @@ if (!env.DATABASE_URL) {
   stops.push(pg.stop);
   env.DATABASE_URL = pg.url;
   env.DB_POOL_MAX = '1'; // PGlite is one session: one connection keeps transactions honest
+  env.DB_HEALTH_CONNECTION = 'false'; // …and readiness must share it rather than wait for a second
 }
 if (!env.REDIS_URL) env.QUEUE_DRIVER = 'memory';
 if (!env.AMQP_URL) env.BUS_DRIVER = 'log';
@@ -63,6 +64,8 @@ if (env.INTERNAL_API_KEYS?.trim()) {
 } else {
   devKey = env.DEV_API_KEY || 'dev_' + randomBytes(16).toString('hex');
   env.INTERNAL_API_KEYS = `dev:${devKey}`;
+  // operator routes are default-deny; the dev caller is the one person at the keyboard
+  env.OPERATOR_CALLERS ??= 'dev';
 }
 
 const { bootstrap } = load('src/main');
@@ -71,7 +74,8 @@ await bootstrap();
 const base = `http://127.0.0.1:${env.PORT}`;
 out('');
 out('payments service (dev)');
-out(`  service     ${base}   (docs ${base}/docs, health ${base}/health/ready, metrics ${base}/metrics)`);
+const docs = /^(0|false|no|off)$/i.test(env.DOCS_ENABLED ?? '') ? 'docs off (DOCS_ENABLED)' : `docs ${base}/docs`;
+out(`  service     ${base}   (${docs}, health ${base}/health/ready, metrics ${base}/metrics)`);
 out(`  sandbox     ${sandbox.baseUrl}   (admin ${sandbox.origin}/__sandbox/faults)`);
 out(`  sandbox keys (test only, generated unless SANDBOX_* are set):`);
 out(`              public ${sandbox.keys.publicKey}   private ${sandbox.keys.privateKey}`);

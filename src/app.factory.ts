@@ -1,17 +1,23 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
-import type { NextFunction, Request, Response } from 'express';
+import type { Server } from 'node:http';
+import type { Application, NextFunction, Request, Response } from 'express';
 import { DomainError, ValidationFailed } from './common/errors/domain-error';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { answerClientErrorsAsProblems, createExpressInstance, edgeHeaders, requestPath } from './common/http/edge';
+import { apiJsonProblem, assertUtf8, carriesBody, isApiJson } from './common/http/media-types';
 import { API_BODY_LIMIT, documentEdgeResponses, INTERNAL_SECURITY } from './common/http/openapi';
 import { createValidationPipe, jsonDepthErrors, MAX_JSON_DEPTH } from './common/http/validation';
 import { AppConfig } from './config/app-config';
 import { Metrics } from './metrics/metrics';
 import { webhookIngressHandler } from './webhooks/webhook-ingress.handler';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service';
+import { RateLimits } from './common/rate-limit/rate-limits';
+import { throttleUnparsedDeliveries } from './common/rate-limit/webhook-throttle';
 
 export const WEBHOOK_PATH = '/v1/webhooks/wompi';
 export const WEBHOOK_BODY_LIMIT = '256kb';
@@ -27,17 +33,35 @@ function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: Nex
   if (type === 'entity.parse.failed') return next(new DomainError('MALFORMED_BODY', 'The request body is not valid JSON'));
   if (type === 'entity.too.large') return next(new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts'));
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return next(new DomainError('MALFORMED_BODY', 'The request body encoding is not supported'));
+  if (type === 'entity.not.utf8') return next(new DomainError('MALFORMED_BODY', 'The request body is not valid UTF-8', { body: ['the body must be UTF-8 encoded JSON'] }));
   next(err);
 }
 
-/** A request body on the API must be JSON (the webhook route takes whatever Wompi sends). */
+/** Wompi's event ingress, exactly (routing is case-sensitive and strict: no other spelling routes there). */
+const isWebhook = (req: Request): boolean => requestPath(req) === WEBHOOK_PATH;
+
+/**
+ * A request body on the API must be what the API parser parses (one definition, media-types.ts);
+ * the webhook route takes whatever Wompi sends.
+ */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.originalUrl.startsWith(WEBHOOK_PATH) && !req.is(['application/json', 'application/*+json'])) {
-    return next(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json'));
-  }
+  if (!carriesBody(req) || isWebhook(req)) return next();
+  const problem = apiJsonProblem(req.headers['content-type']);
+  if (problem) return next(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json', { 'Content-Type': [problem] }));
   next();
 }
+
+const webhookParser = json({
+  limit: WEBHOOK_BODY_LIMIT,
+  strict: false,
+  type: () => true,
+  verify: (req, _res, buf) => {
+    // a body that is not UTF-8 cannot be Wompi's; the checksum is verified over these bytes
+    assertUtf8(buf);
+    (req as RawBodyRequest).rawBody = buf;
+  },
+});
+const apiParser = json({ limit: API_BODY_LIMIT, strict: false, type: isApiJson, verify: (_req, _res, buf) => assertUtf8(buf) });
 
 const NOT_AN_OBJECT = 'the request body must be a JSON object';
 
@@ -52,7 +76,7 @@ const NOT_AN_OBJECT = 'the request body must be a JSON object';
 function screenParsedBody(req: Request, _res: Response, next: NextFunction): void {
   const body: unknown = req.body;
   if (body === undefined) return next(); // no body sent
-  if (!req.originalUrl.startsWith(WEBHOOK_PATH) && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+  if (!isWebhook(req) && (body === null || typeof body !== 'object' || Array.isArray(body))) {
     return next(new DomainError('MALFORMED_BODY', 'The request body must be a JSON object', { body: [NOT_AN_OBJECT] }));
   }
   const tooDeep = jsonDepthErrors(body);
@@ -67,32 +91,27 @@ export type RawBodyRequest = Request & { rawBody?: Buffer };
  * the integration tests, so all three run the same wiring.
  */
 export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: opts.bufferLogs ?? true });
+  const app = await NestFactory.create(AppModule.forRoot(config), new ExpressAdapter(createExpressInstance()), { bodyParser: false, bufferLogs: opts.bufferLogs ?? true });
   app.useLogger(app.get(Logger));
-  // Wompi's ingress first, on its lean path (see webhookIngressHandler); the Nest route below
-  // stays for anything that path passes on.
-  if (config.role !== 'worker') app.use(webhookIngressHandler(app.get(WebhookIngestService), app.get(Metrics), WEBHOOK_BODY_LIMIT_BYTES));
+  answerClientErrorsAsProblems(app.getHttpServer() as Server);
+  app.use(edgeHeaders);
+  // the client address of the per-address rate limits (req.ip); see docs/security-rate-limits.md
+  (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy);
+  // Wompi's ingress on its lean path (see webhookIngressHandler); the Nest route stays for
+  // anything that path passes on.
+  if (config.role !== 'worker') app.use(webhookIngressHandler(app.get(WebhookIngestService), app.get(Metrics), app.get(RateLimits), WEBHOOK_BODY_LIMIT_BYTES));
   // Raw body only on the webhook route (the checksum is verified over what Wompi sent).
-  app.use(
-    WEBHOOK_PATH,
-    json({
-      limit: WEBHOOK_BODY_LIMIT,
-      strict: false,
-      type: () => true,
-      verify: (req, _res, buf) => {
-        (req as RawBodyRequest).rawBody = buf;
-      },
-    }),
-  );
+  app.use((req: Request, res: Response, next: NextFunction) => (isWebhook(req) ? webhookParser(req, res, next) : next()));
   app.use(requireJsonBody);
-  app.use(json({ limit: API_BODY_LIMIT, strict: false }));
+  app.use((req: Request, res: Response, next: NextFunction) => (isWebhook(req) ? next() : apiParser(req, res, next)));
   app.use(bodyParserErrors);
+  app.use(WEBHOOK_PATH, throttleUnparsedDeliveries(app.get(RateLimits)));
   app.use(screenParsedBody);
   app.useGlobalPipes(createValidationPipe());
   // Signals are handled by the entry point (`main.ts`: bounded graceful shutdown, exit code).
 
-  // the worker serves only /health/* and /metrics
-  if (config.role !== 'worker') {
+  // the worker serves only /health/* and /metrics; DOCS_ENABLED=false leaves /docs* to the 404
+  if (config.role !== 'worker' && config.docsEnabled) {
     const doc = new DocumentBuilder()
       .setTitle('Wompi payments service')
       .setDescription('Payments for internal services in front of Wompi (Colombia). Money is integer `amount_in_cents`, currency COP. Errors are application/problem+json (RFC 9457).')

@@ -5,6 +5,8 @@ import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { PanGuard } from './common/pan-guard/pan.guard';
 import { ProblemDetailsFilter } from './common/http/problem-details.filter';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { HttpMetricsMiddleware } from './common/http/http-metrics.middleware';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
@@ -38,6 +40,7 @@ export class AppModule implements NestModule {
         AppConfigModule.forRoot(config),
         LoggingModule,
         MetricsModule,
+        RateLimitModule,
         DatabaseModule,
         QueueModule.forRoot(config),
         MessagingModule,
@@ -52,6 +55,8 @@ export class AppModule implements NestModule {
         OpsModule.forRole(roles),
       ],
       providers: [
+        // first: it must see refused keys (to throttle them) before the API-key guard answers 401
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         // after authentication (so the refusal is logged with the caller), before idempotency
         { provide: APP_GUARD, useClass: PanGuard },

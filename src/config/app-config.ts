@@ -55,16 +55,41 @@ export interface OutboxConfig {
   publishTimeoutMs: number;
 }
 
+/** Where the client's address comes from: false = the socket; a hop count or proxy addresses/CIDRs = X-Forwarded-For through them. */
+export type TrustProxy = false | number | string[];
+
+/** Rate limits (docs/security-rate-limits.md): fixed one-minute windows, per key. */
+export interface RateLimitConfig {
+  enabled: boolean;
+  /** memory: per process; redis: one budget shared by every replica (in-memory insurance while Redis is away) */
+  store: 'memory' | 'redis';
+  /** the store's Redis (RATE_LIMIT_REDIS_URL, else REDIS_URL); only with store=redis */
+  redisUrl: string | undefined;
+  /** requests a minute per internal caller (API key name) */
+  internalPerMin: number;
+  /** refused API keys a minute per source address before 429 */
+  unauthenticatedPerMin: number;
+  /** webhook deliveries failing verification a minute per source address before 429 */
+  webhookUnverifiedPerMin: number;
+}
+
 export abstract class AppConfig {
   nodeEnv!: 'production' | 'development' | 'test';
   port!: number;
   role!: Role;
   logLevel!: string;
+  /** DOCS_ENABLED: serve /docs and /docs-json (default on, off with NODE_ENV=production) */
+  docsEnabled!: boolean;
   databaseUrl!: string;
   /** connections in the Postgres pool (1 for the embedded dev database: one session) */
   dbPoolMax!: number;
   /** run pending migrations at boot (dev only; production uses the migration Job) */
   migrationsRun!: boolean;
+  /**
+   * DB_HEALTH_CONNECTION: readiness pings Postgres on a connection of its own, outside the pool
+   * (false only for the one-session embedded database of `npm run dev`)
+   */
+  dbHealthConnection!: boolean;
   redisUrl!: string | undefined;
   queueDriver!: QueueDriver;
   /** key prefix for Bull queues, lets tests and tenants share one Redis */
@@ -84,14 +109,18 @@ export abstract class AppConfig {
    */
   asyncUrlWaitMs!: number;
   apiKeys!: ApiKey[];
-  /** callers allowed on operator routes (inbox, outbox); empty = every internal caller */
+  /** callers allowed on operator routes (inbox, outbox); empty = none (default-deny) */
   operatorCallers!: string[];
   /** how long Idempotency-Key records are kept (at least 24 h) */
   idempotencyTtlHours!: number;
   /** webhook inbox rows unprocessed for longer than this are re-enqueued by the sweeper */
   inboxSweepAfterMs!: number;
   /** days to keep SENT outbox rows and settled inbox rows (PROCESSED/IGNORED); 0 keeps them */
-  retention!: { outboxSentDays: number; inboxSettledDays: number };
+  /** inboxScrubHours: settled inbox rows lose their buyer data after this (0 = never) */
+  retention!: { outboxSentDays: number; inboxSettledDays: number; inboxScrubHours: number };
   /** how long a graceful shutdown may wait for running jobs */
   shutdownTimeoutMs!: number;
+  /** TRUST_PROXY: whose X-Forwarded-For is believed for the client address (default nobody) */
+  trustProxy!: TrustProxy;
+  rateLimits!: RateLimitConfig;
 }

@@ -35,6 +35,15 @@ describe('loadConfig', () => {
     expect(c.amqpExchange).toBe('payments.events');
   });
 
+  it('serves /docs by default outside production, not in production, and as DOCS_ENABLED says', () => {
+    expect(loadConfig({ ...base }).docsEnabled).toBe(true);
+    expect(loadConfig({ ...base, NODE_ENV: 'test' }).docsEnabled).toBe(true);
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).docsEnabled).toBe(false);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
+    expect(loadConfig({ ...base, DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+    expect(problemsOf({ ...base, DOCS_ENABLED: 'maybe' })).toEqual(['DOCS_ENABLED must be true or false']);
+  });
+
   it('refuses a test key against the production URL, naming both', () => {
     const problems = problemsOf({ ...base, WOMPI_BASE_URL: 'https://production.wompi.co/v1' });
     expect(problems).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { ApiKey, AppConfig, OutboxConfig, Role, WompiConfig, WompiEnvironment } from './app-config';
 import { Env, EnvReader } from './env-reader';
+import { loadRateLimits, parseTrustProxy } from './rate-limit-config';
 
 const KEY_PREFIXES = {
   WOMPI_PUBLIC_KEY: { test: 'pub_test_', prod: 'pub_prod_' },
@@ -174,9 +175,12 @@ export function loadConfig(env: Env): AppConfig {
     port: r.int('PORT', 3000, 0, 65535),
     role,
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    // the OpenAPI UI maps the whole internal API: off in production unless asked for
+    docsEnabled: r.bool('DOCS_ENABLED', nodeEnv !== 'production'),
     databaseUrl,
     dbPoolMax: r.int('DB_POOL_MAX', 10, 1, 200),
     migrationsRun: r.bool('DB_MIGRATIONS_RUN', false),
+    dbHealthConnection: r.bool('DB_HEALTH_CONNECTION', true),
     redisUrl,
     queueDriver,
     queuePrefix: r.optional('QUEUE_PREFIX', 'payments'),
@@ -196,7 +200,10 @@ export function loadConfig(env: Env): AppConfig {
     retention: {
       outboxSentDays: r.int('RETENTION_OUTBOX_SENT_DAYS', 7, 0, 3650),
       inboxSettledDays: r.int('RETENTION_INBOX_DAYS', 90, 0, 3650),
+      inboxScrubHours: r.int('RETENTION_INBOX_SCRUB_HOURS', 24, 0, 87_600),
     },
+    trustProxy: parseTrustProxy(r),
+    rateLimits: loadRateLimits(r, nodeEnv, redisUrl),
   };
   r.throwIfProblems();
   return cfg;

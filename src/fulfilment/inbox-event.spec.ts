@@ -72,3 +72,9 @@ describe('inboxStatusFor', () => {
     expect(inboxStatusFor('mismatch', tx)).toEqual({ status: 'DEAD', lastError: expect.stringContaining('mismatch') });
   });
 });
+
+describe('parseInboxEvent with event types named like Object.prototype members', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('%s is an unsupported type, not a no-op found on the prototype', (type) => {
+    expect(parseInboxEvent(type, {})).toEqual({ kind: 'unsupported', reason: `unsupported event type ${type}` });
+  });
+});

@@ -34,7 +34,8 @@ const isNullableString = (v: unknown) => v === undefined || v === null || typeof
  * naming every bad field, when a `transaction.updated` does not carry a usable transaction.
  */
 export function parseInboxEvent(eventType: string, payload: unknown): InboxWork {
-  if (eventType in NO_OP_EVENTS) return { kind: 'no_op', reason: NO_OP_EVENTS[eventType] };
+  // own keys only: the event type is Wompi's text, and `in` would find 'constructor' on Object.prototype
+  if (Object.hasOwn(NO_OP_EVENTS, eventType)) return { kind: 'no_op', reason: NO_OP_EVENTS[eventType] };
   if (eventType !== 'transaction.updated') return { kind: 'unsupported', reason: `unsupported event type ${eventType}` };
 
   const data = isObject(payload) ? payload.data : undefined;

@@ -1,13 +1,28 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { PublicRoute } from '../common/auth/api-key.guard';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, Role } from '../config/app-config';
 import { EventBus } from '../messaging/event-bus.port';
 import { JobQueue } from '../queue/job-queue.port';
 import { WompiGateway } from '../wompi/wompi-gateway.port';
+import { HealthDatabase } from './health-database';
 
 const CHECK_TIMEOUT_MS = 1000;
+
+/**
+ * Which dependencies take a pod out of the Service when they stop answering, per role.
+ * The api serves creates (Postgres + Wompi) and stores webhooks in Postgres, and copes without
+ * Redis (the inbox sweeper enqueues later) and RabbitMQ (only workers publish): failing on
+ * them would empty the api Service during a blip of either. A worker (and `all`, which runs
+ * the worker's loops in the same process) can do nothing useful without them.
+ */
+export function requiredDependencies(role: Role): { redis: boolean; rabbitmq: boolean } {
+  const worker = role === 'worker' || role === 'all';
+  return { redis: worker, rabbitmq: worker };
+}
+
+type Check = () => Promise<HealthIndicatorResult>;
 
 @ApiTags('health')
 @PublicRoute()
@@ -16,7 +31,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
-    private readonly db: TypeOrmHealthIndicator,
+    private readonly db: HealthDatabase,
     private readonly queue: JobQueue,
     private readonly bus: EventBus,
     private readonly gateway: WompiGateway,
@@ -32,25 +47,55 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: Postgres, Redis and RabbitMQ answer; the Wompi breaker is reported, never failing' })
-  ready() {
-    const checks = [
-      () => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
-      () => this.probe('redis', () => this.queue.ping(CHECK_TIMEOUT_MS)),
+  @ApiOperation({
+    summary:
+      'Readiness: Postgres answers and every migration is applied; worker and all also need Redis and RabbitMQ. ' +
+      'For the api, Redis and RabbitMQ are reported (required: false) but never fail it; the Wompi breakers never fail it.',
+  })
+  async ready(): Promise<HealthCheckResult> {
+    const need = requiredDependencies(this.config.role);
+    const required: Check[] = [() => this.database()];
+    const optional: Check[] = [
       // Wompi being down must not stop webhooks being accepted: information only.
-      async () => this.indicator.check('wompi').up({ breaker: this.gateway.breakerState() }),
+      async () => this.indicator.check('wompi').up({ breaker: this.gateway.breakerState(), breakers: this.gateway.breakerStates() }),
     ];
-    if (this.config.amqpUrl && this.config.busDriver === 'amqp') checks.push(() => this.probe('rabbitmq', () => this.bus.ping(CHECK_TIMEOUT_MS)));
-    return this.health.check(checks);
+    (need.redis ? required : optional).push(() => this.probe('redis', () => this.queue.ping(CHECK_TIMEOUT_MS), need.redis));
+    if (this.config.amqpUrl && this.config.busDriver === 'amqp') {
+      (need.rabbitmq ? required : optional).push(() => this.probe('rabbitmq', () => this.bus.ping(CHECK_TIMEOUT_MS), need.rabbitmq));
+    }
+    const [verdict, extra] = await Promise.all([
+      this.health.check(required).catch((err: unknown) => err),
+      Promise.all(optional.map((c) => c())),
+    ]);
+    const info = Object.assign({}, ...extra) as HealthIndicatorResult;
+    if (verdict instanceof ServiceUnavailableException) {
+      const body = verdict.getResponse() as HealthCheckResult;
+      throw new ServiceUnavailableException({ ...body, info: { ...body.info, ...info }, details: { ...body.details, ...info } });
+    }
+    if (verdict instanceof Error) throw verdict;
+    const ok = verdict as HealthCheckResult;
+    return { ...ok, info: { ...ok.info, ...info }, details: { ...ok.details, ...info } };
   }
 
-  private async probe(key: string, fn: () => Promise<void>): Promise<HealthIndicatorResult> {
-    const i = this.indicator.check(key);
+  private async database(): Promise<HealthIndicatorResult> {
+    const i = this.indicator.check('database');
     try {
-      await fn();
+      const { pending } = await this.db.check(CHECK_TIMEOUT_MS);
+      if (pending.length > 0) return i.down({ message: `${pending.length} migration(s) not applied`, pending_migrations: pending });
       return i.up();
     } catch (err) {
       return i.down({ message: err instanceof Error ? err.message : 'unreachable' });
+    }
+  }
+
+  private async probe(key: string, fn: () => Promise<void>, required: boolean): Promise<HealthIndicatorResult> {
+    const i = this.indicator.check(key);
+    const extra: Record<string, unknown> = required ? {} : { required: false };
+    try {
+      await fn();
+      return i.up(extra);
+    } catch (err) {
+      return i.down({ ...extra, message: err instanceof Error ? err.message : 'unreachable' });
     }
   }
 }

@@ -23,6 +23,9 @@ export class AmqpEventBus extends EventBus {
   private readonly publishTimeoutMs: number;
   private channelReady = false;
   private lastDisconnectLog = 0;
+  /** a connection attempt has failed or a connection was lost since boot */
+  private everFailed = false;
+  private firstConnect?: Promise<void>;
 
   constructor(url: string, private readonly exchange: string, opts: AmqpEventBusOptions = {}) {
     super();
@@ -34,6 +37,7 @@ export class AmqpEventBus extends EventBus {
     });
     this.connection.on('disconnect', ({ err }) => {
       this.channelReady = false;
+      this.everFailed = true;
       // a broker that stays down would log every reconnect attempt: once a minute is enough
       if (Date.now() - this.lastDisconnectLog > 60_000) {
         this.lastDisconnectLog = Date.now();
@@ -41,6 +45,7 @@ export class AmqpEventBus extends EventBus {
       }
     });
     this.connection.on('connectFailed', ({ err }) => {
+      this.everFailed = true;
       if (Date.now() - this.lastDisconnectLog > 60_000) {
         this.lastDisconnectLog = Date.now();
         this.logger.warn({ err: err?.message }, 'RabbitMQ unreachable; outbox rows wait until it is back');
@@ -89,13 +94,29 @@ export class AmqpEventBus extends EventBus {
     );
   }
 
+  /**
+   * Waits for the channel only while the first connection is still being made (a probe right
+   * after boot); once an attempt has failed the broker is known to be away and the answer is
+   * immediate. The wait is one shared listener, removed when it ends: a probe every few seconds
+   * during a long outage must not pile listeners onto the channel (the old
+   * `waitForConnect()` left one behind per probe).
+   */
   async ping(timeoutMs: number): Promise<void> {
     if (this.connected) return;
-    const ok = await Promise.race([
-      this.channel.waitForConnect().then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
-    ]);
-    if (!ok || !this.connected) throw new BusUnavailable('RabbitMQ is not connected');
+    if (this.everFailed) throw new BusUnavailable('RabbitMQ is not connected');
+    this.firstConnect ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.channel.off('connect', done);
+        this.connection.off('connectFailed', done);
+        this.firstConnect = undefined;
+        resolve();
+      };
+      this.channel.on('connect', done);
+      this.connection.on('connectFailed', done);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.firstConnect, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]).finally(() => clearTimeout(timer));
+    if (!this.connected) throw new BusUnavailable('RabbitMQ is not connected');
   }
 
   async close(): Promise<void> {

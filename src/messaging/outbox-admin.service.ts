@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError, NotFound } from '../common/errors/domain-error';
+import { DomainError, NotFound, ValidationFailed } from '../common/errors/domain-error';
+import { isBigintId } from '../common/http/validators';
 import { OutboxEventView, OutboxListStatus, OutboxPage } from './dto/outbox.dto';
 import { OutboxEntity } from './outbox.entity';
 import { OutboxSignal } from './outbox-signal';
@@ -13,7 +14,8 @@ export function encodeCursor(id: string): string {
 
 export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{1,19}$/.test(id)) throw new DomainError('VALIDATION_FAILED', 'The request has invalid fields', { cursor: ['cursor must be a next_cursor returned by this endpoint'] });
+  // within bigint, or Postgres answers the comparison with an error (a 500)
+  if (!isBigintId(id)) throw new ValidationFailed({ cursor: ['cursor must be a next_cursor returned by this endpoint'] });
   return id;
 }
 
@@ -57,7 +59,7 @@ export class OutboxAdminService {
 
   /** DEAD → PENDING with attempts reset; 404 unknown, 409 when the row is not DEAD. */
   async retry(id: string, caller: string): Promise<OutboxEventView> {
-    if (!/^\d{1,19}$/.test(id)) throw new NotFound('Outbox event');
+    if (!isBigintId(id)) throw new ValidationFailed({ id: ['id must be a positive integer id (digits only, at most 9223372036854775807)'] });
     const repo = this.dataSource.getRepository(OutboxEntity);
     const result = await repo
       .createQueryBuilder()

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Caller, CurrentCaller, OperatorRoute } from '../common/auth/api-key.guard';
-import { ListOutboxQuery, OutboxEventView, OutboxPage } from './dto/outbox.dto';
+import { ListOutboxQuery, OutboxEventView, OutboxIdParam, OutboxPage } from './dto/outbox.dto';
 import { OutboxAdminService } from './outbox-admin.service';
 
 @ApiTags('outbox (operators)')
@@ -21,11 +21,11 @@ export class OutboxController {
   @Post(':id/retry')
   @HttpCode(200)
   @ApiOperation({ summary: 'Put a DEAD event back in line', description: 'DEAD → PENDING with attempts reset; the relay publishes it (same CloudEvent id) and then the events it held back.' })
-  @ApiParam({ name: 'id', example: '1042', description: 'outbox row id' })
   @ApiOkResponse({ type: OutboxEventView })
+  @ApiBadRequestResponse({ description: 'id is not an outbox row id (digits, 1..2^63-1) (problem+json)' })
   @ApiNotFoundResponse({ description: 'no such outbox event (problem+json)' })
   @ApiConflictResponse({ description: 'the event is not DEAD (problem+json)' })
-  retry(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<OutboxEventView> {
-    return this.admin.retry(id, caller.name);
+  retry(@Param() params: OutboxIdParam, @CurrentCaller() caller: Caller): Promise<OutboxEventView> {
+    return this.admin.retry(params.id, caller.name);
   }
 }

@@ -20,9 +20,13 @@ export class Metrics {
   readonly httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry] });
   readonly httpDuration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
 
+  /** scope: internal (per caller) | unauthenticated (refused keys, per address) | webhook_unverified (per address) */
+  readonly rateLimited = new Counter({ name: 'http_rate_limited_total', help: 'Requests answered 429 by our own rate limits, by scope', labelNames: ['scope'] as const, registers: [this.registry] });
+
   readonly wompiCalls = new Counter({ name: 'wompi_calls_total', help: 'Calls to Wompi by operation and outcome', labelNames: ['operation', 'outcome'] as const, registers: [this.registry] });
   readonly wompiDuration = new Histogram({ name: 'wompi_call_duration_seconds', help: 'Wompi call latency', labelNames: ['operation'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16], registers: [this.registry] });
-  readonly wompiBreakerState = new Gauge({ name: 'wompi_breaker_state', help: 'Wompi circuit breaker: 0 closed, 1 half-open, 2 open', registers: [this.registry] });
+  /** one series per endpoint group (a fixed set: BREAKER_GROUPS), never per operation or path */
+  readonly wompiBreakerState = new Gauge({ name: 'wompi_breaker_state', help: 'Wompi circuit breaker per endpoint group: 0 closed, 1 half-open, 2 open', labelNames: ['group'] as const, registers: [this.registry] });
 
   readonly webhookReceived = new Counter({ name: 'webhook_events_received_total', help: 'Webhook deliveries received', registers: [this.registry] });
   readonly webhookVerified = new Counter({ name: 'webhook_events_verified_total', help: 'Webhook deliveries whose checksum verified', registers: [this.registry] });

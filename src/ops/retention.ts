@@ -1,9 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { minimiseRawBody } from './event-minimiser';
 
 const EVERY_MS = 10 * 60_000;
 const BATCH = 1000;
+const SCRUB_BATCH = 200;
 
 interface Rule {
   name: string;
@@ -17,6 +19,9 @@ interface Rule {
  * deleted after their retention, in small batches so no long lock is held. What is never
  * deleted here: payments, attempts, history, anomalies, consents and fulfilments (the
  * record), pending/dead outbox rows and unsettled inbox rows (work still to do).
+ * Before that, settled inbox rows (PROCESSED/IGNORED/DEAD) lose their buyer data after
+ * RETENTION_INBOX_SCRUB_HOURS: raw body and payload keep only what audit, a replay and the
+ * checksum need (event-minimiser.ts).
  */
 @Injectable()
 export class RetentionPurger implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -24,8 +29,10 @@ export class RetentionPurger implements OnApplicationBootstrap, BeforeApplicatio
   private timer?: NodeJS.Timeout;
   private running?: Promise<Record<string, number>>;
   private readonly rules: Rule[];
+  private readonly scrubHours: number;
 
   constructor(private readonly db: DataSource, config: AppConfig) {
+    this.scrubHours = config.retention.inboxScrubHours;
     this.rules = [
       {
         name: 'outbox_sent',
@@ -41,7 +48,7 @@ export class RetentionPurger implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   onApplicationBootstrap(): void {
-    if (this.rules.length === 0) return;
+    if (this.rules.length === 0 && this.scrubHours === 0) return;
     this.timer = setInterval(() => void this.tick(), EVERY_MS);
     this.timer.unref();
   }
@@ -57,6 +64,7 @@ export class RetentionPurger implements OnApplicationBootstrap, BeforeApplicatio
     if (this.running) return this.running;
     this.running = (async () => {
       const deleted: Record<string, number> = {};
+      if (this.scrubHours > 0) deleted.inbox_scrubbed = await this.scrubInbox(maxBatches);
       for (const rule of this.rules) {
         deleted[rule.name] = 0;
         for (let i = 0; i < maxBatches; i++) {
@@ -70,6 +78,33 @@ export class RetentionPurger implements OnApplicationBootstrap, BeforeApplicatio
       this.running = undefined;
     });
     return this.running;
+  }
+
+  /** Minimises settled inbox rows older than the scrub horizon; returns how many. */
+  private async scrubInbox(maxBatches: number): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const n = await this.db.transaction(async (m) => {
+        // skip locked: a row being replayed or re-processed right now is left for the next round
+        const rows = (await m.query(
+          `select id, raw_body from webhook_inbox
+            where scrubbed_at is null and status in ('PROCESSED','IGNORED','DEAD')
+              and coalesce(processed_at, last_received_at) < now() - make_interval(hours => $1)
+            order by id limit $2 for update skip locked`,
+          [this.scrubHours, SCRUB_BATCH],
+        )) as { id: string; raw_body: string }[];
+        if (rows.length === 0) return 0;
+        await m.query(
+          `update webhook_inbox w set raw_body = v.body, payload = v.body::jsonb, scrubbed_at = now()
+             from unnest($1::uuid[], $2::text[]) as v(id, body) where w.id = v.id`,
+          [rows.map((r) => r.id), rows.map((r) => minimiseRawBody(r.raw_body))],
+        );
+        return rows.length;
+      });
+      total += n;
+      if (n < SCRUB_BATCH) break;
+    }
+    return total;
   }
 
   private async tick(): Promise<void> {

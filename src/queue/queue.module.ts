@@ -6,6 +6,7 @@ import { Metrics } from '../metrics/metrics';
 import { BullJobQueue } from './bull-job-queue';
 import { JobQueue, QUEUES, QueueName } from './job-queue.port';
 import { MemoryJobQueue } from './memory-job-queue';
+import { redisOptions } from './redis-options';
 
 const ALL_QUEUES = Object.values(QUEUES) as QueueName[];
 
@@ -52,7 +53,8 @@ export class QueueModule {
       module: QueueModule,
       imports: [
         BullModule.forRoot({
-          redis: config.redisUrl,
+          // an options object (not the URL) so every Bull client reconnects on our bounded policy
+          redis: redisOptions(config.redisUrl!),
           prefix: config.queuePrefix,
           settings: { stalledInterval: 15_000, maxStalledCount: 2 },
         }),

@@ -80,13 +80,13 @@ export class PaymentStateService {
       .getRepository(PaymentEntity)
       .createQueryBuilder('p')
       .setLock('pessimistic_write')
-      .where(opts.paymentId ? 'p.id = :id' : 'p.reference = :ref', { id: opts.paymentId, ref: tx.reference })
+      .where(opts.paymentId ? 'p.id = :id' : 'p.wompi_reference = :ref', { id: opts.paymentId, ref: tx.reference })
       .getOne();
     if (!payment) return { outcome: 'unknown_payment', eventIds: [] };
 
     const mismatch = this.mismatch(payment, tx);
     if (mismatch) {
-      await this.anomaly(m, payment, tx, mismatch, source, { reference: payment.reference, amount_in_cents: payment.amountInCents, currency: payment.currency }, 'Wompi report disagrees with our payment; refused');
+      await this.anomaly(m, payment, tx, mismatch, source, { reference: payment.wompiReference, amount_in_cents: payment.amountInCents, currency: payment.currency }, 'Wompi report disagrees with our payment; refused');
       return { outcome: 'mismatch', payment, eventIds: [] };
     }
 
@@ -222,6 +222,7 @@ export class PaymentStateService {
     const id = await this.outbox.write(m, {
       type,
       aggregateId: payment.id,
+      // the caller's own reference (CONTRACT: the payment reference); data.wompi_reference is Wompi's
       subject: payment.reference,
       dedupeKey: `${payment.id}:${status}`,
       data: toTransactionView(payment, attempts) as unknown as Record<string, unknown>,
@@ -247,7 +248,7 @@ export class PaymentStateService {
   }
 
   private mismatch(p: PaymentEntity, tx: WompiTransaction): string | undefined {
-    if (tx.reference !== p.reference) return 'reference';
+    if (tx.reference !== p.wompiReference) return 'reference';
     if (Number(tx.amount_in_cents) !== Number(p.amountInCents)) return 'amount';
     if (tx.currency !== p.currency) return 'currency';
     return undefined;

@@ -13,6 +13,20 @@ export function referenceFor(caller: string, idempotencyKey: string): string {
   return referenceForIdempotencyKey(caller, idempotencyKey, 'pay');
 }
 
+/**
+ * The reference Wompi sees for a caller's reference. A caller's reference is unique only among
+ * its own payments, and Wompi's must be unique per merchant, so this one is derived from both:
+ * deterministic (a retry, a resolution by reference and a webhook all land on the same payment),
+ * Wompi-legal (`[A-Za-z0-9_-]`, at most 64 chars), and no caller can choose or block another
+ * caller's: the 24 hex chars (96 bits) of SHA-256 over (caller, reference) carry the uniqueness;
+ * the caller's reference (its first 39 chars) in front keeps it readable in Wompi's dashboard.
+ * Payments made before per-caller references keep their reference as their Wompi reference.
+ */
+export function wompiReferenceFor(caller: string, reference: string): string {
+  const tag = sha256Hex(JSON.stringify([caller, reference])).slice(0, 24);
+  return `${reference.slice(0, 39)}-${tag}`;
+}
+
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

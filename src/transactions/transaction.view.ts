@@ -4,7 +4,10 @@ import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 /** The transaction as the HTTP API shows it (and as domain events carry it in `data`). */
 export interface TransactionView {
   id: string;
+  /** the caller's own reference (unique per caller) */
   reference: string;
+  /** the reference Wompi knows (its dashboard, its events); derived from caller + reference */
+  wompi_reference: string;
   kind: 'TRANSACTION' | 'CHECKOUT';
   status: string;
   status_message: string | null;
@@ -42,6 +45,7 @@ export function toTransactionView(p: PaymentEntity, attempts?: PaymentAttemptEnt
   const view: TransactionView = {
     id: p.id,
     reference: p.reference,
+    wompi_reference: p.wompiReference,
     kind: p.kind,
     status: p.status,
     status_message: p.statusMessage,

@@ -44,6 +44,7 @@ const PSE_EXAMPLE = {
 const VIEW_EXAMPLE: TransactionView = {
   id: '8a3c5d0e-6f1b-4b8e-9a47-3c2d1e0f9b8a',
   reference: 'order-1234',
+  wompi_reference: 'order-1234-5f0c2a9be1d47c3a86f2e190',
   kind: 'TRANSACTION',
   status: 'PENDING',
   status_message: null,
@@ -91,7 +92,7 @@ export class TransactionsController {
   @ApiBody({ type: CreateTransactionDto, examples: { card: { summary: 'Card token', value: CARD_EXAMPLE }, pse: { summary: 'PSE (reference derived from the Idempotency-Key)', value: PSE_EXAMPLE } } })
   @ApiCreatedResponse({ type: TransactionResponse, description: 'Created (or the same request found its existing payment)', example: VIEW_EXAMPLE })
   @ApiBadRequestResponse({ type: ProblemResponse, description: 'A field is invalid; `errors` names each dotted field' })
-  @ApiConflictResponse({ type: ProblemResponse, description: 'REFERENCE_IN_USE: the reference belongs to another payment; or the Idempotency-Key is in flight' })
+  @ApiConflictResponse({ type: ProblemResponse, description: 'REFERENCE_IN_USE: the reference belongs to another of your payments; or the Idempotency-Key is in flight' })
   @ApiUnprocessableEntityResponse({
     type: ProblemResponse,
     description: "GATEWAY_REJECTED: Wompi refused it (its field messages in `errors`, or its `reason`); nothing is kept. Or IDEMPOTENCY_KEY_MISMATCH.",

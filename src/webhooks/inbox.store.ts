@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { InboxStatus } from './webhook-inbox.entity';
+import { isStrictInstant } from '../common/http/validators';
 
 export interface NewInboxRow {
   eventKey: string;
@@ -70,7 +71,7 @@ export function encodeCursor(p: CursorPosition): string {
 export function decodeCursor(cursor: string): CursorPosition | undefined {
   try {
     const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorPosition>;
-    if (typeof p.t === 'string' && !Number.isNaN(Date.parse(p.t)) && typeof p.i === 'string' && isUuid(p.i)) return { t: p.t, i: p.i };
+    if (isStrictInstant(p.t) && p.t.endsWith('Z') && typeof p.i === 'string' && isUuid(p.i)) return { t: p.t, i: p.i };
   } catch {
     // fall through: not a cursor we issued
   }

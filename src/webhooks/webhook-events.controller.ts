@@ -1,7 +1,7 @@
 import { OperatorRoute } from '../common/auth/api-key.guard';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { DEFAULT_EVENTS_PAGE, ListWebhookEventsQuery, ReplayResponse, WebhookEventPage } from './dto/webhook-events.dto';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DEFAULT_EVENTS_PAGE, ListWebhookEventsQuery, ReplayResponse, WebhookEventIdParam, WebhookEventPage } from './dto/webhook-events.dto';
 import { WebhookEventsService } from './webhook-events.service';
 
 /** Operators: inspect the inbox and replay an event (internal API key). */
@@ -23,10 +23,10 @@ export class WebhookEventsController {
   @Post(':id/replay')
   @HttpCode(202)
   @ApiOperation({ summary: 'Replay one event', description: 'Sets the row back to RECEIVED and enqueues it with a fresh job id; the processor applies it idempotently (a final state never regresses).' })
-  @ApiParam({ name: 'id', format: 'uuid', example: '3f2a9c4e-1b2d-4e5f-9a0b-7c8d6e5f4a3b' })
   @ApiAcceptedResponse({ type: ReplayResponse })
+  @ApiBadRequestResponse({ description: 'id is not a UUID (problem+json)' })
   @ApiNotFoundResponse({ description: 'no inbox event has this id' })
-  async replay(@Param('id') id: string): Promise<ReplayResponse> {
-    return this.events.replay(id);
+  async replay(@Param() params: WebhookEventIdParam): Promise<ReplayResponse> {
+    return this.events.replay(params.id);
   }
 }

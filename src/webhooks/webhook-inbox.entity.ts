@@ -30,4 +30,6 @@ export class WebhookInboxEntity {
   @Column({ name: 'last_received_at', type: 'timestamptz', default: () => 'now()' }) lastReceivedAt: Date;
   @Column({ name: 'enqueued_at', type: 'timestamptz', nullable: true }) enqueuedAt: Date | null;
   @Column({ name: 'processed_at', type: 'timestamptz', nullable: true }) processedAt: Date | null;
+  /** when retention minimised raw_body and payload (buyer data removed, checksum fields kept) */
+  @Column({ name: 'scrubbed_at', type: 'timestamptz', nullable: true }) scrubbedAt: Date | null;
 }

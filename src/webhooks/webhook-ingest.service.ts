@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors/domain-error';
 import { Metrics } from '../metrics/metrics';
+import { checkSignedProperties } from '../wompi/signed-properties';
 import { verifyEventChecksum } from '../wompi/signatures';
 import { eventKeyOf, EventEnvelope, isKnownEventType, parseEnvelope } from './event-envelope';
 import { inboxJobId } from './inbox-dispatcher';
@@ -35,7 +36,8 @@ export interface IngestOutcome {
 }
 
 /**
- * The ingress pipeline: shape → checksum → environment → clock → one insert → one enqueue.
+ * The ingress pipeline: shape → checksum → environment → clock → key → signed properties
+ * (src/wompi/signed-properties.ts) → one insert → one enqueue.
  * Nothing is stored unless the event verified; once stored, the answer is 200 whatever the
  * queue does (the sweeper re-enqueues).
  */
@@ -58,6 +60,11 @@ export class WebhookIngestService {
     const envelope = this.verify(delivery, nowMs);
     const key = eventKeyOf(envelope);
     if (!key.ok) this.reject('malformed', new DomainError('MALFORMED_EVENT', 'The event lacks the fields its type needs', key.errors));
+    // after the key check, so an event lacking a field is told which one (400), not that it is unsigned
+    const coverage = checkSignedProperties(envelope.event, envelope.properties);
+    if (!coverage.ok) {
+      this.reject('properties_incomplete', new DomainError('INVALID_SIGNATURE', 'The event checksum does not cover the fields this service acts on', { 'signature.properties': coverage.problems }, { reason: 'properties_incomplete' }));
+    }
 
     const known = isKnownEventType(envelope.event);
     const row = await this.storeRow({

@@ -1,6 +1,8 @@
-import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Controller, Headers, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { PublicRoute } from '../common/auth/api-key.guard';
+import { RATE_LIMIT_HEADERS } from '../common/http/openapi';
+import { UnverifiedDeliveryThrottle } from '../common/rate-limit/webhook-throttle';
 import type { RawBodyRequest } from '../app.factory';
 import { WebhookAck } from './dto/webhook-events.dto';
 import { WebhookIngestService } from './webhook-ingest.service';
@@ -33,6 +35,7 @@ export class WompiWebhookController {
 
   @Post('wompi')
   @PublicRoute()
+  @UseInterceptors(UnverifiedDeliveryThrottle)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Wompi event ingress',
@@ -45,6 +48,10 @@ export class WompiWebhookController {
   @ApiBadRequestResponse({ description: 'malformed JSON or a missing/invalid envelope field (problem+json naming the field)' })
   @ApiUnauthorizedResponse({ description: 'checksum does not verify, wrong environment, or timestamp far in the future (problem+json with `reason`)' })
   @ApiPayloadTooLargeResponse({ description: 'body over 256 KiB' })
+  @ApiTooManyRequestsResponse({
+    description: 'this address sent more than RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN deliveries that failed verification in a minute (RATE_LIMITED, with Retry-After); a delivery that verifies is never throttled',
+    headers: RATE_LIMIT_HEADERS,
+  })
   @ApiServiceUnavailableResponse({ description: 'the inbox (Postgres) is unreachable; Wompi retries' })
   async receive(@Req() req: RawBodyRequest, @Headers('x-event-checksum') headerChecksum: string | undefined): Promise<WebhookAck> {
     await this.ingest.ingest({ rawBody: req.rawBody, body: req.body as unknown, headerChecksum });

@@ -15,6 +15,14 @@ import {
 export type BreakerState = 'closed' | 'half-open' | 'open';
 
 /**
+ * Wompi's endpoints grouped by what fails together, one circuit breaker each (see
+ * docs/resilience-readiness-and-breakers.md): a failing acceptance-token lookup must not refuse
+ * creates, and failing reads must not stop writes.
+ */
+export const BREAKER_GROUPS = ['merchant', 'tokens', 'transactions-write', 'transactions-read', 'payment-sources', 'payment-links'] as const;
+export type BreakerGroup = (typeof BREAKER_GROUPS)[number];
+
+/**
  * The only way the service talks to Wompi (an abstract class doubles as the DI token).
  * Implementations throw the errors of ./wompi.errors.ts; `createTransaction` throws
  * `GatewayOutcomeUnknown` when Wompi may or may not have created it — the caller must then
@@ -38,5 +46,7 @@ export abstract class WompiGateway {
   abstract voidPaymentSource(id: number): Promise<WompiPaymentSource>;
   abstract createPaymentLink(input: CreatePaymentLinkInput): Promise<WompiPaymentLink>;
   abstract getPaymentLink(id: string): Promise<WompiPaymentLink>;
-  abstract breakerState(): BreakerState;
+  /** One group's breaker; without a group, the worst of them (open > half-open > closed). */
+  abstract breakerState(group?: BreakerGroup): BreakerState;
+  abstract breakerStates(): Record<BreakerGroup, BreakerState>;
 }

@@ -4,13 +4,13 @@
  * failure into one of the typed errors of ./wompi.errors.ts.
  */
 import { Logger, LoggerService } from '@nestjs/common';
-import { BrokenCircuitError, BulkheadRejectedError, CircuitState, TaskCancelledError } from 'cockatiel';
+import { BrokenCircuitError, BulkheadRejectedError, CircuitBreakerPolicy, CircuitState, TaskCancelledError } from 'cockatiel';
 import { performance } from 'node:perf_hooks';
 import { WompiConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
-import { BreakerState } from './wompi-gateway.port';
+import { BREAKER_GROUPS, BreakerGroup, BreakerState } from './wompi-gateway.port';
 import { mapWompiError, parseRetryAfter } from './wompi-error-mapping';
-import { AttemptFailure, WompiPolicies, buildPolicies, networkErrorCode } from './wompi-resilience';
+import { AttemptFailure, WompiPolicies, buildBreaker, buildPolicies, networkErrorCode } from './wompi-resilience';
 import { ShapeError } from './wompi-response.validators';
 import {
   GatewayAuthError,
@@ -33,6 +33,8 @@ export interface CallSpec<T> {
   /** the path template used in logs and metrics (no ids, keys or personal values) */
   route: string;
   key: KeyKind;
+  /** the circuit breaker this call counts for and is refused by */
+  group: BreakerGroup;
   headers?: Record<string, string>;
   body?: unknown;
   /** may be sent again after a transient failure: reads, and writes Wompi never received */
@@ -62,9 +64,14 @@ interface RawAnswer {
 
 const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
+interface Breaker {
+  policy: CircuitBreakerPolicy;
+  openedAt: number;
+}
+
 export class WompiHttpClient {
   private readonly policies: WompiPolicies;
-  private openedAt = 0;
+  private readonly breakers = new Map<BreakerGroup, Breaker>();
   private readonly secrets: string[];
 
   constructor(
@@ -75,31 +82,47 @@ export class WompiHttpClient {
   ) {
     this.secrets = [cfg.publicKey, cfg.privateKey, cfg.integritySecret, ...cfg.eventsSecrets].filter(Boolean);
     this.policies = buildPolicies(cfg);
-    this.policies.breaker.onStateChange((state) => {
-      if (state === CircuitState.Open) this.openedAt = Date.now();
-      this.metrics.wompiBreakerState.set(BREAKER_GAUGE[this.breakerState()]);
-    });
-    this.metrics.wompiBreakerState.set(0);
+    for (const group of BREAKER_GROUPS) {
+      const b: Breaker = { policy: buildBreaker(cfg), openedAt: 0 };
+      b.policy.onStateChange((state) => {
+        if (state === CircuitState.Open) b.openedAt = Date.now();
+        this.metrics.wompiBreakerState.set({ group }, BREAKER_GAUGE[this.breakerState(group)]);
+      });
+      this.breakers.set(group, b);
+      this.metrics.wompiBreakerState.set({ group }, 0);
+    }
+  }
+
+  private breaker(group: BreakerGroup): Breaker {
+    const b = this.breakers.get(group);
+    if (!b) throw new Error(`unknown Wompi breaker group ${group}`);
+    return b;
   }
 
   /** Open past its cool-down reads as half-open: the next call is the probe. */
-  breakerState(): BreakerState {
-    switch (this.policies.breaker.state) {
+  breakerState(group: BreakerGroup): BreakerState {
+    const b = this.breaker(group);
+    switch (b.policy.state) {
       case CircuitState.Closed:
         return 'closed';
       case CircuitState.HalfOpen:
         return 'half-open';
       default:
-        return this.remainingCooldownMs() > 0 ? 'open' : 'half-open';
+        return this.remainingCooldownMs(b) > 0 ? 'open' : 'half-open';
     }
   }
 
-  private remainingCooldownMs(): number {
-    return Math.max(0, this.openedAt + this.cfg.breakerCooldownMs - Date.now());
+  breakerStates(): Record<BreakerGroup, BreakerState> {
+    return Object.fromEntries(BREAKER_GROUPS.map((g) => [g, this.breakerState(g)])) as Record<BreakerGroup, BreakerState>;
+  }
+
+  private remainingCooldownMs(b: Breaker): number {
+    return Math.max(0, b.openedAt + this.cfg.breakerCooldownMs - Date.now());
   }
 
   async call<T>(operation: string, spec: CallSpec<T>): Promise<T> {
-    const { retry, bulkhead, breaker, timeout } = this.policies;
+    const { retry, bulkhead, timeout } = this.policies;
+    const breaker = this.breaker(spec.group).policy;
     let answered: Answered<T>;
     try {
       answered = await retry.execute(({ attempt }) =>
@@ -226,9 +249,9 @@ export class WompiHttpClient {
   private finalError(operation: string, spec: CallSpec<unknown>, err: unknown): unknown {
     if (err instanceof BrokenCircuitError) {
       this.metrics.wompiCalls.inc({ operation, outcome: 'breaker_open' });
-      const seconds = Math.max(1, Math.ceil(this.remainingCooldownMs() / 1000));
-      this.logger.debug?.({ msg: 'wompi breaker open', operation, retry_after_seconds: seconds });
-      return new GatewayUnavailable(`Wompi circuit breaker is open; ${operation} was not attempted`, seconds);
+      const seconds = Math.max(1, Math.ceil(this.remainingCooldownMs(this.breaker(spec.group)) / 1000));
+      this.logger.debug?.({ msg: 'wompi breaker open', operation, group: spec.group, retry_after_seconds: seconds });
+      return new GatewayUnavailable(`Wompi circuit breaker (${spec.group}) is open; ${operation} was not attempted`, seconds);
     }
     if (err instanceof BulkheadRejectedError) {
       this.metrics.wompiCalls.inc({ operation, outcome: 'bulkhead_full' });

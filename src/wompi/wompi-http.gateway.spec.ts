@@ -314,7 +314,7 @@ describe('WompiHttpGateway against a local HTTP server', () => {
       const g = gateway({ breakerThreshold: 5, breakerCooldownMs: 300, retryAttempts: 1 });
       for (let i = 0; i < 5; i++) await expect(g.getTransaction('1-2-3')).rejects.toThrow(GatewayUnavailable);
       expect(g.breakerState()).toBe('open');
-      expect((await metrics.wompiBreakerState.get()).values[0].value).toBe(2);
+      expect((await metrics.wompiBreakerState.get()).values.find((v) => v.labels.group === 'transactions-read')?.value).toBe(2);
 
       const started = process.hrtime.bigint();
       const e = await rejectionOf(g.getTransaction('1-2-3'));
@@ -329,7 +329,7 @@ describe('WompiHttpGateway against a local HTTP server', () => {
       await until(() => g.breakerState() === 'half-open', 2000);
       await expect(g.getTransaction('1-2-3')).resolves.toMatchObject({ status: 'PENDING' });
       expect(g.breakerState()).toBe('closed');
-      expect((await metrics.wompiBreakerState.get()).values[0].value).toBe(0);
+      expect((await metrics.wompiBreakerState.get()).values.find((v) => v.labels.group === 'transactions-read')?.value).toBe(0);
     });
 
     it('a failed probe re-opens it', async () => {

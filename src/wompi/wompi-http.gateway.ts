@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
 import { withExpiry } from './acceptance-tokens';
 import { integritySignature } from './signatures';
-import { BreakerState, WompiGateway } from './wompi-gateway.port';
+import { BREAKER_GROUPS, BreakerGroup, BreakerState, WompiGateway } from './wompi-gateway.port';
 import { CallSpec, FetchLike, WompiHttpClient } from './wompi-http.client';
 import * as v from './wompi-response.validators';
 import { GatewayNotFound } from './wompi.errors';
@@ -64,8 +64,14 @@ export class WompiHttpGateway extends WompiGateway {
     return this.http.call(operation, spec);
   }
 
-  breakerState(): BreakerState {
-    return this.http.breakerState();
+  breakerState(group?: BreakerGroup): BreakerState {
+    if (group) return this.http.breakerState(group);
+    const states = BREAKER_GROUPS.map((g) => this.http.breakerState(g));
+    return states.includes('open') ? 'open' : states.includes('half-open') ? 'half-open' : 'closed';
+  }
+
+  breakerStates(): Record<BreakerGroup, BreakerState> {
+    return this.http.breakerStates();
   }
 
   async getAcceptanceTokens(): Promise<AcceptanceTokens> {
@@ -83,7 +89,7 @@ export class WompiHttpGateway extends WompiGateway {
   }
 
   private fetchMerchant(form: MerchantForm) {
-    const common = { method: 'GET' as const, safeToRetry: true, what: 'Merchant for the configured public key', parse: (b: unknown) => v.merchantPresigned(v.dataOf(b)) };
+    const common = { group: 'merchant' as const, method: 'GET' as const, safeToRetry: true, what: 'Merchant for the configured public key', parse: (b: unknown) => v.merchantPresigned(v.dataOf(b)) };
     return form === 'path'
       ? this.call('get_merchant', { ...common, path: `/merchants/${enc(this.config.wompi.publicKey)}`, route: '/merchants/:public_key', key: 'none' })
       : this.call('get_merchant', { ...common, path: '/merchants/info', route: '/merchants/info', key: 'none', headers: { 'x-merchant-public-key': this.config.wompi.publicKey } });
@@ -91,28 +97,28 @@ export class WompiHttpGateway extends WompiGateway {
 
   createCardToken(card: { number: string; cvc: string; exp_month: string; exp_year: string; card_holder: string }): Promise<WompiCardToken> {
     return this.call('create_card_token', {
-      method: 'POST', path: '/tokens/cards', route: '/tokens/cards', key: 'public', body: card,
+      group: 'tokens', method: 'POST', path: '/tokens/cards', route: '/tokens/cards', key: 'public', body: card,
       safeToRetry: false, ambiguousIsUnknown: false, what: 'Card token', parse: (b) => v.cardToken(v.dataOf(b)),
     });
   }
 
   createNequiToken(phoneNumber: string): Promise<WompiNequiToken> {
     return this.call('create_nequi_token', {
-      method: 'POST', path: '/tokens/nequi', route: '/tokens/nequi', key: 'public', body: { phone_number: phoneNumber },
+      group: 'tokens', method: 'POST', path: '/tokens/nequi', route: '/tokens/nequi', key: 'public', body: { phone_number: phoneNumber },
       safeToRetry: false, ambiguousIsUnknown: false, what: 'Nequi token', parse: (b) => v.nequiToken(v.dataOf(b)),
     });
   }
 
   getNequiToken(id: string): Promise<WompiNequiToken> {
     return this.call('get_nequi_token', {
-      method: 'GET', path: `/tokens/nequi/${enc(id)}`, route: '/tokens/nequi/:id', key: 'public',
+      group: 'tokens', method: 'GET', path: `/tokens/nequi/${enc(id)}`, route: '/tokens/nequi/:id', key: 'public',
       safeToRetry: true, what: 'Nequi token', parse: (b) => v.nequiToken(v.dataOf(b)),
     });
   }
 
   getPseFinancialInstitutions(): Promise<PseFinancialInstitution[]> {
     return this.call('get_pse_institutions', {
-      method: 'GET', path: '/pse/financial_institutions', route: '/pse/financial_institutions', key: 'public',
+      group: 'merchant', method: 'GET', path: '/pse/financial_institutions', route: '/pse/financial_institutions', key: 'public',
       safeToRetry: true, what: 'PSE institution list', parse: (b) => v.pseInstitutionsBody(b),
     });
   }
@@ -127,7 +133,7 @@ export class WompiHttpGateway extends WompiGateway {
       this.config.wompi.integritySecret,
     );
     return this.call('create_transaction', {
-      method: 'POST', path: '/transactions', route: '/transactions', key: 'private', body: { ...withMethodDefaults(input), signature },
+      group: 'transactions-write', method: 'POST', path: '/transactions', route: '/transactions', key: 'private', body: { ...withMethodDefaults(input), signature },
       safeToRetry: false, ambiguousIsUnknown: true, what: 'Transaction', reference: input.reference,
       parse: (b) => v.transaction(v.dataOf(b)),
     });
@@ -135,14 +141,14 @@ export class WompiHttpGateway extends WompiGateway {
 
   getTransaction(id: string): Promise<WompiTransaction> {
     return this.call('get_transaction', {
-      method: 'GET', path: `/transactions/${enc(id)}`, route: '/transactions/:id', key: 'private', transactionId: id,
+      group: 'transactions-read', method: 'GET', path: `/transactions/${enc(id)}`, route: '/transactions/:id', key: 'private', transactionId: id,
       safeToRetry: true, what: `Transaction ${id}`, parse: (b) => v.transaction(v.dataOf(b)),
     });
   }
 
   async findTransactionsByReference(reference: string): Promise<WompiTransaction[]> {
     const list = await this.call('search_transactions', {
-      method: 'GET', path: `/transactions?reference=${enc(reference)}`, route: '/transactions?reference=', key: 'private', reference,
+      group: 'transactions-read', method: 'GET', path: `/transactions?reference=${enc(reference)}`, route: '/transactions?reference=', key: 'private', reference,
       safeToRetry: true, what: 'Transactions', parse: (b) => v.transactionList(v.dataOf(b)),
     });
     // the search is meant to be exact; a stray match must never be taken for ours
@@ -151,7 +157,7 @@ export class WompiHttpGateway extends WompiGateway {
 
   voidTransaction(id: string, amountInCents?: number): Promise<WompiVoidResult> {
     return this.call('void_transaction', {
-      method: 'POST', path: `/transactions/${enc(id)}/void`, route: '/transactions/:id/void', key: 'private', transactionId: id,
+      group: 'transactions-write', method: 'POST', path: `/transactions/${enc(id)}/void`, route: '/transactions/:id/void', key: 'private', transactionId: id,
       body: amountInCents === undefined ? {} : { amount_in_cents: amountInCents },
       safeToRetry: false, ambiguousIsUnknown: true, what: `Transaction ${id}`, parse: (b) => v.voidResult(v.dataOf(b)),
     });
@@ -159,14 +165,14 @@ export class WompiHttpGateway extends WompiGateway {
 
   createPaymentSource(input: CreatePaymentSourceInput): Promise<WompiPaymentSource> {
     return this.call('create_payment_source', {
-      method: 'POST', path: '/payment_sources', route: '/payment_sources', key: 'private', body: input,
+      group: 'payment-sources', method: 'POST', path: '/payment_sources', route: '/payment_sources', key: 'private', body: input,
       safeToRetry: false, ambiguousIsUnknown: true, what: 'Payment source', parse: (b) => v.paymentSource(v.dataOf(b)),
     });
   }
 
   getPaymentSource(id: number): Promise<WompiPaymentSource> {
     return this.call('get_payment_source', {
-      method: 'GET', path: `/payment_sources/${enc(String(id))}`, route: '/payment_sources/:id', key: 'private',
+      group: 'payment-sources', method: 'GET', path: `/payment_sources/${enc(String(id))}`, route: '/payment_sources/:id', key: 'private',
       safeToRetry: true, what: `Payment source ${id}`, parse: (b) => v.paymentSource(v.dataOf(b)),
     });
   }
@@ -174,21 +180,21 @@ export class WompiHttpGateway extends WompiGateway {
   /** Idempotent by nature (voiding a VOIDED source leaves it VOIDED), so safe to send again. */
   voidPaymentSource(id: number): Promise<WompiPaymentSource> {
     return this.call('void_payment_source', {
-      method: 'PUT', path: `/payment_sources/${enc(String(id))}/void`, route: '/payment_sources/:id/void', key: 'private',
+      group: 'payment-sources', method: 'PUT', path: `/payment_sources/${enc(String(id))}/void`, route: '/payment_sources/:id/void', key: 'private',
       safeToRetry: true, what: `Payment source ${id}`, parse: (b) => v.paymentSource(v.dataOf(b)),
     });
   }
 
   createPaymentLink(input: CreatePaymentLinkInput): Promise<WompiPaymentLink> {
     return this.call('create_payment_link', {
-      method: 'POST', path: '/payment_links', route: '/payment_links', key: 'private', body: input,
+      group: 'payment-links', method: 'POST', path: '/payment_links', route: '/payment_links', key: 'private', body: input,
       safeToRetry: false, ambiguousIsUnknown: true, what: 'Payment link', parse: (b) => v.paymentLink(v.dataOf(b)),
     });
   }
 
   getPaymentLink(id: string): Promise<WompiPaymentLink> {
     return this.call('get_payment_link', {
-      method: 'GET', path: `/payment_links/${enc(id)}`, route: '/payment_links/:id', key: 'private',
+      group: 'payment-links', method: 'GET', path: `/payment_links/${enc(id)}`, route: '/payment_links/:id', key: 'private',
       safeToRetry: true, what: `Payment link ${id}`, parse: (b) => v.paymentLink(v.dataOf(b)),
     });
   }

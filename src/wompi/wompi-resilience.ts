@@ -1,7 +1,7 @@
 /**
  * The resilience policies around every Wompi call, built from cockatiel:
  *
- *   retry (safe calls only) → bulkhead → circuit breaker → timeout → one HTTP attempt
+ *   retry (safe calls only) → bulkhead → circuit breaker (of the call's group) → timeout → one HTTP attempt
  *
  * Each HTTP attempt counts for the breaker, so a GET retried three times against a failing
  * Wompi contributes three failures. Only transient failures (`AttemptFailure`: 5xx, 429,
@@ -87,8 +87,15 @@ class RetryAfterAwareBackoff implements IBackoffFactory<IRetryBackoffContext<unk
 export interface WompiPolicies {
   retry: RetryPolicy;
   bulkhead: BulkheadPolicy;
-  breaker: CircuitBreakerPolicy;
   timeout: TimeoutPolicy;
+}
+
+/** One breaker; the client keeps one per endpoint group (BREAKER_GROUPS). */
+export function buildBreaker(cfg: WompiConfig): CircuitBreakerPolicy {
+  return circuitBreaker(handleWhen((e) => e instanceof AttemptFailure), {
+    halfOpenAfter: cfg.breakerCooldownMs,
+    breaker: new ConsecutiveBreaker(cfg.breakerThreshold),
+  });
 }
 
 export function buildPolicies(cfg: WompiConfig): WompiPolicies {
@@ -105,10 +112,6 @@ export function buildPolicies(cfg: WompiConfig): WompiPolicies {
     }),
     // a queue as deep as the pool: a burst waits briefly instead of failing at once
     bulkhead: bulkhead(cfg.maxConcurrent, cfg.maxConcurrent),
-    breaker: circuitBreaker(handleWhen((e) => e instanceof AttemptFailure), {
-      halfOpenAfter: cfg.breakerCooldownMs,
-      breaker: new ConsecutiveBreaker(cfg.breakerThreshold),
-    }),
     timeout: timeout(cfg.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: true }),
   };
 }

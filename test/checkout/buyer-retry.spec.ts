@@ -46,7 +46,7 @@ async function widgetBody(t: TestApp, s: Json, card: string): Promise<Json> {
     accept_personal_auth: merchant.presigned_personal_data_auth.acceptance_token,
     amount_in_cents: s.amount_in_cents,
     currency: s.currency,
-    reference: s.reference,
+    reference: s.wompi_reference,
     signature: s.signature.integrity,
     customer_email: 'comprador@example.com',
     ...(s.expiration_time ? { expiration_time: s.expiration_time } : {}),
@@ -156,7 +156,7 @@ describe('checkout: several Wompi transactions for one reference (widget retries
         source: 'webhook',
         wompi_transaction_id: retry.id,
         expected: { status: 'APPROVED', payment_status: 'APPROVED', approved_wompi_transaction_id: first.id, approved_attempt_status: 'APPROVED' },
-        actual: { reference: s.reference, amount_in_cents: 4_200_000, currency: 'COP', status: 'APPROVED' },
+        actual: { reference: s.wompi_reference, amount_in_cents: 4_200_000, currency: 'COP', status: 'APPROVED' },
       },
     ]);
     expect(await metricValue(t, 'payments_anomalies_total', '{kind="duplicate_approval"}')).toBe(metricBefore + 1);
@@ -190,7 +190,7 @@ describe('checkout: several Wompi transactions for one reference (widget retries
     }
     expect(refused.status).toBe(422);
     expect(refused.body.error).toEqual({ type: 'INPUT_VALIDATION_ERROR', messages: { expiration_time: ['La fecha de expiración ya pasó'] } });
-    expect((await sandbox(t, 'GET', `/transactions?reference=${s.reference}`, t.sandbox.keys.privateKey)).body.data).toEqual([]);
+    expect((await sandbox(t, 'GET', `/transactions?reference=${s.wompi_reference}`, t.sandbox.keys.privateKey)).body.data).toEqual([]);
     expect(await paymentRow(s.id)).toEqual({ status: 'PENDING', wompi_transaction_id: null });
     expect(await attempts(s.id)).toEqual([]);
 

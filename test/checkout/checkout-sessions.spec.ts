@@ -1,7 +1,8 @@
 /* POST /v1/checkout-sessions: Web Checkout / Widget parameters with the server-side integrity
  * signature — verified here with an independent SHA-256 — and the ready checkout URL. */
 import { createHash } from 'node:crypto';
-import { OTHER_API_KEY, startTestApp, TEST_CALLER, TestApp } from '../support/app';
+import { wompiReferenceFor } from '../../src/transactions/references';
+import { OTHER_API_KEY, OTHER_CALLER, startTestApp, TEST_CALLER, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
 import { newKey, post, session } from '../idempotency/helpers';
 
@@ -33,9 +34,12 @@ describe('POST /v1/checkout-sessions', () => {
     expect(r.status).toBe(201);
     const s = r.body;
     const secret = t.sandbox.keys.integritySecret;
+    // Wompi sees the reference derived from (caller, reference): unique per merchant, not choosable by another caller
+    const wompiReference = wompiReferenceFor(TEST_CALLER, reference);
     expect(s).toMatchObject({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       reference,
+      wompi_reference: wompiReference,
       amount_in_cents: 2_490_000,
       currency: 'COP',
       public_key: t.sandbox.keys.publicKey,
@@ -45,8 +49,8 @@ describe('POST /v1/checkout-sessions', () => {
       status: 'PENDING',
       metadata: body.metadata,
     });
-    // REFERENCE §7: sha256(reference + amount_in_cents + currency + expiration_time + secret)
-    expect(s.signature.integrity).toBe(sha256(`${reference}2490000COP${expiration}${secret}`));
+    // REFERENCE §7: sha256(reference + amount_in_cents + currency + expiration_time + secret), over Wompi's reference
+    expect(s.signature.integrity).toBe(sha256(`${wompiReference}2490000COP${expiration}${secret}`));
 
     const url = new URL(s.checkout_url);
     const base = new URL(t.config.wompi.checkoutUrl);
@@ -56,7 +60,7 @@ describe('POST /v1/checkout-sessions', () => {
       'public-key': t.sandbox.keys.publicKey,
       currency: 'COP',
       'amount-in-cents': '2490000',
-      reference,
+      reference: wompiReference,
       'signature:integrity': s.signature.integrity,
       'redirect-url': body.redirect_url,
       'expiration-time': expiration,
@@ -75,7 +79,7 @@ describe('POST /v1/checkout-sessions', () => {
       'data-public-key': t.sandbox.keys.publicKey,
       'data-currency': 'COP',
       'data-amount-in-cents': '2490000',
-      'data-reference': reference,
+      'data-reference': wompiReference,
       'data-signature:integrity': s.signature.integrity,
       'data-redirect-url': body.redirect_url,
       'data-expiration-time': expiration,
@@ -83,7 +87,7 @@ describe('POST /v1/checkout-sessions', () => {
     });
 
     const [row] = await pgQuery<Record<string, unknown>>(t.db.url, `select * from payments where id = $1`, [s.id]);
-    expect(row).toMatchObject({ reference, caller: TEST_CALLER, kind: 'CHECKOUT', status: 'PENDING', amount_in_cents: '2490000', currency: 'COP', customer_email: 'buyer@example.com', redirect_url: body.redirect_url, metadata: body.metadata });
+    expect(row).toMatchObject({ reference, wompi_reference: wompiReference, caller: TEST_CALLER, kind: 'CHECKOUT', status: 'PENDING', amount_in_cents: '2490000', currency: 'COP', customer_email: 'buyer@example.com', redirect_url: body.redirect_url, metadata: body.metadata });
     expect(new Date(row.expiration_time as string).toISOString()).toBe(expiration);
     const history = await pgQuery(t.db.url, `select from_status, to_status, source from payment_status_history where payment_id = $1`, [s.id]);
     expect(history).toEqual([{ from_status: null, to_status: 'PENDING', source: 'api' }]);
@@ -98,7 +102,7 @@ describe('POST /v1/checkout-sessions', () => {
     expect(r.body.redirect_url).toBeNull();
     expect(r.body.customer_data).toBeNull();
     expect(r.body.metadata).toEqual({});
-    expect(r.body.signature.integrity).toBe(sha256(`${r.body.reference}150000COP${t.sandbox.keys.integritySecret}`));
+    expect(r.body.signature.integrity).toBe(sha256(`${r.body.wompi_reference}150000COP${t.sandbox.keys.integritySecret}`));
     const q = new URL(r.body.checkout_url).searchParams;
     expect(q.has('expiration-time')).toBe(false);
     expect(q.has('redirect-url')).toBe(false);
@@ -119,19 +123,24 @@ describe('POST /v1/checkout-sessions', () => {
     expect(rows).toHaveLength(1);
   });
 
-  it('a reference already used by another payment → 409 naming reference', async () => {
+  it('a reference already used by another of the caller\'s payments → 409 naming reference; another caller\'s same reference is its own session', async () => {
     const reference = `dup-${Date.now()}`;
-    expect((await post(t, PATH, session({ reference }), { key: newKey() })).status).toBe(201);
+    const mine = await post(t, PATH, session({ reference }), { key: newKey() });
+    expect(mine.status).toBe(201);
 
     const otherAmount = await post(t, PATH, session({ reference, amount_in_cents: 3_000_000 }), { key: newKey() });
     expect(otherAmount.status).toBe(409);
     expect(otherAmount.headers.get('content-type')).toContain('application/problem+json');
     expect(Object.keys(otherAmount.body.errors)).toEqual(['reference']);
 
+    // per-caller references: no 409, nothing revealed, a distinct payment and a distinct Wompi reference
     const otherCaller = await post(t, PATH, session({ reference }), { key: newKey(), auth: { Authorization: `Bearer ${OTHER_API_KEY}` } });
-    expect(otherCaller.status).toBe(409);
-    expect(otherCaller.body.errors).toHaveProperty('reference');
-    expect(JSON.stringify(otherCaller.body)).not.toContain(TEST_CALLER);
+    expect(otherCaller.status).toBe(201);
+    expect(otherCaller.body.reference).toBe(reference);
+    expect(otherCaller.body.id).not.toBe(mine.body.id);
+    expect(otherCaller.body.wompi_reference).toBe(wompiReferenceFor(OTHER_CALLER, reference));
+    expect(otherCaller.body.wompi_reference).not.toBe(mine.body.wompi_reference);
+    expect(new URL(otherCaller.body.checkout_url).searchParams.get('reference')).toBe(otherCaller.body.wompi_reference);
   });
 
   it('a reference whose checkout is already paid → 409', async () => {

@@ -26,7 +26,7 @@ async function payLikeTheWidget(t: TestApp, s: Json, cardNumber: string): Promis
     accept_personal_auth: merchant.presigned_personal_data_auth.acceptance_token,
     amount_in_cents: s.amount_in_cents,
     currency: s.currency,
-    reference: s.reference,
+    reference: s.wompi_reference,
     signature: s.signature.integrity,
     customer_email: 'comprador@example.com',
     ...(s.expiration_time ? { expiration_time: s.expiration_time } : {}),
@@ -51,7 +51,7 @@ describe('a checkout session paid in the widget', () => {
     expect(created.status).toBe(201);
     // Wompi accepts the signature we produced (the sandbox verifies it like Wompi does)
     const tx = await payLikeTheWidget(t, created.body, card);
-    expect(tx.reference).toBe(created.body.reference);
+    expect(tx.reference).toBe(created.body.wompi_reference);
 
     const row = await waitFor(
       `payment ${created.body.id} to become ${expected}`,

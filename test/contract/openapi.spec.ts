@@ -1,7 +1,7 @@
 /* CONTRACT.md, HTTP API: every route of its table is in the OpenAPI document (/docs-json)
  * with the 4xx/5xx answers it really gives; every route behind the API key documents its 401
- * (with the WWW-Authenticate challenge) and every internal write the answers of the body
- * parser (400, 413, 415). The keys are opaque, not JWTs. */
+ * (with the WWW-Authenticate challenge) and the 429 of the rate limits, and every internal
+ * write the answers of the body parser (400, 413, 415). The keys are opaque, not JWTs. */
 import { startTestApp, TestApp } from '../support/app';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -15,7 +15,7 @@ const CONTRACT_ROUTES: [string, string, boolean, string[]][] = [
   ['post', '/v1/transactions/{id}/void', true, ['200', '400', '401', '404', '409', '413', '415', '422', '503']],
   ['post', '/v1/transactions/confirm', true, ['200', '400', '401', '404', '409', '413', '415', '503']],
   ['post', '/v1/checkout-sessions', true, ['201', '400', '401', '409', '413', '415', '422', '503']],
-  ['post', '/v1/webhooks/wompi', false, ['200', '400', '401', '413', '503']],
+  ['post', '/v1/webhooks/wompi', false, ['200', '400', '401', '413', '429', '503']],
   ['get', '/health/live', false, ['200']],
   ['get', '/health/ready', false, ['200', '503']],
   ['get', '/metrics', false, ['200']],
@@ -48,6 +48,16 @@ describe('contract: the OpenAPI document covers the HTTP API', () => {
     expect(guarded.length).toBeGreaterThanOrEqual(15); // transactions, checkout, sources, acceptance, PSE, inbox, outbox
     for (const [name, op] of guarded) {
       expect([name, op.responses['401']?.headers?.['WWW-Authenticate']?.schema?.example]).toEqual([name, 'Bearer realm="payments", error="invalid_token"']);
+    }
+  });
+
+  it('documents the 429 of the rate limits, with Retry-After and RateLimit-*, on every operation behind the API key', () => {
+    for (const [path, item] of Object.entries(doc.paths as Json)) {
+      for (const [method, op] of Object.entries(item as Json)) {
+        if (!(op as Json).security?.some((s: Json) => 'internal' in s)) continue;
+        const headers = Object.keys((op as Json).responses['429']?.headers ?? {}).sort();
+        expect([`${method} ${path}`, headers]).toEqual([`${method} ${path}`, ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After']]);
+      }
     }
   });
 

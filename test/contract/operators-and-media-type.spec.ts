@@ -1,6 +1,6 @@
-/* Operator routes can be limited to named callers; API bodies must be JSON. */
+/* Operator routes are open only to the callers named in OPERATOR_CALLERS (unset = none); API bodies must be JSON. */
 import request from 'supertest';
-import { OTHER_API_KEY, OTHER_CALLER, startTestApp, TEST_CALLER, TestApp } from '../support/app';
+import { OTHER_API_KEY, OTHER_CALLER, startTestApp, TEST_API_KEY, TEST_CALLER, TestApp } from '../support/app';
 
 describe('operator routes limited by OPERATOR_CALLERS', () => {
   let t: TestApp;
@@ -21,6 +21,34 @@ describe('operator routes limited by OPERATOR_CALLERS', () => {
       expect(other.body.detail).toContain(TEST_CALLER);
     }
     // business routes are untouched
+    expect((await request(t.url).get('/v1/transactions').set(t.auth)).status).toBe(200);
+  });
+});
+
+describe('operator routes with OPERATOR_CALLERS unset', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ wireWebhooks: false, env: { OPERATOR_CALLERS: undefined } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses every caller (default-deny) with 403 problem+json, and changes nothing', async () => {
+    const routes: [string, string][] = [
+      ['get', '/v1/webhooks/events'],
+      ['post', '/v1/webhooks/events/00000000-0000-4000-8000-000000000000/replay'],
+      ['get', '/v1/outbox?status=dead'],
+      ['post', '/v1/outbox/1/retry'],
+    ];
+    for (const key of [TEST_API_KEY, OTHER_API_KEY]) {
+      for (const [method, path] of routes) {
+        const res = await (method === 'get' ? request(t.url).get(path) : request(t.url).post(path)).set('Authorization', `Bearer ${key}`);
+        expect({ path, status: res.status }).toEqual({ path, status: 403 });
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body.detail).toMatch(/OPERATOR_CALLERS/);
+      }
+    }
     expect((await request(t.url).get('/v1/transactions').set(t.auth)).status).toBe(200);
   });
 });

@@ -7,6 +7,7 @@ import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
+import { loadConfig } from '../../src/config/load-config';
 import { CHART, FULL, K8sObject, PROD_VALUES, RELEASE, helm, ofKind, one, render } from './harness';
 
 const SECRET_VARS = ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'WOMPI_PUBLIC_KEY', 'WOMPI_PRIVATE_KEY', 'WOMPI_INTEGRITY_SECRET', 'WOMPI_EVENTS_SECRET', 'INTERNAL_API_KEYS'];
@@ -106,7 +107,12 @@ describe.each([
     }
   });
 
-  it('renders no Secret and no secret value: secrets come only by secretKeyRef from the existing Secret', () => {
+  it('keeps the OpenAPI UI off by default (DOCS_ENABLED=false; the Ingress never publishes it)', () => {
+    expect(configMap.data!.DOCS_ENABLED).toBe('false');
+    for (const ing of ofKind(objects, 'Ingress')) expect(JSON.stringify(ing)).not.toMatch(/\/docs|\/metrics/);
+  });
+
+    it('renders no Secret and no secret value: secrets come only by secretKeyRef from the existing Secret', () => {
     expect(ofKind(objects, 'Secret')).toHaveLength(0);
     expect(Object.keys(configMap.data!).filter((k) => SECRET_VARS.includes(k))).toEqual([]);
     // no key material and no credentials in URLs anywhere in the output
@@ -124,6 +130,22 @@ describe.each([
     const job = one(objects, 'Job', `${FULL}-migrate`);
     const dbUrl = podSpec(job).containers[0].env?.find((e) => e.name === 'DATABASE_URL');
     expect(dbUrl?.valueFrom?.secretKeyRef?.name).toBe(secretName);
+  });
+
+  it('renders the rate limits and TRUST_PROXY into the ConfigMap, values the service boots with', () => {
+    const d = configMap.data!;
+    expect(Object.keys(d)).toEqual(expect.arrayContaining(['RATE_LIMIT_ENABLED', 'RATE_LIMIT_STORE', 'RATE_LIMIT_INTERNAL_PER_MIN', 'RATE_LIMIT_UNAUTHENTICATED_PER_MIN', 'RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN', 'TRUST_PROXY']));
+    const k = (p: string) => p + 'A'.repeat(32);
+    const prod = files.length > 0;
+    const secrets = { DATABASE_URL: 'postgres://db/payments', REDIS_URL: 'redis://redis:6379', INTERNAL_API_KEYS: 'orders:0123456789abcdef0123' };
+    const keys = prod
+      ? { WOMPI_PUBLIC_KEY: k('pub_prod_'), WOMPI_PRIVATE_KEY: k('prv_prod_'), WOMPI_INTEGRITY_SECRET: k('prod_integrity_'), WOMPI_EVENTS_SECRET: k('prod_events_') }
+      : { WOMPI_PUBLIC_KEY: k('pub_test_'), WOMPI_PRIVATE_KEY: k('prv_test_'), WOMPI_INTEGRITY_SECRET: k('test_integrity_'), WOMPI_EVENTS_SECRET: k('test_events_') };
+    const config = loadConfig({ ...d, ...secrets, ...keys });
+    expect(config.rateLimits).toMatchObject({ enabled: true, store: prod ? 'redis' : 'memory', internalPerMin: 60_000, unauthenticatedPerMin: 60, webhookUnverifiedPerMin: 60 });
+    expect(config.trustProxy).toEqual(prod ? ['10.0.0.0/8'] : false);
+    // the ingress must not throttle Wompi (verified deliveries are never limited)
+    expect(JSON.stringify(objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.annotations ?? {}))).not.toMatch(/limit-(rps|rpm|connections)/);
   });
 
   it('runs migrations in a pre-install/pre-upgrade hook Job with a delete policy, never at boot', () => {

@@ -83,7 +83,7 @@ describe('PrometheusRule', () => {
   });
 
   it.each([
-    ['WompiCircuitBreakerOpen', /max\(wompi_breaker_state\{[^}]*\}\) == 2/, '5m'],
+    ['WompiCircuitBreakerOpen', /max by \(group\) \(wompi_breaker_state\{[^}]*\}\) == 2/, '5m'],
     ['WompiWebhookRejectedSpike', /webhook_events_rejected_total\{[^}]*reason=~"[^"]*checksum/, undefined],
     ['WompiAuthErrors', /wompi_calls_total\{[^}]*outcome="auth_error"/, undefined],
     ['OutboxDeadLetters', /outbox_dead\{[^}]*\}\) > 0/, undefined],

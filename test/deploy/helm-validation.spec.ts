@@ -72,8 +72,13 @@ describe('values.schema.json refuses a wrong values file', () => {
     ['a typo in a role key', 'worker:\n  replicas: 3\n', /additional propert.*replicas/i],
     ['a secret variable smuggled into config.extra', 'config:\n  extra:\n    WOMPI_PRIVATE_KEY: prv_prod_x\n', /WOMPI_PRIVATE_KEY/],
     ['an unknown log level', 'config:\n  logLevel: verbose\n', /logLevel/],
+    ['DOCS_ENABLED not a boolean', 'config:\n  docsEnabled: "yes"\n', /docsEnabled/],
+    ['DOCS_ENABLED smuggled into config.extra', 'config:\n  extra:\n    DOCS_ENABLED: "true"\n', /DOCS_ENABLED/],
     ['a queue-depth target that is not a number', 'worker:\n  autoscaling:\n    queueDepth:\n      targetAverageValue: lots\n', /targetAverageValue/],
     ['a non-numeric container port', 'containerPort: http\n', /containerPort/],
+    ['TRUST_PROXY true (any client could choose its address)', 'config:\n  trustProxy: "true"\n', /trustProxy/],
+    ['an unknown rate-limit store', 'config:\n  rateLimit:\n    store: memcached\n', /store/],
+    ['a rate limit of zero', 'config:\n  rateLimit:\n    internalPerMin: 0\n', /internalPerMin/],
   ])('%s', (_l, yaml, message) => {
     const file = tempValues('bad.yaml', yaml);
     const t = helm(['template', 'payments', CHART, '-f', file]);

@@ -68,12 +68,12 @@ export async function sql<T = Record<string, unknown>>(dbUrl: string, text: stri
 
 export const newReference = (prefix = 'ful') => `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
-/** A payment row as the transactions API records it before calling Wompi. */
+/** A payment row as the transactions API records it before calling Wompi (its Wompi reference = its reference, like a payment made before per-caller references). */
 export async function insertPayment(dbUrl: string, p: { reference: string; amountInCents: number; metadata?: Record<string, unknown>; status?: string }): Promise<string> {
   const [row] = await sql<{ id: string }>(
     dbUrl,
-    `insert into payments (reference, caller, status, amount_in_cents, currency, customer_email, metadata)
-     values ($1, 'orders', $2, $3, 'COP', 'buyer@example.com', $4) returning id`,
+    `insert into payments (reference, wompi_reference, caller, status, amount_in_cents, currency, customer_email, metadata)
+     values ($1, $1, 'orders', $2, $3, 'COP', 'buyer@example.com', $4) returning id`,
     [p.reference, p.status ?? 'PENDING', p.amountInCents, JSON.stringify(p.metadata ?? {})],
   );
   return row.id;

@@ -3,7 +3,7 @@
  * job's last attempt the row is parked UNCONFIRMED for the sweeper — not PROCESSED, so Wompi's
  * genuine delivery is applied instead of being counted as a duplicate. */
 import { JobQueue, QUEUES } from '../../src/queue/job-queue.port';
-import { startTestApp, TestApp, waitFor } from '../support/app';
+import { startTestApp, TEST_CALLER, TestApp, waitFor } from '../support/app';
 import { pgQuery } from '../support/services';
 import { sandboxDecide } from '../transactions/support';
 import { deliver, inboxRow as inboxRowByKey, QueuePeek } from '../webhooks/support';
@@ -66,7 +66,7 @@ describe('fulfilment: an APPROVED still unconfirmed after the job\'s last attemp
 
   beforeAll(async () => {
     // no sandbox webhooks: only the sweeper can bring the parked row back; 10 bounds = 10 s
-    t = await startTestApp({ wireWebhooks: false, env: { INBOX_SWEEP_AFTER_MS: '1000' } });
+    t = await startTestApp({ wireWebhooks: false, env: { INBOX_SWEEP_AFTER_MS: '1000', OPERATOR_CALLERS: TEST_CALLER } });
   });
   afterAll(async () => {
     await t?.close();

@@ -9,7 +9,7 @@ import { OutboxRelay } from '../../src/messaging/outbox-relay';
 import { OutboxSignal } from '../../src/messaging/outbox-signal';
 import { OutboxWriter } from '../../src/messaging/outbox-writer';
 import { Metrics } from '../../src/metrics/metrics';
-import { startTestApp, TestApp } from '../support/app';
+import { startTestApp, TEST_CALLER, TestApp } from '../support/app';
 import { BusObserver, observeBus, outboxRows } from '../fulfilment/support';
 
 class RefusingBus extends EventBus {
@@ -36,7 +36,7 @@ describe('outbox: dead events and their operators', () => {
 
   beforeAll(async () => {
     // API role only: no relay of its own, so the relays below are the only publishers
-    t = await startTestApp({ wireWebhooks: false, env: { ROLE: 'api' } });
+    t = await startTestApp({ wireWebhooks: false, env: { ROLE: 'api', OPERATOR_CALLERS: TEST_CALLER } });
     bus = await observeBus(t.config.amqpExchange);
     ds = t.app.get(DataSource);
   });
@@ -106,9 +106,11 @@ describe('outbox: dead events and their operators', () => {
     expect(sent.body.data[0].sent_at).toEqual(expect.any(String));
   });
 
-  it('answers 404 for unknown events, 400 for bad queries and 401 without a key', async () => {
+  it('answers 404 for unknown events, 400 for bad ids and queries and 401 without a key', async () => {
     expect((await request(t.url).post('/v1/outbox/999999999/retry').set(t.auth)).status).toBe(404);
-    expect((await request(t.url).post('/v1/outbox/not-a-number/retry').set(t.auth)).status).toBe(404);
+    const malformed = await request(t.url).post('/v1/outbox/not-a-number/retry').set(t.auth);
+    expect(malformed.status).toBe(400);
+    expect(Object.keys(malformed.body.errors)).toEqual(['id']);
     const bad = await request(t.url).get('/v1/outbox?status=lost&limit=0&extra=1').set(t.auth);
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.errors).sort()).toEqual(['extra', 'limit', 'status']);

@@ -48,11 +48,11 @@ describe('payment sources: create and charge', () => {
     expect(r.status).toBe(201);
     const charge = await api.create(await createBody(t.sandbox, { payment_source_id: r.body.wompi_payment_source_id }));
     expect(charge.status).toBe(201);
-    const [atWompi] = await wompiTransactions(t.sandbox, String(charge.body.reference));
+    const [atWompi] = await wompiTransactions(t.sandbox, String(charge.body.wompi_reference));
     expect(atWompi.payment_method).toMatchObject({ type: 'CARD', installments: 1 });
     const chosen = await api.create(await createBody(t.sandbox, { payment_source_id: r.body.wompi_payment_source_id, installments: 6 }));
     expect(chosen.status).toBe(201);
-    expect((await wompiTransactions(t.sandbox, String(chosen.body.reference)))[0].payment_method).toMatchObject({ installments: 6 });
+    expect((await wompiTransactions(t.sandbox, String(chosen.body.wompi_reference)))[0].payment_method).toMatchObject({ installments: 6 });
     expect((await api.settle(String(charge.body.id), ['APPROVED', 'DECLINED', 'ERROR'])).status).toBe('APPROVED');
   });
 

@@ -32,7 +32,7 @@ describe('POST /v1/transactions: ambiguous create', () => {
     const id = String(r.body.id);
     const final = await api.settle(id, ['APPROVED'], 20_000);
     expect(final.wompi_transaction_id).toBeTruthy();
-    expect(await wompiTransactions(t.sandbox, String(r.body.reference))).toHaveLength(1);
+    expect(await wompiTransactions(t.sandbox, String(r.body.wompi_reference))).toHaveLength(1);
     const h = await history(id);
     expect(h).toEqual(expect.arrayContaining([expect.objectContaining({ from_status: 'PENDING', to_status: 'UNKNOWN', source: 'api' })]));
     expect(h.find((x) => x.from_status === 'UNKNOWN')?.source).toBe('reconciliation');
@@ -59,7 +59,7 @@ describe('POST /v1/transactions: ambiguous create', () => {
     expect((await history(id)).pop()).toMatchObject({ from_status: 'UNKNOWN', to_status: 'ERROR', source: 'reconciliation' });
     const events = await pgQuery(t.db.url, `select event_type from outbox where aggregate_id = $1`, [id]);
     expect(events).toEqual([{ event_type: 'transaction.error' }]);
-    expect(await wompiTransactions(t.sandbox, String(r.body.reference))).toHaveLength(0);
+    expect(await wompiTransactions(t.sandbox, String(r.body.wompi_reference))).toHaveLength(0);
   });
 
   it('a transaction that shows up at Wompi later is picked up by the queued resolve job', async () => {
@@ -68,14 +68,14 @@ describe('POST /v1/transactions: ambiguous create', () => {
     const r = await api.create(await cardBody(t.sandbox));
     expect(r.body.status).toBe('UNKNOWN');
     // Wompi processes it late (as if the request had been stuck in its queue)
-    await createAtWompi(t.sandbox, String(r.body.reference), Number(r.body.amount_in_cents));
+    await createAtWompi(t.sandbox, String(r.body.wompi_reference), Number(r.body.amount_in_cents));
     const resolved = await waitFor('the resolve job to resolve the payment', async () => {
       const read = await api.get(`/v1/transactions/${String(r.body.id)}`);
       return read.body.status !== 'UNKNOWN' ? read.body : undefined;
     }, 20_000, 200);
     expect(['PENDING', 'APPROVED']).toContain(resolved.status);
     expect(resolved.wompi_transaction_id).toBeTruthy();
-    expect(await wompiTransactions(t.sandbox, String(r.body.reference))).toHaveLength(1);
+    expect(await wompiTransactions(t.sandbox, String(r.body.wompi_reference))).toHaveLength(1);
     expect((await history(String(r.body.id))).find((x) => x.from_status === 'UNKNOWN')?.source).toBe('reconciliation');
     t.sandbox.setEventsUrl(`${t.url}/v1/webhooks/wompi`);
   });
@@ -85,7 +85,7 @@ describe('POST /v1/transactions: ambiguous create', () => {
     t.sandbox.setEventsUrl(undefined);
     const r = await api.create(await cardBody(t.sandbox));
     expect(r.body.status).toBe('PENDING');
-    await waitFor('the sandbox to decide the card', async () => (await wompiTransactions(t.sandbox, String(r.body.reference)))[0]?.status === 'APPROVED', 10_000, 100);
+    await waitFor('the sandbox to decide the card', async () => (await wompiTransactions(t.sandbox, String(r.body.wompi_reference)))[0]?.status === 'APPROVED', 10_000, 100);
     const worker = t.app.get(ReconciliationWorker);
     const soon = new Date(Date.now() + 5 * 60_000);
     const round = await worker.pollOnce(soon);
@@ -98,7 +98,7 @@ describe('POST /v1/transactions: ambiguous create', () => {
     const reference = `orphan-${Date.now()}`;
     const orphan = await pgQuery<{ id: string }>(
       t.db.url,
-      `insert into payments (reference, caller, status, amount_in_cents, created_at, updated_at) values ($1, 'orders', 'PENDING', 2490000, now() - interval '3 minutes', now()) returning id`,
+      `insert into payments (reference, wompi_reference, caller, status, amount_in_cents, created_at, updated_at) values ($1, $1, 'orders', 'PENDING', 2490000, now() - interval '3 minutes', now()) returning id`,
       [reference],
     );
     await pgQuery(t.db.url, `insert into payment_attempts (payment_id, status, amount_in_cents) values ($1, 'UNKNOWN', 2490000)`, [orphan[0].id]);

@@ -42,7 +42,7 @@ describe('POST /v1/transactions: BANCOLOMBIA_BNPL', () => {
     expect(next.steps).toEqual([]);
 
     // what went to Wompi: every BNPL field, phone_code and sandbox_status passed through
-    const [atWompi] = await wompiTransactions(t.sandbox, String(r.body.reference));
+    const [atWompi] = await wompiTransactions(t.sandbox, String(r.body.wompi_reference));
     expect(atWompi.payment_method).toMatchObject({ type: 'BANCOLOMBIA_BNPL', name: 'Juana', last_name: 'Pérez', user_legal_id_type: 'CC', phone_code: '+57', sandbox_status: 'APPROVED' });
 
     // no confirm, no poll: only the sandbox's signed webhook moves it
@@ -63,7 +63,7 @@ describe('POST /v1/transactions: BANCOLOMBIA_BNPL', () => {
     const body = await createBody(t.sandbox, { amount_in_cents: 12_345_600, redirect_url: 'https://shop.example.co/payments/return', payment_method: bnpl({ phone_code: undefined }) });
     const r = await api.create(body);
     expect(r.status).toBe(201);
-    const [atWompi] = await wompiTransactions(t.sandbox, String(r.body.reference));
+    const [atWompi] = await wompiTransactions(t.sandbox, String(r.body.wompi_reference));
     expect(atWompi.payment_method).toMatchObject({ phone_code: '+57', redirect_url: 'https://shop.example.co/payments/return' });
     expect(atWompi.payment_method).not.toHaveProperty('sandbox_status');
     expect((await api.get(`/v1/transactions/${r.body.id}`)).body.status).toBe('PENDING');

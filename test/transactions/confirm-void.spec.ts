@@ -45,7 +45,7 @@ describe('confirm and void', () => {
 
   it('confirm refuses with 409 when Wompi reports another amount, and records the anomaly', async () => {
     const reference = `mismatch-${randomUUID()}`;
-    const ours = await pgQuery<{ id: string }>(t.db.url, `insert into payments (reference, caller, status, amount_in_cents) values ($1, 'orders', 'PENDING', 2490000) returning id`, [reference]);
+    const ours = await pgQuery<{ id: string }>(t.db.url, `insert into payments (reference, wompi_reference, caller, status, amount_in_cents) values ($1, $1, 'orders', 'PENDING', 2490000) returning id`, [reference]);
     const theirs = await createAtWompi(t.sandbox, reference, 150_000);
     const r = await api.post('/v1/transactions/confirm', { wompi_transaction_id: theirs.id });
     expect(r.status).toBe(409);

@@ -26,7 +26,7 @@ describe('POST /v1/transactions: idempotency', () => {
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
-    expect(await wompiTransactions(t.sandbox, String(first.body.reference))).toHaveLength(1);
+    expect(await wompiTransactions(t.sandbox, String(first.body.wompi_reference))).toHaveLength(1);
   });
 
   it('refuses the same key with another body (422)', async () => {
@@ -49,10 +49,10 @@ describe('POST /v1/transactions: idempotency', () => {
     expect(created.length).toBeGreaterThanOrEqual(1);
     expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
     expect(new Set(created.map((a) => a.body.id)).size).toBe(1);
-    const reference = String(created[0].body.reference);
+    const reference = String(created[0].body.wompi_reference);
     const atWompi = await wompiTransactions(t.sandbox, reference);
     expect(atWompi).toHaveLength(1);
-    const rows = await pgQuery(t.db.url, 'select id from payments where reference = $1', [reference]);
+    const rows = await pgQuery(t.db.url, 'select id from payments where wompi_reference = $1', [reference]);
     expect(rows).toHaveLength(1);
     console.log(`20 parallel identical creates: ${created.length}×201, ${statuses.filter((s) => s === 409).length}×409, ${atWompi.length} Wompi transaction(s), ${elapsed} ms`);
   });
@@ -68,7 +68,7 @@ describe('POST /v1/transactions: idempotency', () => {
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
     expect(retry.body.id).toBe(first.body.id);
     expect(retry.body.reference).toBe(first.body.reference);
-    expect(await wompiTransactions(t.sandbox, String(first.body.reference))).toHaveLength(1);
+    expect(await wompiTransactions(t.sandbox, String(first.body.wompi_reference))).toHaveLength(1);
   });
 
   it('an intent whose request died before calling Wompi is created once on retry, not twice', async () => {
@@ -77,7 +77,7 @@ describe('POST /v1/transactions: idempotency', () => {
     const body2 = await cardBody(t.sandbox);
     const intent = await pgQuery<{ id: string }>(
       t.db.url,
-      `insert into payments (reference, caller, status, amount_in_cents, customer_email, created_at, updated_at) values ($1, 'orders', 'PENDING', $2, $3, now() - interval '5 minutes', now() - interval '5 minutes') returning id`,
+      `insert into payments (reference, wompi_reference, caller, status, amount_in_cents, customer_email, created_at, updated_at) values ($1, $1, 'orders', 'PENDING', $2, $3, now() - interval '5 minutes', now() - interval '5 minutes') returning id`,
       [`crash-${key2}`, body2.amount_in_cents, body2.customer_email],
     );
     await pgQuery(t.db.url, `insert into payment_attempts (payment_id, status, amount_in_cents) values ($1, 'UNKNOWN', $2)`, [intent[0].id, body2.amount_in_cents]);

@@ -1,7 +1,7 @@
 /* Operators: GET /v1/webhooks/events and POST /v1/webhooks/events/:id/replay (internal auth);
  * and the sweeper that re-enqueues stored events the queue never got. */
 import { randomBytes } from 'node:crypto';
-import { startTestApp, TestApp, waitFor } from '../support/app';
+import { startTestApp, TEST_CALLER, TestApp, waitFor } from '../support/app';
 import { pgQuery } from '../support/services';
 import { deliver, Json, metricValue, QueuePeek, signedEvent } from './support';
 
@@ -9,7 +9,7 @@ describe('webhook operators and sweeper', () => {
   let t: TestApp;
   let peek: QueuePeek;
   beforeAll(async () => {
-    t = await startTestApp({ wireWebhooks: false, env: { INBOX_SWEEP_AFTER_MS: '1000' } });
+    t = await startTestApp({ wireWebhooks: false, env: { INBOX_SWEEP_AFTER_MS: '1000', OPERATOR_CALLERS: TEST_CALLER } });
     peek = new QueuePeek(t);
   });
   afterAll(async () => {
@@ -65,9 +65,9 @@ describe('webhook operators and sweeper', () => {
     expect(Object.keys(c.body.errors)).toEqual(['cursor']);
   });
 
-  it('replay: 404 for an unknown or malformed id', async () => {
+  it('replay: 404 for an unknown id, 400 naming id for a malformed one', async () => {
     expect((await post('/v1/webhooks/events/00000000-0000-4000-8000-000000000000/replay')).status).toBe(404);
-    expect((await post('/v1/webhooks/events/not-a-uuid/replay')).status).toBe(404);
+    expect((await post('/v1/webhooks/events/not-a-uuid/replay')).status).toBe(400);
   });
 
   it('replay: the row goes back to RECEIVED, gets a fresh job and is processed again', async () => {

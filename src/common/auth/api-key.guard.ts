@@ -10,7 +10,7 @@ export const PUBLIC_ROUTE = 'auth:public';
 export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
 
 export const OPERATOR_ROUTE = 'auth:operator';
-/** Operator-only routes (inbox, outbox): limited to OPERATOR_CALLERS when that list is set. */
+/** Operator-only routes (inbox, outbox): only callers named in OPERATOR_CALLERS; unset = nobody (default-deny). */
 export const OperatorRoute = () => SetMetadata(OPERATOR_ROUTE, true);
 
 export interface Caller {
@@ -68,7 +68,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     req.caller = caller;
     const operatorOnly = this.reflector.getAllAndOverride<boolean>(OPERATOR_ROUTE, [ctx.getHandler(), ctx.getClass()]);
-    if (operatorOnly && this.operators.size > 0 && !this.operators.has(caller.name)) {
+    if (operatorOnly && !this.operators.has(caller.name)) {
       throw new DomainError('FORBIDDEN', `Caller ${caller.name} is not an operator (OPERATOR_CALLERS)`);
     }
     return true;

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: 'Idempotency-Key header required' },
   IDEMPOTENCY_KEY_MISMATCH: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
   GATEWAY_REJECTED: { status: 422, title: 'Wompi rejected the request' },
   GATEWAY_AUTH_FAILED: { status: 502, title: 'Wompi refused our credentials' },
   GATEWAY_BAD_RESPONSE: { status: 502, title: 'Wompi answered something unexpected' },

@@ -57,8 +57,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
     if (res.headersSent) return;
-    // Health probes keep terminus' own format (Kubernetes and operators read it as is).
-    if (exception instanceof HttpException && req.path?.startsWith('/health')) {
+    // Health probes keep terminus' own format (Kubernetes and operators read it as is); only
+    // the routes that matched (a 404 under /health is a problem like any other).
+    const route = (req.route as { path?: unknown } | undefined)?.path;
+    if (exception instanceof HttpException && typeof route === 'string' && route.startsWith('/health/')) {
       res.status(exception.getStatus()).json(exception.getResponse());
       return;
     }

@@ -1,4 +1,5 @@
-import { jsonDepthErrors, MAX_JSON_DEPTH, screenJson } from './validation';
+import { ValidationError } from 'class-validator';
+import { flattenValidationErrors, jsonDepthErrors, MAX_JSON_CONTAINER_SIZE, MAX_JSON_DEPTH, screenJson } from './validation';
 
 const nest = (levels: number, leaf: unknown = 1): unknown => {
   let v = leaf;
@@ -37,5 +38,37 @@ describe('screenJson', () => {
       note: ['must not contain NUL characters or invalid Unicode'],
       meta: ['must not have keys with NUL characters or invalid Unicode'],
     });
+  });
+});
+
+describe('screenJson: prototype keys and container sizes', () => {
+  it('names every __proto__, constructor and prototype key on its own path, however deep', () => {
+    const body = JSON.parse('{"__proto__":{"a":1},"metadata":{"x":{"constructor":1}},"list":[{"prototype":2}]}') as unknown;
+    // computed keys: a literal `__proto__:` would set the expected object's prototype
+    expect(screenJson(body)).toEqual({
+      ['__proto__']: [expect.stringContaining('not accepted')],
+      'metadata.x.constructor': [expect.stringContaining('not accepted')],
+      'list.0.prototype': [expect.stringContaining('not accepted')],
+    });
+    expect(Object.getPrototypeOf(screenJson(body))).toBe(Object.prototype);
+  });
+
+  it('refuses an array or object larger than MAX_JSON_CONTAINER_SIZE without walking it', () => {
+    expect(screenJson({ a: new Array(MAX_JSON_CONTAINER_SIZE).fill(1) })).toEqual({});
+    expect(screenJson({ a: new Array(MAX_JSON_CONTAINER_SIZE + 1).fill('\u0000') })).toEqual({ a: [`must have at most ${MAX_JSON_CONTAINER_SIZE} items`] });
+    const wide = Object.fromEntries(Array.from({ length: MAX_JSON_CONTAINER_SIZE + 1 }, (_, i) => [`k${i}`, 1]));
+    expect(screenJson({ m: wide })).toEqual({ m: [`must have at most ${MAX_JSON_CONTAINER_SIZE} fields`] });
+  });
+});
+
+describe('flattenValidationErrors', () => {
+  it('replaces a message that quotes implementation text, and keeps a __proto__ path as a field', () => {
+    const errors: ValidationError[] = [
+      { property: 'amount_in_cents', constraints: { x: 'amount_in_cents must be at least function Object() { [native code] }' }, children: [] },
+      { property: '__proto__', constraints: { whitelistValidation: 'property __proto__ should not exist' }, children: [] },
+    ];
+    const out = flattenValidationErrors(errors);
+    expect(out).toEqual({ amount_in_cents: ['amount_in_cents is invalid'], ['__proto__']: ['__proto__ is not an accepted field'] });
+    expect(Object.keys(out)).toEqual(['amount_in_cents', '__proto__']);
   });
 });

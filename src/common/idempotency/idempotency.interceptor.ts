@@ -68,7 +68,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = readIdempotencyKey(req.headers[IDEMPOTENCY_HEADER.toLowerCase()]);
     const caller = req.caller?.name;
     if (!caller) throw new DomainError('UNAUTHENTICATED', 'Idempotent routes need an authenticated caller');
-    const path = (req.originalUrl ?? req.url).split('?')[0];
+    const path = req.path; // as the router matched it (same as the URL's path for origin-form targets)
     const claim = await this.store.claim({
       caller,
       key,

@@ -6,8 +6,23 @@ import { scrub, scrubString } from './redact';
 import { assignRequestId } from './request-id';
 
 /**
+ * pino runs `formatters.log` BEFORE the serializers, so on an access-log line it sees the raw
+ * `res` (whose `.req` holds the parsed body) and `err`. `req` and `res` go to the serializers
+ * above untouched — they pick a few fields and scrub them — and everything else is scrubbed
+ * with a bounded walk, so no request body is ever walked for the log.
+ */
+function scrubLogObject(obj: Record<string, unknown>): Record<string, unknown> {
+  const { req, res, ...rest } = obj;
+  const out = scrub(rest) as Record<string, unknown>;
+  if (req !== undefined) out.req = req;
+  if (res !== undefined) out.res = res;
+  return out;
+}
+
+/**
  * Structured JSON logs (pino). Every request carries a request id (taken from X-Request-Id
- * when sane, else generated) echoed in the response. Everything logged passes through `scrub`.
+ * when sane, else generated) echoed in the response. Everything logged passes through `scrub`
+ * (bounded: see redact.ts) or, for `req`/`res`, through serializers that keep a few scrubbed fields.
  */
 @Module({
   imports: [
@@ -25,7 +40,7 @@ import { assignRequestId } from './request-id';
           // 4xx are the caller's business (and a flood of forged webhooks must not flood the log): info
           customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : 'info'),
           autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
-          formatters: { log: (obj: Record<string, unknown>) => scrub(obj) as Record<string, unknown> },
+          formatters: { log: scrubLogObject },
           hooks: {
             logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
               method.apply(this, args.map((a) => (typeof a === 'string' ? scrubString(a) : a)));

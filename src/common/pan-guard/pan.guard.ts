@@ -9,10 +9,16 @@ const WEBHOOK_PATH = '/v1/webhooks/wompi';
 
 export const PAN_MESSAGE = 'looks like a card number; card data is never accepted here — tokenize it with Wompi and send the token';
 
-/** Only `/v1` routes are screened; Wompi's own events are verified by checksum instead. */
+/**
+ * Only `/v1` routes are screened; Wompi's own events are verified by checksum instead. Decided
+ * on the route the router matched (its template), falling back to the path as the router reads
+ * it, so the guard cannot see a request differently from the router (case, slashes, an
+ * absolute-form target).
+ */
 export function screenedPath(req: Request): boolean {
-  const path = (req.originalUrl ?? req.url).split('?')[0];
-  return (path === '/v1' || path.startsWith('/v1/')) && path !== WEBHOOK_PATH && !path.startsWith(`${WEBHOOK_PATH}/`);
+  const route = (req.route as { path?: unknown } | undefined)?.path;
+  const path = typeof route === 'string' ? route : req.path;
+  return (path === '/v1' || path.startsWith('/v1/')) && path !== WEBHOOK_PATH;
 }
 
 /**
@@ -30,7 +36,7 @@ export class PanGuard implements CanActivate {
     if (!screenedPath(req) || req.body === undefined || req.body === null) return true;
     const paths = findPanPaths(req.body);
     if (!paths.length) return true;
-    this.logger.warn({ method: req.method, path: (req.originalUrl ?? req.url).split('?')[0], caller: req.caller?.name ?? null, fields: paths }, 'request refused: body holds what looks like card data');
+    this.logger.warn({ method: req.method, path: req.path, caller: req.caller?.name ?? null, fields: paths }, 'request refused: body holds what looks like card data');
     throw new DomainError(
       'CARD_DATA_REFUSED',
       'The request body holds what looks like a card number. Card data never reaches this service: tokenize the card with Wompi and send the token.',

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsBigintId, QueryInt } from '../../common/http/validators';
 
 export const OUTBOX_LIST_STATUSES = ['dead', 'pending', 'sent'] as const;
 export type OutboxListStatus = (typeof OUTBOX_LIST_STATUSES)[number];
@@ -12,10 +12,7 @@ export class ListOutboxQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, example: 50 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @QueryInt(1, 200)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'opaque: `next_cursor` of the previous page', example: 'MTIz' })
@@ -23,6 +20,12 @@ export class ListOutboxQuery {
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'cursor must be a next_cursor returned by this endpoint' })
   cursor?: string;
+}
+
+export class OutboxIdParam {
+  @ApiProperty({ example: '1042', description: 'outbox row id (digits, 1..9223372036854775807)' })
+  @IsBigintId()
+  id: string;
 }
 
 export class OutboxEventView {

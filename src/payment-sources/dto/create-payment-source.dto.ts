@@ -16,6 +16,15 @@ export const TOKEN_FORMATS: Record<PaymentSourceType, { pattern: RegExp; hint: s
 };
 const DESCRIPTION_MAX = 64;
 
+/**
+ * The format of the declared `type`, own keys only: `type` is caller input, and a plain
+ * index would find `__proto__`, `constructor` or `toString` on Object.prototype.
+ */
+function tokenFormatOf(dto: object): { pattern: RegExp; hint: string } | undefined {
+  const type: unknown = (dto as { type?: unknown }).type;
+  return typeof type === 'string' && Object.hasOwn(TOKEN_FORMATS, type) ? TOKEN_FORMATS[type as PaymentSourceType] : undefined;
+}
+
 /** `token` must have the shape of the declared `type` (no check when the type itself is wrong). */
 function IsTokenOfType(): PropertyDecorator {
   return (target, propertyName) =>
@@ -25,10 +34,10 @@ function IsTokenOfType(): PropertyDecorator {
       propertyName: propertyName as string,
       validator: {
         validate: (value: unknown, a: ValidationArguments) => {
-          const format = TOKEN_FORMATS[(a.object as CreatePaymentSourceDto).type];
+          const format = tokenFormatOf(a.object);
           return !format || (typeof value === 'string' && format.pattern.test(value));
         },
-        defaultMessage: (a: ValidationArguments) => `token must be ${TOKEN_FORMATS[(a.object as CreatePaymentSourceDto).type].hint}`,
+        defaultMessage: (a: ValidationArguments) => `token must be ${tokenFormatOf(a.object)?.hint ?? 'a Wompi token'}`,
       },
     });
 }

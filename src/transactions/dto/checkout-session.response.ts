@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class CheckoutSignature {
-  @ApiProperty({ description: 'SHA-256 hex of reference + amount_in_cents + currency [+ expiration_time] + integrity secret', example: '37c8407747e595535433ef8f6a811d853cd943046624a0ec04662b17bbf33bf5' })
+  @ApiProperty({ description: 'SHA-256 hex of wompi_reference + amount_in_cents + currency [+ expiration_time] + integrity secret', example: '37c8407747e595535433ef8f6a811d853cd943046624a0ec04662b17bbf33bf5' })
   integrity: string;
 }
 
@@ -18,8 +18,11 @@ export class CheckoutSessionResponse {
   @ApiProperty({ description: 'Our payment id (GET /v1/transactions/:id)', example: '3f2b9c1e-8d4a-4b7e-9c61-2a8d4e7f1b90' })
   id: string;
 
-  @ApiProperty({ example: 'order-1234' })
+  @ApiProperty({ description: 'your own reference (unique among your payments)', example: 'order-1234' })
   reference: string;
+
+  @ApiProperty({ description: 'the reference Wompi sees (checkout URL, Widget, integrity signature): derived from your caller name and reference', example: 'order-1234-5f0c2a9be1d47c3a86f2e190' })
+  wompi_reference: string;
 
   @ApiProperty({ example: 2_490_000 })
   amount_in_cents: number;

@@ -73,6 +73,13 @@ export class ShippingAddressDto {
 }
 
 
+/** The DTO class for a `payment_method` value: its type's subclass, or the base (whose type check then fails). */
+function paymentMethodClass(value: unknown): typeof PaymentMethodDto {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return PaymentMethodDto;
+  const type = (value as { type?: unknown }).type;
+  return PAYMENT_METHOD_SUBTYPES.find((s) => s.name === type)?.value ?? PaymentMethodDto;
+}
+
 /** `amount_in_cents` at least the minimum of the chosen method, when it has one (BNPL ≥ 10000000, REFERENCE §11). */
 function AtLeastMethodMinimum(): PropertyDecorator {
   const methodOf = (a?: ValidationArguments) => {
@@ -120,13 +127,18 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @NotWith('payment_source_id')
   @IsObject({ message: 'payment_method must be an object' })
   @ValidateNested()
-  @Type(() => PaymentMethodDto, { discriminator: { property: 'type', subTypes: PAYMENT_METHOD_SUBTYPES }, keepDiscriminatorProperty: true })
+  // the subtype is chosen here rather than with class-transformer's `discriminator` option,
+  // which reads `.type` of every array element and throws (a 500) on `"payment_method": [null]`
+  @Type((o) => paymentMethodClass((o?.object as { payment_method?: unknown } | undefined)?.payment_method))
   payment_method?: PaymentMethodDto;
 
-  @ApiPropertyOptional({ description: 'A Wompi payment source (saved card, Nequi…) instead of payment_method', example: 3891 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @ApiPropertyOptional({ description: 'A Wompi payment source (saved card, Nequi…) instead of payment_method', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 3891 })
+  // absent is absent; null is a wrong value (it used to skip the payment_method check and 404)
+  @ValidateIf((o: CreateTransactionDto) => o.payment_source_id !== undefined)
+  @IsInt({ message: 'payment_source_id must be an integer (a Wompi payment source id)' })
+  @Min(1, { message: 'payment_source_id must be at least 1' })
+  // what a JSON number carries exactly, and within the bigint column
+  @Max(Number.MAX_SAFE_INTEGER, { message: `payment_source_id must be at most ${Number.MAX_SAFE_INTEGER}` })
   payment_source_id?: number;
 
   @ApiPropertyOptional({ description: 'Installments when charging a CARD payment source', minimum: 1, maximum: 36, example: 1 })

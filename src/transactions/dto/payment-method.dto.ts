@@ -222,7 +222,8 @@ export class BancolombiaBnplMethodDto extends PaymentMethodDto {
 
 /** The lowest `amount_in_cents` a method takes, when it has its own (BNPL: COP 100,000). */
 export function minAmountFor(type: unknown): number | undefined {
-  return typeof type === 'string' ? METHOD_MIN_AMOUNT_IN_CENTS[type as WompiPaymentMethodType] : undefined;
+  // own keys only: `type` is caller input ('constructor' would find Object's own constructor)
+  return typeof type === 'string' && Object.hasOwn(METHOD_MIN_AMOUNT_IN_CENTS, type) ? METHOD_MIN_AMOUNT_IN_CENTS[type as WompiPaymentMethodType] : undefined;
 }
 
 export const PAYMENT_METHOD_SUBTYPES = [

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsStrictInstant, QueryInt } from '../../common/http/validators';
 import { PAYMENT_STATUSES, PaymentStatus } from '../payment-status';
 import { REFERENCE_PATTERN } from '../references';
 
@@ -26,20 +26,17 @@ export class ListTransactionsQuery {
 
   @ApiPropertyOptional({ description: 'created at or after (ISO 8601)', example: '2026-03-01T00:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 instant' })
+  @IsStrictInstant()
   from?: string;
 
   @ApiPropertyOptional({ description: 'created before (ISO 8601)', example: '2026-04-01T00:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 instant' })
+  @IsStrictInstant()
   to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, example: 20 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @QueryInt(1, MAX_PAGE_SIZE)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page (opaque)', example: 'eyJ0IjoiMjAyNi0wMy0wMVQxMjowMDowMC4xMjM0NTZaIiwiaSI6IjhhM2M1ZDBlLTZmMWItNGI4ZS05YTQ3LTNjMmQxZTBmOWI4YSJ9' })

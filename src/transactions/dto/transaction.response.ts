@@ -13,7 +13,8 @@ export class AttemptResponse {
 
 export class TransactionResponse {
   @ApiProperty({ format: 'uuid', example: '8a3c5d0e-6f1b-4b8e-9a47-3c2d1e0f9b8a' }) id: string;
-  @ApiProperty({ example: 'order-1234' }) reference: string;
+  @ApiProperty({ description: 'your own reference (unique among your payments)', example: 'order-1234' }) reference: string;
+  @ApiProperty({ description: 'the reference Wompi knows (its dashboard, its events): derived from your caller name and reference; equal to `reference` for payments made before per-caller references', example: 'order-1234-5f0c2a9be1d47c3a86f2e190' }) wompi_reference: string;
   @ApiProperty({ enum: ['TRANSACTION', 'CHECKOUT'], example: 'TRANSACTION' }) kind: string;
   @ApiProperty({
     enum: PAYMENT_STATUSES,

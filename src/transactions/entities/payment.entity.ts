@@ -3,12 +3,15 @@ import { bigintAsNumber } from '../../database/transformers';
 import { PaymentStatus } from '../payment-status';
 
 /**
- * Our payment: one reference, one amount; Wompi transactions are its attempts.
+ * Our payment: one reference, one amount; Wompi transactions are its attempts. `reference` is
+ * the caller's (unique per caller); `wompiReference` is the one Wompi knows (unique overall,
+ * see wompiReferenceFor).
  * Constraints and indexes are declared as the migrations create them (every entity does), so
  * `migration:generate` finds no drift instead of dropping them.
  */
 @Entity({ name: 'payments' })
-@Unique('uq_payments_reference', ['reference'])
+@Unique('uq_payments_caller_reference', ['caller', 'reference'])
+@Unique('uq_payments_wompi_reference', ['wompiReference'])
 @Check('ck_payments_status', `status in ('PENDING','UNKNOWN','APPROVED','DECLINED','ERROR','VOIDED')`)
 @Check('ck_payments_kind', `kind in ('TRANSACTION','CHECKOUT')`)
 @Check('ck_payments_amount', `amount_in_cents > 0`)
@@ -19,6 +22,7 @@ import { PaymentStatus } from '../payment-status';
 export class PaymentEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ type: 'varchar', length: 64 }) reference: string;
+  @Column({ name: 'wompi_reference', type: 'varchar', length: 64 }) wompiReference: string;
   @Column({ type: 'varchar', length: 64 }) caller: string;
   @Column({ type: 'varchar', length: 16, default: 'TRANSACTION' }) kind: 'TRANSACTION' | 'CHECKOUT';
   @Column({ type: 'varchar', length: 16 }) status: PaymentStatus;

@@ -79,7 +79,7 @@ export class AsyncPaymentUrlFetcher {
       if (wait <= 0) break;
       await sleep(wait);
       const left = deadline - Date.now();
-      if (left <= 0 || this.gateway.breakerState() === 'open') break;
+      if (left <= 0 || this.gateway.breakerState('transactions-read') === 'open') break;
       gets++;
       const step = await this.fetchAndApply(paymentId, wompiTransactionId, left);
       if (step === 'done') {
@@ -97,7 +97,7 @@ export class AsyncPaymentUrlFetcher {
    * record may have changed.
    */
   async refreshOnRead(payment: PaymentEntity): Promise<boolean> {
-    if (this.budgetMs <= 0 || !recordLacksAsyncUrl(payment) || this.gateway.breakerState() === 'open') return false;
+    if (this.budgetMs <= 0 || !recordLacksAsyncUrl(payment) || this.gateway.breakerState('transactions-read') === 'open') return false;
     const now = Date.now();
     if (now - (this.lastRead.get(payment.id) ?? 0) < READ_REFRESH_EVERY_MS) return false;
     this.remember(payment.id, now);

@@ -25,7 +25,7 @@ export class ConfirmTransaction {
 
   async execute(caller: string, wompiTransactionId: string): Promise<TransactionView> {
     const tx = await this.gateway.getTransaction(wompiTransactionId);
-    const payment = await this.dataSource.getRepository(PaymentEntity).findOne({ where: { reference: tx.reference, caller } });
+    const payment = await this.dataSource.getRepository(PaymentEntity).findOne({ where: { wompiReference: tx.reference, caller } });
     if (!payment) {
       this.logger.warn({ wompi_transaction_id: tx.id }, 'confirm for a Wompi transaction whose reference is not one of this caller\'s payments');
       throw new NotFound('Transaction');

@@ -5,6 +5,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { canonicalJson, referenceForIdempotencyKey } from '../../common/idempotency/request-hash';
 import { AppConfig } from '../../config/app-config';
 import { integritySignature } from '../../wompi/signatures';
+import { wompiReferenceFor } from '../references';
 import { CreateCheckoutSessionDto } from '../dto/checkout-session.dto';
 import { CheckoutSessionResponse } from '../dto/checkout-session.response';
 import { PaymentStatusHistoryEntity } from '../entities/payment-status-history.entity';
@@ -31,7 +32,10 @@ const CUSTOMER_PARAMS: [keyof NonNullable<CreateCheckoutSessionDto['customer_dat
  * of the buyer's widget payment finds it, plus everything the frontend needs with the amount
  * fixed and signed here — the integrity secret never leaves the service.
  *
- * A reference that already exists is this session again only when it is the same caller's
+ * The checkout URL, the Widget and the integrity signature carry the Wompi reference (derived
+ * from caller + reference); the answer's `reference` is the caller's own.
+ *
+ * A reference the caller already used is this session again only when it is the caller's
  * PENDING checkout with the same amount, currency, expiration, redirect and metadata (a retry
  * whose idempotency record was lost); anything else is 409 naming `reference`.
  */
@@ -46,6 +50,7 @@ export class CreateCheckoutSession {
     const reference = input.reference ?? referenceForIdempotencyKey(cmd.caller, cmd.idempotencyKey, 'chk');
     const wanted: Partial<PaymentEntity> = {
       reference,
+      wompiReference: wompiReferenceFor(cmd.caller, reference),
       caller: cmd.caller,
       kind: 'CHECKOUT',
       status: 'PENDING',
@@ -67,10 +72,10 @@ export class CreateCheckoutSession {
       await m.getRepository(PaymentStatusHistoryEntity).insert({ paymentId: id, attemptId: null, wompiTransactionId: null, fromStatus: null, toStatus: 'PENDING', source: 'api', detail: { kind: 'CHECKOUT' } });
       return m.getRepository(PaymentEntity).findOneByOrFail({ id });
     }
-    const existing = await m.getRepository(PaymentEntity).findOneBy({ reference: wanted.reference });
+    const existing = await m.getRepository(PaymentEntity).findOneBy({ caller: wanted.caller, reference: wanted.reference });
     if (!existing) throw new DomainError('REFERENCE_IN_USE', 'The payment could not be recorded; retry', { reference: ['conflicted with a concurrent request; retry'] });
     if (!this.sameSession(existing, wanted)) {
-      throw new DomainError('REFERENCE_IN_USE', 'This reference is already used by another payment', { reference: ['already used by another payment; choose a new reference'] });
+      throw new DomainError('REFERENCE_IN_USE', 'This reference is already used by another of your payments', { reference: ['already used by another of your payments; choose a new reference'] });
     }
     if (existing.status !== 'PENDING') {
       throw new DomainError('REFERENCE_IN_USE', `The checkout with this reference is already ${existing.status}`, { reference: [`the checkout with this reference is already ${existing.status}; use a new reference for a new payment`] }, { reason: `payment is ${existing.status}` });
@@ -96,13 +101,13 @@ export class CreateCheckoutSession {
     const w = this.config.wompi;
     const amount = Number(p.amountInCents);
     const expiration = p.expirationTime ? new Date(p.expirationTime).toISOString() : null;
-    const integrity = integritySignature({ reference: p.reference, amountInCents: amount, currency: p.currency, expirationTime: expiration }, w.integritySecret);
+    const integrity = integritySignature({ reference: p.wompiReference, amountInCents: amount, currency: p.currency, expirationTime: expiration }, w.integritySecret);
 
     const params: [string, string][] = [
       ['public-key', w.publicKey],
       ['currency', p.currency],
       ['amount-in-cents', String(amount)],
-      ['reference', p.reference],
+      ['reference', p.wompiReference],
       ['signature:integrity', integrity],
     ];
     if (p.redirectUrl) params.push(['redirect-url', p.redirectUrl]);
@@ -121,6 +126,7 @@ export class CreateCheckoutSession {
     return {
       id: p.id,
       reference: p.reference,
+      wompi_reference: p.wompiReference,
       amount_in_cents: amount,
       currency: p.currency,
       public_key: w.publicKey,

@@ -13,7 +13,7 @@ import { PaymentStatusHistoryEntity } from '../entities/payment-status-history.e
 import { PaymentEntity } from '../entities/payment.entity';
 import { PaymentStateService } from '../payment-state.service';
 import { consentEvidence } from '../consent-evidence';
-import { referenceFor } from '../references';
+import { referenceFor, wompiReferenceFor } from '../references';
 import { isFinal } from '../state-machine';
 import { TransactionView, toTransactionView } from '../transaction.view';
 import { AsyncPaymentUrlFetcher, answerLacksAsyncUrl } from './async-payment-url';
@@ -28,7 +28,7 @@ function isDefinitiveRefusal(err: unknown): boolean {
 
 function isReferenceTaken(err: unknown): boolean {
   const driver = err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
-  return driver?.code === '23505' && driver.constraint === 'uq_payments_reference';
+  return driver?.code === '23505' && (driver.constraint === 'uq_payments_caller_reference' || driver.constraint === 'uq_payments_wompi_reference');
 }
 
 /**
@@ -68,13 +68,14 @@ export class CreateTransaction {
   }
 
   private async recordIntent(caller: string, reference: string, dto: CreateTransactionDto): Promise<Intent> {
-    const existing = await this.dataSource.getRepository(PaymentEntity).findOne({ where: { reference } });
+    const existing = await this.dataSource.getRepository(PaymentEntity).findOne({ where: { caller, reference } });
     if (existing) return this.sameRequest(existing, caller, dto);
     try {
       const payment = await this.dataSource.transaction(async (m) => {
         const p = await m.getRepository(PaymentEntity).save(
           m.getRepository(PaymentEntity).create({
             reference,
+            wompiReference: wompiReferenceFor(caller, reference),
             caller,
             kind: 'TRANSACTION',
             status: 'PENDING',
@@ -95,7 +96,7 @@ export class CreateTransaction {
       return { kind: 'new', payment };
     } catch (err) {
       if (!isReferenceTaken(err)) throw err;
-      const winner = await this.dataSource.getRepository(PaymentEntity).findOne({ where: { reference } });
+      const winner = await this.dataSource.getRepository(PaymentEntity).findOne({ where: { caller, reference } });
       if (!winner) throw err;
       return this.sameRequest(winner, caller, dto);
     }
@@ -110,7 +111,7 @@ export class CreateTransaction {
     const same =
       p.caller === caller && p.kind === 'TRANSACTION' && Number(p.amountInCents) === dto.amount_in_cents && p.currency === dto.currency && p.customerEmail === dto.customer_email;
     if (!same) {
-      const why = dto.reference ? 'is already used by another payment' : 'derived from this Idempotency-Key is already used by a different request';
+      const why = dto.reference ? 'is already used by another of your payments' : 'derived from this Idempotency-Key is already used by a different request';
       throw new DomainError('REFERENCE_IN_USE', `The reference ${why}`, { reference: [`reference ${why}`] });
     }
     return { kind: 'existing', payment: p };
@@ -128,7 +129,7 @@ export class CreateTransaction {
       return this.view(payment.id);
     }
     // A PENDING intent without a Wompi id: its request died before or during the create, or is still running.
-    const found = await this.gateway.findTransactionsByReference(payment.reference);
+    const found = await this.gateway.findTransactionsByReference(payment.wompiReference);
     if (found.length > 0) {
       await this.resolver.applyAll(payment.id, found);
       return this.view(payment.id);
@@ -144,11 +145,11 @@ export class CreateTransaction {
   private async submit(payment: PaymentEntity, dto: CreateTransactionDto, resumed: boolean, sourceType: string | null): Promise<TransactionView> {
     let tx: WompiTransaction;
     try {
-      tx = await this.gateway.createTransaction(this.wompiInput(payment.reference, dto, sourceType));
+      tx = await this.gateway.createTransaction(this.wompiInput(payment.wompiReference, dto, sourceType));
     } catch (err) {
       if (!isDefinitiveRefusal(err)) return this.ambiguous(payment, err);
       if (resumed) {
-        const found = await this.gateway.findTransactionsByReference(payment.reference).catch(() => []);
+        const found = await this.gateway.findTransactionsByReference(payment.wompiReference).catch(() => []);
         if (found.length > 0) {
           await this.resolver.applyAll(payment.id, found);
           return this.view(payment.id);

@@ -48,7 +48,7 @@ export class PaymentResolver {
     const payment = await this.dataSource.getRepository(PaymentEntity).findOne({ where: { id: paymentId } });
     if (!payment) return 'gone';
     if (!(await this.isUnresolved(paymentId))) return 'resolved';
-    const found = await this.gateway.findTransactionsByReference(payment.reference);
+    const found = await this.gateway.findTransactionsByReference(payment.wompiReference);
     if (found.length > 0) {
       await this.applyAll(paymentId, found);
       return 'resolved';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { QueryInt } from '../../common/http/validators';
 
 export const INBOX_STATUSES = ['RECEIVED', 'PROCESSED', 'IGNORED', 'FAILED', 'DEAD', 'UNCONFIRMED'] as const;
 export const DEFAULT_EVENTS_PAGE = 50;
@@ -14,10 +14,7 @@ export class ListWebhookEventsQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_EVENTS_PAGE, default: DEFAULT_EVENTS_PAGE, example: 50 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1)
-  @Max(MAX_EVENTS_PAGE)
+  @QueryInt(1, MAX_EVENTS_PAGE)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page (opaque)', example: 'eyJ0IjoiMjAyNi0wMy0wMVQxMjowMDowMC4xMjM0NTZaIiwiaSI6IjNmMmE5YzRlLTFiMmQtNGU1Zi05YTBiLTdjOGQ2ZTVmNGEzYiJ9' })
@@ -25,6 +22,12 @@ export class ListWebhookEventsQuery {
   @IsString()
   @MaxLength(512)
   cursor?: string;
+}
+
+export class WebhookEventIdParam {
+  @ApiProperty({ format: 'uuid', example: '3f2a9c4e-1b2d-4e5f-9a0b-7c8d6e5f4a3b', description: 'inbox event id' })
+  @IsUUID('all', { message: 'id must be a UUID' })
+  id: string;
 }
 
 export class WebhookEventResponse {
