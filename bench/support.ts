@@ -56,25 +56,39 @@ function withDb(url: string, db: string): string {
   return u.toString();
 }
 
-export async function startBenchApp(env: Record<string, string> = {}): Promise<BenchApp> {
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh database with the real migrations applied. */
+export async function createBenchDatabase(): Promise<BenchDatabase> {
   const name = `pay_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   await admin(`create database ${name}`);
-  const databaseUrl = withDb(PG_ADMIN, name);
-  const ds = new DataSource({ ...dataSourceOptions(databaseUrl), entities: [] });
+  const url = withDb(PG_ADMIN, name);
+  const ds = new DataSource({ ...dataSourceOptions(url), entities: [] });
   await ds.initialize();
   await ds.runMigrations();
   await ds.destroy();
-  const sandbox = await startSandbox({ port: 0, silent: true, cardDelayMs: 100, asyncDelayMs: 200, retryDelaysMs: [1000, 2000, 4000] });
-  const apiKey = 'bench-key-' + randomBytes(12).toString('hex');
-  const config = loadConfig({
+  return { name, url, drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
+export function startBenchSandbox(): Promise<RunningSandbox> {
+  return startSandbox({ port: 0, silent: true, cardDelayMs: 100, asyncDelayMs: 200, retryDelaysMs: [1000, 2000, 4000] });
+}
+
+/** The environment a bench service runs with (in-process or as a child process). */
+export function benchEnv(db: BenchDatabase, sandbox: RunningSandbox, apiKey: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
     ROLE: 'all',
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: db.url,
     REDIS_URL: REDIS,
     AMQP_URL: AMQP,
-    AMQP_EXCHANGE: `payments.events.bench.${name}`,
-    QUEUE_PREFIX: `bench-${name}`,
+    AMQP_EXCHANGE: `payments.events.bench.${db.name}`,
+    QUEUE_PREFIX: `bench-${db.name}`,
     WOMPI_BASE_URL: sandbox.baseUrl,
     WOMPI_PUBLIC_KEY: sandbox.keys.publicKey,
     WOMPI_PRIVATE_KEY: sandbox.keys.privateKey,
@@ -82,7 +96,16 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<B
     WOMPI_EVENTS_SECRET: sandbox.keys.eventsSecret,
     INTERNAL_API_KEYS: `bench:${apiKey}`,
     ...env,
-  });
+  };
+}
+
+export const newApiKey = (): string => 'bench-key-' + randomBytes(12).toString('hex');
+
+export async function startBenchApp(env: Record<string, string> = {}): Promise<BenchApp> {
+  const db = await createBenchDatabase();
+  const sandbox = await startBenchSandbox();
+  const apiKey = newApiKey();
+  const config = loadConfig(benchEnv(db, sandbox, apiKey, env));
   const app = await createApp(config, { bufferLogs: false });
   await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -92,13 +115,13 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<B
     url,
     config,
     sandbox,
-    databaseUrl,
+    databaseUrl: db.url,
     apiKey,
     async close() {
       sandbox.setEventsUrl(undefined);
       await app.close();
       await sandbox.close();
-      await admin(`drop database if exists ${name} with (force)`);
+      await db.drop();
     },
   };
 }

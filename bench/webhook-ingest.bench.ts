@@ -1,23 +1,24 @@
-/* Webhook ingress: signed Wompi deliveries POSTed over loopback to an `api`-role service
- * (verify → one inbox upsert → one Bull enqueue → 200; no processing in this process).
- * Throughput and latency at bounded concurrency, for new events and for redeliveries. */
+/* Webhook ingress against a minimal correct server, side by side in one run with the same load
+ * generator: the baseline (bench/baseline-server.ts: node:http, the same checksum and event
+ * key, one INSERT … ON CONFLICT DO NOTHING) and the service's `api` role, each its own process.
+ * Every ingest figure is also reported as a ratio to the baseline's. */
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { computeEventChecksum } from '../src/wompi/signatures';
-import { BenchApp, BenchContext, BenchResult, percentile } from './support';
+import { closedLoop, LoadResult, openLoop, Target } from './load';
+import { freePort, startChild } from './processes';
+import { BenchContext, BenchResult, benchEnv, createBenchDatabase, newApiKey, startBenchSandbox } from './support';
 
-const WARMUP = 200;
-const UNIQUE = 4000;
-const CONCURRENCY = 32;
+const WARMUP = 1000;
+const CONCURRENCY = 20;
+const UNIQUE = 6000;
 const SEQUENTIAL = 500;
-const REDELIVERIES = 2000;
+const REDELIVERIES = 3000;
 const REDELIVERED_EVENTS = 50;
-/** every phase stops here, whatever N says */
-const PHASE_DEADLINE_MS = 120_000;
+const FIXED_RATE = 500;
+const FIXED_SECONDS = 10;
 
-function signedBody(secret: string, id: string, status = 'APPROVED'): string {
+export function signedBody(secret: string, id: string, status = 'APPROVED'): string {
   const timestamp = Math.floor(Date.now() / 1000);
   const transaction = {
     id,
@@ -44,93 +45,79 @@ function signedBody(secret: string, id: string, status = 'APPROVED'): string {
   return JSON.stringify(event);
 }
 
-const txId = () => `15113-${Math.floor(Date.now() / 1000)}-${randomBytes(5).toString('hex')}`;
+export const txId = (): string => `15113-${Math.floor(Date.now() / 1000)}-${randomBytes(5).toString('hex')}`;
 
-/** One POST on a keep-alive agent; resolves with the status. */
-function post(url: URL, agent: Agent, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: '/v1/webhooks/wompi', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-interface Phase {
-  latencies: number[];
-  seconds: number;
+interface Phases {
+  unique: LoadResult;
+  sequential: LoadResult;
+  redeliveries: LoadResult;
+  fixed: LoadResult;
   sent: number;
 }
 
-/** Sends `bodies` with at most `concurrency` in flight; every answer must be 200. */
-async function blast(b: BenchApp, bodies: string[], concurrency: number): Promise<Phase> {
-  const url = new URL(b.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies: number[] = [];
-  const deadline = Date.now() + PHASE_DEADLINE_MS;
-  let next = 0;
-  const t0 = performance.now();
-  const worker = async () => {
-    while (next < bodies.length && Date.now() < deadline) {
-      const body = bodies[next++];
-      const s = performance.now();
-      const status = await post(url, agent, body);
-      latencies.push(performance.now() - s);
-      if (status !== 200) throw new Error(`ingress answered ${status}`);
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  } finally {
-    agent.destroy();
+async function phases(ctx: BenchContext, name: string, t: Target, secret: string, afterWarmup?: () => void): Promise<Phases> {
+  const bodies = (n: number) => Array.from({ length: n }, () => signedBody(secret, txId()));
+  const warm = await closedLoop(t, bodies(WARMUP), 8);
+  afterWarmup?.();
+  ctx.log(`${name}: ${UNIQUE} new events, ${CONCURRENCY} in flight`);
+  const unique = await closedLoop(t, bodies(UNIQUE), CONCURRENCY);
+  ctx.log(`${name}: ${SEQUENTIAL} new events, one at a time`);
+  const sequential = await closedLoop(t, bodies(SEQUENTIAL), 1);
+  ctx.log(`${name}: ${REDELIVERIES} redeliveries of ${REDELIVERED_EVENTS} events, ${CONCURRENCY} in flight`);
+  const ids = Array.from({ length: REDELIVERED_EVENTS }, txId);
+  const redeliveries = await closedLoop(t, Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length])), CONCURRENCY);
+  ctx.log(`${name}: ${FIXED_RATE}/s for ${FIXED_SECONDS} s`);
+  const fixed = await openLoop(t, bodies(FIXED_RATE * FIXED_SECONDS), FIXED_RATE);
+  for (const [phase, r] of Object.entries({ warm, unique, sequential, redeliveries, fixed })) {
+    if (r.errors) throw new Error(`${name} ${phase}: ${r.errors} answers were not 200`);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  latencies.sort((x, y) => x - y);
-  return { latencies, seconds, sent: latencies.length };
+  return { unique, sequential, redeliveries, fixed, sent: warm.sent + unique.sent + sequential.sent + redeliveries.sent + fixed.sent };
 }
 
-function results(metricPrefix: string, p: Phase, notes: string): BenchResult[] {
+function rows(p: Phases, base: Phases, note: string): BenchResult[] {
+  const bench = 'webhook-ingest';
+  const r = (metric: string, value: number, unit: string, n: number, notes = note): BenchResult => ({ bench, metric, value, unit, n, notes });
+  const ratio = (a: number, b: number) => a / b;
   return [
-    { bench: 'webhook-ingest', metric: `${metricPrefix} throughput`, value: p.sent / p.seconds, unit: 'req/s', n: p.sent, notes },
-    { bench: 'webhook-ingest', metric: `${metricPrefix} p50`, value: percentile(p.latencies, 50), unit: 'ms', n: p.sent, notes },
-    { bench: 'webhook-ingest', metric: `${metricPrefix} p99`, value: percentile(p.latencies, 99), unit: 'ms', n: p.sent, notes },
+    r(`c=${CONCURRENCY} throughput`, p.unique.rate, 'req/s', p.unique.sent),
+    r(`c=${CONCURRENCY} throughput ÷ baseline`, ratio(p.unique.rate, base.unique.rate), '×', p.unique.sent, `baseline ${base.unique.rate.toFixed(0)} req/s; target ≥ 0.6`),
+    r(`c=${CONCURRENCY} p50 / p99`, p.unique.p50, 'ms', p.unique.sent, `p99 ${p.unique.p99.toFixed(1)} ms; baseline p50 ${base.unique.p50.toFixed(1)} / p99 ${base.unique.p99.toFixed(1)} ms`),
+    r(`${FIXED_RATE}/s fixed rate: achieved`, p.fixed.rate, 'req/s', p.fixed.sent, `baseline ${base.fixed.rate.toFixed(0)} req/s`),
+    r(`${FIXED_RATE}/s fixed rate: p99`, p.fixed.p99, 'ms', p.fixed.sent, `p50 ${p.fixed.p50.toFixed(1)} ms; baseline p99 ${base.fixed.p99.toFixed(1)} ms; target < 50 (from scheduled send time)`),
+    r('sequential p50', p.sequential.p50, 'ms', p.sequential.sent, `p99 ${p.sequential.p99.toFixed(1)} ms; baseline p50 ${base.sequential.p50.toFixed(2)} ms; target ≤ 2`),
+    r(`redeliveries c=${CONCURRENCY} throughput`, p.redeliveries.rate, 'req/s', p.redeliveries.sent, `p99 ${p.redeliveries.p99.toFixed(1)} ms; new events ${p.unique.rate.toFixed(0)} req/s (target: at least as fast)`),
+    r(`redeliveries ÷ baseline`, ratio(p.redeliveries.rate, base.redeliveries.rate), '×', p.redeliveries.sent, `baseline ${base.redeliveries.rate.toFixed(0)} req/s`),
   ];
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
-  // api role: the ingress alone (the worker would compete for the same CPU and database)
-  const b = await ctx.startApp({ ROLE: 'api', LOG_LEVEL: 'error' });
-  b.sandbox.setEventsUrl(undefined);
-  const db = new Pool({ connectionString: b.databaseUrl, max: 2 });
-  const secret = b.sandbox.keys.eventsSecret;
+  const sandbox = await startBenchSandbox();
+  const secret = sandbox.keys.eventsSecret;
+  const [svcDb, baseDb] = [await createBenchDatabase(), await createBenchDatabase()];
+  const baseline = await startChild('bench/baseline-server.js', await freePort(), { DATABASE_URL: baseDb.url, EVENTS_SECRET: secret }, '/');
+  // the api role alone, as in production (info logs, written to a pipe nobody reads)
+  const svc = await startChild('src/main.js', await freePort(), benchEnv(svcDb, sandbox, newApiKey(), { ROLE: 'api', NODE_ENV: 'production', LOG_LEVEL: 'info' }), '/health/live');
+  const db = new Pool({ connectionString: svcDb.url, max: 2 });
   try {
-    await blast(b, Array.from({ length: WARMUP }, () => signedBody(secret, txId())), 8);
-
-    ctx.log(`${UNIQUE} new events, ${CONCURRENCY} in flight`);
-    const unique = await blast(b, Array.from({ length: UNIQUE }, () => signedBody(secret, txId())), CONCURRENCY);
-
-    ctx.log(`${SEQUENTIAL} new events, one at a time`);
-    const sequential = await blast(b, Array.from({ length: SEQUENTIAL }, () => signedBody(secret, txId())), 1);
-
-    ctx.log(`${REDELIVERIES} redeliveries of ${REDELIVERED_EVENTS} events, ${CONCURRENCY} in flight`);
-    const ids = Array.from({ length: REDELIVERED_EVENTS }, txId);
-    const dup = await blast(b, Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length])), CONCURRENCY);
-
-    const { rows } = await db.query<{ rows: number; deliveries: number }>(`select count(*)::int as rows, sum(delivery_count)::int as deliveries from webhook_inbox`);
-    const expected = WARMUP + unique.sent + sequential.sent + dup.sent;
-    if (rows[0].deliveries !== expected) throw new Error(`inbox counted ${rows[0].deliveries} deliveries, sent ${expected}`);
-    ctx.log(`inbox: ${rows[0].rows} rows for ${rows[0].deliveries} deliveries`);
-
-    const note = `loopback, keep-alive; verify + inbox upsert + Bull enqueue; role api; body ~${Buffer.byteLength(signedBody(secret, txId()))} B`;
+    const path = '/v1/webhooks/wompi';
+    const base = await phases(ctx, 'baseline', { url: baseline.url, path }, secret);
+    const mine = await phases(ctx, 'service', { url: svc.url, path }, secret, () => svc.resetPeak());
+    const rss = svc.peakRssMb();
+    const { rows: counted } = await db.query<{ rows: number; deliveries: number }>(`select count(*)::int as rows, sum(delivery_count)::int as deliveries from webhook_inbox`);
+    if (counted[0].deliveries !== mine.sent) throw new Error(`inbox counted ${counted[0].deliveries} deliveries, sent ${mine.sent}`);
+    ctx.log(`inbox: ${counted[0].rows} rows for ${counted[0].deliveries} deliveries`);
+    const note = `role api, NODE_ENV=production, LOG_LEVEL=info; loopback keep-alive; body ~${Buffer.byteLength(signedBody(secret, txId()))} B`;
     return [
-      ...results(`new events c=${CONCURRENCY}`, unique, note),
-      ...results('new events c=1', sequential, note),
-      ...results(`redeliveries c=${CONCURRENCY}`, dup, `${REDELIVERED_EVENTS} events redelivered (ON CONFLICT path + no-op enqueue)`),
+      ...rows(mine, base, note),
+      { bench: 'webhook-ingest', metric: 'api peak RSS under load', value: rss, unit: 'MB', n: mine.sent, notes: 'VmRSS sampled every 100 ms after warm-up; target < 250' },
+      { bench: 'webhook-ingest', metric: 'baseline c=20 throughput', value: base.unique.rate, unit: 'req/s', n: base.unique.sent, notes: `p50 ${base.unique.p50.toFixed(1)} / p99 ${base.unique.p99.toFixed(1)} ms` },
     ];
   } finally {
     await db.end();
-    await b.close();
+    await svc.stop();
+    await baseline.stop();
+    await sandbox.close();
+    await svcDb.drop();
+    await baseDb.drop();
   }
 }

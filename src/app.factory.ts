@@ -13,11 +13,15 @@ import { apiJsonProblem, assertUtf8, carriesBody, isApiJson } from './common/htt
 import { API_BODY_LIMIT, documentEdgeResponses, INTERNAL_SECURITY } from './common/http/openapi';
 import { createValidationPipe, jsonDepthErrors, MAX_JSON_DEPTH } from './common/http/validation';
 import { AppConfig } from './config/app-config';
+import { Metrics } from './metrics/metrics';
+import { webhookIngressHandler } from './webhooks/webhook-ingress.handler';
+import { WebhookIngestService } from './webhooks/webhook-ingest.service';
 import { RateLimits } from './common/rate-limit/rate-limits';
 import { throttleUnparsedDeliveries } from './common/rate-limit/webhook-throttle';
 
 export const WEBHOOK_PATH = '/v1/webhooks/wompi';
 export const WEBHOOK_BODY_LIMIT = '256kb';
+const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 
 /**
  * Body-parser failures become domain errors here, before Nest sees them: the parser's own
@@ -93,6 +97,9 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
   app.use(edgeHeaders);
   // the client address of the per-address rate limits (req.ip); see docs/security-rate-limits.md
   (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy);
+  // Wompi's ingress on its lean path (see webhookIngressHandler); the Nest route stays for
+  // anything that path passes on.
+  if (config.role !== 'worker') app.use(webhookIngressHandler(app.get(WebhookIngestService), app.get(Metrics), app.get(RateLimits), WEBHOOK_BODY_LIMIT_BYTES));
   // Raw body only on the webhook route (the checksum is verified over what Wompi sent).
   app.use((req: Request, res: Response, next: NextFunction) => (isWebhook(req) ? webhookParser(req, res, next) : next()));
   app.use(requireJsonBody);

@@ -43,6 +43,21 @@ export class BullJobQueue extends JobQueue {
     );
   }
 
+  /** One MULTI for the whole batch (Bull's addBulk); a job id already present stays a no-op. */
+  override async enqueueMany<T>(queue: QueueName, name: string, jobs: readonly { data: T; options: EnqueueOptions }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await withTimeout(
+      this.queue(queue).addBulk(
+        jobs.map(({ data, options: o }) => {
+          const policy = { ...RETRY_POLICIES.webhookEvent, ...o };
+          return { name, data, opts: { jobId: o.jobId, attempts: policy.attempts, backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs }, delay: o.delayMs, removeOnComplete: 1000, removeOnFail: false } };
+        }),
+      ),
+      this.enqueueTimeoutMs,
+      `enqueue of ${jobs.length} on ${queue}`,
+    );
+  }
+
   process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency = 1): void {
     void this.queue(queue).process(name, concurrency, async (job: Job<T>) => {
       try {

@@ -70,6 +70,10 @@ export class QueueUnavailable extends Error {
 
 export abstract class JobQueue {
   abstract enqueue<T>(queue: QueueName, name: string, data: T, options: EnqueueOptions): Promise<void>;
+  /** Several jobs of one kind at once (one round trip where the store allows); all or none. */
+  async enqueueMany<T>(queue: QueueName, name: string, jobs: readonly { data: T; options: EnqueueOptions }[]): Promise<void> {
+    for (const j of jobs) await this.enqueue(queue, name, j.data, j.options);
+  }
   /** register a handler; called by the worker role only */
   abstract process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency?: number): void;
   /**

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { InboxStatus } from './webhook-inbox.entity';
 import { isStrictInstant } from '../common/http/validators';
 
@@ -56,6 +58,9 @@ interface CursorPosition {
  */
 export const UNCONFIRMED_RETRY_HOURS = 24;
 
+/** How long a stored row is left to the ingress's relay before the sweeper takes it (capped by the sweep bound). */
+export const RELAY_GRACE_MS = 2000;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID.test(s);
 
@@ -71,6 +76,19 @@ export function decodeCursor(cursor: string): CursorPosition | undefined {
     // fall through: not a cursor we issued
   }
   return undefined;
+}
+
+const UPSERT_SQL = `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, sent_at, raw_body, payload, status, processed_at)
+  values ($1, $2, $3, $4, $5, $6, $7::text, $7::text::jsonb, $8::varchar, case when $8::varchar = 'IGNORED' then now() end)
+  on conflict (event_key) do update
+    set delivery_count = webhook_inbox.delivery_count + 1, last_received_at = now()
+  returning id, status, delivery_count, (xmax = 0) as inserted`;
+
+interface UpsertRow {
+  id: string;
+  status: InboxStatus;
+  delivery_count: number;
+  inserted: boolean;
 }
 
 const VIEW_COLUMNS = `id, event_key, event_type, status, delivery_count, attempts, last_error,
@@ -115,16 +133,17 @@ export class InboxStore {
     return out as T[];
   }
 
-  /** One statement: insert, or count a redelivery on the existing row. */
+  /**
+   * One statement: insert, or count a redelivery on the existing row. The hot path of the
+   * ingress, so it goes straight to the pg pool as a named prepared statement (parsed and
+   * planned once per connection), not through TypeORM's query runner.
+   */
   async upsert(row: NewInboxRow): Promise<InboxUpsert> {
-    const [r] = await this.rows<{ id: string; status: InboxStatus; delivery_count: number; inserted: boolean }>(
-      `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, sent_at, raw_body, payload, status, processed_at)
-       values ($1, $2, $3, $4, $5, $6, $7::text, $7::text::jsonb, $8::varchar, case when $8::varchar = 'IGNORED' then now() end)
-       on conflict (event_key) do update
-         set delivery_count = webhook_inbox.delivery_count + 1, last_received_at = now()
-       returning id, status, delivery_count, (xmax = 0) as inserted`,
-      [row.eventKey, row.eventType, row.environment, row.checksum, String(row.signedTimestamp), row.sentAt, row.rawBody, row.status],
-    );
+    const values = [row.eventKey, row.eventType, row.environment, row.checksum, String(row.signedTimestamp), row.sentAt, row.rawBody, row.status];
+    const pool = (this.db.driver as PostgresDriver).master as Pool | undefined;
+    const r = pool
+      ? (await pool.query<UpsertRow>({ name: 'inbox-upsert', text: UPSERT_SQL, values })).rows[0]
+      : (await this.rows<UpsertRow>(UPSERT_SQL, values))[0];
     return { id: r.id, status: r.status, deliveryCount: Number(r.delivery_count), inserted: r.inserted };
   }
 
@@ -134,8 +153,15 @@ export class InboxStore {
     return r?.enqueued_at ?? null;
   }
 
+  /** Stamps rows handed to the queue (one statement for a relay batch). */
+  async markEnqueuedMany(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`update webhook_inbox set enqueued_at = now() where id = any($1::uuid[])`, [ids]);
+  }
+
   /**
-   * Claims RECEIVED rows never enqueued or enqueued longer ago than `olderThanMs`, oldest
+   * Claims RECEIVED rows never enqueued (once older than the relay's grace: the ingress's relay
+   * enqueues them right after the answer) or enqueued longer ago than `olderThanMs`, oldest
    * first, by stamping `enqueued_at` now; SKIP LOCKED keeps two workers' sweepers apart.
    * FAILED rows are being retried by their Bull job; one still FAILED ten bounds after its
    * last enqueue lost that job (Redis keeps nothing on disk: a restart forgets every job),
@@ -148,7 +174,8 @@ export class InboxStore {
     return this.rows(
       `with due as (
          select id, enqueued_at as prev from webhook_inbox
-          where (status = 'RECEIVED' and (enqueued_at is null or enqueued_at < now() - make_interval(secs => $1::double precision / 1000)))
+          where (status = 'RECEIVED' and ((enqueued_at is null and received_at < now() - make_interval(secs => $4::double precision / 1000))
+                                          or enqueued_at < now() - make_interval(secs => $1::double precision / 1000)))
              or (status = 'FAILED' and (enqueued_at is null or enqueued_at < now() - make_interval(secs => $1::double precision / 100)))
              or (status = 'UNCONFIRMED' and received_at > now() - make_interval(hours => $3::int)
                  and (enqueued_at is null or enqueued_at < now() - make_interval(secs => $1::double precision / 100)))
@@ -159,7 +186,7 @@ export class InboxStore {
          update webhook_inbox w set enqueued_at = now() from due where w.id = due.id returning w.id, due.prev
        )
        select id, prev from claimed`,
-      [olderThanMs, limit, UNCONFIRMED_RETRY_HOURS],
+      [olderThanMs, limit, UNCONFIRMED_RETRY_HOURS, Math.min(olderThanMs, RELAY_GRACE_MS)],
     );
   }
 

@@ -5,7 +5,8 @@ import { Metrics } from '../metrics/metrics';
 import { checkSignedProperties } from '../wompi/signed-properties';
 import { verifyEventChecksum } from '../wompi/signatures';
 import { eventKeyOf, EventEnvelope, isKnownEventType, parseEnvelope } from './event-envelope';
-import { InboxDispatcher, inboxJobId } from './inbox-dispatcher';
+import { inboxJobId } from './inbox-dispatcher';
+import { InboxRelay } from './inbox-relay';
 import { InboxStore } from './inbox.store';
 import { RejectionLog, RejectionReason } from './rejection-log';
 import { InboxStatus } from './webhook-inbox.entity';
@@ -22,12 +23,15 @@ export interface Delivery {
   /** the parsed body */
   body: unknown;
   headerChecksum: string | undefined;
+  /** the request's id, for the one log line of a stored event */
+  requestId?: string;
 }
 
 export interface IngestOutcome {
   inboxId: string;
   status: InboxStatus;
   duplicate: boolean;
+  /** handed to the relay, which enqueues it right after the answer (or the sweeper does) */
   enqueued: boolean;
 }
 
@@ -45,7 +49,7 @@ export class WebhookIngestService {
   constructor(
     private readonly config: AppConfig,
     private readonly store: InboxStore,
-    private readonly dispatcher: InboxDispatcher,
+    private readonly relay: InboxRelay,
     private readonly metrics: Metrics,
   ) {
     this.rejections = new RejectionLog(REJECTION_LOG_WINDOW_MS, (s) => this.logger.warn({ rejected: s.counts, total: s.total, window_s: s.window_s }, 'webhook deliveries rejected'));
@@ -79,15 +83,14 @@ export class WebhookIngestService {
     // no-op while that job exists. FAILED/UNCONFIRMED (e.g. Wompi had not confirmed it yet):
     // a fresh job per delivery, run now rather than after the backoff — Wompi sending it again
     // is the moment it most likely agrees. Settled rows (PROCESSED/IGNORED/DEAD) are only counted.
-    let enqueued = false;
+    // The row is the durable queue entry: the relay hands it to Bull off the request path.
     const jobId = row.status === 'RECEIVED' ? inboxJobId.first(row.id) : !row.inserted && REDELIVER_STATUSES.includes(row.status) ? inboxJobId.redelivery(row.id, row.deliveryCount) : undefined;
     if (jobId) {
-      enqueued = await this.dispatcher.enqueue(row.id, jobId);
-      if (enqueued) await this.store.markEnqueued(row.id).catch((err: Error) => this.logger.warn({ inbox_id: row.id, error: err.message }, 'could not stamp enqueued_at'));
-      if (enqueued && row.status !== 'RECEIVED') this.logger.log({ inbox_id: row.id, event_key: key.key, status: row.status, delivery_count: row.deliveryCount }, 'redelivery of an unsettled webhook event re-enqueued');
+      this.relay.submit(row.id, jobId);
+      if (row.status !== 'RECEIVED') this.logger.log({ inbox_id: row.id, event_key: key.key, status: row.status, delivery_count: row.deliveryCount, request_id: delivery.requestId }, 'redelivery of an unsettled webhook event re-enqueued');
     }
-    if (row.inserted) this.logger.log({ inbox_id: row.id, event_type: envelope.event, event_key: key.key, status: row.status, enqueued }, 'webhook event stored');
-    return { inboxId: row.id, status: row.status, duplicate: !row.inserted, enqueued };
+    if (row.inserted) this.logger.log({ inbox_id: row.id, event_type: envelope.event, event_key: key.key, status: row.status, request_id: delivery.requestId }, 'webhook event stored');
+    return { inboxId: row.id, status: row.status, duplicate: !row.inserted, enqueued: jobId !== undefined };
   }
 
   private verify(delivery: Delivery, nowMs: number): EventEnvelope {

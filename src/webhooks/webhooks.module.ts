@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Roles } from '../common/roles';
 import { InboxDispatcher } from './inbox-dispatcher';
 import { InboxStore } from './inbox.store';
+import { InboxRelay } from './inbox-relay';
 import { InboxSweeper } from './inbox-sweeper';
 import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
@@ -18,7 +19,7 @@ export class WebhooksModule {
       module: WebhooksModule,
       imports: [TypeOrmModule.forFeature([WebhookInboxEntity])],
       controllers: roles.api ? [WompiWebhookController, WebhookEventsController] : [],
-      providers: [InboxStore, InboxDispatcher, ...(roles.api ? [WebhookIngestService, WebhookEventsService] : []), ...(roles.worker ? [InboxSweeper] : [])],
+      providers: [InboxStore, InboxDispatcher, ...(roles.api ? [WebhookIngestService, WebhookEventsService, InboxRelay] : []), ...(roles.worker ? [InboxSweeper] : [])],
     };
   }
 }

@@ -111,8 +111,9 @@ describe('contract: a hostile body does not block the process through logging', 
     // bug blocked the probe for minutes.
     expect(childCpuMs() - cpuBefore).toBeLessThan(PROBE_BOUND_MS);
     expect(wallMs).toBeLessThan(WALL_BOUND_MS);
-    if (status !== 413) {
-      // (a body refused by the parser never reaches pino-http: no access line to look at)
+    if (status !== 413 && path !== '/v1/webhooks/wompi') {
+      // (a body refused by the parser never reaches pino-http, and Wompi's route takes a lean
+      // path with no access line — its refusals aggregate: no access line to look at)
       const line = await accessLine(requestId);
       expect(line.length).toBeLessThan(4096); // the body never reaches the access line
     }

@@ -1,5 +1,5 @@
 /* POST /v1/webhooks/wompi: what is refused (and leaves nothing behind), what is accepted. */
-import { startTestApp, TEST_CALLER, TestApp } from '../support/app';
+import { startTestApp, TEST_CALLER, TestApp, waitFor } from '../support/app';
 import { deliver, inboxRow, inboxRows, Json, metricValue, QueuePeek, signedEvent } from './support';
 
 describe('webhook ingress: verification', () => {
@@ -26,7 +26,9 @@ describe('webhook ingress: verification', () => {
     expect(res.body).toEqual({ received: true });
     expect(res.text.length).toBeLessThan(64);
 
-    const row = await inboxRow(t, keyOf(ev));
+    // durable before the answer; the relay hands it to Bull right after (off the request path)
+    expect(await inboxRow(t, keyOf(ev))).toBeDefined();
+    const row = await waitFor('the relay to enqueue the stored row', async () => (await inboxRow(t, keyOf(ev)))?.enqueued_at && inboxRow(t, keyOf(ev)), 5000);
     expect(row).toMatchObject({ event_type: 'transaction.updated', environment: 'test', checksum: ev.signature.checksum, signed_timestamp: String(ev.timestamp), raw_body: raw, delivery_count: 1 });
     expect(['RECEIVED', 'PROCESSED', 'IGNORED', 'FAILED']).toContain(row!.status);
     expect(row!.payload).toEqual(ev);

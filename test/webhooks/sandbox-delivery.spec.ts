@@ -30,7 +30,7 @@ describe('webhook ingress: a sandbox-delivered event', () => {
     expect(row.event_type).toBe('transaction.updated');
     expect(row.delivery_count).toBe(1);
     expect(JSON.parse(row.raw_body)).toEqual(row.payload);
-    expect(row.payload.data.transaction).toMatchObject({ id: wompiId, status: 'APPROVED', amount_in_cents: 2_490_000, reference: created.body.reference });
+    expect(row.payload.data.transaction).toMatchObject({ id: wompiId, status: 'APPROVED', amount_in_cents: 2_490_000, reference: created.body.wompi_reference });
     expect(row.processed_at).toBeInstanceOf(Date);
 
     // the sandbox saw exactly HTTP 200 for it, on the first attempt

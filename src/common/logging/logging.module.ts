@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../../config/app-config';
 import { scrub, scrubString } from './redact';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+import { assignRequestId } from './request-id';
 
 /**
  * pino runs `formatters.log` BEFORE the serializers, so on an access-log line it sees the raw
@@ -33,12 +31,7 @@ function scrubLogObject(obj: Record<string, unknown>): Record<string, unknown> {
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
           level: config.logLevel,
-          genReqId: (req: IncomingMessage, res: ServerResponse) => {
-            const given = req.headers['x-request-id'];
-            const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-            res.setHeader('X-Request-Id', id);
-            return id;
-          },
+          genReqId: assignRequestId,
           // Only what operators need; no headers, no bodies, no query strings.
           serializers: {
             req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: scrubString(String(req.url).split('?')[0]) }),

@@ -1,0 +1,91 @@
+/* Bench processes: the service (or the baseline) as a child process, so the load generator
+ * and the server under test never share an event loop; its peak RSS sampled from /proc. */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface ChildServer {
+  url: string;
+  pid: number;
+  /** the highest RSS seen since the last reset, in MB */
+  peakRssMb(): number;
+  resetPeak(): void;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Starts `node <script>` (relative to dist/) with `env` on `port`; resolves once `probePath` answers. */
+export async function startChild(script: string, port: number, env: Record<string, string>, probePath: string, log?: (line: string) => void): Promise<ChildServer> {
+  const child = spawn(process.execPath, [join(__dirname, '..', script)], {
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString('utf8')).slice(-4000);
+    log?.(d.toString('utf8').trimEnd());
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitHttp(url + probePath, child, 30_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${stderr}`);
+  }
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid!))), 100);
+  sampler.unref();
+  return {
+    url,
+    pid: child.pid!,
+    peakRssMb: () => Math.max(peak, rssMb(child.pid!)),
+    resetPeak: () => (peak = rssMb(child.pid!)),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(sampler);
+        if (child.exitCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,72 @@
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { JobQueue, QUEUES, QueueUnavailable, RETRY_POLICIES } from '../queue/job-queue.port';
+import { APPLY_EVENT_JOB, ApplyEventJob } from './inbox-dispatcher';
+import { InboxStore } from './inbox.store';
+
+/** Rows handed to the queue in one round trip. */
+export const RELAY_BATCH = 500;
+
+/**
+ * Takes Redis off the webhook's request path. The committed inbox row is the durable queue
+ * entry; the ingress answers 200 once it is stored and submits the row here. Rows submitted
+ * while the event loop was busy go to Bull together (one `addBulk`) and are stamped
+ * `enqueued_at` together (one UPDATE), on the next turn of the event loop. When the queue is
+ * unreachable, or the process dies first, the rows keep `enqueued_at` null and the sweeper
+ * enqueues them once they are older than its grace (INBOX_SWEEP_AFTER_MS, at most 2 s).
+ */
+@Injectable()
+export class InboxRelay implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Webhooks');
+  private pending: { id: string; jobId: string }[] = [];
+  private flushing?: Promise<void>;
+  private scheduled = false;
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly store: InboxStore,
+  ) {}
+
+  submit(inboxId: string, jobId: string): void {
+    this.pending.push({ id: inboxId, jobId });
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    setImmediate(() => this.start());
+  }
+
+  /** Shutdown: what was submitted is handed over (bounded by the queue's own timeout). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flushing;
+    if (this.pending.length) this.start();
+    await this.flushing;
+  }
+
+  private start(): void {
+    this.scheduled = false;
+    if (this.flushing) return;
+    this.flushing = this.drain().finally(() => {
+      this.flushing = undefined;
+      if (this.pending.length && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.start());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, RELAY_BATCH);
+      try {
+        await this.queue.enqueueMany<ApplyEventJob>(
+          QUEUES.WEBHOOK_EVENTS,
+          APPLY_EVENT_JOB,
+          batch.map((r) => ({ data: { inboxId: r.id }, options: { jobId: r.jobId, ...RETRY_POLICIES.webhookEvent } })),
+        );
+      } catch (err) {
+        const reason = err instanceof QueueUnavailable ? 'queue_unavailable' : (err as Error).message;
+        this.logger.warn({ rows: batch.length, error: reason }, 'webhook events stored but not enqueued; the sweeper will enqueue them');
+        continue;
+      }
+      await this.store.markEnqueuedMany(batch.map((r) => r.id)).catch((err: Error) => this.logger.warn({ rows: batch.length, error: err.message }, 'could not stamp enqueued_at'));
+    }
+  }
+}
