@@ -3,7 +3,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 export interface ChildServer {
   url: string;
@@ -50,9 +50,9 @@ async function waitHttp(url: string, child: ChildProcess, timeoutMs: number): Pr
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-/** Starts `node <script>` (relative to dist/) with `env` on `port`; resolves once `probePath` answers. */
-export async function startChild(script: string, port: number, env: Record<string, string>, probePath: string, log?: (line: string) => void): Promise<ChildServer> {
-  const child = spawn(process.execPath, [join(__dirname, '..', script)], {
+/** Starts `node <script>` (relative to dist/, or absolute) with `env` on `port`; resolves once `probePath` answers. */
+export async function startChild(script: string, port: number, env: Record<string, string>, probePath: string, log?: (line: string) => void, nodeArgs: string[] = []): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...nodeArgs, isAbsolute(script) ? script : join(__dirname, '..', script)], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -9,14 +9,17 @@ import { closedLoop, LoadResult, openLoop, Target } from './load';
 import { freePort, startChild } from './processes';
 import { BenchContext, BenchResult, benchEnv, createBenchDatabase, newApiKey, startBenchSandbox } from './support';
 
-const WARMUP = 1000;
+/** BENCH_SCALE (e.g. 0.25) shrinks every phase for a quick comparison; 1 for the figures. */
+const SCALE = Math.min(1, Math.max(0.05, Number(process.env.BENCH_SCALE ?? 1) || 1));
+const n = (count: number) => Math.round(count * SCALE);
+const WARMUP = n(1000);
 const CONCURRENCY = 20;
-const UNIQUE = 6000;
-const SEQUENTIAL = 500;
-const REDELIVERIES = 3000;
+const UNIQUE = n(6000);
+const SEQUENTIAL = n(500);
+const REDELIVERIES = n(3000);
 const REDELIVERED_EVENTS = 50;
 const FIXED_RATE = 500;
-const FIXED_SECONDS = 10;
+const FIXED_SECONDS = Math.max(2, Math.round(10 * SCALE));
 
 export function signedBody(secret: string, id: string, status = 'APPROVED'): string {
   const timestamp = Math.floor(Date.now() / 1000);
@@ -96,7 +99,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const [svcDb, baseDb] = [await createBenchDatabase(), await createBenchDatabase()];
   const baseline = await startChild('bench/baseline-server.js', await freePort(), { DATABASE_URL: baseDb.url, EVENTS_SECRET: secret }, '/');
   // the api role alone, as in production (info logs, written to a pipe nobody reads)
-  const svc = await startChild('src/main.js', await freePort(), benchEnv(svcDb, sandbox, newApiKey(), { ROLE: 'api', NODE_ENV: 'production', LOG_LEVEL: 'info' }), '/health/live');
+  // BENCH_SERVICE_MAIN: another build's main.js, to measure what a change bought
+  const svc = await startChild(process.env.BENCH_SERVICE_MAIN ?? 'src/main.js', await freePort(), benchEnv(svcDb, sandbox, newApiKey(), { ROLE: 'api', NODE_ENV: 'production', LOG_LEVEL: 'info' }), '/health/live');
   const db = new Pool({ connectionString: svcDb.url, max: 2 });
   try {
     const path = '/v1/webhooks/wompi';
