@@ -27,6 +27,15 @@ const noFaults = (ctx: DrillContext) => ctx.stack.sandboxFaults({});
 
 export const DRILLS: Drill[] = [
   {
+    name: 'baseline',
+    what: 'no fault: calibrates the harness and the machine (same load, same ledger)',
+    faultMs: 0,
+    quickFaultMs: 0,
+    settleMs: 150_000,
+    inject: async () => undefined,
+    heal: async () => undefined,
+  },
+  {
     name: 'redis-kill',
     what: 'own redis-server SIGKILLed, restarted empty after the fault',
     faultMs: 20_000,

@@ -4,9 +4,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, WriteStream } from 'node:fs';
 import * as net from 'node:net';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
-const ROOT = join(__dirname, '..', '..');
+// compiled: dist/chaos/ → the repository is two levels up; from the sources (jest): one.
+const ROOT = basename(dirname(__dirname)) === 'dist' ? join(__dirname, '..', '..') : join(__dirname, '..');
 /** The compiled entry (`npm run chaos` builds first); the jest smoke runs the sources through ts-node instead. */
 let entry = [join(ROOT, 'dist', 'src', 'main.js')];
 

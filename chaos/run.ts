@@ -21,11 +21,11 @@ interface Args {
 }
 
 const USAGE = `usage: npm run chaos -- [--drill name[,name…]] [--payments N] [--rate R] [--quick] [--settle seconds] [--keep-db] [--list]
-drills: ${DRILLS.map((d) => d.name).join(', ')}
+drills: ${DRILLS.map((d) => d.name).join(', ')} (baseline, no fault, only when named)
 defaults: every drill, 750 payments at 10/s; --quick = 100 payments at 10/s and shorter faults`;
 
 function parseArgs(argv: string[]): Args | undefined {
-  const a: Args = { drills: DRILLS.map((d) => d.name), payments: 750, rate: 10, quick: false, keepDb: false };
+  const a: Args = { drills: DRILLS.map((d) => d.name).filter((n) => n !== 'baseline'), payments: 750, rate: 10, quick: false, keepDb: false };
   let payments: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const next = () => {
@@ -67,13 +67,25 @@ function parseArgs(argv: string[]): Args | undefined {
   return a;
 }
 
+/** Why a drill failed, in a few words ('' when it passed). */
+export function failReasons(r: DrillResult): string {
+  if (r.pass) return '';
+  const l = r.ledger;
+  const why = [r.error ? `error: ${r.error.slice(0, 80)}` : '', r.timings.settledAtS === null && l ? 'not settled' : ''];
+  if (l) {
+    const counts: [number, string][] = [[l.lost, 'lost'], [l.lostEffects, 'lost effects'], [l.dupFulfilments, 'dup fulfilments'], [l.dupEvents + l.dupWompi, 'dup events'], [l.stuck, 'stuck'], [l.unanswered, 'unanswered']];
+    for (const [n, what] of counts) if (n > 0) why.push(`${n} ${what}`);
+  }
+  return why.filter(Boolean).join(', ');
+}
+
 export function table(results: DrillResult[]): string {
   const header = ['drill', 'payments', 'final/matching', 'lost', 'lost fx', 'dup fulfil', 'dup events', 'stuck', 'open', '5xx', 'ready-down s', 'recover s', 'pass'];
   const rows = results.map((r) => {
     const l = r.ledger;
     const down = Object.entries(r.readyDownS).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || '0';
-    if (!l) return [r.drill, r.payments, '-', '-', '-', '-', '-', '-', '-', '-', down, '-', `FAIL (${(r.error ?? '').slice(0, 60)})`];
-    return [r.drill, l.payments, `${l.matching}/${l.payments}`, l.lost, l.lostEffects, l.dupFulfilments, l.dupEvents + l.dupWompi, l.stuck, l.open, l.http5xx, down, l.recoverS ?? 'never', r.pass ? 'yes' : r.timings.settledAtS === null ? 'FAIL (not settled)' : 'FAIL'];
+    if (!l) return [r.drill, r.payments, '-', '-', '-', '-', '-', '-', '-', '-', down, '-', `FAIL (${failReasons(r)})`];
+    return [r.drill, l.payments, `${l.matching}/${l.payments}`, l.lost, l.lostEffects, l.dupFulfilments, l.dupEvents + l.dupWompi, l.stuck, l.open, l.http5xx, down, l.recoverS ?? 'never', r.pass ? 'yes' : `FAIL (${failReasons(r)})`];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
@@ -98,17 +110,19 @@ async function main(): Promise<number> {
   const log = (m: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
   log(`drills: ${args.drills.join(', ')}; ${args.payments} payments at ${args.rate}/s${args.quick ? ' (quick)' : ''}; logs in ${logDir}`);
   const results: DrillResult[] = [];
+  const file = join(resultsDir, `${stamp}.json`);
+  // rewritten after every drill, so an interrupted run keeps what it measured
+  const save = () => writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), commit: gitCommit(), machine: { cpus: cpus().length, node: process.version }, args, results }, null, 2));
   for (const name of args.drills) {
     const drill = DRILLS.find((d) => d.name === name)!;
     const r = await runDrill(drill, { payments: args.payments, ratePerS: args.rate, quick: args.quick, settleMs: args.settleMs, logDir, keepDb: args.keepDb, log });
     results.push(r);
-    log(`${name}: ${r.pass ? 'PASS' : 'FAIL'}${r.ledger?.problems.length ? ` — ${r.ledger.problems.slice(0, 5).join('; ')}` : ''}`);
+    save();
+    log(`${name}: ${r.pass ? 'PASS' : `FAIL (${failReasons(r)})`}${r.ledger?.problems.length ? ` — ${r.ledger.problems.slice(0, 5).join('; ')}` : ''}`);
   }
   const text = table(results);
   process.stdout.write(`${text}\n`);
-  const file = join(resultsDir, `${stamp}.json`);
-  const doc = { at: new Date().toISOString(), commit: gitCommit(), machine: { cpus: cpus().length, node: process.version }, args, results };
-  writeFileSync(file, JSON.stringify(doc, null, 2));
+  save();
   process.stdout.write(`\nwrote ${file}\n`);
   return results.every((r) => r.pass) ? 0 : 1;
 }
