@@ -2,7 +2,7 @@
  * redis-server of the drill's own. Every child is tracked so the runner can kill what is left
  * on exit or Ctrl-C. */
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, WriteStream } from 'node:fs';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
 import * as net from 'node:net';
 import { basename, dirname, join } from 'node:path';
 
@@ -84,7 +84,8 @@ export class ServiceProcess {
   child?: ChildProcess;
   exited?: Promise<Exit>;
   readonly url: string;
-  private log?: WriteStream;
+  /** the log file's descriptor, handed to the child as its stdout and stderr */
+  private logFd?: number;
 
   constructor(readonly name: string, readonly port: number, private readonly env: Record<string, string>, private readonly logFile: string) {
     this.url = `http://127.0.0.1:${port}`;
@@ -95,17 +96,17 @@ export class ServiceProcess {
   }
 
   async start(readyTimeoutMs = 60_000): Promise<void> {
-    this.log ??= createWriteStream(this.logFile, { flags: 'a' });
-    this.log.write(`\n--- ${new Date().toISOString()} start ${this.name}\n`);
-    const child = spawn(process.execPath, entry, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...this.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The child writes straight into the file: pino writes synchronously, so a pipe this
+    // process drained late (a busy runner) would stall the service's event loop and skew the drill.
+    this.logFd ??= openSync(this.logFile, 'a');
+    appendFileSync(this.logFd, `\n--- ${new Date().toISOString()} start ${this.name}\n`);
+    const child = spawn(process.execPath, entry, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...this.env, PORT: String(this.port) }, stdio: ['ignore', this.logFd, this.logFd] });
     children.add(child);
     this.child = child;
-    child.stdout!.pipe(this.log, { end: false });
-    child.stderr!.pipe(this.log, { end: false });
     this.exited = new Promise<Exit>((resolve) =>
       child.once('exit', (code, signal) => {
         children.delete(child);
-        this.log?.write(`\n--- ${new Date().toISOString()} ${this.name} exited code=${code} signal=${signal}\n`);
+        if (this.logFd !== undefined) appendFileSync(this.logFd, `\n--- ${new Date().toISOString()} ${this.name} exited code=${code} signal=${signal}\n`);
         resolve({ code, signal });
       }),
     );
@@ -135,8 +136,8 @@ export class ServiceProcess {
   }
 
   closeLog(): void {
-    this.log?.end();
-    this.log = undefined;
+    if (this.logFd !== undefined) closeSync(this.logFd);
+    this.logFd = undefined;
   }
 }
 
