@@ -64,7 +64,7 @@ export class PaymentClaims {
     if (inserted) {
       if (link) this.metrics.linkPayments.inc({ flag: flag ?? 'none' });
       const log = { payment_id: payment.id, wompi_transaction_id: tx.id, payment_link_id: link?.id, caller: owner, kind, payment_link_flag: flag };
-      if (flag) this.logger.warn(log, `payment through a ${flag === 'EXPIRED' ? 'expired' : 'deactivated'} payment link: recorded (the money moved) and flagged`);
+      if (flag) this.logger.warn(log, `payment through ${flag === 'EXPIRED' ? 'an expired' : 'a deactivated'} payment link: recorded (the money moved) and flagged`);
       else this.logger.log(log, link ? 'payment link paid: payment recorded for the link owner' : 'unknown-reference transaction claimed by EXTERNAL_PAYMENTS_OWNER');
     }
     return payment;
