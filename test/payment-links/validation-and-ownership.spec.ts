@@ -1,14 +1,15 @@
 /* Bad input to the payment-link API: a 400 naming every field at fault and nothing kept;
  * another caller's link is 404; writes are idempotent. */
 import { randomUUID } from 'node:crypto';
-import { OTHER_API_KEY, startTestApp, TestApp } from '../support/app';
+import { OTHER_API_KEY, startTestApp, TestApp, waitFor } from '../support/app';
 import { sql } from '../fulfilment/support';
-import { call, Json, LINK } from './support';
+import { call, Json, LINK, payLink } from './support';
 
 describe('payment links: validation, ownership, idempotency', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    // no webhooks: what the API does on its own (the confirm after a link payment's redirect)
+    t = await startTestApp({ wireWebhooks: false });
   });
   afterAll(() => t?.close());
 
@@ -56,5 +57,17 @@ describe('payment links: validation, ownership, idempotency', () => {
     expect((await call(t, 'GET', `/v1/payment-links/${link.id}`)).body.active).toBe(true);
     expect((await call(t, 'GET', '/v1/payment-links/not-a-uuid')).status).toBe(400);
     expect((await call(t, 'GET', `/v1/payment-links/${randomUUID()}`)).status).toBe(404);
+  });
+
+  it('confirm after a link payment\'s redirect claims it for the link owner before any webhook; another caller gets 404', async () => {
+    const link = (await call(t, 'POST', '/v1/payment-links', { body: LINK, key: randomUUID() })).body;
+    const tx = await payLink(t.sandbox, link.wompi_payment_link_id, { status: 'APPROVED' });
+    expect((await call(t, 'POST', '/v1/transactions/confirm', { body: { wompi_transaction_id: tx.id }, authorization: `Bearer ${OTHER_API_KEY}` })).status).toBe(404);
+    const confirmed = await waitFor('the link payment confirmed APPROVED', async () => {
+      const r = await call(t, 'POST', '/v1/transactions/confirm', { body: { wompi_transaction_id: tx.id } });
+      return r.status === 200 && r.body.status === 'APPROVED' && r.body;
+    });
+    expect(confirmed).toMatchObject({ kind: 'PAYMENT_LINK', payment_link_id: link.id, reference: tx.reference, wompi_transaction_id: tx.id });
+    expect(await sql(t.db.url, `select count(*)::int as n from payments where payment_link_id = $1`, [link.id])).toEqual([{ n: 1 }]);
   });
 });
