@@ -12,11 +12,13 @@ import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ExternalTransactionsModule } from './external-transactions/external-transactions.module';
 import { FulfilmentModule } from './fulfilment/fulfilment.module';
 import { HealthModule } from './health/health.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OpsModule } from './ops/ops.module';
+import { PaymentLinksModule } from './payment-links/payment-links.module';
 import { PaymentSourcesModule } from './payment-sources/payment-sources.module';
 import { QueueModule } from './queue/queue.module';
 import { TransactionsModule } from './transactions/transactions.module';
@@ -49,6 +51,8 @@ export class AppModule implements NestModule {
         HealthModule,
         AcceptanceModule.forRole(roles),
         PaymentSourcesModule.forRole(roles),
+        PaymentLinksModule.forRole(roles),
+        ExternalTransactionsModule.forRole(roles),
         TransactionsModule.forRole(roles),
         WebhooksModule.forRole(roles),
         FulfilmentModule.forRole(roles),

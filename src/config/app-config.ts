@@ -113,6 +113,11 @@ export abstract class AppConfig {
   apiKeys!: ApiKey[];
   /** callers allowed on operator routes (inbox, outbox); empty = none (default-deny) */
   operatorCallers!: string[];
+  /**
+   * EXTERNAL_PAYMENTS_OWNER: the caller (of INTERNAL_API_KEYS) that owns Wompi transactions with
+   * a reference this service never issued; null = nobody (recorded as external, never fulfilled)
+   */
+  externalPaymentsOwner!: string | null;
   /** how long Idempotency-Key records are kept (at least 24 h) */
   idempotencyTtlHours!: number;
   /** webhook inbox rows unprocessed for longer than this are re-enqueued by the sweeper */

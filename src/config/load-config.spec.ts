@@ -118,6 +118,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...base, OPERATOR_CALLERS: 'orders,ghost' }).join('\n')).toMatch(/OPERATOR_CALLERS names ghost/);
   });
 
+  it('takes EXTERNAL_PAYMENTS_OWNER only as a known caller; unset = nobody', () => {
+    expect(loadConfig(base).externalPaymentsOwner).toBeNull();
+    expect(loadConfig({ ...base, EXTERNAL_PAYMENTS_OWNER: 'orders' }).externalPaymentsOwner).toBe('orders');
+    expect(problemsOf({ ...base, EXTERNAL_PAYMENTS_OWNER: 'ghost' }).join('\n')).toMatch(/EXTERNAL_PAYMENTS_OWNER names ghost/);
+  });
+
   it('bounds how long a create waits for async_payment_url (WOMPI_ASYNC_URL_WAIT_MS)', () => {
     expect(loadConfig(base).asyncUrlWaitMs).toBe(3000);
     expect(loadConfig({ ...base, WOMPI_ASYNC_URL_WAIT_MS: '0' }).asyncUrlWaitMs).toBe(0);

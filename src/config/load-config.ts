@@ -169,6 +169,10 @@ export function loadConfig(env: Env): AppConfig {
   for (const name of operatorCallers) {
     if (apiKeys.length > 0 && !apiKeys.some((k) => k.name === name)) r.problem(`OPERATOR_CALLERS names ${name}, which is not a caller of INTERNAL_API_KEYS`);
   }
+  const externalPaymentsOwner = r.raw('EXTERNAL_PAYMENTS_OWNER')?.trim() || null;
+  if (externalPaymentsOwner && apiKeys.length > 0 && !apiKeys.some((k) => k.name === externalPaymentsOwner)) {
+    r.problem(`EXTERNAL_PAYMENTS_OWNER names ${externalPaymentsOwner}, which is not a caller of INTERNAL_API_KEYS`);
+  }
 
   const cfg: AppConfig = {
     nodeEnv,
@@ -200,6 +204,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     apiKeys,
     operatorCallers,
+    externalPaymentsOwner,
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 30),
     inboxSweepAfterMs: r.int('INBOX_SWEEP_AFTER_MS', 60_000, 100, 86_400_000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 25_000, 0, 600_000),

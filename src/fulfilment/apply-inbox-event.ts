@@ -54,6 +54,9 @@ export function inboxStatusFor(outcome: ApplyOutcome, tx: Pick<WompiTransaction,
       return { status: 'PROCESSED', lastError: null };
     case 'unknown_payment':
       return { status: 'IGNORED', lastError: `unknown_payment: no payment of ours has reference ${tx.reference}` };
+    case 'external':
+      // recorded in external_transactions and announced (transaction.external): handled, not ignored
+      return { status: 'PROCESSED', lastError: null };
     case 'mismatch':
       // refused and recorded as an anomaly; retrying cannot make the amounts agree
       return { status: 'DEAD', lastError: `mismatch: Wompi transaction ${tx.id} disagrees with our payment on amount, currency or reference (see payment_anomalies)` };
@@ -95,6 +98,7 @@ export class ApplyInboxEvent {
     if (result.outcome !== 'already_done') {
       const log = { inbox_id: inboxId, event_type: row.eventType, outcome: result.outcome, inbox_status: result.inboxStatus, payment_id: result.paymentId, wompi_transaction_id: tx?.id, event_ids: result.eventIds };
       if (result.outcome === 'unknown_payment') this.logger.warn(log, 'webhook event names no payment of ours; ignored');
+      else if (result.outcome === 'external') this.logger.warn(log, 'webhook event names no payment of ours; recorded as an external transaction');
       else if (result.outcome === 'contradiction' || result.outcome === 'mismatch') this.logger.warn(log, 'webhook event refused (see payment_anomalies); inbox row DEAD');
       else this.logger.log(log, 'webhook event applied');
     }

@@ -36,6 +36,10 @@ export class Metrics {
 
   readonly paymentTransitions = new Counter({ name: 'payments_transitions_total', help: 'Payment state transitions', labelNames: ['from', 'to', 'source'] as const, registers: [this.registry] });
   readonly paymentAnomalies = new Counter({ name: 'payments_anomalies_total', help: 'Wompi reports refused: amount/currency/reference mismatch, or a final status contradicting the one recorded', labelNames: ['kind'] as const, registers: [this.registry] });
+  /** a Wompi transaction with a reference this service never issued, per status reported (recorded, announced as transaction.external) */
+  readonly externalTransactions = new Counter({ name: 'payments_external_transactions_total', help: 'Wompi transactions with a reference this service never issued, recorded per status', labelNames: ['status'] as const, registers: [this.registry] });
+  /** flag: none | EXPIRED | DEACTIVATED (the buyer paid a link that had expired or was deactivated) */
+  readonly linkPayments = new Counter({ name: 'payments_link_payments_total', help: 'Payments made through our payment links, by flag', labelNames: ['flag'] as const, registers: [this.registry] });
   readonly fulfilments = new Counter({ name: 'payments_fulfilments_total', help: 'Fulfilments written', labelNames: ['status'] as const, registers: [this.registry] });
 
   readonly outboxPending = new Gauge({ name: 'outbox_pending', help: 'Outbox rows waiting to be published', registers: [this.registry] });

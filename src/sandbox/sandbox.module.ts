@@ -12,6 +12,7 @@ import {
 } from './http/wompi.controllers';
 import { AcceptanceService } from './services/acceptance.service';
 import { AuthService } from './services/auth.service';
+import { LinkPaymentsService } from './services/link-payments.service';
 import { MerchantService } from './services/merchant.service';
 import { SandboxControl } from './services/sandbox-control.service';
 import { SourcesLinksService } from './services/sources-links.service';
@@ -43,6 +44,7 @@ export class SandboxModule {
         TokensService,
         TransactionsService,
         SourcesLinksService,
+        LinkPaymentsService,
         MerchantService,
         SandboxControl,
       ],

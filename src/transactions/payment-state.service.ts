@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { ExternalTransactionRecorder } from '../external-transactions/external-transaction.recorder';
 import { FulfilmentEntity } from '../fulfilment/fulfilment.entity';
 import { Metrics } from '../metrics/metrics';
 import { OutboxWriter } from '../messaging/outbox-writer';
@@ -10,6 +11,7 @@ import { PaymentStatusHistoryEntity } from './entities/payment-status-history.en
 import { PaymentEntity } from './entities/payment.entity';
 import { FINAL_STATUSES, PaymentStatus, TransitionSource } from './payment-status';
 import { canAttemptTransition, decidingAttempt, isContradiction, isDuplicateApproval, isFinal, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
+import { PaymentClaims } from './payment-claims';
 import { nextActionFrom, toTransactionView } from './transaction.view';
 
 export type ApplyOutcome =
@@ -23,8 +25,10 @@ export type ApplyOutcome =
   | 'mismatch'
   /** Wompi reports, for the same Wompi transaction, a different final status than the one we recorded (e.g. APPROVED after DECLINED): refused, recorded, alerted. (Another transaction of the reference approving is a buyer retry: 'changed'; a second approval is `duplicate_approval`: 'unchanged'.) */
   | 'contradiction'
-  /** no payment of ours carries this reference */
-  | 'unknown_payment';
+  /** no payment of ours carries this reference (asked by payment id) */
+  | 'unknown_payment'
+  /** a Wompi transaction nobody here owns (no reference of ours, no link of ours, no EXTERNAL_PAYMENTS_OWNER): recorded in external_transactions, announced as transaction.external */
+  | 'external';
 
 export interface ApplyResult {
   outcome: ApplyOutcome;
@@ -67,23 +71,41 @@ export const EVENT_TYPE_BY_STATUS: Partial<Record<PaymentStatus, string>> = {
 export class PaymentStateService {
   private readonly logger = new Logger('PaymentState');
 
-  constructor(private readonly dataSource: DataSource, private readonly outbox: OutboxWriter, private readonly metrics: Metrics) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly metrics: Metrics,
+    private readonly claims: PaymentClaims,
+    private readonly external: ExternalTransactionRecorder,
+  ) {}
 
   /** Runs in its own transaction. */
   apply(tx: WompiTransaction, source: TransitionSource, opts: ApplyOptions = {}): Promise<ApplyResult> {
     return this.dataSource.transaction((m) => this.applyWith(m, tx, source, opts));
   }
 
-  /** Runs inside the caller's transaction (e.g. the processor also marks its inbox row). */
+  /**
+   * Runs inside the caller's transaction (e.g. the processor also marks its inbox row). A
+   * transaction with no reference of ours is claimed (a link of ours, EXTERNAL_PAYMENTS_OWNER)
+   * or recorded as external — never dropped. Unclaimed external ones are never fulfilled.
+   */
   async applyWith(m: EntityManager, tx: WompiTransaction, source: TransitionSource, opts: ApplyOptions = {}): Promise<ApplyResult> {
-    const payment = await m
+    let payment = await m
       .getRepository(PaymentEntity)
       .createQueryBuilder('p')
       .setLock('pessimistic_write')
       .where(opts.paymentId ? 'p.id = :id' : 'p.wompi_reference = :ref', { id: opts.paymentId, ref: tx.reference })
       .getOne();
-    if (!payment) return { outcome: 'unknown_payment', eventIds: [] };
+    if (!payment && opts.paymentId) return { outcome: 'unknown_payment', eventIds: [] };
+    payment ??= await this.claims.claim(m, tx);
+    if (!payment) return { outcome: 'external', eventIds: await this.external.record(m, tx, null) };
+    if (payment.kind !== 'EXTERNAL') return this.applyToPayment(m, payment, tx, source, opts);
+    const announced = await this.external.record(m, tx, payment.id);
+    const result = await this.applyToPayment(m, payment, tx, source, opts);
+    return { ...result, eventIds: [...announced, ...result.eventIds] };
+  }
 
+  private async applyToPayment(m: EntityManager, payment: PaymentEntity, tx: WompiTransaction, source: TransitionSource, opts: ApplyOptions): Promise<ApplyResult> {
     const mismatch = this.mismatch(payment, tx);
     if (mismatch) {
       await this.anomaly(m, payment, tx, mismatch, source, { reference: payment.wompiReference, amount_in_cents: payment.amountInCents, currency: payment.currency }, 'Wompi report disagrees with our payment; refused');

@@ -1,4 +1,4 @@
-import { PaymentEntity } from './entities/payment.entity';
+import { PaymentEntity, PaymentKind, PaymentLinkFlag } from './entities/payment.entity';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 
 /** The transaction as the HTTP API shows it (and as domain events carry it in `data`). */
@@ -8,7 +8,12 @@ export interface TransactionView {
   reference: string;
   /** the reference Wompi knows (its dashboard, its events); derived from caller + reference */
   wompi_reference: string;
-  kind: 'TRANSACTION' | 'CHECKOUT';
+  /** PAYMENT_LINK: paid through one of the caller's payment links; EXTERNAL: claimed by EXTERNAL_PAYMENTS_OWNER */
+  kind: PaymentKind;
+  /** our payment link (GET /v1/payment-links/:id) this payment came from; null otherwise */
+  payment_link_id: string | null;
+  /** EXPIRED / DEACTIVATED: the buyer paid a link that had expired or been deactivated (the money moved) */
+  payment_link_flag: PaymentLinkFlag | null;
   status: string;
   status_message: string | null;
   amount_in_cents: number;
@@ -47,6 +52,8 @@ export function toTransactionView(p: PaymentEntity, attempts?: PaymentAttemptEnt
     reference: p.reference,
     wompi_reference: p.wompiReference,
     kind: p.kind,
+    payment_link_id: p.paymentLinkId ?? null,
+    payment_link_flag: p.paymentLinkFlag ?? null,
     status: p.status,
     status_message: p.statusMessage,
     amount_in_cents: Number(p.amountInCents),

@@ -46,6 +46,8 @@ const VIEW_EXAMPLE: TransactionView = {
   reference: 'order-1234',
   wompi_reference: 'order-1234-5f0c2a9be1d47c3a86f2e190',
   kind: 'TRANSACTION',
+  payment_link_id: null,
+  payment_link_flag: null,
   status: 'PENDING',
   status_message: null,
   amount_in_cents: 2490000,

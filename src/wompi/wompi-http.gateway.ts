@@ -198,4 +198,12 @@ export class WompiHttpGateway extends WompiGateway {
       safeToRetry: true, what: `Payment link ${id}`, parse: (b) => v.paymentLink(v.dataOf(b)),
     });
   }
+
+  /** Setting `active` to what it already is changes nothing, so safe to send again. */
+  setPaymentLinkActive(id: string, active: boolean): Promise<WompiPaymentLink> {
+    return this.call('update_payment_link', {
+      group: 'payment-links', method: 'PATCH', path: `/payment_links/${enc(id)}`, route: '/payment_links/:id', key: 'private', body: { active },
+      safeToRetry: true, what: `Payment link ${id}`, parse: (b) => v.paymentLink(v.dataOf(b)),
+    });
+  }
 }

@@ -91,6 +91,8 @@ describe('PrometheusRule', () => {
     ['WebhookInboxLagging', /webhook_inbox_lag_seconds\{[^}]*\}\) > 300/, '5m'],
     ['PaymentsDeclinedSpike', /payments_transitions_total\{[^}]*to="DECLINED"/, undefined],
     ['PaymentAnomalies', /payments_anomalies_total\{[^}]*\}\[10m\]\)\) > 0/, undefined],
+    ['ExternalTransactionsReceived', /payments_external_transactions_total\{[^}]*status="APPROVED"\}\[15m\]\)\) > 0/, undefined],
+    ['PaymentLinkFlaggedPayments', /payments_link_payments_total\{[^}]*flag=~"EXPIRED\|DEACTIVATED"/, undefined],
   ])('alerts %s', (name, expr, forDuration) => {
     const r = rules.find((x) => x.alert === name);
     expect(r).toBeDefined();

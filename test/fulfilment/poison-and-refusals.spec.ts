@@ -62,12 +62,13 @@ describe('fulfilment: poison events and refused reports', () => {
     expect((await outboxRows(t.db.url)).filter((r) => r.aggregate_id === paymentId)).toEqual([]);
   });
 
-  it('ignores a report for a payment we do not have, saying why', async () => {
+  it('records a report for a payment we do not have as an external transaction (settled, not ignored)', async () => {
     const tx = await sandboxCardTransaction(t.app.get(WompiGateway), newReference('stranger'), 1_000_000, CARDS.declined);
     const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(tx));
     await enqueue(inboxId);
     expect(await jobSettled(inboxId)).toMatchObject({ state: 'completed' });
-    expect(await inboxRow(t.db.url, inboxId)).toMatchObject({ status: 'IGNORED', last_error: expect.stringContaining('unknown_payment') });
+    expect(await inboxRow(t.db.url, inboxId)).toMatchObject({ status: 'PROCESSED', last_error: null });
+    expect(await sql(t.db.url, `select status from external_transactions where wompi_transaction_id = $1`, [tx.id])).toEqual([{ status: 'DECLINED' }]);
   });
 
   it('marks token events processed: nothing to fulfil', async () => {

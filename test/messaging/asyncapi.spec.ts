@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PaymentEntity } from '../../src/transactions/entities/payment.entity';
 import { PaymentAttemptEntity } from '../../src/transactions/entities/payment-attempt.entity';
+import { EXTERNAL_EVENT_TYPE } from '../../src/external-transactions/external-transaction.recorder';
+import { ExternalTransactionEntity } from '../../src/external-transactions/external-transaction.entity';
+import { toExternalTransactionView } from '../../src/external-transactions/external-transaction.view';
 import { EVENT_TYPE_BY_STATUS } from '../../src/transactions/payment-state.service';
 import { toTransactionView } from '../../src/transactions/transaction.view';
 
@@ -27,8 +30,8 @@ describe('docs/asyncapi.yaml', () => {
   });
 
   it('documents every event type the service emits, routed by its type, persistent, as CloudEvents', () => {
-    const types = Object.values(EVENT_TYPE_BY_STATUS).sort();
-    expect(types).toEqual(['transaction.approved', 'transaction.declined', 'transaction.error', 'transaction.voided']);
+    const types = [...Object.values(EVENT_TYPE_BY_STATUS), EXTERNAL_EVENT_TYPE].sort();
+    expect(types).toEqual(['transaction.approved', 'transaction.declined', 'transaction.error', 'transaction.external', 'transaction.voided']);
     const ops = Object.values(doc.operations);
     for (const type of types) {
       const op = ops.find((o) => o.title === type);
@@ -49,5 +52,15 @@ describe('docs/asyncapi.yaml', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(view).sort());
     expect([...schema.required, 'attempts'].sort()).toEqual(Object.keys(view).sort());
     expect(schema.properties.attempts.items!.required.sort()).toEqual(Object.keys(view.attempts![0]).sort());
+  });
+
+  it('describes transaction.external `data` with exactly the fields of the external transaction view', () => {
+    const row = Object.assign(new ExternalTransactionEntity(), {
+      id: 'e', wompiTransactionId: 'w', reference: 'r', amountInCents: 100, currency: 'COP', status: 'APPROVED', paymentMethodType: 'CARD', wompiPaymentLinkId: null, paymentId: null, firstSeenAt: new Date(), lastStatusAt: new Date(),
+    });
+    const view = toExternalTransactionView(row);
+    const schema = doc.components.schemas.ExternalTransaction;
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(view).sort());
+    expect([...schema.required].sort()).toEqual(Object.keys(view).sort());
   });
 });

@@ -107,7 +107,7 @@ describe('retention: buyer data scrubbed from settled inbox rows', () => {
     (event.signature as Json).checksum = computeEventChecksum(event as never, t.sandbox.keys.eventsSecret);
     const res = await fetch(`${t.url}/v1/webhooks/wompi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
     expect(res.status).toBe(200);
-    const row = await waitFor('the event settled (IGNORED: no payment of ours)', async () => (await pgQuery<{ id: string }>(t.db.url, `select id from webhook_inbox where payload->'data'->'transaction'->>'id' = $1 and status = 'IGNORED'`, [id]))[0], 15_000, 100);
+    const row = await waitFor('the event settled (PROCESSED: no payment of ours, recorded as external)', async () => (await pgQuery<{ id: string }>(t.db.url, `select id from webhook_inbox where payload->'data'->'transaction'->>'id' = $1 and status = 'PROCESSED'`, [id]))[0], 15_000, 100);
     return { id: row.id, event };
   }
 

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
 import { parseFaults } from '../domain/faults';
 import { SandboxRuntime } from '../sandbox-runtime';
+import { LinkPaymentsService } from '../services/link-payments.service';
 import { SandboxControl } from '../services/sandbox-control.service';
 import { TokensService } from '../services/tokens.service';
 import { TransactionsService } from '../services/transactions.service';
@@ -16,6 +17,7 @@ export class AdminController {
     @Inject(SandboxControl) private readonly control: SandboxControl,
     @Inject(TransactionsService) private readonly transactions: TransactionsService,
     @Inject(TokensService) private readonly tokens: TokensService,
+    @Inject(LinkPaymentsService) private readonly linkPayments: LinkPaymentsService,
   ) {}
 
   @Post('reset')
@@ -51,6 +53,12 @@ export class AdminController {
   @Post('transactions/:id/retry')
   buyerRetry(@Param('id') id: string, @Body() body: unknown): Obj {
     return this.transactions.buyerRetry(id, objectBody(body).status);
+  }
+
+  /** A payer pays the link on its checkout page: body `{status?, amount_in_cents? (open links), customer_email?}`. */
+  @Post('payment_links/:id/pay')
+  payLink(@Param('id') id: string, @Body() body: unknown): Obj {
+    return this.linkPayments.pay(id, objectBody(body ?? {}));
   }
 
   @Post('tokens/bancolombia_transfer/:id/decide')

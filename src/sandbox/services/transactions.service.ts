@@ -175,6 +175,12 @@ export class TransactionsService {
     this.scheduleOutcome(declined, { ...outcomeFor('DECLINED'), extra: { ...base.extra, processor_response_code: '51' } }, this.rt.options.cardDelayMs);
   }
 
+  /** A transaction made elsewhere than POST /transactions (a link's checkout page): stored, finalised after the card delay. */
+  startWith(tx: TransactionRecord, outcome: Outcome): void {
+    this.rt.store.transactions.set(tx.id, tx);
+    this.scheduleOutcome(tx, outcome, this.rt.options.cardDelayMs);
+  }
+
   private scheduleOutcome(tx: TransactionRecord, outcome: Outcome, delayMs: number): void {
     const timer = this.rt.timers.schedule(() => {
       this.pendingTimers.delete(tx.id);

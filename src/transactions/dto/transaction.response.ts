@@ -15,7 +15,21 @@ export class TransactionResponse {
   @ApiProperty({ format: 'uuid', example: '8a3c5d0e-6f1b-4b8e-9a47-3c2d1e0f9b8a' }) id: string;
   @ApiProperty({ description: 'your own reference (unique among your payments)', example: 'order-1234' }) reference: string;
   @ApiProperty({ description: 'the reference Wompi knows (its dashboard, its events): derived from your caller name and reference; equal to `reference` for payments made before per-caller references', example: 'order-1234-5f0c2a9be1d47c3a86f2e190' }) wompi_reference: string;
-  @ApiProperty({ enum: ['TRANSACTION', 'CHECKOUT'], example: 'TRANSACTION' }) kind: string;
+  @ApiProperty({
+    enum: ['TRANSACTION', 'CHECKOUT', 'PAYMENT_LINK', 'EXTERNAL'],
+    description: 'PAYMENT_LINK: a buyer paid one of your payment links (`reference` and `wompi_reference` are the one Wompi generated); EXTERNAL: a Wompi transaction with a reference this service never issued, claimed by EXTERNAL_PAYMENTS_OWNER',
+    example: 'TRANSACTION',
+  })
+  kind: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'the payment link (GET /v1/payment-links/:id) this payment came from', example: null }) payment_link_id: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['EXPIRED', 'DEACTIVATED'],
+    description: 'set when the buyer paid a link that had expired or been deactivated: the money moved and the payment is recorded, but look at it',
+    example: null,
+  })
+  payment_link_flag: string | null;
   @ApiProperty({
     enum: PAYMENT_STATUSES,
     description: 'UNKNOWN: Wompi did not answer the create in time; the service resolves it by reference (never re-posts) and the status follows',
