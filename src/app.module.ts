@@ -19,6 +19,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { OpsModule } from './ops/ops.module';
 import { PaymentSourcesModule } from './payment-sources/payment-sources.module';
 import { QueueModule } from './queue/queue.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { TransactionsModule } from './transactions/transactions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { WompiModule } from './wompi/wompi.module';
@@ -53,6 +54,7 @@ export class AppModule implements NestModule {
         WebhooksModule.forRole(roles),
         FulfilmentModule.forRole(roles),
         OpsModule.forRole(roles),
+        ReconciliationModule.forRole(roles),
       ],
       providers: [
         // first: it must see refused keys (to throttle them) before the API-key guard answers 401
