@@ -57,6 +57,7 @@ export class ReconciliationController {
   @Get()
   @ApiOperation({ summary: 'List reconciliation runs, newest first' })
   @ApiOkResponse({ type: ReconciliationRunPage })
+  @ApiBadRequestResponse({ description: 'limit or cursor not valid (problem+json naming the field)' })
   async list(@Query() q: ListRunsQuery): Promise<ReconciliationRunPage> {
     const limit = q.limit ?? 20;
     const rows = await this.service.list(limit, q.cursor);
@@ -68,6 +69,7 @@ export class ReconciliationController {
   @acceptHeader
   @ApiProduces('application/json', CSV)
   @ApiOkResponse({ type: ReconciliationRunView, description: 'JSON: the run; text/csv: every discrepancy of the run (see docs/reconciliation.md for the columns)' })
+  @ApiBadRequestResponse({ description: 'id is not a UUID (problem+json)' })
   @ApiNotFoundResponse({ description: 'no such run (problem+json)' })
   async get(@Param() p: RunIdParam, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response): Promise<ReconciliationRunView | string> {
     const run = await this.service.get(p.id);
@@ -80,6 +82,7 @@ export class ReconciliationController {
   @acceptHeader
   @ApiProduces('application/json', CSV)
   @ApiOkResponse({ type: DiscrepancyPage })
+  @ApiBadRequestResponse({ description: 'id, kind, resolution, limit or cursor not valid (problem+json naming the field)' })
   @ApiNotFoundResponse({ description: 'no such run (problem+json)' })
   async discrepancies(@Param() p: RunIdParam, @Query() q: ListDiscrepanciesQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response): Promise<DiscrepancyPage | string> {
     if (wantsCsv(accept)) return sendCsv(res, p.id, toCsv(await this.service.discrepancies(p.id, { kind: q.kind, resolution: q.resolution })));
