@@ -62,7 +62,14 @@ export class Metrics {
     registers: [this.registry],
     collect: () => this.collectReconciliation(),
   });
-  readonly reconciliationUnhealed = new Gauge({ name: 'payments_reconciliation_unhealed_discrepancies', help: 'Reported (unhealed) discrepancies of the latest completed reconciliation run', registers: [this.registry] });
+  /** Set by the same read as the timestamp (prom-client collects gauges concurrently, so both share one read per scrape). */
+  readonly reconciliationUnhealed = new Gauge({
+    name: 'payments_reconciliation_unhealed_discrepancies',
+    help: 'Reported (unhealed) discrepancies of the latest completed reconciliation run',
+    registers: [this.registry],
+    collect: () => this.collectReconciliation(),
+  });
+  private reconciliationRead?: Promise<void>;
   private reconciliation?: () => Promise<{ lastSuccessAt: Date | null; unhealed: number }>;
 
   constructor(collectDefaults = true) {
@@ -79,7 +86,12 @@ export class Metrics {
     this.reconciliation = read;
   }
 
-  private async collectReconciliation(): Promise<void> {
+  private collectReconciliation(): Promise<void> {
+    this.reconciliationRead ??= this.readReconciliation().finally(() => (this.reconciliationRead = undefined));
+    return this.reconciliationRead;
+  }
+
+  private async readReconciliation(): Promise<void> {
     if (!this.reconciliation) {
       this.reconciliationLastSuccess.remove({});
       this.reconciliationUnhealed.remove({});
