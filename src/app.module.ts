@@ -21,6 +21,7 @@ import { OpsModule } from './ops/ops.module';
 import { PaymentLinksModule } from './payment-links/payment-links.module';
 import { PaymentSourcesModule } from './payment-sources/payment-sources.module';
 import { QueueModule } from './queue/queue.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { TransactionsModule } from './transactions/transactions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { WompiModule } from './wompi/wompi.module';
@@ -57,6 +58,7 @@ export class AppModule implements NestModule {
         WebhooksModule.forRole(roles),
         FulfilmentModule.forRole(roles),
         OpsModule.forRole(roles),
+        ReconciliationModule.forRole(roles),
       ],
       providers: [
         // first: it must see refused keys (to throttle them) before the API-key guard answers 401

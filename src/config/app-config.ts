@@ -55,6 +55,24 @@ export interface OutboxConfig {
   publishTimeoutMs: number;
 }
 
+/** Reconciliation runs against Wompi's listing (docs/reconciliation.md). */
+export interface ReconciliationConfig {
+  /** RECONCILIATION_ENABLED: schedule the daily run (worker role; default on in worker/all) */
+  enabled: boolean;
+  /** local hour (0-23) of the daily run, in `timeZone` */
+  hour: number;
+  /** IANA zone the daily run's hour and "previous day" are read in */
+  timeZone: string;
+  /** the daily run also covers this many hours before the previous day */
+  overlapHours: number;
+  /** Wompi listing page size */
+  pageSize: number;
+  /** longest range an operator may ask for */
+  maxRangeDays: number;
+  /** how long a run waits out a Wompi outage before it fails */
+  maxWaitMs: number;
+}
+
 /** Where the client's address comes from: false = the socket; a hop count or proxy addresses/CIDRs = X-Forwarded-For through them. */
 export type TrustProxy = false | number | string[];
 
@@ -130,6 +148,7 @@ export abstract class AppConfig {
   /** TRUST_PROXY: whose X-Forwarded-For is believed for the client address (default nobody) */
   trustProxy!: TrustProxy;
   rateLimits!: RateLimitConfig;
+  reconciliation!: ReconciliationConfig;
 }
 
 export interface StalePollConfig {

@@ -1,6 +1,7 @@
 import { ApiKey, AppConfig, OutboxConfig, Role, WompiConfig, WompiEnvironment } from './app-config';
 import { Env, EnvReader } from './env-reader';
 import { loadRateLimits, parseTrustProxy } from './rate-limit-config';
+import { loadReconciliation } from './reconciliation-config';
 
 const KEY_PREFIXES = {
   WOMPI_PUBLIC_KEY: { test: 'pub_test_', prod: 'pub_prod_' },
@@ -215,6 +216,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     trustProxy: parseTrustProxy(r),
     rateLimits: loadRateLimits(r, nodeEnv, redisUrl),
+    reconciliation: loadReconciliation(r, role),
   };
   r.throwIfProblems();
   return cfg;

@@ -55,6 +55,27 @@ export class Metrics {
   });
   private queues?: { port: Pick<JobQueue, 'counts'>; timeoutMs: number };
 
+  /** trigger: daily | manual; outcome: completed | failed */
+  readonly reconciliationRuns = new Counter({ name: 'payments_reconciliation_runs_total', help: 'Reconciliation runs finished, by trigger and outcome', labelNames: ['trigger', 'outcome'] as const, registers: [this.registry] });
+  /** kind: DISCREPANCY_KINDS (a fixed set); resolution: healed | reported */
+  readonly reconciliationDiscrepancies = new Counter({ name: 'payments_reconciliation_discrepancies_total', help: 'Discrepancies found by reconciliation runs, by kind and resolution', labelNames: ['kind', 'resolution'] as const, registers: [this.registry] });
+  /** Read from the database at scrape time (`observeReconciliation`), so a restart does not look like a missed run. */
+  readonly reconciliationLastSuccess = new Gauge({
+    name: 'payments_reconciliation_last_success_timestamp_seconds',
+    help: 'When the last reconciliation run completed (unix seconds); no sample before the first one or when the database does not answer',
+    registers: [this.registry],
+    collect: () => this.collectReconciliation(),
+  });
+  /** Set by the same read as the timestamp (prom-client collects gauges concurrently, so both share one read per scrape). */
+  readonly reconciliationUnhealed = new Gauge({
+    name: 'payments_reconciliation_unhealed_discrepancies',
+    help: 'Reported (unhealed) discrepancies of the latest completed reconciliation run',
+    registers: [this.registry],
+    collect: () => this.collectReconciliation(),
+  });
+  private reconciliationRead?: Promise<void>;
+  private reconciliation?: () => Promise<{ lastSuccessAt: Date | null; unhealed: number }>;
+
   constructor(collectDefaults = true) {
     if (collectDefaults) collectDefaultMetrics({ register: this.registry });
   }
@@ -62,6 +83,34 @@ export class Metrics {
   /** From now on every scrape reads `payments_queue_depth` from this queue port (QueueModule calls it). */
   observeQueues(port: Pick<JobQueue, 'counts'>, timeoutMs = QUEUE_DEPTH_TIMEOUT_MS): void {
     this.queues = { port, timeoutMs };
+  }
+
+  /** From now on every scrape reads the reconciliation gauges through `read` (the reconciliation module calls it). */
+  observeReconciliation(read: () => Promise<{ lastSuccessAt: Date | null; unhealed: number }>): void {
+    this.reconciliation = read;
+  }
+
+  private collectReconciliation(): Promise<void> {
+    this.reconciliationRead ??= this.readReconciliation().finally(() => (this.reconciliationRead = undefined));
+    return this.reconciliationRead;
+  }
+
+  private async readReconciliation(): Promise<void> {
+    if (!this.reconciliation) {
+      this.reconciliationLastSuccess.remove({});
+      this.reconciliationUnhealed.remove({});
+      return;
+    }
+    try {
+      const r = await bounded(this.reconciliation(), QUEUE_DEPTH_TIMEOUT_MS);
+      if (r.lastSuccessAt) this.reconciliationLastSuccess.set(r.lastSuccessAt.getTime() / 1000);
+      else this.reconciliationLastSuccess.remove({});
+      this.reconciliationUnhealed.set(r.unhealed);
+    } catch {
+      // no sample rather than a stale one (a 0 would read as "never ran" and page someone)
+      this.reconciliationLastSuccess.remove({});
+      this.reconciliationUnhealed.remove({});
+    }
   }
 
   /**

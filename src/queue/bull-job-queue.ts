@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
-import { EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueCounts, QueueName, QueueUnavailable, RETRY_POLICIES } from './job-queue.port';
+import { DailyOptions, EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueCounts, QueueName, QueueUnavailable, RETRY_POLICIES } from './job-queue.port';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -55,6 +55,28 @@ export class BullJobQueue extends JobQueue {
       ),
       this.enqueueTimeoutMs,
       `enqueue of ${jobs.length} on ${queue}`,
+    );
+  }
+
+  async repeatDaily<T>(queue: QueueName, name: string, data: T, o: DailyOptions): Promise<void> {
+    const q = this.queue(queue);
+    const cron = `0 ${o.hour} * * *`;
+    // Bull keys a repeatable job by name, id, cron and zone: a changed hour would add a second schedule
+    for (const r of await withTimeout(q.getRepeatableJobs(), this.enqueueTimeoutMs, `repeatables on ${queue}`)) {
+      if (r.name === name && r.id === o.jobId && (r.cron !== cron || r.tz !== o.timeZone)) await q.removeRepeatableByKey(r.key);
+    }
+    const policy = { ...RETRY_POLICIES.webhookEvent, ...o };
+    await withTimeout(
+      q.add(name, data, {
+        jobId: o.jobId,
+        repeat: { cron, tz: o.timeZone },
+        attempts: policy.attempts,
+        backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
+        removeOnComplete: 100,
+        removeOnFail: false,
+      }),
+      this.enqueueTimeoutMs,
+      `schedule on ${queue}`,
     );
   }
 

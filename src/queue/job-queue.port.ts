@@ -8,6 +8,8 @@ export const QUEUES = {
   WEBHOOK_EVENTS: 'webhook-events',
   /** payments to resolve or poll at Wompi (UNKNOWN creates, stale PENDING) */
   RECONCILIATION: 'reconciliation',
+  /** reconciliation runs against Wompi's listing (daily and on demand; long jobs, their own queue) */
+  RECONCILIATION_RUNS: 'reconciliation-runs',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -20,12 +22,21 @@ export interface RetryPolicy {
 export const RETRY_POLICIES = {
   webhookEvent: { attempts: 8, backoff: { type: 'exponential', delayMs: 1000 } },
   reconciliation: { attempts: 10, backoff: { type: 'exponential', delayMs: 5000 } },
+  /** a run waits out Wompi outages itself; these retries cover crashes and our own dependencies */
+  reconciliationRun: { attempts: 5, backoff: { type: 'exponential', delayMs: 60_000 } },
 } satisfies Record<string, RetryPolicy>;
 
 export interface EnqueueOptions extends Partial<RetryPolicy> {
   /** deterministic id: a second enqueue with the same id while the job exists is a no-op */
   jobId: string;
   delayMs?: number;
+}
+
+/** A job repeated every day at `hour`:00 in `timeZone`, one schedule per `jobId` across all workers. */
+export interface DailyOptions extends Partial<RetryPolicy> {
+  jobId: string;
+  hour: number;
+  timeZone: string;
 }
 
 export interface QueueJob<T> {
@@ -74,6 +85,11 @@ export abstract class JobQueue {
   async enqueueMany<T>(queue: QueueName, name: string, jobs: readonly { data: T; options: EnqueueOptions }[]): Promise<void> {
     for (const j of jobs) await this.enqueue(queue, name, j.data, j.options);
   }
+  /**
+   * Schedules `name` daily (a repeatable job). Idempotent: every worker may call it at boot;
+   * a changed hour or zone replaces the schedule of the same `jobId` instead of adding one.
+   */
+  abstract repeatDaily<T>(queue: QueueName, name: string, data: T, options: DailyOptions): Promise<void>;
   /** register a handler; called by the worker role only */
   abstract process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency?: number): void;
   /**

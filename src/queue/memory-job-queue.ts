@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueCounts, QueueName, RETRY_POLICIES } from './job-queue.port';
+import { nextDailyAt } from '../common/zoned-time';
+import { DailyOptions, EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueCounts, QueueName, RETRY_POLICIES } from './job-queue.port';
 
 interface MemJob {
   id: string;
@@ -23,6 +24,7 @@ export class MemoryJobQueue extends JobQueue {
   private readonly jobs = new Map<string, MemJob>();
   private readonly handlers = new Map<string, { handler: JobHandler<unknown>; concurrency: number; running: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly schedules = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
   async enqueue<T>(queue: QueueName, name: string, data: T, o: EnqueueOptions): Promise<void> {
@@ -32,6 +34,28 @@ export class MemoryJobQueue extends JobQueue {
     const job: MemJob = { id: o.jobId, queue, name, data, attempts: policy.attempts, attemptsMade: 0, backoff: policy.backoff, state: 'waiting' };
     this.jobs.set(key, job);
     this.schedule(job, o.delayMs ?? 0);
+  }
+
+  /** One timer per schedule, re-armed after each firing; each firing is a job of its own (`jobId:at`). */
+  async repeatDaily<T>(queue: QueueName, name: string, data: T, o: DailyOptions): Promise<void> {
+    const key = `${queue}:${o.jobId}`;
+    const existing = this.schedules.get(key);
+    if (existing) {
+      clearTimeout(existing);
+      this.timers.delete(existing);
+    }
+    const arm = (): void => {
+      if (this.closed) return;
+      const at = nextDailyAt(new Date(), o.hour, o.timeZone);
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        void this.enqueue(queue, name, data, { ...o, jobId: `${o.jobId}:${at.getTime()}` }).finally(arm);
+      }, at.getTime() - Date.now());
+      t.unref();
+      this.schedules.set(key, t);
+      this.timers.add(t);
+    };
+    arm();
   }
 
   process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency = 1): void {

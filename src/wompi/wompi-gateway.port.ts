@@ -3,7 +3,9 @@ import {
   CreatePaymentLinkInput,
   CreatePaymentSourceInput,
   CreateTransactionInput,
+  ListTransactionsQuery,
   PseFinancialInstitution,
+  TransactionPage,
   WompiCardToken,
   WompiNequiToken,
   WompiPaymentLink,
@@ -39,6 +41,8 @@ export abstract class WompiGateway {
   abstract getTransaction(id: string): Promise<WompiTransaction>;
   /** every Wompi transaction carrying this reference (a buyer retry makes several) */
   abstract findTransactionsByReference(reference: string): Promise<WompiTransaction[]>;
+  /** one page of the date-range listing (private key), oldest first */
+  abstract listTransactions(query: ListTransactionsQuery): Promise<TransactionPage>;
   abstract voidTransaction(id: string, amountInCents?: number): Promise<WompiVoidResult>;
   abstract createPaymentSource(input: CreatePaymentSourceInput): Promise<WompiPaymentSource>;
   abstract getPaymentSource(id: number): Promise<WompiPaymentSource>;

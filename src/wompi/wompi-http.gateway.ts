@@ -17,7 +17,9 @@ import {
   CreatePaymentLinkInput,
   CreatePaymentSourceInput,
   CreateTransactionInput,
+  ListTransactionsQuery,
   PseFinancialInstitution,
+  TransactionPage,
   WompiCardToken,
   WompiNequiToken,
   WompiPaymentLink,
@@ -153,6 +155,14 @@ export class WompiHttpGateway extends WompiGateway {
     });
     // the search is meant to be exact; a stray match must never be taken for ours
     return list.filter((t) => t.reference === reference);
+  }
+
+  listTransactions(q: ListTransactionsQuery): Promise<TransactionPage> {
+    const query = `from_date=${enc(q.fromDate)}&until_date=${enc(q.untilDate)}&page=${q.page}&page_size=${q.pageSize}&order_by=created_at&order=ASC`;
+    return this.call('list_transactions', {
+      group: 'transactions-read', method: 'GET', path: `/transactions?${query}`, route: '/transactions?from_date=', key: 'private',
+      safeToRetry: true, what: 'Transactions', parse: (b) => v.transactionPage(b),
+    });
   }
 
   voidTransaction(id: string, amountInCents?: number): Promise<WompiVoidResult> {

@@ -7,6 +7,7 @@
 import {
   PresignedToken,
   PseFinancialInstitution,
+  TransactionPage,
   WompiCardToken,
   WompiNequiToken,
   WompiPaymentLink,
@@ -99,6 +100,17 @@ export function transaction(v: unknown, path = 'data'): WompiTransaction {
 
 export function transactionList(v: unknown): WompiTransaction[] {
   return arr(v, 'data').map((t, i) => transaction(t, `data[${i}]`));
+}
+
+/**
+ * A page of the date-range listing. Wompi's `meta` shape is not documented (REFERENCE §14):
+ * `total_results` is read when it is a number and ignored otherwise; paging never depends on it.
+ */
+export function transactionPage(body: unknown): TransactionPage {
+  const root = obj(body, 'body');
+  const meta = root.meta !== undefined && root.meta !== null && typeof root.meta === 'object' ? (root.meta as Obj) : {};
+  const total = meta.total_results;
+  return { data: transactionList(dataOf(body)), totalResults: typeof total === 'number' && Number.isSafeInteger(total) ? total : null };
 }
 
 /**

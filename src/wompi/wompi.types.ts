@@ -38,6 +38,23 @@ export interface WompiTransaction {
   [field: string]: unknown;
 }
 
+/** One page of `GET /transactions?from_date&until_date&page&page_size`. */
+export interface TransactionPage {
+  data: WompiTransaction[];
+  /** `meta.total_results` when Wompi gives it */
+  totalResults: number | null;
+}
+
+export interface ListTransactionsQuery {
+  /** YYYY-MM-DD */
+  fromDate: string;
+  /** YYYY-MM-DD, inclusive */
+  untilDate: string;
+  /** 1-based */
+  page: number;
+  pageSize: number;
+}
+
 export interface PresignedToken {
   acceptance_token: string;
   permalink: string;

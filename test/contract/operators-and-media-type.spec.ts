@@ -12,7 +12,7 @@ describe('operator routes limited by OPERATOR_CALLERS', () => {
   });
 
   it('lets the named operator in and answers 403 problem+json to every other caller', async () => {
-    for (const path of ['/v1/outbox?status=dead', '/v1/webhooks/events']) {
+    for (const path of ['/v1/outbox?status=dead', '/v1/webhooks/events', '/v1/reconciliations']) {
       const op = await request(t.url).get(path).set('Authorization', `Bearer ${OTHER_API_KEY}`);
       expect(op.status).toBe(200);
       const other = await request(t.url).get(path).set(t.auth);
@@ -40,6 +40,9 @@ describe('operator routes with OPERATOR_CALLERS unset', () => {
       ['post', '/v1/webhooks/events/00000000-0000-4000-8000-000000000000/replay'],
       ['get', '/v1/outbox?status=dead'],
       ['post', '/v1/outbox/1/retry'],
+      ['get', '/v1/reconciliations'],
+      ['post', '/v1/reconciliations'],
+      ['get', '/v1/reconciliations/00000000-0000-4000-8000-000000000000'],
     ];
     for (const key of [TEST_API_KEY, OTHER_API_KEY]) {
       for (const [method, path] of routes) {

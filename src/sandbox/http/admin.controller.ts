@@ -49,6 +49,13 @@ export class AdminController {
     return this.transactions.decide(id, objectBody(body).status);
   }
 
+  /** A silent change at Wompi (no webhook): `{status?, amount_in_cents?}`, for reconciliation tests. */
+  @Post('transactions/:id/drift')
+  @HttpCode(200)
+  drift(@Param('id') id: string, @Body() body: unknown): Obj {
+    return this.transactions.drift(id, objectBody(body));
+  }
+
   /** The Widget's "reintento": another transaction with the same reference, finalised as `status`. */
   @Post('transactions/:id/retry')
   buyerRetry(@Param('id') id: string, @Body() body: unknown): Obj {

@@ -23,6 +23,8 @@ const DAVIPLATA_OUTCOMES: Record<string, Outcome> = {
   [DAVIPLATA_OTP.noFunds]: { status: 'DECLINED', statusMessage: STATUS_MESSAGES.noFunds },
   [DAVIPLATA_OTP.error]: outcomeFor('ERROR'),
 };
+/** the largest `page_size` the sandbox's listing takes (Wompi's own limit is undocumented) */
+export const MAX_PAGE_SIZE = 500;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 @Injectable()
@@ -213,34 +215,65 @@ export class TransactionsService {
     return { data: transactionWithMerchant(tx, this.rt.options.merchantId, this.rt.keys.publicKey), meta: {} };
   }
 
-  /** GET /transactions: by `reference`, or by date range with `page`/`page_size` (REFERENCE §4.8). */
+  /**
+   * GET /transactions: by `reference`, or by date range with `page`/`page_size` (REFERENCE §4.8).
+   * Dates are UTC calendar days, both inclusive; `meta` carries the paging (Wompi's own `meta`
+   * is undocumented: page, page_size, total_results, total_pages here).
+   */
   search(q: Record<string, string | undefined>): Obj {
     let list = [...this.rt.store.transactions.values()];
-    let meta: Obj = {};
+    let paging: { page: number; size: number } | undefined;
     if (q.reference !== undefined) list = list.filter((t) => t.reference === q.reference);
     else {
-      const missing: Record<string, string[]> = {};
-      for (const k of ['from_date', 'until_date', 'page', 'page_size']) if (!q[k]) missing[k] = [MSG.notPresent];
-      if (Object.keys(missing).length) throw wompiErrors.validation(missing);
+      const problems: Record<string, string[]> = {};
+      for (const k of ['from_date', 'until_date', 'page', 'page_size']) if (!q[k]) problems[k] = [MSG.notPresent];
+      for (const k of ['from_date', 'until_date']) if (q[k] && !/^\d{4}-\d{2}-\d{2}$/.test(q[k]!)) problems[k] = [MSG.badFormat];
+      if (q.page && !/^[1-9]\d{0,5}$/.test(q.page)) problems.page = [MSG.notInteger];
+      if (q.page_size && (!/^[1-9]\d{0,2}$/.test(q.page_size) || Number(q.page_size) > MAX_PAGE_SIZE)) problems.page_size = [`Debe ser un entero entre 1 y ${MAX_PAGE_SIZE}`];
       const from = Date.parse(`${q.from_date}T00:00:00.000Z`);
       const until = Date.parse(`${q.until_date}T23:59:59.999Z`);
-      if (Number.isNaN(from) || Number.isNaN(until)) throw wompiErrors.validation({ from_date: [MSG.badFormat] });
+      if (q.from_date && !problems.from_date && Number.isNaN(from)) problems.from_date = [MSG.badFormat];
+      if (q.until_date && !problems.until_date && Number.isNaN(until)) problems.until_date = [MSG.badFormat];
+      if (Object.keys(problems).length) throw wompiErrors.validation(problems);
       list = list.filter((t) => t.createdAt.getTime() >= from && t.createdAt.getTime() <= until);
-      meta = { page: Number(q.page), page_size: Number(q.page_size) };
+      paging = { page: Number(q.page), size: Number(q.page_size) };
     }
     if (q.id) list = list.filter((t) => t.id === q.id);
     if (q.status) list = list.filter((t) => t.status === q.status);
     if (q.payment_method_type) list = list.filter((t) => t.paymentMethodType === q.payment_method_type);
     if (q.customer_email) list = list.filter((t) => t.customerEmail === q.customer_email);
     const dir = (q.order ?? 'DESC').toUpperCase() === 'ASC' ? 1 : -1;
-    list.sort((a, b) => dir * (a.createdAt.getTime() - b.createdAt.getTime()));
-    if (meta.page !== undefined) {
-      const size = Math.max(1, Number(q.page_size) || 1);
-      const page = Math.max(1, Number(q.page) || 1);
-      meta.total_results = list.length;
-      list = list.slice((page - 1) * size, page * size);
+    // ties broken by id so that pages never overlap or skip
+    list.sort((a, b) => dir * (a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)));
+    if (!paging) return { data: list.map(transactionView), meta: {} };
+    const total = list.length;
+    const page = list.slice((paging.page - 1) * paging.size, paging.page * paging.size);
+    return { data: page.map(transactionView), meta: { page: paging.page, page_size: paging.size, total_results: total, total_pages: Math.ceil(total / paging.size) } };
+  }
+
+  /**
+   * Admin: the transaction changes at "Wompi" and no webhook tells anyone (what a lost or
+   * never-sent event looks like to the merchant): status and/or amount, as given.
+   */
+  drift(id: string, body: Obj): Obj {
+    const tx = this.rt.store.transactions.get(id);
+    if (!tx) throw wompiErrors.notFound();
+    const problems: Record<string, string[]> = {};
+    if (body.status === undefined && body.amount_in_cents === undefined) problems.status = ['Envíe status, amount_in_cents o ambos'];
+    if (body.status !== undefined && !['PENDING', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'].includes(body.status as string)) problems.status = ['Debe ser uno de estos: PENDING, APPROVED, DECLINED, ERROR, VOIDED'];
+    if (body.amount_in_cents !== undefined && (!Number.isInteger(body.amount_in_cents) || (body.amount_in_cents as number) < MIN_AMOUNT_IN_CENTS)) problems.amount_in_cents = [MSG.minimumAmount];
+    if (Object.keys(problems).length) throw wompiErrors.validation(problems);
+    // a pending outcome would otherwise overwrite the drift later (with its webhook)
+    this.rt.timers.cancel(this.pendingTimers.get(tx.id));
+    this.pendingTimers.delete(tx.id);
+    if (body.status !== undefined) {
+      tx.status = body.status as TransactionRecord['status'];
+      tx.statusMessage = null;
+      tx.finalizedAt = tx.status === 'PENDING' ? null : (tx.finalizedAt ?? new Date());
     }
-    return { data: list.map(transactionView), meta };
+    if (body.amount_in_cents !== undefined) tx.amountInCents = body.amount_in_cents as number;
+    this.rt.log.log(`transaction ${tx.id} drifted silently to ${tx.status}, ${tx.amountInCents} cents`);
+    return { data: transactionView(tx), meta: {} };
   }
 
   /** Void (REFERENCE §4.9): APPROVED cards only; answers APPROVED now, VOIDED + event follow. */
