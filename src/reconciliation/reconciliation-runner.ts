@@ -5,6 +5,7 @@ import { Metrics } from '../metrics/metrics';
 import { PaymentAttemptEntity } from '../transactions/entities/payment-attempt.entity';
 import { PaymentEntity } from '../transactions/entities/payment.entity';
 import { PaymentStateService } from '../transactions/payment-state.service';
+import { PaymentStatus } from '../transactions/payment-status';
 import { WompiGateway } from '../wompi/wompi-gateway.port';
 import { GatewayNotFound, GatewayTimeout, GatewayUnavailable } from '../wompi/wompi.errors';
 import { WompiTransaction } from '../wompi/wompi.types';
@@ -182,6 +183,7 @@ export class ReconciliationRunner {
       return;
     }
     const base = { tx, payment, ourStatus: attempt?.status ?? null };
+    if (verdict.action === 'report' && verdict.kind === 'unknown_reference') return this.unknownReference(pass, base);
     if (verdict.action === 'report') return this.record(pass, base, verdict.kind, 'reported', verdict.detail);
 
     const r = await this.state.apply(tx, 'reconciliation', { paymentId: payment!.id });
@@ -203,6 +205,18 @@ export class ReconciliationRunner {
       case 'unknown_payment':
         return this.record(pass, base, 'unknown_reference', 'reported', 'Wompi has a transaction whose reference this service never issued');
     }
+  }
+
+  /**
+   * A reference we never issued goes through the one state machine too: a payment of one of
+   * our links (its webhook lost) becomes the link owner's payment; anything else is recorded
+   * as an external transaction (with its `transaction.external` event, once per status) and
+   * stays a discrepancy for a person.
+   */
+  private async unknownReference(pass: Pass, base: { tx: WompiTransaction; payment: PaymentEntity | null; ourStatus: PaymentStatus | null }): Promise<void> {
+    const r = await this.state.apply(base.tx, 'reconciliation');
+    if (r.outcome === 'external' || !r.payment) return this.record(pass, base, 'unknown_reference', 'reported', 'Wompi has a transaction whose reference this service never issued; recorded as an external transaction (GET /v1/external-transactions)');
+    return this.record(pass, { ...base, payment: r.payment }, 'status_mismatch', 'healed', `a payment of one of our links, recorded for its owner (${r.outcome})`);
   }
 
   private async missingAtWompi(pass: Pass, wompiTransactionId: string): Promise<void> {
