@@ -6,6 +6,7 @@ import { PaymentAnomalyEntity } from './entities/payment-anomaly.entity';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { PaymentStatusHistoryEntity } from './entities/payment-status-history.entity';
 import { PaymentEntity } from './entities/payment.entity';
+import { PaymentEvents } from './payment-events';
 import { PaymentStateService } from './payment-state.service';
 import { CheckoutSessionsController } from './checkout-sessions.controller';
 import { CreateCheckoutSession } from './usecases/create-checkout-session';
@@ -32,6 +33,7 @@ export class TransactionsModule {
       global: true,
       imports: [TypeOrmModule.forFeature(ENTITIES)],
       providers: [
+        PaymentEvents,
         PaymentStateService,
         PaymentResolver,
         CreateTransaction,
