@@ -12,6 +12,7 @@ import { CheckoutSessionsController } from './checkout-sessions.controller';
 import { CreateCheckoutSession } from './usecases/create-checkout-session';
 import { FulfilmentEntity } from '../fulfilment/fulfilment.entity';
 import { ReconciliationWorker } from './reconciliation.worker';
+import { CheckoutSessionExpiry } from './session-expiry';
 import { TransactionsController } from './transactions.controller';
 import { ConfirmTransaction } from './usecases/confirm-transaction';
 import { CreateTransaction } from './usecases/create-transaction';
@@ -41,7 +42,7 @@ export class TransactionsModule {
         ConfirmTransaction,
         VoidTransaction,
         CreateCheckoutSession,
-        ...(roles.worker ? [ReconciliationWorker] : []),
+        ...(roles.worker ? [CheckoutSessionExpiry, ReconciliationWorker] : []),
       ],
       controllers: roles.api ? [TransactionsController, CheckoutSessionsController] : [],
       exports: [PaymentStateService, PaymentResolver, TypeOrmModule],
