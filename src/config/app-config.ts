@@ -128,6 +128,8 @@ export abstract class AppConfig {
   asyncUrlWaitMs!: number;
   /** the stale-payment poller (webhooks lost): its pace against Wompi, per worker process */
   stalePoll!: StalePollConfig;
+  /** the buyer-retry window and the give-up horizons (docs/buyer-retry-and-horizons.md) */
+  horizons!: HorizonsConfig;
   apiKeys!: ApiKey[];
   /** callers allowed on operator routes (inbox, outbox); empty = none (default-deny) */
   operatorCallers!: string[];
@@ -151,7 +153,20 @@ export abstract class AppConfig {
   reconciliation!: ReconciliationConfig;
 }
 
+export interface HorizonsConfig {
+  /** BUYER_RETRY_WINDOW_S: a buyer-retryable payment's DECLINED/ERROR is published this long after it (0: at once) */
+  buyerRetryWindowS: number;
+  /** PENDING_HORIZONS: per payment method (`*`: the rest), seconds after creation when a payment still PENDING at Wompi becomes EXPIRED */
+  pendingHorizonsS: Record<string, number>;
+  /** PENDING_POLL_MAX_INTERVALS: per payment method, the longest pause between two polls of a PENDING payment */
+  pollMaxIntervalsS: Record<string, number>;
+  /** CHECKOUT_SESSION_DEFAULT_TTL_S: a checkout session without expiration_time and without a transaction expires this long after creation */
+  checkoutSessionTtlS: number;
+}
+
 export interface StalePollConfig {
+  /** STALE_POLL_AFTER_MS: a PENDING payment untouched this long is first asked about (then its back-off decides) */
+  afterMs: number;
   /** STALE_POLL_EVERY_MS: pause after a round that found less than a full batch */
   everyMs: number;
   /** STALE_POLL_BATCH: rows claimed per round (a full batch starts the next round at once) */

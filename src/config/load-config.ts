@@ -1,5 +1,6 @@
 import { ApiKey, AppConfig, OutboxConfig, Role, WompiConfig, WompiEnvironment } from './app-config';
 import { Env, EnvReader } from './env-reader';
+import { loadHorizons } from './horizons-config';
 import { loadRateLimits, parseTrustProxy } from './rate-limit-config';
 import { loadReconciliation } from './reconciliation-config';
 
@@ -198,11 +199,13 @@ export function loadConfig(env: Env): AppConfig {
     wompi,
     asyncUrlWaitMs: r.int('WOMPI_ASYNC_URL_WAIT_MS', 3000, 0, 30_000),
     stalePoll: {
+      afterMs: r.int('STALE_POLL_AFTER_MS', 60_000, 100, 86_400_000),
       everyMs: r.int('STALE_POLL_EVERY_MS', 30_000, 100, 3_600_000),
       batch: r.int('STALE_POLL_BATCH', 100, 1, 1000),
       concurrency: r.int('STALE_POLL_CONCURRENCY', 8, 1, 64),
       ratePerSecond: r.int('STALE_POLL_RATE_PER_S', 20, 1, 150),
     },
+    horizons: loadHorizons(r),
     apiKeys,
     operatorCallers,
     externalPaymentsOwner,

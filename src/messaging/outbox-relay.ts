@@ -27,6 +27,8 @@ export interface RelayRound {
  * row whose payment has an earlier row not yet SENT, so events of one payment leave in
  * order and a DEAD row holds back the later rows of its payment until an operator
  * retries it. `attempts` counts publish tries, so a row that crashes its relay still ends.
+ * A row written with a later `next_attempt_at` is held until then (a buyer-retryable failure);
+ * one SUPERSEDED before it was claimed never leaves and holds nothing back.
  */
 const CLAIM_SQL = `
   with due as (
@@ -34,7 +36,7 @@ const CLAIM_SQL = `
     where o.status = 'PENDING' and o.next_attempt_at <= now()
       and not exists (
         select 1 from outbox e
-        where e.aggregate_id = o.aggregate_id and e.id < o.id and e.status <> 'SENT')
+        where e.aggregate_id = o.aggregate_id and e.id < o.id and e.status not in ('SENT', 'SUPERSEDED'))
     order by o.id
     limit $1
     for update of o skip locked

@@ -14,6 +14,8 @@ export interface DomainEventInput {
   data: Record<string, unknown>;
   /** what makes this event unique (e.g. `${paymentId}:APPROVED`): the CloudEvent id derives from it */
   dedupeKey: string;
+  /** held: the relay publishes it no earlier than this (a buyer-retryable failure); default now */
+  notBefore?: Date;
 }
 
 /** A UUID (v5-shaped) derived from a key, so one logical event always has one id. */
@@ -47,7 +49,7 @@ export class OutboxWriter {
       .createQueryBuilder()
       .insert()
       .into(OutboxEntity)
-      .values({ eventId: id, aggregateId: e.aggregateId, eventType: e.type, routingKey: e.type, payload: cloudEvent, status: 'PENDING' })
+      .values({ eventId: id, aggregateId: e.aggregateId, eventType: e.type, routingKey: e.type, payload: cloudEvent, status: 'PENDING', ...(e.notBefore ? { nextAttemptAt: e.notBefore } : {}) })
       .orIgnore()
       .execute();
     return id;

@@ -1,11 +1,12 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-export type OutboxStatus = 'PENDING' | 'SENT' | 'DEAD';
+/** SUPERSEDED: a held event (buyer-retry window) an approval overtook before it was ever claimed; never published */
+export type OutboxStatus = 'PENDING' | 'SENT' | 'DEAD' | 'SUPERSEDED';
 
 /** A domain event written in the same transaction as the change it announces. */
 @Entity({ name: 'outbox' })
 @Unique('uq_outbox_event_id', ['eventId'])
-@Check('ck_outbox_status', `status in ('PENDING','SENT','DEAD')`)
+@Check('ck_outbox_status', `status in ('PENDING','SENT','DEAD','SUPERSEDED')`)
 @Index('ix_outbox_pending', ['nextAttemptAt', 'id'], { where: `status = 'PENDING'` })
 @Index('ix_outbox_aggregate', ['aggregateId', 'id'])
 @Index('ix_outbox_dead', ['id'], { where: `status = 'DEAD'` })

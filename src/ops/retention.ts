@@ -37,7 +37,7 @@ export class RetentionPurger implements OnApplicationBootstrap, BeforeApplicatio
       {
         name: 'outbox_sent',
         days: config.retention.outboxSentDays,
-        sql: `delete from outbox where id in (select id from outbox where status = 'SENT' and sent_at < now() - make_interval(days => $1) order by id limit $2)`,
+        sql: `delete from outbox where id in (select id from outbox where status in ('SENT','SUPERSEDED') and coalesce(sent_at, created_at) < now() - make_interval(days => $1) order by id limit $2)`,
       },
       {
         name: 'inbox_settled',

@@ -1,18 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { ExternalTransactionRecorder } from '../external-transactions/external-transaction.recorder';
-import { FulfilmentEntity } from '../fulfilment/fulfilment.entity';
 import { Metrics } from '../metrics/metrics';
-import { OutboxWriter } from '../messaging/outbox-writer';
 import { WompiTransaction } from '../wompi/wompi.types';
 import { PaymentAnomalyEntity } from './entities/payment-anomaly.entity';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { PaymentStatusHistoryEntity } from './entities/payment-status-history.entity';
 import { PaymentEntity } from './entities/payment.entity';
-import { FINAL_STATUSES, PaymentStatus, TransitionSource } from './payment-status';
+import { PaymentEvents } from './payment-events';
+import { PaymentStatus, TransitionSource } from './payment-status';
 import { canAttemptTransition, decidingAttempt, isContradiction, isDuplicateApproval, isFinal, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
 import { PaymentClaims } from './payment-claims';
-import { nextActionFrom, toTransactionView } from './transaction.view';
+import { nextActionFrom } from './transaction.view';
+
+export { EVENT_TYPE_BY_STATUS } from './payment-events';
 
 export type ApplyOutcome =
   /** the payment's status changed (events and fulfilment written) */
@@ -52,13 +53,8 @@ export const STATUS_CONTRADICTION = 'status_contradiction';
 /** `payment_anomalies.kind` of a second APPROVED Wompi transaction for one payment (see `isDuplicateApproval`). */
 export const DUPLICATE_APPROVAL = 'duplicate_approval';
 
-/** Event types by final status; each state change yields its event once per state. */
-export const EVENT_TYPE_BY_STATUS: Partial<Record<PaymentStatus, string>> = {
-  APPROVED: 'transaction.approved',
-  DECLINED: 'transaction.declined',
-  VOIDED: 'transaction.voided',
-  ERROR: 'transaction.error',
-};
+/** `payment_anomalies.kind` of an APPROVED that arrived after we had given the payment up (EXPIRED): applied, flagged. */
+export const APPROVED_AFTER_EXPIRY = 'approved_after_expiry';
 
 /**
  * Applies what Wompi says about one of its transactions to our payment, in one short
@@ -73,7 +69,7 @@ export class PaymentStateService {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly outbox: OutboxWriter,
+    private readonly events: PaymentEvents,
     private readonly metrics: Metrics,
     private readonly claims: PaymentClaims,
     private readonly external: ExternalTransactionRecorder,
@@ -188,7 +184,13 @@ export class PaymentStateService {
     await this.history(m, { paymentId: payment.id, attemptId: decider?.id ?? attempt.id, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail: { wompi_status: tx.status, status_message: tx.status_message ?? null } });
     this.metrics.paymentTransitions.inc({ from, to, source });
 
-    const eventIds = await this.fulfil(m, payment, all, opts.inboxEventId);
+    if (from === 'EXPIRED') {
+      // we had given up (horizon or session expiry) and consumers got transaction.expired /
+      // checkout_session.expired; the money was taken all the same, so it is applied — and an
+      // operator decides between a late fulfilment and a refund
+      await this.anomaly(m, payment, tx, APPROVED_AFTER_EXPIRY, source, { status: from, payment_status: from }, 'Wompi approved a payment we had expired: applied (transaction.approved follows); fulfil late or refund');
+    }
+    const eventIds = await this.events.fulfil(m, payment, all, opts.inboxEventId);
     return { outcome: 'changed', payment, from, to, eventIds };
   }
 
@@ -219,37 +221,25 @@ export class PaymentStateService {
     payment.finalizedAt = now;
     await this.recordTransition(m, payment, to, source, { ...detail, status_message: statusMessage });
     const attempts = await m.getRepository(PaymentAttemptEntity).find({ where: { paymentId: payment.id } });
-    return this.fulfil(m, payment, attempts);
+    return this.events.fulfil(m, payment, attempts);
+  }
+
+  /**
+   * Our own give-up: a payment still PENDING (a last read at Wompi said so, or a checkout session
+   * nobody paid) becomes EXPIRED with its event. Caller holds the payment row lock and has
+   * checked what still holds; returns [] when the payment is no longer PENDING.
+   */
+  async recordExpiry(m: EntityManager, payment: PaymentEntity, source: TransitionSource, statusMessage: string, detail: Record<string, unknown> = {}): Promise<string[]> {
+    if (payment.status !== 'PENDING') return [];
+    payment.statusMessage = statusMessage;
+    payment.finalizedAt = new Date();
+    await this.recordTransition(m, payment, 'EXPIRED', source, { ...detail, status_message: statusMessage });
+    const attempts = await m.getRepository(PaymentAttemptEntity).find({ where: { paymentId: payment.id } });
+    return this.events.fulfil(m, payment, attempts);
   }
 
   private async history(m: EntityManager, row: Omit<PaymentStatusHistoryEntity, 'id' | 'createdAt'>): Promise<void> {
     await m.getRepository(PaymentStatusHistoryEntity).save(m.getRepository(PaymentStatusHistoryEntity).create(row));
-  }
-
-  private async fulfil(m: EntityManager, payment: PaymentEntity, attempts: PaymentAttemptEntity[], inboxEventId?: string): Promise<string[]> {
-    const status = payment.status;
-    if (!FINAL_STATUSES.includes(status)) return [];
-    const inserted = await m
-      .createQueryBuilder()
-      .insert()
-      .into(FulfilmentEntity)
-      .values({ paymentId: payment.id, status: status as FulfilmentEntity['status'], wompiTransactionId: payment.wompiTransactionId, inboxEventId: inboxEventId ?? null })
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    if (!inserted.raw?.length) return []; // this state was fulfilled before: nothing more
-    this.metrics.fulfilments.inc({ status });
-    const type = EVENT_TYPE_BY_STATUS[status];
-    if (!type) return [];
-    const id = await this.outbox.write(m, {
-      type,
-      aggregateId: payment.id,
-      // the caller's own reference (CONTRACT: the payment reference); data.wompi_reference is Wompi's
-      subject: payment.reference,
-      dedupeKey: `${payment.id}:${status}`,
-      data: toTransactionView(payment, attempts) as unknown as Record<string, unknown>,
-    });
-    return [id];
   }
 
   /** A refused or suspicious report: an anomaly row, `payments_anomalies_total{kind}` and an error log with ids only (an alert). */

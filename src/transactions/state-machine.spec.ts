@@ -98,4 +98,15 @@ describe('state machine', () => {
   it('voids an approved payment when its attempt is voided', () => {
     expect(nextPaymentStatus('APPROVED', [at('VOIDED', 3)])).toBe('VOIDED');
   });
+
+  it('EXPIRED (our give-up): only from PENDING; a later APPROVED attempt still wins, a later failure leaves it', () => {
+    expect(canPaymentTransition('PENDING', 'EXPIRED')).toBe(true);
+    for (const from of ['UNKNOWN', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'] as PaymentStatus[]) expect(canPaymentTransition(from, 'EXPIRED')).toBe(false);
+    for (const from of PAYMENT_STATUSES) expect(canAttemptTransition(from, 'EXPIRED')).toBe(false);
+    expect(nextPaymentStatus('EXPIRED', [at('APPROVED', 2)])).toBe('APPROVED');
+    expect(nextPaymentStatus('EXPIRED', [at('DECLINED', 2)])).toBe('EXPIRED');
+    expect(isRefusedFinalMove('EXPIRED', [at('DECLINED', 2)])).toBe(false);
+    // nothing moves a PENDING payment to EXPIRED by itself: the poller decides
+    expect(nextPaymentStatus('PENDING', [at('PENDING', 1)])).toBe('PENDING');
+  });
 });

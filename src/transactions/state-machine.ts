@@ -14,6 +14,10 @@ import { FINAL_STATUSES, PaymentStatus } from './payment-status';
  * APPROVED — money was taken — and that is the only way out of a failed final state.
  * The *same* Wompi transaction changing its final status is a contradiction (never applied);
  * a second APPROVED attempt is a duplicate approval (the buyer paid twice): both are anomalies.
+ *
+ * EXPIRED is ours, not Wompi's: PENDING → EXPIRED when we give up (horizon, session expiry).
+ * A later APPROVED attempt still moves it to APPROVED — money is money — and is flagged; a
+ * later DECLINED/ERROR attempt is recorded and leaves it EXPIRED.
  */
 const ATTEMPT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
   UNKNOWN: ['PENDING', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'],
@@ -22,15 +26,17 @@ const ATTEMPT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
   DECLINED: [],
   ERROR: [],
   VOIDED: [],
+  EXPIRED: [],
 };
 
 const PAYMENT_TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
   UNKNOWN: ['PENDING', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'],
-  PENDING: ['APPROVED', 'DECLINED', 'ERROR', 'VOIDED'],
+  PENDING: ['APPROVED', 'DECLINED', 'ERROR', 'VOIDED', 'EXPIRED'],
   APPROVED: ['VOIDED'],
   DECLINED: ['APPROVED'],
   ERROR: ['APPROVED'],
   VOIDED: [],
+  EXPIRED: ['APPROVED'],
 };
 
 export function canAttemptTransition(from: PaymentStatus, to: PaymentStatus): boolean {
@@ -65,8 +71,8 @@ export function isDuplicateApproval(attempt: AttemptView, attempts: readonly Att
   return attempt.status === 'APPROVED' && attempts.some((a) => a.id !== attempt.id && (a.status === 'APPROVED' || a.status === 'VOIDED'));
 }
 
-/** Higher wins when attempts disagree. DECLINED and ERROR tie: the latest one decides. */
-const PRIORITY: Record<PaymentStatus, number> = { UNKNOWN: 0, PENDING: 1, DECLINED: 2, ERROR: 2, VOIDED: 3, APPROVED: 4 };
+/** Higher wins when attempts disagree. DECLINED and ERROR tie: the latest one decides. (No attempt is EXPIRED; its rank keeps a late failure from being a refused move.) */
+const PRIORITY: Record<PaymentStatus, number> = { UNKNOWN: 0, PENDING: 1, DECLINED: 2, ERROR: 2, EXPIRED: 2, VOIDED: 3, APPROVED: 4 };
 
 export interface AttemptView {
   id: string;

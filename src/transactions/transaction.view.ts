@@ -31,6 +31,8 @@ export interface TransactionView {
   created_at: string;
   updated_at: string;
   finalized_at: string | null;
+  /** a failed buyer-retryable payment: its failure event is held until then (the buyer may retry) */
+  retryable_until: string | null;
   attempts?: AttemptView[];
 }
 
@@ -69,6 +71,7 @@ export function toTransactionView(p: PaymentEntity, attempts?: PaymentAttemptEnt
     created_at: iso(p.createdAt)!,
     updated_at: iso(p.updatedAt)!,
     finalized_at: iso(p.finalizedAt),
+    retryable_until: iso(p.retryableUntil),
   };
   if (attempts) {
     view.attempts = attempts.map((a) => ({

@@ -63,6 +63,7 @@ const VIEW_EXAMPLE: TransactionView = {
   created_at: '2026-03-01T12:00:00.000Z',
   updated_at: '2026-03-01T12:00:00.450Z',
   finalized_at: null,
+  retryable_until: null,
 };
 const problem = (status: number, code: string, detail: string, errors?: Record<string, string[]>) => ({
   type: `https://payments.internal/problems/${code.toLowerCase().replace(/_/g, '-')}`,

@@ -7,11 +7,13 @@ import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { PaymentStatusHistoryEntity } from './entities/payment-status-history.entity';
 import { PaymentEntity } from './entities/payment.entity';
 import { PaymentClaims } from './payment-claims';
+import { PaymentEvents } from './payment-events';
 import { PaymentStateService } from './payment-state.service';
 import { CheckoutSessionsController } from './checkout-sessions.controller';
 import { CreateCheckoutSession } from './usecases/create-checkout-session';
 import { FulfilmentEntity } from '../fulfilment/fulfilment.entity';
 import { ReconciliationWorker } from './reconciliation.worker';
+import { CheckoutSessionExpiry } from './session-expiry';
 import { TransactionsController } from './transactions.controller';
 import { ConfirmTransaction } from './usecases/confirm-transaction';
 import { CreateTransaction } from './usecases/create-transaction';
@@ -34,6 +36,7 @@ export class TransactionsModule {
       imports: [TypeOrmModule.forFeature(ENTITIES)],
       providers: [
         PaymentClaims,
+        PaymentEvents,
         PaymentStateService,
         PaymentResolver,
         CreateTransaction,
@@ -41,7 +44,7 @@ export class TransactionsModule {
         ConfirmTransaction,
         VoidTransaction,
         CreateCheckoutSession,
-        ...(roles.worker ? [ReconciliationWorker] : []),
+        ...(roles.worker ? [CheckoutSessionExpiry, ReconciliationWorker] : []),
       ],
       controllers: roles.api ? [TransactionsController, CheckoutSessionsController] : [],
       exports: [PaymentStateService, PaymentResolver, TypeOrmModule],

@@ -5,7 +5,8 @@
  * through signed webhooks, verified by fetch.
  *
  * - a different attempt APPROVED after DECLINED/ERROR: money was taken → the payment becomes
- *   APPROVED; consumers get transaction.declined|error, then transaction.approved, once each;
+ *   APPROVED; within the buyer-retry window the held transaction.declined|error is superseded
+ *   (never published) and consumers get transaction.approved only (buyer-retry-window.spec.ts);
  * - a different attempt DECLINED after APPROVED: the payment stays APPROVED, one event;
  * - a second APPROVED attempt: the buyer paid twice → anomaly `duplicate_approval` (row, metric,
  *   error log with ids only), the payment untouched, still one transaction.approved;
@@ -80,7 +81,9 @@ describe('checkout: several Wompi transactions for one reference (widget retries
     return r.body;
   };
   const paymentRow = async (id: string) => (await pgQuery<{ status: string; wompi_transaction_id: string | null }>(t.db.url, 'select status, wompi_transaction_id from payments where id = $1', [id]))[0];
-  const events = async (id: string) => (await pgQuery<{ event_type: string }>(t.db.url, 'select event_type from outbox where aggregate_id = $1 order by id', [id])).map((r) => r.event_type);
+  /** outbox rows of the payment; a superseded one (held failure an approval overtook) is marked */
+  const events = async (id: string) =>
+    (await pgQuery<{ event_type: string; status: string }>(t.db.url, 'select event_type, status from outbox where aggregate_id = $1 order by id', [id])).map((r) => (r.status === 'SUPERSEDED' ? `${r.event_type}:SUPERSEDED` : r.event_type));
   const attempts = (id: string) => pgQuery<{ wompi_transaction_id: string; status: string }>(t.db.url, 'select wompi_transaction_id, status from payment_attempts where payment_id = $1 order by created_at, id', [id]);
   const anomalies = (id: string) => pgQuery<{ kind: string; source: string; wompi_transaction_id: string; expected: Json; actual: Json }>(t.db.url, 'select kind, source, wompi_transaction_id, expected, actual from payment_anomalies where payment_id = $1 order by id', [id]);
   /** the widget payment, settled on our side as `status` */
@@ -101,13 +104,13 @@ describe('checkout: several Wompi transactions for one reference (widget retries
     return { retry, inboxStatus: row.status };
   };
 
-  it('a DECLINED payment becomes APPROVED when a buyer retry is approved: declined, then approved, once each', async () => {
+  it('a DECLINED payment becomes APPROVED when a buyer retry is approved: the held declined superseded, approved once', async () => {
     const s = await session();
     const first = await paid(s, 'DECLINED');
     const { retry, inboxStatus } = await retried(first, 'APPROVED');
     expect(inboxStatus).toBe('PROCESSED');
     expect(await paymentRow(s.id)).toEqual({ status: 'APPROVED', wompi_transaction_id: retry.id });
-    expect(await events(s.id)).toEqual(['transaction.declined', 'transaction.approved']);
+    expect(await events(s.id)).toEqual(['transaction.declined:SUPERSEDED', 'transaction.approved']);
     expect(await attempts(s.id)).toEqual([
       { wompi_transaction_id: first.id, status: 'DECLINED' },
       { wompi_transaction_id: retry.id, status: 'APPROVED' },
@@ -120,12 +123,12 @@ describe('checkout: several Wompi transactions for one reference (widget retries
     expect(((await view.json()) as Json).attempts.map((a: Json) => a.status).sort()).toEqual(['APPROVED', 'DECLINED']);
   });
 
-  it('an ERROR payment becomes APPROVED the same way: error, then approved', async () => {
+  it('an ERROR payment becomes APPROVED the same way: the held error superseded, approved', async () => {
     const s = await session();
     const first = await paid(s, 'ERROR');
     const { retry } = await retried(first, 'APPROVED');
     expect(await paymentRow(s.id)).toEqual({ status: 'APPROVED', wompi_transaction_id: retry.id });
-    expect(await events(s.id)).toEqual(['transaction.error', 'transaction.approved']);
+    expect(await events(s.id)).toEqual(['transaction.error:SUPERSEDED', 'transaction.approved']);
     expect(await anomalies(s.id)).toEqual([]);
   });
 

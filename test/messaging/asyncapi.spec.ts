@@ -9,6 +9,7 @@ import { PaymentAttemptEntity } from '../../src/transactions/entities/payment-at
 import { EXTERNAL_EVENT_TYPE } from '../../src/external-transactions/external-transaction.recorder';
 import { ExternalTransactionEntity } from '../../src/external-transactions/external-transaction.entity';
 import { toExternalTransactionView } from '../../src/external-transactions/external-transaction.view';
+import { CHECKOUT_SESSION_EXPIRED } from '../../src/transactions/payment-events';
 import { EVENT_TYPE_BY_STATUS } from '../../src/transactions/payment-state.service';
 import { toTransactionView } from '../../src/transactions/transaction.view';
 
@@ -30,8 +31,8 @@ describe('docs/asyncapi.yaml', () => {
   });
 
   it('documents every event type the service emits, routed by its type, persistent, as CloudEvents', () => {
-    const types = [...Object.values(EVENT_TYPE_BY_STATUS), EXTERNAL_EVENT_TYPE].sort();
-    expect(types).toEqual(['transaction.approved', 'transaction.declined', 'transaction.error', 'transaction.external', 'transaction.voided']);
+    const types = [...Object.values(EVENT_TYPE_BY_STATUS), EXTERNAL_EVENT_TYPE, CHECKOUT_SESSION_EXPIRED].sort();
+    expect(types).toEqual(['checkout_session.expired', 'transaction.approved', 'transaction.declined', 'transaction.error', 'transaction.expired', 'transaction.external', 'transaction.voided']);
     const ops = Object.values(doc.operations);
     for (const type of types) {
       const op = ops.find((o) => o.title === type);
@@ -44,7 +45,7 @@ describe('docs/asyncapi.yaml', () => {
   it('describes `data` with exactly the fields of the transaction view', () => {
     const payment = Object.assign(new PaymentEntity(), {
       id: 'p', reference: 'r', caller: 'orders', kind: 'TRANSACTION', status: 'APPROVED', amountInCents: 100, currency: 'COP', paymentMethodType: 'CARD', wompiTransactionId: 'w',
-      customerEmail: null, redirectUrl: null, expirationTime: null, statusMessage: null, nextAction: null, metadata: {}, version: 2, createdAt: new Date(), updatedAt: new Date(), finalizedAt: new Date(),
+      customerEmail: null, redirectUrl: null, expirationTime: null, statusMessage: null, nextAction: null, metadata: {}, version: 2, createdAt: new Date(), updatedAt: new Date(), finalizedAt: new Date(), retryableUntil: null,
     });
     const attempt = Object.assign(new PaymentAttemptEntity(), { wompiTransactionId: 'w', status: 'APPROVED', statusMessage: null, paymentMethodType: 'CARD', createdAt: new Date(), finalizedAt: new Date() });
     const view = toTransactionView(payment, [attempt]);

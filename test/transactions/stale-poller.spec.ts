@@ -99,8 +99,8 @@ describe('stale-payment poller: 1,000 lost webhooks, two workers', () => {
     await pgQuery(
       db.url,
       `with p as (
-         insert into payments (reference, caller, status, amount_in_cents, customer_email, payment_method_type, wompi_transaction_id, created_at, updated_at)
-         select r, 'orders', 'PENDING', $3, 'buyer@example.com', 'CARD', w, now() - interval '2 minutes', now() - interval '2 minutes'
+         insert into payments (reference, wompi_reference, caller, status, amount_in_cents, customer_email, payment_method_type, wompi_transaction_id, created_at, updated_at)
+         select r, r, 'orders', 'PENDING', $3, 'buyer@example.com', 'CARD', w, now() - interval '2 minutes', now() - interval '2 minutes'
            from unnest($1::text[], $2::text[]) as t(r, w)
          returning id, wompi_transaction_id)
        insert into payment_attempts (payment_id, wompi_transaction_id, status, payment_method_type, amount_in_cents)

@@ -15,6 +15,8 @@ export interface Faults {
   buyer_retry?: boolean;
   /** Real Wompi may show `async_payment_url` only on a later poll (REFERENCE §6); opt in to imitate it. */
   async_url_on_poll?: boolean;
+  /** The next N payments the payer decides outside the API (PSE, Nequi…) are abandoned: no outcome, PENDING until `decide`. */
+  abandon_next?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -31,7 +33,7 @@ function checkMatch(v: Obj, name: string, problems: Record<string, string[]>): v
 export function parseFaults(input: unknown): Faults {
   const problems: Record<string, string[]> = {};
   if (!isObj(input)) throw new WompiError(422, { error: { type: 'INPUT_VALIDATION_ERROR', messages: { faults: ['Debe ser un objeto'] } } });
-  const known = ['latency_ms', 'error_rate', 'fail_next', 'hang_next', 'webhooks', 'buyer_retry', 'async_url_on_poll'];
+  const known = ['latency_ms', 'error_rate', 'fail_next', 'hang_next', 'webhooks', 'buyer_retry', 'async_url_on_poll', 'abandon_next'];
   for (const k of Object.keys(input)) if (!known.includes(k)) problems[k] = ['Campo desconocido'];
   const f = input as Obj;
   if (f.latency_ms !== undefined && !isInt(f.latency_ms, 0, 600_000)) problems.latency_ms = ['Debe ser un entero entre 0 y 600000'];
@@ -66,6 +68,7 @@ export function parseFaults(input: unknown): Faults {
       if (w.reorder_window_ms !== undefined && !isInt(w.reorder_window_ms, 0, 3_600_000)) problems['webhooks.reorder_window_ms'] = ['Debe ser un entero'];
     }
   }
+  if (f.abandon_next !== undefined && !isInt(f.abandon_next, 0, 1_000_000)) problems.abandon_next = ['Debe ser un entero mayor o igual a 0'];
   for (const b of ['buyer_retry', 'async_url_on_poll'] as const) {
     if (f[b] !== undefined && typeof f[b] !== 'boolean') problems[b] = ['Debe ser booleano'];
   }
@@ -142,6 +145,13 @@ export class FaultState {
   takeBuyerRetry(): boolean {
     if (!this.faults.buyer_retry) return false;
     this.faults.buyer_retry = false;
+    return true;
+  }
+
+  /** One abandoned payment, if the fault asks for it. */
+  takeAbandon(): boolean {
+    if (!this.faults.abandon_next) return false;
+    this.faults.abandon_next--;
     return true;
   }
 

@@ -93,7 +93,9 @@ export class TransactionsService {
       delay += Math.max(this.rt.options.cardDelayMs, 50);
     }
     this.rt.store.transactions.set(tx.id, tx);
-    if (method.outcome) this.scheduleOutcome(tx, method.outcome, delay);
+    // an abandoned PSE / wallet payment: the buyer never reached the bank, Wompi keeps it PENDING
+    const abandoned = method.delay === 'async' && this.rt.faults.takeAbandon();
+    if (method.outcome && !abandoned) this.scheduleOutcome(tx, method.outcome, delay);
     this.rt.log.log(`transaction ${tx.id} ${method.type} created (reference ${reference})`);
     return { data: transactionView(tx), meta: {} };
   }

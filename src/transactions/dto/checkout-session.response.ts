@@ -65,7 +65,7 @@ export class CheckoutSessionResponse {
   })
   widget: Record<string, string>;
 
-  @ApiProperty({ enum: ['PENDING', 'UNKNOWN', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'], example: 'PENDING' })
+  @ApiProperty({ enum: ['PENDING', 'UNKNOWN', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED', 'EXPIRED'], example: 'PENDING' })
   status: string;
 
   @ApiProperty({ example: { order_id: 'A-1001' } })

@@ -4,7 +4,7 @@ import { PAYMENT_STATUSES } from '../payment-status';
 /** OpenAPI shapes of TransactionView (transaction.view.ts is the source of truth). */
 export class AttemptResponse {
   @ApiProperty({ nullable: true, example: '12345-1668624561-38705' }) wompi_transaction_id: string | null;
-  @ApiProperty({ enum: PAYMENT_STATUSES, example: 'APPROVED' }) status: string;
+  @ApiProperty({ enum: PAYMENT_STATUSES.filter((s) => s !== 'EXPIRED'), description: "Wompi's status of this transaction (EXPIRED is only ever the payment's)", example: 'APPROVED' }) status: string;
   @ApiProperty({ nullable: true, example: null }) status_message: string | null;
   @ApiProperty({ nullable: true, example: 'CARD' }) payment_method_type: string | null;
   @ApiProperty({ example: '2026-03-01T12:00:00.000Z' }) created_at: string;
@@ -32,7 +32,9 @@ export class TransactionResponse {
   payment_link_flag: string | null;
   @ApiProperty({
     enum: PAYMENT_STATUSES,
-    description: 'UNKNOWN: Wompi did not answer the create in time; the service resolves it by reference (never re-posts) and the status follows',
+    description:
+      'UNKNOWN: Wompi did not answer the create in time; the service resolves it by reference (never re-posts) and the status follows. ' +
+      "EXPIRED: ours, not Wompi's — still PENDING at Wompi past its payment method's horizon (PENDING_HORIZONS), or a checkout session nobody paid by its expiration; a later approval at Wompi still moves it to APPROVED (docs/buyer-retry-and-horizons.md)",
     example: 'PENDING',
   })
   status: string;
@@ -58,6 +60,14 @@ export class TransactionResponse {
   @ApiProperty({ example: '2026-03-01T12:00:00.000Z' }) created_at: string;
   @ApiProperty({ example: '2026-03-01T12:00:00.500Z' }) updated_at: string;
   @ApiProperty({ nullable: true, example: null }) finalized_at: string | null;
+  @ApiProperty({
+    nullable: true,
+    format: 'date-time',
+    description:
+      'a checkout or payment-link payment that is DECLINED/ERROR: until this instant the buyer may still retry under the same reference, and transaction.declined/error is published only then (not at all if a retry is approved first). Null otherwise.',
+    example: null,
+  })
+  retryable_until: string | null;
   @ApiPropertyOptional({ type: [AttemptResponse], description: 'the Wompi transactions of this payment (a buyer retry makes several); single reads only' })
   attempts?: AttemptResponse[];
 }

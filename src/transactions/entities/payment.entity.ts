@@ -22,7 +22,7 @@ export type PaymentLinkFlag = 'EXPIRED' | 'DEACTIVATED';
 @Entity({ name: 'payments' })
 @Unique('uq_payments_caller_reference', ['caller', 'reference'])
 @Unique('uq_payments_wompi_reference', ['wompiReference'])
-@Check('ck_payments_status', `status in ('PENDING','UNKNOWN','APPROVED','DECLINED','ERROR','VOIDED')`)
+@Check('ck_payments_status', `status in ('PENDING','UNKNOWN','APPROVED','DECLINED','ERROR','VOIDED','EXPIRED')`)
 @Check('ck_payments_kind', `kind in ('TRANSACTION','CHECKOUT','PAYMENT_LINK','EXTERNAL')`)
 @Check('ck_payments_payment_link_flag', `payment_link_flag in ('EXPIRED','DEACTIVATED')`)
 @Check('ck_payments_amount', `amount_in_cents > 0`)
@@ -33,6 +33,7 @@ export type PaymentLinkFlag = 'EXPIRED' | 'DEACTIVATED';
 // an expression index (coalesce(next_poll_at, updated_at), partial): declared by its migration only
 @Index('ix_payments_stale_poll', { synchronize: false })
 @Index('ix_payments_payment_link', ['paymentLinkId'])
+@Index('ix_payments_unpaid_sessions', ['createdAt'], { where: `status = 'PENDING' and wompi_transaction_id is null and kind = 'CHECKOUT'` })
 export class PaymentEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ type: 'varchar', length: 64 }) reference: string;
@@ -63,4 +64,6 @@ export class PaymentEntity {
   /** the stale-payment poller's claim and back-off: not polled again before this */
   @Column({ name: 'next_poll_at', type: 'timestamptz', nullable: true }) nextPollAt: Date | null;
   @Column({ name: 'poll_attempts', type: 'integer', default: 0 }) pollAttempts: number;
+  /** a failed buyer-retryable payment: its failure event is held until then (docs/buyer-retry-and-horizons.md) */
+  @Column({ name: 'retryable_until', type: 'timestamptz', nullable: true }) retryableUntil: Date | null;
 }
