@@ -12,7 +12,8 @@ describe('payment links: paying a link', () => {
   let bus: BusObserver;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // a link's buyer can retry: its failures are held for the window (short here)
+    t = await startTestApp({ env: { BUYER_RETRY_WINDOW_S: '2' } });
     bus = await observeBus(t.config.amqpExchange);
   });
   afterAll(async () => {
@@ -60,12 +61,13 @@ describe('payment links: paying a link', () => {
     await sandboxFaults(t.sandbox, { webhooks: { duplicate: false } });
   });
 
-  it('an open-amount link takes the amount the payer chose; a declined payment is transaction.declined', async () => {
+  it('an open-amount link takes the amount the payer chose; a declined payment is transaction.declined, after the buyer-retry window', async () => {
     const link = await createLink({ amount_in_cents: null });
     expect(link.amount_in_cents).toBeNull();
     const tx = await payLink(t.sandbox, link.wompi_payment_link_id, { status: 'DECLINED', amount_in_cents: 2_345_600 });
     const declined = await waitFor('transaction.declined of the link payment', async () => bus.messages.find((m) => m.event.type === 'transaction.declined' && m.event.data.payment_link_id === link.id), 15_000);
     expect(declined.event.data).toMatchObject({ wompi_transaction_id: tx.id, amount_in_cents: 2_345_600, kind: 'PAYMENT_LINK' });
+    expect(declined.event.data.retryable_until).toEqual(expect.any(String)); // held for the buyer's retry first
   });
 
   it('deactivates a link (PATCH {active:false}), idempotently; a payment Wompi still takes is recorded and flagged DEACTIVATED', async () => {
