@@ -16,9 +16,11 @@ describe('fulfilment: poison events and refused reports', () => {
     t.app.get(JobQueue).enqueue(QUEUES.WEBHOOK_EVENTS, 'apply-event', { inboxId }, { jobId: `inbox:${inboxId}`, attempts, backoff: { type: 'fixed', delayMs: 100 } });
   const jobSettled = (inboxId: string) =>
     waitFor(`job for ${inboxId} settled`, async () => {
-      const job = await bull.getJob(`inbox:${inboxId}`);
-      const state = await job?.getState();
-      return (state === 'failed' || state === 'completed') && { state, attemptsMade: job!.attemptsMade };
+      const state = await (await bull.getJob(`inbox:${inboxId}`))?.getState();
+      if (state !== 'failed' && state !== 'completed') return false;
+      // read the job again once it is settled: a copy read before the move can miss the last attempt
+      const settled = await bull.getJob(`inbox:${inboxId}`);
+      return { state, attemptsMade: settled!.attemptsMade };
     });
 
   beforeAll(async () => {
