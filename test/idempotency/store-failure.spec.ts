@@ -54,7 +54,7 @@ describe('idempotency: storing the response fails', () => {
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.body.id).toBe(first.body.id);
-    expect(await wompiTransactions(t.sandbox, String(first.body.reference))).toHaveLength(1);
+    expect(await wompiTransactions(t.sandbox, String(first.body.wompi_reference))).toHaveLength(1);
   });
 
   it('every attempt dropped: the key is released, and a retry runs again and finds the same payment', async () => {
@@ -71,7 +71,7 @@ describe('idempotency: storing the response fails', () => {
     expect(retry.body.id).toBe(first.body.id);
     expect(retry.body.reference).toBe(first.body.reference);
     expect(retry.body.wompi_transaction_id).toBe(first.body.wompi_transaction_id);
-    expect(await wompiTransactions(t.sandbox, String(first.body.reference))).toHaveLength(1);
+    expect(await wompiTransactions(t.sandbox, String(first.body.wompi_reference))).toHaveLength(1);
 
     // once the database is healthy again, the key settles as usual
     await pgQuery(t.db.url, `drop trigger test_drop_on_complete on idempotency_keys`);
