@@ -1,6 +1,7 @@
 import { ApiKey, AppConfig, OutboxConfig, Role, WompiConfig, WompiEnvironment } from './app-config';
 import { Env, EnvReader } from './env-reader';
 import { loadRateLimits, parseTrustProxy } from './rate-limit-config';
+import { loadTracingConfig } from './tracing-config';
 
 const KEY_PREFIXES = {
   WOMPI_PUBLIC_KEY: { test: 'pub_test_', prod: 'pub_prod_' },
@@ -170,11 +171,12 @@ export function loadConfig(env: Env): AppConfig {
     if (apiKeys.length > 0 && !apiKeys.some((k) => k.name === name)) r.problem(`OPERATOR_CALLERS names ${name}, which is not a caller of INTERNAL_API_KEYS`);
   }
 
+  const logLevel = r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info');
   const cfg: AppConfig = {
     nodeEnv,
     port: r.int('PORT', 3000, 0, 65535),
     role,
-    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    logLevel,
     // the OpenAPI UI maps the whole internal API: off in production unless asked for
     docsEnabled: r.bool('DOCS_ENABLED', nodeEnv !== 'production'),
     databaseUrl,
@@ -210,6 +212,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     trustProxy: parseTrustProxy(r),
     rateLimits: loadRateLimits(r, nodeEnv, redisUrl),
+    tracing: loadTracingConfig(r, nodeEnv, logLevel),
   };
   r.throwIfProblems();
   return cfg;
