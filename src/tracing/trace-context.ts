@@ -66,13 +66,14 @@ export function contextFrom(carrier: Record<string, unknown> | undefined): Conte
 }
 
 /**
- * The parent of a span for an incoming request: the server span an instrumentation already
- * opened (it continued the caller's `traceparent`), else the caller's `traceparent` itself.
+ * Parent and kind of the span for an incoming request: a child of the server span an
+ * instrumentation already opened (it continued the caller's `traceparent`), else the server
+ * span itself, continuing the caller's `traceparent` when it sent one.
  */
-export function incomingContext(headers: Record<string, unknown> | undefined): Context {
+export function incoming(headers: Record<string, unknown> | undefined): Pick<SpanOptions, 'parent' | 'kind'> {
   const active = context.active();
   const sc = trace.getSpanContext(active);
-  return sc && isSpanContextValid(sc) ? active : contextFrom(headers);
+  return sc && isSpanContextValid(sc) ? { parent: active, kind: SpanKind.INTERNAL } : { parent: contextFrom(headers), kind: SpanKind.SERVER };
 }
 
 /** The trace context to stamp on a CloudEvent: the active one, else a fresh unsampled root (every event carries one). */

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { FulfilmentEntity } from '../fulfilment/fulfilment.entity';
 import { Metrics } from '../metrics/metrics';
+import { recordTransition } from '../metrics/payment-metrics';
 import { OutboxWriter } from '../messaging/outbox-writer';
 import { WompiTransaction } from '../wompi/wompi.types';
 import { PaymentAnomalyEntity } from './entities/payment-anomaly.entity';
@@ -165,6 +166,7 @@ export class PaymentStateService {
     }
     await this.history(m, { paymentId: payment.id, attemptId: decider?.id ?? attempt.id, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail: { wompi_status: tx.status, status_message: tx.status_message ?? null } });
     this.metrics.paymentTransitions.inc({ from, to, source });
+    recordTransition(this.metrics, payment, from, to);
 
     const eventIds = await this.fulfil(m, payment, all, opts.inboxEventId);
     return { outcome: 'changed', payment, from, to, eventIds };
@@ -182,6 +184,7 @@ export class PaymentStateService {
     await m.getRepository(PaymentEntity).save(payment);
     await this.history(m, { paymentId: payment.id, attemptId: null, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail });
     this.metrics.paymentTransitions.inc({ from, to, source });
+    recordTransition(this.metrics, payment, from, to);
   }
 
   /**
