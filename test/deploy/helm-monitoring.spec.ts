@@ -205,6 +205,19 @@ describe('Grafana dashboard', () => {
   });
 });
 
+describe('tracing settings', () => {
+  const data = (sets: string[]) => (one(render([PROD_VALUES], sets).objects, 'ConfigMap', FULL) as unknown as { data: Record<string, string> }).data;
+
+  it('exports traces only when an OTLP endpoint is set, with the configured sampling', () => {
+    expect(data([])).not.toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(data(['config.tracing.otlpEndpoint=http://otel-collector.observability:4318', 'config.tracing.samplerArg=0.25'])).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
+  });
+});
+
 describe('the PromQL check can fail', () => {
   it.each([
     ['sum(rate(x_total{a="b"}[5m])', /unexpected end/],
