@@ -45,6 +45,9 @@ env.PORT ??= '3000';
 // this launcher on the TypeScript sources (the repo root, under ts-node) instead.
 const build = env.DEV_BUILD_DIR ?? join(root, 'dist');
 const load = (mod) => require(join(build, mod));
+// tracing first (it patches http, express, pg… as they load): OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
+// is set; otherwise, at LOG_LEVEL=debug, every span is printed to the log (docs/observability.md)
+load('src/tracing');
 const { startSandbox } = load('src/sandbox/start-sandbox');
 const { loadSandboxConfig } = load('src/config/sandbox-config');
 const sandboxCfg = loadSandboxConfig(env);
@@ -81,6 +84,8 @@ out(`  sandbox keys (test only, generated unless SANDBOX_* are set):`);
 out(`              public ${sandbox.keys.publicKey}   private ${sandbox.keys.privateKey}`);
 out(`              integrity ${sandbox.keys.integritySecret}   events ${sandbox.keys.eventsSecret}`);
 out(`  database    ${pg ? 'embedded PGlite, data in .data/pglite' : 'DATABASE_URL'}`);
+const traces = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'OTLP to OTEL_EXPORTER_OTLP_ENDPOINT' : /^(debug|trace)$/.test(env.LOG_LEVEL ?? '') ? 'printed to the log (debug lines "span")' : 'off (LOG_LEVEL=debug prints them; OTEL_EXPORTER_OTLP_ENDPOINT exports them)';
+out(`  metrics     ${base}/metrics   traces ${traces}`);
 out(`  queue       ${env.QUEUE_DRIVER === 'memory' ? 'in-process (dev only)' : 'Bull on REDIS_URL'};  events → ${env.BUS_DRIVER === 'log' ? 'the log' : 'RabbitMQ'}`);
 if (devKey) {
   out(`  dev API key ${devKey}   (caller dev; ${env.DEV_API_KEY ? 'from DEV_API_KEY' : 'generated, pin it with DEV_API_KEY'})`);

@@ -1,3 +1,5 @@
+// first: the tracing SDK patches http, express, pg, ioredis and amqplib as they are loaded
+import { shutdownTracing } from './tracing';
 import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
@@ -7,6 +9,12 @@ import { AppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
 import { loadConfigFromProcessEnv } from './config/load-config';
 import { JobQueue } from './queue/job-queue.port';
+
+/** A clean shutdown flushes the buffered spans (bounded) first; a forced one exits at once. */
+function exitFlushingSpans(code: number): void {
+  if (code !== 0) process.exit(code);
+  void shutdownTracing().finally(() => process.exit(code));
+}
 
 /**
  * SIGTERM/SIGINT → graceful shutdown, bounded by SHUTDOWN_TIMEOUT_MS:
@@ -22,7 +30,7 @@ import { JobQueue } from './queue/job-queue.port';
  *     (its inbox row stays open, Bull retries a stalled job, the inbox sweeper re-enqueues).
  * A second signal during the shutdown exits at once (code 1).
  */
-export function exitGracefullyOnSignals(app: INestApplication, config: AppConfig, exit: (code: number) => void = (c) => process.exit(c)): void {
+export function exitGracefullyOnSignals(app: INestApplication, config: AppConfig, exit: (code: number) => void = exitFlushingSpans): void {
   const logger = new Logger('Shutdown');
   const http = installHttpDrain(app.getHttpServer() as Server);
   let startedAt = 0;

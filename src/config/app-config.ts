@@ -3,6 +3,8 @@
  * environment; nothing else in the service reads `process.env`. The class doubles as the
  * DI token, so any provider can inject `AppConfig`.
  */
+import type { TracingConfig } from './tracing-config';
+
 export type Role = 'api' | 'worker' | 'all';
 export type WompiEnvironment = 'test' | 'prod';
 export type QueueDriver = 'bull' | 'memory';
@@ -150,6 +152,8 @@ export abstract class AppConfig {
   /** TRUST_PROXY: whose X-Forwarded-For is believed for the client address (default nobody) */
   trustProxy!: TrustProxy;
   rateLimits!: RateLimitConfig;
+  /** OpenTelemetry tracing (OTEL_*; docs/observability.md) */
+  tracing!: TracingConfig;
   reconciliation!: ReconciliationConfig;
 }
 

@@ -3,6 +3,7 @@ import { Env, EnvReader } from './env-reader';
 import { loadHorizons } from './horizons-config';
 import { loadRateLimits, parseTrustProxy } from './rate-limit-config';
 import { loadReconciliation } from './reconciliation-config';
+import { loadTracingConfig } from './tracing-config';
 
 const KEY_PREFIXES = {
   WOMPI_PUBLIC_KEY: { test: 'pub_test_', prod: 'pub_prod_' },
@@ -176,11 +177,12 @@ export function loadConfig(env: Env): AppConfig {
     r.problem(`EXTERNAL_PAYMENTS_OWNER names ${externalPaymentsOwner}, which is not a caller of INTERNAL_API_KEYS`);
   }
 
+  const logLevel = r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info');
   const cfg: AppConfig = {
     nodeEnv,
     port: r.int('PORT', 3000, 0, 65535),
     role,
-    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    logLevel,
     // the OpenAPI UI maps the whole internal API: off in production unless asked for
     docsEnabled: r.bool('DOCS_ENABLED', nodeEnv !== 'production'),
     databaseUrl,
@@ -220,6 +222,7 @@ export function loadConfig(env: Env): AppConfig {
     trustProxy: parseTrustProxy(r),
     rateLimits: loadRateLimits(r, nodeEnv, redisUrl),
     reconciliation: loadReconciliation(r, role),
+    tracing: loadTracingConfig(r, nodeEnv, logLevel),
   };
   r.throwIfProblems();
   return cfg;

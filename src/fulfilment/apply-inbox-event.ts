@@ -8,6 +8,9 @@ import { WebhookInboxEntity, InboxStatus } from '../webhooks/webhook-inbox.entit
 import { WompiGateway } from '../wompi/wompi-gateway.port';
 import { WompiTransaction } from '../wompi/wompi.types';
 import { InboxWork, parseInboxEvent } from './inbox-event';
+import { Metrics } from '../metrics/metrics';
+import { recordApplied } from '../metrics/payment-metrics';
+import { inSpan } from '../tracing/trace-context';
 
 /** Inbox states no job has anything more to do for (a replay resets the row first). */
 export const DONE_INBOX_STATUSES: readonly InboxStatus[] = ['PROCESSED', 'IGNORED', 'DEAD'];
@@ -21,6 +24,8 @@ export interface InboxResult {
   outcome: InboxOutcome;
   inboxStatus?: InboxStatus;
   paymentId?: string;
+  /** the payment's method (metrics label) */
+  paymentMethod?: string | null;
   eventIds: string[];
 }
 
@@ -82,6 +87,7 @@ export class ApplyInboxEvent {
     private readonly gateway: WompiGateway,
     private readonly config: AppConfig,
     private readonly signal: OutboxSignal,
+    private readonly metrics: Metrics,
   ) {}
 
   async execute(inboxId: string): Promise<InboxResult> {
@@ -93,7 +99,12 @@ export class ApplyInboxEvent {
     // Outside any database transaction: never hold one open across a Wompi call.
     const tx = work.kind === 'transaction' ? await this.confirmed(work.tx, inboxId) : undefined;
 
-    const result = await this.dataSource.transaction((m) => this.applyLocked(m, inboxId, work, tx));
+    const result = await inSpan('payment.apply', { attributes: { 'webhook.inbox_id': inboxId, 'webhook.event_type': row.eventType } }, async (span) => {
+      const r = await this.dataSource.transaction((m) => this.applyLocked(m, inboxId, work, tx));
+      span.setAttributes({ 'payment.outcome': r.outcome, ...(r.paymentId ? { 'payment.id': r.paymentId } : {}), ...(r.eventIds.length ? { 'cloudevents.event_id': r.eventIds } : {}) });
+      return r;
+    });
+    if (result.outcome === 'changed') recordApplied(this.metrics, result.paymentMethod, new Date(row.receivedAt));
     if (result.eventIds.length) this.signal.nudge();
     if (result.outcome !== 'already_done') {
       const log = { inbox_id: inboxId, event_type: row.eventType, outcome: result.outcome, inbox_status: result.inboxStatus, payment_id: result.paymentId, wompi_transaction_id: tx?.id, event_ids: result.eventIds };
@@ -157,6 +168,6 @@ export class ApplyInboxEvent {
     const applied = await this.state.applyWith(m, tx!, 'webhook', { inboxEventId: inboxId });
     const { status, lastError } = inboxStatusFor(applied.outcome, tx!);
     await mark(status, lastError);
-    return { outcome: applied.outcome, inboxStatus: status, paymentId: applied.payment?.id, eventIds: applied.eventIds };
+    return { outcome: applied.outcome, inboxStatus: status, paymentId: applied.payment?.id, paymentMethod: applied.payment?.paymentMethodType, eventIds: applied.eventIds };
   }
 }

@@ -7,6 +7,7 @@ import { WebhookInboxEntity } from '../webhooks/webhook-inbox.entity';
 import { ApplyInboxEvent } from './apply-inbox-event';
 import { FulfilmentEntity } from './fulfilment.entity';
 import { WebhookEventProcessor } from './webhook-event.processor';
+import { BusinessGauges } from '../metrics/business-gauges';
 
 /**
  * The Bull processor that applies inbox events and the outbox relay (worker role), plus the
@@ -18,7 +19,8 @@ export class FulfilmentModule {
     return {
       module: FulfilmentModule,
       imports: [TypeOrmModule.forFeature([FulfilmentEntity, OutboxEntity, WebhookInboxEntity]), OutboxModule.forRole(roles)],
-      providers: roles.worker ? [ApplyInboxEvent, WebhookEventProcessor] : [],
+      // BusinessGauges: the database-backed business gauges, refreshed by the worker
+      providers: roles.worker ? [ApplyInboxEvent, WebhookEventProcessor, BusinessGauges] : [],
       exports: roles.worker ? [ApplyInboxEvent, WebhookEventProcessor] : [],
     };
   }

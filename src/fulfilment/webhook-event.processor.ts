@@ -5,12 +5,15 @@ import { describeError } from '../messaging/outbox-message';
 import { GatewayTimeout, GatewayUnavailable } from '../wompi/wompi.errors';
 import { ApplyInboxEvent, InboxRowMissing, UnconfirmedByWompi } from './apply-inbox-event';
 import { PoisonEvent } from './inbox-event';
+import { contextFrom, inSpan, SpanKind, TraceCarrier } from '../tracing/trace-context';
 // the job the webhook ingress enqueues for each stored event (job id `inbox:<id>`, re-enqueues suffixed)
 import { APPLY_EVENT_JOB } from '../webhooks/inbox-dispatcher';
 
 
 export interface ApplyEventJobData {
   inboxId: string;
+  /** the webhook delivery's trace context (src/webhooks/inbox-relay.ts) */
+  trace?: TraceCarrier;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -31,7 +34,16 @@ export class WebhookEventProcessor implements OnApplicationBootstrap {
     this.queue.process<ApplyEventJobData>(QUEUES.WEBHOOK_EVENTS, APPLY_EVENT_JOB, (job) => this.handle(job), this.config.fulfilmentConcurrency);
   }
 
-  async handle(job: QueueJob<ApplyEventJobData>): Promise<void> {
+  /**
+   * The job's span continues the delivery's trace carried in the job data (a sweeper or replay
+   * re-enqueue carries none: a new trace), so delivery, job and published event share a trace id.
+   */
+  handle(job: QueueJob<ApplyEventJobData>): Promise<void> {
+    const attributes = { 'messaging.system': 'bull', 'messaging.destination.name': QUEUES.WEBHOOK_EVENTS, 'messaging.message.id': job.id, 'job.attempt': job.attemptsMade + 1 };
+    return inSpan('webhook-events process', { kind: SpanKind.CONSUMER, parent: contextFrom(job.data?.trace as Record<string, unknown> | undefined), attributes }, () => this.run(job));
+  }
+
+  private async run(job: QueueJob<ApplyEventJobData>): Promise<void> {
     const inboxId = job.data?.inboxId;
     if (typeof inboxId !== 'string' || !UUID.test(inboxId)) throw new PermanentJobError(`job ${job.id} carries no valid inboxId`);
     try {

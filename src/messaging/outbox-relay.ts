@@ -5,6 +5,7 @@ import { Metrics } from '../metrics/metrics';
 import { EventBus, isBusOutage } from './event-bus.port';
 import { describeError, PublishableRow, toBusMessage } from './outbox-message';
 import { OutboxSignal } from './outbox-signal';
+import { contextFrom, inSpan, SpanKind } from '../tracing/trace-context';
 
 interface ClaimedRow extends PublishableRow {
   aggregateId: string;
@@ -120,7 +121,10 @@ export class OutboxRelay {
     const round: RelayRound = { claimed: rows.length, sent: 0, failed: 0, dead: 0, outage: false };
     if (rows.length === 0) return round;
 
-    const results = await Promise.allSettled(rows.map(async (row) => this.bus.publish([toBusMessage(row)])));
+    // each publish continues the trace its event carries (stamped when the outbox row was written)
+    const publish = (row: ClaimedRow) =>
+      inSpan(`${row.routingKey} publish`, { kind: SpanKind.PRODUCER, parent: contextFrom(row.payload), attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': row.routingKey, 'messaging.message.id': row.eventId, 'cloudevents.event_id': row.eventId, 'cloudevents.event_type': row.eventType, 'outbox.attempt': row.attempts } }, () => this.bus.publish([toBusMessage(row)]));
+    const results = await Promise.allSettled(rows.map(publish));
     const sent: ClaimedRow[] = [];
     const failed: { row: ClaimedRow; err: unknown }[] = [];
     results.forEach((r, i) => (r.status === 'fulfilled' ? sent.push(rows[i]) : failed.push({ row: rows[i], err: r.reason })));

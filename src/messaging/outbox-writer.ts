@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { eventCarrier } from '../tracing/trace-context';
 import { OutboxEntity } from './outbox.entity';
 
 export interface DomainEventInput {
@@ -27,7 +28,8 @@ export function stableEventId(key: string): string {
 
 /**
  * Writes a CloudEvents 1.0 event into the outbox inside the caller's transaction, so the
- * event exists if and only if the change it announces was committed.
+ * event exists if and only if the change it announces was committed. The event carries the
+ * active trace context (`traceparent`/`tracestate`) of the write, not of the later publish.
  */
 @Injectable()
 export class OutboxWriter {
@@ -43,6 +45,9 @@ export class OutboxWriter {
       subject: e.subject,
       time: new Date().toISOString(),
       datacontenttype: 'application/json',
+      // CloudEvents distributed-tracing extension: the trace of the change this event announces
+      // (consumers continue it); a fresh unsampled root when tracing is off
+      ...eventCarrier(),
       data: e.data,
     };
     await manager

@@ -42,6 +42,16 @@ export class Metrics {
   readonly linkPayments = new Counter({ name: 'payments_link_payments_total', help: 'Payments made through our payment links, by flag', labelNames: ['flag'] as const, registers: [this.registry] });
   readonly fulfilments = new Counter({ name: 'payments_fulfilments_total', help: 'Fulfilments written', labelNames: ['status'] as const, registers: [this.registry] });
 
+  // Business metrics (docs/observability.md): labels are enums only (method: WOMPI_PAYMENT_METHOD_TYPES | none | OTHER; status: PaymentStatus)
+  readonly paymentsCreated = new Counter({ name: 'payments_created_total', help: 'Payments created through POST /v1/transactions, by method and the status Wompi answered', labelNames: ['method', 'status'] as const, registers: [this.registry] });
+  readonly paymentsFinished = new Counter({ name: 'payments_finished_total', help: 'Payments reaching their first final status, by method and that status', labelNames: ['method', 'status'] as const, registers: [this.registry] });
+  readonly paymentsAmount = new Counter({ name: 'payments_amount_cop_cents_total', help: 'Amounts of payments reaching their first final status, in COP cents, by method and status', labelNames: ['method', 'status'] as const, registers: [this.registry] });
+  readonly webhookToApplied = new Histogram({ name: 'payments_webhook_to_applied_seconds', help: 'From a webhook event stored in the inbox to the payment change it carried committed', labelNames: ['method'] as const, buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900], registers: [this.registry] });
+  readonly createToFinal = new Histogram({ name: 'payments_create_to_final_seconds', help: 'From a payment created to its first final status, by method and status', labelNames: ['method', 'status'] as const, buckets: [1, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, 14_400, 86_400], registers: [this.registry] });
+  readonly oldestPending = new Gauge({ name: 'payments_oldest_pending_age_seconds', help: 'Age of the oldest PENDING payment, by method (no sample: none pending)', labelNames: ['method'] as const, registers: [this.registry] });
+  readonly webhookLastReceived = new Gauge({ name: 'webhook_last_received_timestamp_seconds', help: 'Unix time this process last stored a verified webhook delivery', registers: [this.registry] });
+  readonly inboxRows = new Gauge({ name: 'webhook_inbox_rows', help: 'Webhook inbox rows not settled (RECEIVED, FAILED, UNCONFIRMED) and DEAD, by status', labelNames: ['status'] as const, registers: [this.registry] });
+
   readonly outboxPending = new Gauge({ name: 'outbox_pending', help: 'Outbox rows waiting to be published', registers: [this.registry] });
   readonly outboxDead = new Gauge({ name: 'outbox_dead', help: 'Outbox rows parked as dead', registers: [this.registry] });
   readonly outboxPublished = new Counter({ name: 'outbox_published_total', help: 'Outbox rows published with a broker confirm', labelNames: ['type'] as const, registers: [this.registry] });

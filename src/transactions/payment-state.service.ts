@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { ExternalTransactionRecorder } from '../external-transactions/external-transaction.recorder';
 import { Metrics } from '../metrics/metrics';
+import { recordTransition } from '../metrics/payment-metrics';
 import { WompiTransaction } from '../wompi/wompi.types';
 import { PaymentAnomalyEntity } from './entities/payment-anomaly.entity';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
@@ -183,6 +184,7 @@ export class PaymentStateService {
     }
     await this.history(m, { paymentId: payment.id, attemptId: decider?.id ?? attempt.id, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail: { wompi_status: tx.status, status_message: tx.status_message ?? null } });
     this.metrics.paymentTransitions.inc({ from, to, source });
+    recordTransition(this.metrics, payment, from, to);
 
     if (from === 'EXPIRED') {
       // we had given up (horizon or session expiry) and consumers got transaction.expired /
@@ -206,6 +208,7 @@ export class PaymentStateService {
     await m.getRepository(PaymentEntity).save(payment);
     await this.history(m, { paymentId: payment.id, attemptId: null, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail });
     this.metrics.paymentTransitions.inc({ from, to, source });
+    recordTransition(this.metrics, payment, from, to);
   }
 
   /**

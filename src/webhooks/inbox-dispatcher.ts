@@ -1,10 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JobQueue, QUEUES, QueueUnavailable, RETRY_POLICIES } from '../queue/job-queue.port';
+import type { TraceCarrier } from '../tracing/trace-context';
 
 /** The job the fulfilment processor consumes (fixed interface with src/fulfilment). */
 export const APPLY_EVENT_JOB = 'apply-event';
 export interface ApplyEventJob {
   inboxId: string;
+  /** the delivery's trace context: the job's span is its child (absent on sweeper/replay re-enqueues: a new trace) */
+  trace?: TraceCarrier;
 }
 
 /** Job ids: the first enqueue dedupes on the row; re-enqueues need a fresh id, since a failed job with the same id would block the add. */

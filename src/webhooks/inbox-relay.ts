@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { JobQueue, QUEUES, QueueUnavailable, RETRY_POLICIES } from '../queue/job-queue.port';
 import { APPLY_EVENT_JOB, ApplyEventJob } from './inbox-dispatcher';
 import { InboxStore } from './inbox.store';
+import type { TraceCarrier } from '../tracing/trace-context';
 
 /** Rows handed to the queue in one round trip. */
 export const RELAY_BATCH = 500;
@@ -17,7 +18,7 @@ export const RELAY_BATCH = 500;
 @Injectable()
 export class InboxRelay implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
-  private pending: { id: string; jobId: string }[] = [];
+  private pending: { id: string; jobId: string; trace?: TraceCarrier }[] = [];
   private flushing?: Promise<void>;
   private scheduled = false;
 
@@ -26,8 +27,12 @@ export class InboxRelay implements BeforeApplicationShutdown {
     private readonly store: InboxStore,
   ) {}
 
-  submit(inboxId: string, jobId: string): void {
-    this.pending.push({ id: inboxId, jobId });
+  /**
+   * `trace`: the delivery's trace context, captured now — the enqueue runs on a later turn of
+   * the event loop, outside the request's context — and carried in the job data.
+   */
+  submit(inboxId: string, jobId: string, trace?: TraceCarrier): void {
+    this.pending.push(trace ? { id: inboxId, jobId, trace } : { id: inboxId, jobId });
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
     setImmediate(() => this.start());
@@ -59,7 +64,7 @@ export class InboxRelay implements BeforeApplicationShutdown {
         await this.queue.enqueueMany<ApplyEventJob>(
           QUEUES.WEBHOOK_EVENTS,
           APPLY_EVENT_JOB,
-          batch.map((r) => ({ data: { inboxId: r.id }, options: { jobId: r.jobId, ...RETRY_POLICIES.webhookEvent } })),
+          batch.map((r) => ({ data: r.trace ? { inboxId: r.id, trace: r.trace } : { inboxId: r.id }, options: { jobId: r.jobId, ...RETRY_POLICIES.webhookEvent } })),
         );
       } catch (err) {
         const reason = err instanceof QueueUnavailable ? 'queue_unavailable' : (err as Error).message;

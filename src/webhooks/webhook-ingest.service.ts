@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors/domain-error';
 import { Metrics } from '../metrics/metrics';
+import { currentCarrier, incoming, inSpan } from '../tracing/trace-context';
 import { checkSignedProperties } from '../wompi/signed-properties';
 import { verifyEventChecksum } from '../wompi/signatures';
 import { eventKeyOf, EventEnvelope, isKnownEventType, parseEnvelope } from './event-envelope';
@@ -25,6 +26,8 @@ export interface Delivery {
   headerChecksum: string | undefined;
   /** the request's id, for the one log line of a stored event */
   requestId?: string;
+  /** the request's headers: an incoming W3C `traceparent`/`tracestate` is continued */
+  headers?: Record<string, unknown>;
 }
 
 export interface IngestOutcome {
@@ -55,7 +58,17 @@ export class WebhookIngestService {
     this.rejections = new RejectionLog(REJECTION_LOG_WINDOW_MS, (s) => this.logger.warn({ rejected: s.counts, total: s.total, window_s: s.window_s }, 'webhook deliveries rejected'));
   }
 
-  async ingest(delivery: Delivery, nowMs = Date.now()): Promise<IngestOutcome> {
+  /** One span per delivery (`webhook.receive`), continuing the caller's trace when it sent one. */
+  ingest(delivery: Delivery, nowMs = Date.now()): Promise<IngestOutcome> {
+    return inSpan('webhook.receive', { ...incoming(delivery.headers), attributes: { 'http.route': '/v1/webhooks/wompi' } }, (span) =>
+      this.ingestInSpan(delivery, nowMs).then((o) => {
+        span.setAttributes({ 'webhook.inbox_id': o.inboxId, 'webhook.inbox_status': o.status, 'webhook.duplicate': o.duplicate });
+        return o;
+      }),
+    );
+  }
+
+  private async ingestInSpan(delivery: Delivery, nowMs: number): Promise<IngestOutcome> {
     this.metrics.webhookReceived.inc();
     const envelope = this.verify(delivery, nowMs);
     const key = eventKeyOf(envelope);
@@ -78,6 +91,7 @@ export class WebhookIngestService {
       status: known ? 'RECEIVED' : 'IGNORED',
     });
     if (!row.inserted) this.metrics.webhookDuplicates.inc();
+    this.metrics.webhookLastReceived.set(nowMs / 1000);
 
     // A redelivery re-enqueues while the row is not settled. RECEIVED: the first job id, a
     // no-op while that job exists. FAILED/UNCONFIRMED (e.g. Wompi had not confirmed it yet):
@@ -86,7 +100,7 @@ export class WebhookIngestService {
     // The row is the durable queue entry: the relay hands it to Bull off the request path.
     const jobId = row.status === 'RECEIVED' ? inboxJobId.first(row.id) : !row.inserted && REDELIVER_STATUSES.includes(row.status) ? inboxJobId.redelivery(row.id, row.deliveryCount) : undefined;
     if (jobId) {
-      this.relay.submit(row.id, jobId);
+      this.relay.submit(row.id, jobId, currentCarrier());
       if (row.status !== 'RECEIVED') this.logger.log({ inbox_id: row.id, event_key: key.key, status: row.status, delivery_count: row.deliveryCount, request_id: delivery.requestId }, 'redelivery of an unsettled webhook event re-enqueued');
     }
     if (row.inserted) this.logger.log({ inbox_id: row.id, event_type: envelope.event, event_key: key.key, status: row.status, request_id: delivery.requestId }, 'webhook event stored');
@@ -117,12 +131,16 @@ export class WebhookIngestService {
     throw error;
   }
 
-  private async storeRow(row: Parameters<InboxStore['upsert']>[0]) {
-    try {
-      return await this.store.upsert(row);
-    } catch (err) {
-      throw classifyStoreError(err);
-    }
+  private storeRow(row: Parameters<InboxStore['upsert']>[0]) {
+    return inSpan('webhook.inbox_insert', { attributes: { 'webhook.event_type': row.eventType } }, async (span) => {
+      try {
+        const stored = await this.store.upsert(row);
+        span.setAttributes({ 'webhook.inbox_id': stored.id, 'webhook.inserted': stored.inserted });
+        return stored;
+      } catch (err) {
+        throw classifyStoreError(err);
+      }
+    });
   }
 }
 

@@ -88,7 +88,7 @@ export function webhookIngressHandler(ingest: WebhookIngestService, metrics: Met
       const tooDeep = jsonDepthErrors(body);
       if (Object.keys(tooDeep).length) return fail(req, res, new ValidationFailed(tooDeep, `The request body must not be nested deeper than ${MAX_JSON_DEPTH} levels`), requestId, stopTimer);
       const checksum = req.headers['x-event-checksum'];
-      ingest.ingest({ rawBody: raw, body, headerChecksum: typeof checksum === 'string' ? checksum : undefined, requestId }).then(
+      ingest.ingest({ rawBody: raw, body, headerChecksum: typeof checksum === 'string' ? checksum : undefined, requestId, headers: req.headers }).then(
         () => answer(req, res, 200, ACK, 'application/json; charset=utf-8', stopTimer),
         (err: unknown) => fail(req, res, err, requestId, stopTimer),
       );

@@ -54,7 +54,7 @@ export class WompiWebhookController {
   })
   @ApiServiceUnavailableResponse({ description: 'the inbox (Postgres) is unreachable; Wompi retries' })
   async receive(@Req() req: RawBodyRequest, @Headers('x-event-checksum') headerChecksum: string | undefined): Promise<WebhookAck> {
-    await this.ingest.ingest({ rawBody: req.rawBody, body: req.body as unknown, headerChecksum });
+    await this.ingest.ingest({ rawBody: req.rawBody, body: req.body as unknown, headerChecksum, headers: req.headers });
     return { received: true };
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Logger, LoggerService } from '@nestjs/common';
 import { BrokenCircuitError, BulkheadRejectedError, CircuitBreakerPolicy, CircuitState, TaskCancelledError } from 'cockatiel';
+import { context, propagation } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import { WompiConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
@@ -12,6 +13,7 @@ import { BREAKER_GROUPS, BreakerGroup, BreakerState } from './wompi-gateway.port
 import { mapWompiError, parseRetryAfter } from './wompi-error-mapping';
 import { AttemptFailure, WompiPolicies, buildBreaker, buildPolicies, networkErrorCode } from './wompi-resilience';
 import { ShapeError } from './wompi-response.validators';
+import { inSpan, SpanKind } from '../tracing/trace-context';
 import {
   GatewayAuthError,
   GatewayBadResponse,
@@ -120,7 +122,13 @@ export class WompiHttpClient {
     return Math.max(0, b.openedAt + this.cfg.breakerCooldownMs - Date.now());
   }
 
-  async call<T>(operation: string, spec: CallSpec<T>): Promise<T> {
+  /** One client span per call (retries included), named by the operation; the path template only, never ids. */
+  call<T>(operation: string, spec: CallSpec<T>): Promise<T> {
+    const attributes = { 'wompi.operation': operation, 'http.request.method': spec.method, 'url.template': spec.route, 'wompi.breaker_group': spec.group };
+    return inSpan(`wompi ${operation}`, { kind: SpanKind.CLIENT, attributes }, () => this.callInSpan(operation, spec));
+  }
+
+  private async callInSpan<T>(operation: string, spec: CallSpec<T>): Promise<T> {
     const { retry, bulkhead, timeout } = this.policies;
     const breaker = this.breaker(spec.group).policy;
     let answered: Answered<T>;
@@ -192,6 +200,8 @@ export class WompiHttpClient {
     const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
     if (spec.key !== 'none') headers.authorization = `Bearer ${spec.key === 'public' ? this.cfg.publicKey : this.cfg.privateKey}`;
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
+    // W3C trace context to Wompi (fetch is not auto-instrumented); nothing when tracing is off
+    propagation.inject(context.active(), headers);
     try {
       const res = await this.fetchImpl(`${this.cfg.baseUrl}${spec.path}`, {
         method: spec.method,

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FULL, K8sObject, NAMESPACE, PROD_VALUES, ROOT, one, render } from './harness';
+import { lintPromQL } from './promql-lint';
 
 
 interface Rule {
@@ -132,8 +133,109 @@ describe('PrometheusRule', () => {
     expect(neverSet).toEqual([]);
   });
 
+  it.each([
+    ['WompiWebhooksNotArriving', /payments_created_total\{[^}]*\}\[30m\]\)\) >= 3\s+unless\s+sum\(increase\(webhook_events_verified_total\{[^}]*\}\[30m\]\)\) > 0/, 'critical'],
+    ['PaymentSuccessRateLow', /sum by \(method\) \(increase\(payments_finished_total\{[^}]*status="APPROVED"\}\[15m\]\)\)[\s\S]*< 0\.9\s+and\s+sum by \(method\) \(increase\(payments_finished_total\{[^}]*\}\[15m\]\)\) >= 20/, 'warning'],
+    ['PaymentsPendingPastHorizon', /payments_oldest_pending_age_seconds\{[^}]*method="CARD"\}\) > 900 or/, 'warning'],
+    ['WebhookToAppliedSlow', /histogram_quantile\(0\.95, sum by \(le\) \(rate\(payments_webhook_to_applied_seconds_bucket\{[^}]*\}\[10m\]\)\)\) > 60/, 'warning'],
+    ['WebhookInboxDeadRows', /max\(webhook_inbox_rows\{[^}]*status="DEAD"\}\) > 0/, 'critical'],
+  ])('alerts %s (issue 15)', (name, expr, severity) => {
+    const r = rules.find((x) => x.alert === name);
+    expect(r).toBeDefined();
+    expect(r!.expr).toMatch(expr);
+    expect(r!.labels.severity).toBe(severity);
+  });
+
+  it('PENDING past horizon: one clause per configured method, and a default for every other method', () => {
+    const r = rules.find((x) => x.alert === 'PaymentsPendingPastHorizon')!;
+    const clauses = r.expr.split(/\bor\b/).map((c) => c.trim());
+    expect(clauses.map((c) => /method(=|!~)"([^"]+)"\}\) > (\d+)/.exec(c)!.slice(1))).toEqual([
+      ...[['BANCOLOMBIA_BNPL', 3600], ['BANCOLOMBIA_COLLECT', 259200], ['BANCOLOMBIA_QR', 3600], ['BANCOLOMBIA_TRANSFER', 3600], ['CARD', 900], ['DAVIPLATA', 1800], ['NEQUI', 1800], ['PCOL', 259200], ['PSE', 3600]].map(([m, s]) => ['=', m, String(s)]),
+      ['!~', 'BANCOLOMBIA_BNPL|BANCOLOMBIA_COLLECT|BANCOLOMBIA_QR|BANCOLOMBIA_TRANSFER|CARD|DAVIPLATA|NEQUI|PCOL|PSE', '3600'],
+    ]);
+  });
+
+  it('every alert expression is valid PromQL naming only metrics src/ writes, and has a runbook in docs/observability.md', () => {
+    const declared = declaredMetrics();
+    const runbook = fs.readFileSync(path.join(ROOT, 'docs', 'observability.md'), 'utf8');
+    for (const r of rules) {
+      const names = lintPromQL(r.expr).map((m) => m.replace(/_(bucket|sum|count)$/, ''));
+      expect({ alert: r.alert, unwritten: names.filter((m) => !declared.has(m) || writers(declared.get(m)!).length === 0) }).toEqual({ alert: r.alert, unwritten: [] });
+      expect({ alert: r.alert, runbook: runbook.includes(`### ${r.alert}`) }).toEqual({ alert: r.alert, runbook: true });
+    }
+  });
+
   it('finds a metric that is declared but never written (the check can fail)', () => {
     expect(writers('noSuchMetricProperty')).toEqual([]);
     expect(writers('outboxDead')).toEqual(['src/messaging/outbox-relay.ts']);
+  });
+});
+
+describe('Grafana dashboard', () => {
+  interface Panel { title: string; type: string; targets?: Array<{ expr: string }>; panels?: Panel[] }
+  let dashboard: { uid: string; title: string; panels: Panel[] };
+  let cm: K8sObject;
+  beforeAll(() => {
+    cm = one(render([PROD_VALUES], ['metrics.grafanaDashboard.enabled=true']).objects, 'ConfigMap', `${FULL}-dashboard`);
+    dashboard = JSON.parse((cm as unknown as { data: Record<string, string> }).data['payments-overview.json']);
+  });
+  const exprs = () => dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+
+  it('is off by default, and carries the Grafana sidecar label when on', () => {
+    expect(objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === `${FULL}-dashboard`)).toBe(false);
+    expect(render([]).objects.some((o) => o.metadata.name === `${FULL}-dashboard`)).toBe(false);
+    expect(cm.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+    expect(dashboard.uid).toBe('payments-overview');
+  });
+
+  it('every panel query is valid PromQL naming only metrics src/ writes', () => {
+    const declared = declaredMetrics();
+    expect(exprs().length).toBeGreaterThan(20);
+    for (const { panel, expr } of exprs()) {
+      const names = lintPromQL(expr).map((m) => m.replace(/_(bucket|sum|count)$/, ''));
+      expect(names.length).toBeGreaterThan(0);
+      expect({ panel, unwritten: names.filter((m) => !declared.has(m) || writers(declared.get(m)!).length === 0) }).toEqual({ panel, unwritten: [] });
+      expect(expr).toContain('namespace="$namespace"');
+    }
+  });
+
+  it('shows what on-call needs first: volume and success by method, amounts, latencies, Wompi, breaker, queue, inbox and outbox', () => {
+    const used = new Set(exprs().flatMap(({ expr }) => lintPromQL(expr).map((m) => m.replace(/_(bucket|sum|count)$/, ''))));
+    for (const m of ['payments_created_total', 'payments_finished_total', 'payments_amount_cop_cents_total', 'payments_webhook_to_applied_seconds', 'payments_create_to_final_seconds', 'payments_oldest_pending_age_seconds', 'webhook_last_received_timestamp_seconds', 'wompi_call_duration_seconds', 'wompi_calls_total', 'wompi_breaker_state', 'payments_queue_depth', 'webhook_inbox_rows', 'outbox_pending', 'outbox_dead', 'webhook_events_rejected_total']) {
+      expect({ metric: m, shown: used.has(m) }).toEqual({ metric: m, shown: true });
+    }
+  });
+});
+
+describe('tracing settings', () => {
+  const data = (sets: string[]) => (one(render([PROD_VALUES], sets).objects, 'ConfigMap', FULL) as unknown as { data: Record<string, string> }).data;
+
+  it('exports traces only when an OTLP endpoint is set, with the configured sampling', () => {
+    expect(data([])).not.toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(data(['config.tracing.otlpEndpoint=http://otel-collector.observability:4318', 'config.tracing.samplerArg=0.25'])).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
+  });
+});
+
+describe('the PromQL check can fail', () => {
+  it.each([
+    ['sum(rate(x_total{a="b"}[5m])', /unexpected end/],
+    ['rate(x_total{a="b"[5m])', /expected , or }/],
+    ['rate(x_total{a=b}[5m])', /quoted value/],
+    ['sum(rate(x_total[5 m]))', /bad range/],
+    ['ratee(x_total[5m])', /unknown function/],
+    ['sum by method (x)', /expected \(/],
+    ['x_total{a=~"(unclosed"}', /Invalid regular expression|Unterminated group/],
+    ['x > ', /unexpected end/],
+  ])('%s', (expr, problem) => {
+    expect(() => lintPromQL(expr)).toThrow(problem);
+  });
+
+  it('accepts the grammar the chart uses', () => {
+    expect(lintPromQL('max(outbox_pending{a="b"}) > 1 and delta(max(outbox_pending{a="b"})[15m:1m]) > 0').sort()).toEqual(['outbox_pending']);
+    expect(lintPromQL('time() - max(w{n="$namespace"})')).toEqual(['w']);
   });
 });

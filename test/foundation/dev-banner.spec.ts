@@ -14,6 +14,8 @@ jest.setTimeout(120_000); // two real boots of the launcher under ts-node
 interface Dev {
   child: ChildProcess;
   banner: string;
+  /** everything it printed so far */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ async function startDev(db: TestDatabase, env: Record<string, string>): Promise<
     await stop();
     throw new Error(`${(err as Error).message}\n--- its output:\n${out.slice(-3000)}`);
   }
-  return { child, banner: out.slice(out.indexOf('payments service (dev)')), stop };
+  return { child, banner: out.slice(out.indexOf('payments service (dev)')), output: () => out, stop };
 }
 
 /** Runs the banner's `try:` line as the curl it shows. */
@@ -91,5 +93,16 @@ describe('npm run dev: the banner tells the truth about API keys', () => {
     const m = /try: curl -H "Authorization: Bearer ([^"]+)" (\S+)/.exec(dev.banner)!;
     expect(m[1]).toBe("<orders's key in INTERNAL_API_KEYS>");
     expect((await fetch(m[2], { headers: { Authorization: `Bearer ${orders}` } })).status).toBe(200);
+  });
+
+  it('points to /metrics, and at LOG_LEVEL=debug prints the spans of a request to the log', async () => {
+    dev = await startDev(db, { LOG_LEVEL: 'debug' });
+    const m = /metrics +(http:\S+\/metrics) +traces printed to the log/.exec(dev.banner);
+    expect(m).not.toBeNull();
+    const metrics = await fetch(m![1]);
+    expect([metrics.status, await metrics.text()]).toEqual([200, expect.stringContaining('payments_created_total')]);
+    expect((await tryLine(dev.banner)).status).toBe(200);
+    const span = await waitFor('a span line for the Wompi call', async () => dev!.output().split('\n').find((l) => l.includes('"msg":"span"') && l.includes('"span":"wompi get_merchant"')), 15_000);
+    expect(JSON.parse(span)).toMatchObject({ level: 20, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/), span_id: expect.stringMatching(/^[0-9a-f]{16}$/), attributes: expect.objectContaining({ 'wompi.operation': 'get_merchant' }) });
   });
 });

@@ -12,12 +12,15 @@ import { toExternalTransactionView } from '../../src/external-transactions/exter
 import { CHECKOUT_SESSION_EXPIRED } from '../../src/transactions/payment-events';
 import { EVENT_TYPE_BY_STATUS } from '../../src/transactions/payment-state.service';
 import { toTransactionView } from '../../src/transactions/transaction.view';
+import { AppConfig } from '../../src/config/app-config';
+import { OutboxWriter } from '../../src/messaging/outbox-writer';
+import type { EntityManager } from 'typeorm';
 
 interface Doc {
   asyncapi: string;
   channels: Record<string, { address: string; bindings: { amqp: { exchange: { name: string; type: string; durable: boolean } } }; messages: Record<string, unknown> }>;
   operations: Record<string, { title: string; bindings: { amqp: { cc: string[]; deliveryMode: number } } }>;
-  components: { messages: Record<string, { name: string; contentType: string }>; schemas: Record<string, { required: string[]; properties: Record<string, { items?: { required: string[] } }> }> };
+  components: { messages: Record<string, { name: string; contentType: string }>; schemas: Record<string, { required: string[]; properties: Record<string, { items?: { required: string[] }; pattern?: string }> }> };
 }
 
 const doc = parse(readFileSync(join(__dirname, '..', '..', 'docs', 'asyncapi.yaml'), 'utf8')) as Doc;
@@ -63,5 +66,17 @@ describe('docs/asyncapi.yaml', () => {
     const schema = doc.components.schemas.ExternalTransaction;
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(view).sort());
     expect([...schema.required].sort()).toEqual(Object.keys(view).sort());
+  });
+
+  it('describes the envelope the outbox writes, with the distributed-tracing extension on every event', async () => {
+    let written: Record<string, unknown> = {};
+    const chain = { insert: () => chain, into: () => chain, values: (v: { payload: Record<string, unknown> }) => ((written = v.payload), chain), orIgnore: () => chain, execute: async () => undefined };
+    const manager = { createQueryBuilder: () => chain } as unknown as EntityManager;
+    await new OutboxWriter({ eventSource: '/payments-service' } as AppConfig).write(manager, { type: 'transaction.approved', aggregateId: 'a', subject: 'r', data: {}, dedupeKey: 'a:APPROVED' });
+    const schema = doc.components.schemas.CloudEvent;
+    // tracestate is optional: written only when the trace carries vendor state
+    expect(Object.keys(written).sort()).toEqual(Object.keys(schema.properties).filter((k) => k !== 'tracestate').sort());
+    expect(schema.required).toContain('traceparent');
+    expect(String(written.traceparent)).toMatch(new RegExp(schema.properties.traceparent.pattern!));
   });
 });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../../config/app-config';
+import { traceLogFields } from '../../tracing/trace-context';
 import { scrub, scrubString } from './redact';
 import { assignRequestId } from './request-id';
 
@@ -31,6 +32,8 @@ function scrubLogObject(obj: Record<string, unknown>): Record<string, unknown> {
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
           level: config.logLevel,
+          // trace_id/span_id of the active span on every line (nothing when tracing is off)
+          mixin: traceLogFields,
           genReqId: assignRequestId,
           // Only what operators need; no headers, no bodies, no query strings.
           serializers: {

@@ -105,9 +105,9 @@ export class TransactionsController {
   ) {}
 
   @Post()
-  create(@Headers('authorization') authz: string | undefined, @Body() body: unknown): Promise<Obj> {
+  create(@Headers('authorization') authz: string | undefined, @Body() body: unknown, @Headers('traceparent') traceparent?: string, @Headers('tracestate') tracestate?: string): Promise<Obj> {
     const caller = this.auth.authenticate(authz, 'any');
-    return this.transactions.create(objectBody(body), caller);
+    return this.transactions.create(objectBody(body), caller, { traceparent, tracestate });
   }
 
   @Get()

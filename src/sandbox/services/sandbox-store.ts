@@ -35,6 +35,11 @@ export interface TransactionRecord {
   voidRequested?: boolean;
   /** DAVIPLATA payments: the OTP flow of `extra.url_services` */
   otp?: OtpFlow;
+  /**
+   * the creating request's W3C `traceparent` (and `tracestate`), echoed on this transaction's
+   * webhook deliveries — real Wompi sends none; the sandbox does, so a dev trace shows a whole payment
+   */
+  trace?: { traceparent: string; tracestate?: string };
 }
 
 export interface CardTokenRecord {

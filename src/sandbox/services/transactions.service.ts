@@ -27,6 +27,8 @@ const DAVIPLATA_OUTCOMES: Record<string, Outcome> = {
 export const MAX_PAGE_SIZE = 500;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 @Injectable()
 export class TransactionsService {
   private readonly pendingTimers = new Map<string, NodeJS.Timeout>();
@@ -38,7 +40,7 @@ export class TransactionsService {
   ) {}
 
   /** POST /transactions, validated in Wompi's order: acceptance → signature → expiration → amount → … → method → buyer data. */
-  async create(body: Obj, caller: Caller): Promise<Obj> {
+  async create(body: Obj, caller: Caller, trace: { traceparent?: string; tracestate?: string } = {}): Promise<Obj> {
     if (body.payment_source_id !== undefined && body.payment_source_id !== null && caller !== 'private') throw wompiErrors.forbidden();
     await this.acceptance.checkAndConsume(body);
     this.checkSignature(body);
@@ -82,6 +84,7 @@ export class TransactionsService {
       taxes: Array.isArray(body.taxes) ? body.taxes : [],
       tipInCents: Number.isInteger(body.tip_in_cents) ? (body.tip_in_cents as number) : null,
       ...(method.otp ? { otp: method.otp } : {}),
+      ...(trace.traceparent && TRACEPARENT.test(trace.traceparent) ? { trace: { traceparent: trace.traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate.slice(0, 512) } : {}) } } : {}),
     };
     if (this.rt.faults.asyncUrlOnPoll && 'async_payment_url' in method.extra) {
       tx.deferredExtra = { async_payment_url: method.extra.async_payment_url };

@@ -20,6 +20,8 @@ interface PendingEvent {
   /** serialised once: sent_at, timestamp and checksum stay the same on every retry */
   body: string;
   checksum: string;
+  /** the transaction's creating trace context, sent as W3C headers (see TransactionRecord.trace) */
+  trace?: { traceparent: string; tracestate?: string };
 }
 
 /**
@@ -38,6 +40,7 @@ export class WebhookService {
   /** `final`: no further status change can follow (lets `reorder` flush at once). */
   emitTransaction(tx: TransactionRecord, final: boolean): void {
     const ev = this.build('transaction.updated', { transaction: eventTransactionView(tx) }, TRANSACTION_PROPERTIES, tx.status, tx.id);
+    if (tx.trace) ev.trace = tx.trace;
     if (!this.rt.faults.reorder) {
       this.dispatch(ev);
       return;
@@ -129,7 +132,7 @@ export class WebhookService {
     try {
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-event-checksum': ev.checksum },
+        headers: { 'content-type': 'application/json', 'x-event-checksum': ev.checksum, ...ev.trace },
         body: ev.body,
         signal: ctrl.signal,
       });

@@ -18,6 +18,9 @@ import { isFinal } from '../state-machine';
 import { TransactionView, toTransactionView } from '../transaction.view';
 import { AsyncPaymentUrlFetcher, answerLacksAsyncUrl } from './async-payment-url';
 import { PaymentResolver } from './resolve-payment';
+import { Metrics } from '../../metrics/metrics';
+import { recordCreated } from '../../metrics/payment-metrics';
+import { inSpan } from '../../tracing/trace-context';
 
 type Intent = { kind: 'new' | 'existing'; payment: PaymentEntity };
 
@@ -53,18 +56,30 @@ export class CreateTransaction {
     private readonly resolver: PaymentResolver,
     private readonly sources: PaymentSourceOwnership,
     config: AppConfig,
+    private readonly metrics: Metrics,
   ) {
     this.inFlightGraceMs = Math.max(60_000, 3 * config.wompi.timeoutMs);
     this.asyncUrl = new AsyncPaymentUrlFetcher(gateway, state, config.asyncUrlWaitMs);
   }
 
-  async execute(caller: string, idempotencyKey: string, dto: CreateTransactionDto): Promise<TransactionView> {
+  /** One `payment.create` span (method and outcome, never buyer data); counts the payments it creates. */
+  execute(caller: string, idempotencyKey: string, dto: CreateTransactionDto): Promise<TransactionView> {
+    return inSpan('payment.create', { attributes: { 'payment.method': dto.payment_method?.type ?? (dto.payment_source_id !== undefined ? 'payment_source' : 'none') } }, async (span) => {
+      const view = await this.create(caller, idempotencyKey, dto);
+      span.setAttributes({ 'payment.id': view.id, 'payment.status': view.status });
+      return view;
+    });
+  }
+
+  private async create(caller: string, idempotencyKey: string, dto: CreateTransactionDto): Promise<TransactionView> {
     // only a source this caller created through POST /v1/payment-sources may be charged (404 otherwise)
     const sourceType = dto.payment_source_id !== undefined ? await this.sources.assertChargeable(caller, dto.payment_source_id) : null;
     const reference = dto.reference ?? referenceFor(caller, idempotencyKey);
     const intent = await this.recordIntent(caller, reference, dto);
     if (intent.kind === 'existing') return this.resume(intent.payment, caller, dto, sourceType);
-    return this.submit(intent.payment, dto, false, sourceType);
+    const view = await this.submit(intent.payment, dto, false, sourceType);
+    recordCreated(this.metrics, view.payment_method_type, view.status);
+    return view;
   }
 
   private async recordIntent(caller: string, reference: string, dto: CreateTransactionDto): Promise<Intent> {
