@@ -68,20 +68,26 @@ describe('contract: fuzzing every operation of /docs-json', () => {
     expect(cases.length).toBeGreaterThan(400);
     expect(new Set(cases.map((c) => c.label.split(':')[0])).size).toBeGreaterThanOrEqual(10);
 
-    // the probe: one request at a time, for as long as the fuzzing runs
+    // the probe: one request at a time, for as long as the fuzzing runs. Its wall time is what a
+    // kubelet would see; on a busy machine that includes the scheduler's delays, so the bound is
+    // applied to the longest stretch the event loop ran without yielding: the CPU this process
+    // used between two ticks of a 10 ms timer (a handler blocking the loop for 150 ms shows as
+    // ≥ 150 ms there; being descheduled by a busy machine does not).
     let fuzzing = true;
     const probes: number[] = [];
+    let longestBlockMs = 0;
+    let lastCpu = process.cpuUsage();
+    const ticker = setInterval(() => {
+      const cpu = process.cpuUsage(lastCpu);
+      lastCpu = process.cpuUsage();
+      longestBlockMs = Math.max(longestBlockMs, (cpu.user + cpu.system) / 1000);
+    }, 10);
     const probe = (async () => {
       while (fuzzing) {
         const started = performance.now();
-        const cpu0 = process.cpuUsage();
         const r = await fetch(`${t.url}/health/live`);
         await r.arrayBuffer();
-        // The app runs in this process: the CPU it spent while the probe waited bounds how long
-        // anything blocked its event loop. Wall time above that is a busy machine's scheduler,
-        // not the service (a synchronous handler blocking the loop shows in both).
-        const cpu = process.cpuUsage(cpu0);
-        probes.push(Math.min(performance.now() - started, (cpu.user + cpu.system) / 1000));
+        probes.push(performance.now() - started);
         if (r.status !== 200) probes.push(Number.POSITIVE_INFINITY);
         await new Promise((res) => setTimeout(res, PROBE_EVERY_MS));
       }
@@ -108,15 +114,17 @@ describe('contract: fuzzing every operation of /docs-json', () => {
     } finally {
       fuzzing = false;
       await probe;
+      clearInterval(ticker);
     }
     const elapsedS = (Date.now() - started) / 1000;
     const maxProbe = Math.max(...probes);
     // one line for the report and the log: what ran, how fast, what came back
-    console.log(`fuzz seed ${SEED}: ${next} of ${cases.length} requests in ${elapsedS.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(statuses))}; /health/live probes ${probes.length}, max ${maxProbe.toFixed(1)} ms`);
+    console.log(`fuzz seed ${SEED}: ${next} of ${cases.length} requests in ${elapsedS.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(statuses))}; /health/live probes ${probes.length}, max ${maxProbe.toFixed(1)} ms wall; longest event-loop block ${longestBlockMs.toFixed(1)} ms CPU`);
 
     if (failures.length) throw new Error(`fuzz seed ${SEED} (rerun: FUZZ_SEED=${SEED} npx jest test/contract/fuzz.spec.ts): ${failures.length} bad answers\n${failures.slice(0, 40).join('\n')}`);
     expect(probes.length).toBeGreaterThan(5);
     expect(next).toBeGreaterThan(200);
-    if (maxProbe > PROBE_BOUND_MS) throw new Error(`fuzz seed ${SEED}: GET /health/live took ${maxProbe.toFixed(1)} ms at worst (bound ${PROBE_BOUND_MS} ms)`);
+    expect(Number.isFinite(maxProbe)).toBe(true); // every probe answered 200
+    if (longestBlockMs > PROBE_BOUND_MS) throw new Error(`fuzz seed ${SEED}: the event loop ran ${longestBlockMs.toFixed(1)} ms without yielding (bound ${PROBE_BOUND_MS} ms; probe wall max ${maxProbe.toFixed(1)} ms)`);
   }, 120_000);
 });
