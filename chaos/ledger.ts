@@ -2,8 +2,9 @@
  * transactions (private key, by reference), our tables, and the CloudEvents consumed from
  * RabbitMQ. Every number here is a count of something that can be named. */
 import { Client } from 'pg';
+import { wompiReferenceFor } from '../src/transactions/references';
 import { CallerRecord } from './load';
-import { Stack } from './stack';
+import { CHAOS_CALLER, Stack } from './stack';
 
 const FINAL = ['APPROVED', 'DECLINED', 'ERROR', 'VOIDED'];
 
@@ -58,12 +59,14 @@ interface WompiTx {
   reference: string;
 }
 
+/** Wompi's transactions by our caller's reference (Wompi knows the derived, per-caller `wompi_reference`). */
 export async function sandboxByReference(stack: Stack, refs: string[]): Promise<Map<string, WompiTx[]>> {
   const out = new Map<string, WompiTx[]>();
   for (let i = 0; i < refs.length; i += 25) {
     await Promise.all(
       refs.slice(i, i + 25).map(async (ref) => {
-        const res = await fetch(`${stack.sandbox.baseUrl}/transactions?reference=${encodeURIComponent(ref)}`, { headers: { authorization: `Bearer ${stack.sandbox.keys.privateKey}` } });
+        const wompiRef = wompiReferenceFor(CHAOS_CALLER, ref);
+        const res = await fetch(`${stack.sandbox.baseUrl}/transactions?reference=${encodeURIComponent(wompiRef)}`, { headers: { authorization: `Bearer ${stack.sandbox.keys.privateKey}` } });
         if (res.status !== 200) throw new Error(`sandbox search answered ${res.status}`);
         out.set(ref, ((await res.json()) as { data: WompiTx[] }).data);
       }),

@@ -12,6 +12,9 @@ import { FaultProxy } from './proxy';
 import { freePort, OwnRedis, ReadinessMonitor, ServiceProcess } from './procs';
 
 // The real services, as for `npm test` (the drills never stop them: they are cut at the proxies).
+/** the one internal caller the drills' load runs as */
+export const CHAOS_CALLER = 'chaos';
+
 export const PG_ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const AMQP_REAL_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -110,7 +113,7 @@ export class Stack {
       WOMPI_PRIVATE_KEY: this.sandbox.keys.privateKey,
       WOMPI_INTEGRITY_SECRET: this.sandbox.keys.integritySecret,
       WOMPI_EVENTS_SECRET: this.sandbox.keys.eventsSecret,
-      INTERNAL_API_KEYS: `chaos:${this.apiKey}`,
+      INTERNAL_API_KEYS: `${CHAOS_CALLER}:${this.apiKey}`,
       INBOX_SWEEP_AFTER_MS: '5000',
       SHUTDOWN_TIMEOUT_MS: '10000',
       ...this.opts.env,
