@@ -12,7 +12,7 @@ DOCKER=${DOCKER:-docker}
 CACHE=${IMAGE_CACHE:-/var/cache/payments-image}
 NODE_VERSION=${NODE_VERSION:-$(tr -d ' \n' < "$root/.node-version")}
 NPM_VERSION=${BASE_NPM_VERSION:-11.21.2}
-BASE_REV=2 # bump when this script changes what it builds
+BASE_REV=3 # bump when this script changes what it builds
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 major=${NODE_VERSION%%.*}
@@ -59,8 +59,9 @@ deb http://deb.debian.org/debian-security $SUITE-security main
 SRC
 # What the slim images drop: docs, man pages, locales, apt caches and lists.
 rm -rf "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
-  "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
+  "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
   "$rootfs"/var/log/*.log "$rootfs"/var/cache/debconf/*-old
+find "$rootfs/var/lib/apt/lists" -maxdepth 1 -type d -name partial -prune -o -type f -delete # keep partial/ (owned by _apt)
 # …and keep them dropped: the debian images' apt/dpkg settings (no package caches, no docs).
 cat > "$rootfs/etc/apt/apt.conf.d/docker-clean" <<'APT'
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
