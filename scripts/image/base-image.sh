@@ -61,7 +61,7 @@ SRC
 rm -rf "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
   "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
   "$rootfs"/var/log/*.log "$rootfs"/var/cache/debconf/*-old
-find "$rootfs/var/lib/apt/lists" -maxdepth 1 -type d -name partial -prune -o -type f -delete # keep partial/ (owned by _apt)
+find "$rootfs/var/lib/apt/lists" -maxdepth 1 -type f -delete # keep partial/ (owned by _apt)
 # …and keep them dropped: the debian images' apt/dpkg settings (no package caches, no docs).
 cat > "$rootfs/etc/apt/apt.conf.d/docker-clean" <<'APT'
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
