@@ -12,7 +12,7 @@ DOCKER=${DOCKER:-docker}
 CACHE=${IMAGE_CACHE:-/var/cache/payments-image}
 NODE_VERSION=${NODE_VERSION:-$(tr -d ' \n' < "$root/.node-version")}
 NPM_VERSION=${BASE_NPM_VERSION:-11.21.2}
-BASE_REV=3 # bump when this script changes what it builds
+BASE_REV=4 # bump when this script changes what it builds
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 major=${NODE_VERSION%%.*}
@@ -50,6 +50,7 @@ fetch "npm@$NPM_VERSION" "npm-$NPM_VERSION.tgz"
 
 # 3. Assemble the root filesystem.
 rootfs=$(mktemp -d "$CACHE/rootfs.XXXX")
+chmod 755 "$rootfs" # it becomes the image's /: mktemp makes it 0700
 trap 'rm -rf "$rootfs"' EXIT
 tar -C "$rootfs" -xf "$debian_tar"
 cat > "$rootfs/etc/apt/sources.list" <<SRC
@@ -85,7 +86,7 @@ echo 'node:x:1000:' >> "$rootfs/etc/group"
 echo 'node:x:1000:1000::/home/node:/bin/bash' >> "$rootfs/etc/passwd"
 echo 'node:*:19000:0:99999:7:::' >> "$rootfs/etc/shadow"
 install -d -o 1000 -g 1000 "$rootfs/home/node"
-[ "$(chroot "$rootfs" /usr/local/bin/node -v)" = "v$NODE_VERSION" ] || { log "node in the rootfs is not v$NODE_VERSION"; exit 1; }
+[ "$(chroot --userspec=1000:1000 "$rootfs" /usr/local/bin/node -v)" = "v$NODE_VERSION" ] || { log "node in the rootfs is not v$NODE_VERSION"; exit 1; }
 
 # 4. Import and tag.
 log "docker import as $tag"
