@@ -50,9 +50,9 @@ fetch "npm@$NPM_VERSION" "npm-$NPM_VERSION.tgz"
 
 # 3. Assemble the root filesystem.
 rootfs=$(mktemp -d "$CACHE/rootfs.XXXX")
-chmod 755 "$rootfs" # it becomes the image's /: mktemp makes it 0700
 trap 'rm -rf "$rootfs"' EXIT
 tar -C "$rootfs" -xf "$debian_tar"
+chmod 755 "$rootfs" # it becomes the image's /: mktemp made it (and the tarball's ./) 0700
 cat > "$rootfs/etc/apt/sources.list" <<SRC
 deb http://deb.debian.org/debian $SUITE main
 deb http://deb.debian.org/debian $SUITE-updates main
