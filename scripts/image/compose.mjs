@@ -8,7 +8,7 @@ import { HOST, ROOT, freePort, log, sh, waitFor, withDatabase } from './lib.mjs'
 
 const require = createRequire(join(ROOT, 'package.json'));
 
-export async function composeCheck(image) {
+export async function composeCheck(image, gateImage) {
   const project = `paymentsimage${process.pid}`;
   const db = `payments_compose_${process.pid}`;
   const exchange = `payments.events.compose-${process.pid}`;
@@ -21,11 +21,13 @@ export async function composeCheck(image) {
   const [api, worker, sandbox] = [await freePort(), await freePort(), await freePort()];
   const env = {
     ...process.env,
-    APP_IMAGE: image, API_PORT: String(api), WORKER_PORT: String(worker), SANDBOX_PORT: String(sandbox),
+    APP_IMAGE: image, GATE_IMAGE: gateImage, API_PORT: String(api), WORKER_PORT: String(worker), SANDBOX_PORT: String(sandbox),
     COMPOSE_DATABASE_URL: withDatabase(HOST.pgAdmin, db), COMPOSE_REDIS_URL: HOST.redis, COMPOSE_AMQP_URL: HOST.amqp, COMPOSE_AMQP_EXCHANGE: exchange,
     DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock',
+    // creating a container copies its whole image on the vfs storage driver: slower than compose's 60 s default
+    COMPOSE_HTTP_TIMEOUT: '600', COMPOSE_PARALLEL_LIMIT: '2',
   };
-  const compose = (args, opts = {}) => sh('docker-compose', ['-p', project, '-f', 'docker-compose.yml', '-f', 'docker-compose.host.yml', ...args], { env, timeoutMs: 300_000, ...opts });
+  const compose = (args, opts = {}) => sh('docker-compose', ['-p', project, '-f', 'docker-compose.yml', '-f', 'docker-compose.host.yml', ...args], { env, timeoutMs: 1_200_000, ...opts });
   await admin(`create database ${db}`);
   try {
     compose(['up', '-d', '--no-build']);

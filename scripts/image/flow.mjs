@@ -74,8 +74,10 @@ export async function paymentFlow({ api, sandbox, amqpUrl, exchange }) {
       if (['DECLINED', 'ERROR', 'VOIDED'].includes(r.json.status)) throw new Error(`payment ended ${r.json.status}`);
       return r.json.status === 'APPROVED';
     });
-    const event = await waitFor(`transaction.approved CloudEvent for ${reference} on ${exchange}`, 60_000, async () =>
-      events.find((e) => e.routingKey === 'transaction.approved' && e.body.subject === reference),
+    // subject: the payment's reference as the service reports it
+    const subject = created.json.reference ?? reference;
+    const event = await waitFor(`transaction.approved CloudEvent for ${subject} on ${exchange} (seen: ${events.length})`, 60_000, async () =>
+      events.find((e) => e.routingKey === 'transaction.approved' && (e.body.subject === subject || JSON.stringify(e.body.data ?? {}).includes(id))),
     );
     if (event.body.specversion !== '1.0' || event.type !== 'application/cloudevents+json') {
       throw new Error(`not a structured CloudEvent: ${JSON.stringify({ contentType: event.type, specversion: event.body.specversion })}`);

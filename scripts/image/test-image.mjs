@@ -93,12 +93,10 @@ try {
     WOMPI_BASE_URL: `http://127.0.0.1:${sandboxPort}/v1`, WOMPI_PUBLIC_KEY: KEYS.pub, WOMPI_PRIVATE_KEY: KEYS.prv,
     WOMPI_INTEGRITY_SECRET: KEYS.integrity, WOMPI_EVENTS_SECRET: KEYS.events, INTERNAL_API_KEYS: KEYS.api, SHUTDOWN_TIMEOUT_MS: '25000',
   };
-  const sandbox = run('sandbox', {
+  const [sandbox, api, worker] = await step('start containers', () => [run('sandbox', {
     SANDBOX_PORT: sandboxPort, SANDBOX_HOST: '127.0.0.1', SANDBOX_PUBLIC_KEY: KEYS.pub, SANDBOX_PRIVATE_KEY: KEYS.prv,
     SANDBOX_INTEGRITY_SECRET: KEYS.integrity, SANDBOX_EVENTS_SECRET: KEYS.events, SANDBOX_EVENTS_URL: `http://127.0.0.1:${apiPort}/v1/webhooks/wompi`,
-  }, ['node', 'dist/src/sandbox/main.js']);
-  const api = run('api', { ...appEnv, ROLE: 'api', PORT: apiPort });
-  const worker = run('worker', { ...appEnv, ROLE: 'worker', PORT: workerPort });
+  }, ['node', 'dist/src/sandbox/main.js']), run('api', { ...appEnv, ROLE: 'api', PORT: apiPort }), run('worker', { ...appEnv, ROLE: 'worker', PORT: workerPort })]);
 
   await step('ready', () => Promise.all([apiPort, workerPort].map((p) =>
     waitFor(`/health/ready on :${p}`, 120_000, async () => (await fetch(`http://127.0.0.1:${p}/health/ready`, { signal: AbortSignal.timeout(5000) })).status === 200))));
@@ -121,11 +119,11 @@ try {
   for (const c of [api, worker, sandbox]) log(`docker stop ${c}: exit 0 in ${(await stopCleanly(c)).toFixed(1)}s`);
 
   await step('contents', () => checkContents(IMAGE, USER));
-  await step('compose', () => composeCheck(IMAGE));
+  await step('compose', () => composeCheck(IMAGE, base)); // slow on vfs: every container copies its image
 } catch (e) {
   failed = true;
   console.error(`test:image: FAILED: ${e.message}`);
-  for (const c of containers) console.error(`--- logs ${c}\n${docker(['logs', '--tail', '40', c], { check: false }).stderr.slice(-4000)}`);
+  for (const c of containers) console.error(`--- logs ${c}\n${(({ stdout, stderr }) => `${stdout}\n${stderr}`)(docker(['logs', '--tail', '40', c], { check: false })).slice(-4000)}`);
 } finally {
   for (const c of containers) docker(['rm', '-f', c], { check: false });
   await admin(`drop database if exists ${db} with (force)`).catch(() => undefined);
