@@ -25,7 +25,7 @@ export async function composeCheck(image, gateImage) {
     COMPOSE_DATABASE_URL: withDatabase(HOST.pgAdmin, db), COMPOSE_REDIS_URL: HOST.redis, COMPOSE_AMQP_URL: HOST.amqp, COMPOSE_AMQP_EXCHANGE: exchange,
     DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock',
     // creating a container copies its whole image on the vfs storage driver: slower than compose's 60 s default
-    COMPOSE_HTTP_TIMEOUT: '600', COMPOSE_PARALLEL_LIMIT: '2',
+    COMPOSE_HTTP_TIMEOUT: '600', // (COMPOSE_PARALLEL_LIMIT deadlocks compose 1.29 with depends_on: left unset)
   };
   const compose = (args, opts = {}) => sh('docker-compose', ['-p', project, '-f', 'docker-compose.yml', '-f', 'docker-compose.host.yml', ...args], { env, timeoutMs: 1_200_000, ...opts });
   await admin(`create database ${db}`);
