@@ -30,12 +30,15 @@ export async function composeCheck(image, gateImage) {
   const compose = (args, opts = {}) => sh('docker-compose', ['-p', project, '-f', 'docker-compose.yml', '-f', 'docker-compose.host.yml', ...args], { env, timeoutMs: 1_200_000, ...opts });
   await admin(`create database ${db}`);
   try {
+    // the compose file's own sandbox keys (placeholders) and API key
+    const resolved = require('yaml').parse(compose(['config']).stdout).services;
+    const keys = { pub: resolved.sandbox.environment.SANDBOX_PUBLIC_KEY, api: resolved.api.environment.INTERNAL_API_KEYS.split(',')[0] };
     compose(['up', '-d', '--no-build']);
     const migrate = compose(['ps', '-q', 'migrate']).stdout;
     const code = sh(process.env.DOCKER ?? 'docker', ['inspect', '-f', '{{.State.ExitCode}}', migrate]).stdout;
     if (code !== '0') throw new Error(`compose migrate exited ${code}`);
     await waitFor('compose api /health/ready', 120_000, async () => (await fetch(`http://127.0.0.1:${api}/health/ready`, { signal: AbortSignal.timeout(5000) })).status === 200);
-    const pay = await paymentFlow({ api: `http://127.0.0.1:${api}`, sandbox: `http://127.0.0.1:${sandbox}`, amqpUrl: HOST.amqp, exchange });
+    const pay = await paymentFlow({ api: `http://127.0.0.1:${api}`, sandbox: `http://127.0.0.1:${sandbox}`, amqpUrl: HOST.amqp, exchange, keys });
     log(`compose: migrate exit 0; payment ${pay.id} APPROVED; CloudEvent ${pay.eventId} consumed`);
   } catch (e) {
     const logs = compose(['logs', '--no-color', '--tail', '30'], { check: false });

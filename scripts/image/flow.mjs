@@ -29,7 +29,7 @@ function expectStatus(what, r, status) {
 }
 
 /** Runs the payment; returns { id, eventId } or throws saying which step failed. */
-export async function paymentFlow({ api, sandbox, amqpUrl, exchange }) {
+export async function paymentFlow({ api, sandbox, amqpUrl, exchange, keys = { pub: KEYS.pub, api: KEYS.api } }) {
   const amqp = require('amqplib');
   const conn = await amqp.connect(amqpUrl);
   try {
@@ -45,9 +45,9 @@ export async function paymentFlow({ api, sandbox, amqpUrl, exchange }) {
       ch.ack(m);
     });
 
-    const key = KEYS.api.slice(KEYS.api.indexOf(':') + 1);
+    const key = keys.api.slice(keys.api.indexOf(':') + 1); // INTERNAL_API_KEYS entry name:key
     const tok = await call('POST', `${sandbox}/v1/tokens/cards`, {
-      auth: KEYS.pub,
+      auth: keys.pub,
       body: { number: '4242424242424242', cvc: '123', exp_month: '12', exp_year: '35', card_holder: 'Juana Perez' },
     });
     expectStatus('card token from the sandbox', tok, 201);
