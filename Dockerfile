@@ -1,21 +1,36 @@
-# syntax=docker/dockerfile:1
 # One image for every role (ROLE=api|worker|all), the migration Job and the offline sandbox.
 # Stages: deps (npm ci from the lockfile) → build (tsc, then prune dev dependencies) → runtime.
+# Needs BuildKit (the default builder since Docker 23) for the build secret below; no "syntax"
+# line, so the built-in frontend is used and no frontend image is pulled.
+# Node: the Active LTS (.node-version). At release, pin the base by digest:
+#   --build-arg NODE_IMAGE=node:26-bookworm-slim@sha256:<digest>  (docs/deploy-image.md)
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:26-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
+# A builder's own npm registry (build arg) and CA bundle (build secret "npm_ca", never a layer)
+# reach npm ci only: the runtime stage starts again from the base image and sees neither.
+ARG NPM_REGISTRY=https://registry.npmjs.org/
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN --mount=type=secret,id=npm_ca \
+    if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi \
+ && npm ci --no-audit --no-fund --registry="$NPM_REGISTRY"
+
+# The sources in a scratch stage, so the build stage adds them as one layer (each layer is a
+# full copy of node_modules on copy-based storage drivers).
+FROM scratch AS source
+COPY tsconfig.json tsconfig.build.json /app/
+COPY src /app/src
+COPY migrations /app/migrations
 
 FROM deps AS build
-COPY tsconfig.json tsconfig.build.json ./
-COPY src ./src
-COPY migrations ./migrations
+COPY --from=source /app ./
+# /out is the allow-list of what the image gets: the manifest, production node_modules, dist.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
- && npm cache clean --force
+ && mkdir /out \
+ && mv package.json package-lock.json node_modules dist /out/
 
 FROM ${NODE_IMAGE} AS runtime
 # tini as PID 1: forwards SIGTERM to node (graceful shutdown) and reaps zombies.
@@ -29,9 +44,7 @@ ENV NODE_ENV=production \
     NPM_CONFIG_CACHE=/tmp/.npm
 WORKDIR /app
 # Root-owned, read-only to the app user: the container runs with a read-only root filesystem.
-COPY --from=build /app/package.json /app/package-lock.json ./
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=build /out ./
 # The image's "node" user, numeric so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 EXPOSE 3000

@@ -1,51 +1,10 @@
-/* The Dockerfile, parsed (no Docker engine here): stages, user, PID 1, healthcheck, no secrets;
- * and .dockerignore keeping secrets, local data and VCS out of the build context. */
+/* The Dockerfile, parsed: stages, user, PID 1, healthcheck, no secrets; and .dockerignore
+ * keeping secrets, local data and VCS out of the build context. `npm run test:image` builds and
+ * runs it for real (scripts/image/). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './harness';
-
-interface Instruction {
-  op: string;
-  args: string;
-  stage: number;
-}
-
-/** Instructions with continuation lines joined and comments dropped, each tagged with its stage. */
-function parseDockerfile(text: string): { instructions: Instruction[]; stages: Array<{ from: string; name?: string }>; args: Record<string, string> } {
-  const logical: string[] = [];
-  let current = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!current && (line === '' || line.startsWith('#'))) continue;
-    if (current && line.startsWith('#')) continue;
-    if (line.endsWith('\\')) {
-      current += line.slice(0, -1) + ' ';
-      continue;
-    }
-    logical.push(current + line);
-    current = '';
-  }
-  const instructions: Instruction[] = [];
-  const stages: Array<{ from: string; name?: string }> = [];
-  const args: Record<string, string> = {};
-  for (const l of logical) {
-    const m = /^(\w+)\s+([\s\S]*)$/.exec(l);
-    if (!m) continue;
-    const op = m[1].toUpperCase();
-    const rest = m[2].trim();
-    if (op === 'ARG' && stages.length === 0) {
-      const [k, v] = rest.split('=');
-      args[k] = v ?? '';
-    }
-    if (op === 'FROM') {
-      const f = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest)!;
-      const from = f[1].replace(/\$\{(\w+)\}/g, (_s, k: string) => args[k] ?? '');
-      stages.push({ from, name: f[2] });
-    }
-    instructions.push({ op, args: rest, stage: stages.length - 1 });
-  }
-  return { instructions, stages, args };
-}
+import { Instruction, parseDockerfile } from './dockerfile';
 
 const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 const { instructions, stages } = parseDockerfile(dockerfile);
@@ -53,14 +12,18 @@ const last = stages.length - 1;
 const runtime = instructions.filter((i) => i.stage === last);
 const find = (list: Instruction[], op: string) => list.filter((i) => i.op === op);
 
+const LTS_MAJOR = fs.readFileSync(path.join(ROOT, '.node-version'), 'utf8').trim().split('.')[0];
+
 it('is multi-stage: installs with the lockfile, builds, prunes dev dependencies, then a separate runtime stage', () => {
   expect(stages.length).toBeGreaterThanOrEqual(2);
-  // each stage starts from the Node 20 slim/alpine image or from an earlier stage
+  // each stage starts from the Active LTS slim image (.node-version), from scratch (sources
+  // only) or from an earlier stage
+  const nodeImage = new RegExp(`^node:${LTS_MAJOR}-bookworm-slim(@sha256:[0-9a-f]{64})?$`);
   stages.forEach((s, i) => {
     const earlier = stages.slice(0, i).map((x) => x.name);
-    if (!earlier.includes(s.from)) expect(s.from).toMatch(/^node:20-(bookworm-slim|alpine)/);
+    if (!earlier.includes(s.from) && s.from !== 'scratch') expect(s.from).toMatch(nodeImage);
   });
-  expect(stages[last].from).toMatch(/^node:20-(bookworm-slim|alpine)/);
+  expect(stages[last].from).toMatch(nodeImage);
   const runs = find(instructions, 'RUN').filter((i) => i.stage < last).map((i) => i.args).join('\n');
   expect(runs).toMatch(/npm ci\b/);
   expect(runs).toMatch(/npm run build/);
@@ -69,11 +32,24 @@ it('is multi-stage: installs with the lockfile, builds, prunes dev dependencies,
   const ci = instructions.findIndex((i) => i.op === 'RUN' && /npm ci\b/.test(i.args));
   expect(lockCopy).toBeGreaterThanOrEqual(0);
   expect(lockCopy).toBeLessThan(ci);
-  // the runtime takes the built output and the pruned node_modules from an earlier stage
+  // the runtime takes one allow-listed directory from the build: the pruned node_modules and dist
   const fromCopies = find(runtime, 'COPY').filter((i) => /--from=/.test(i.args)).map((i) => i.args);
-  expect(fromCopies.some((a) => /node_modules/.test(a))).toBe(true);
-  expect(fromCopies.some((a) => /\bdist\b/.test(a))).toBe(true);
+  expect(fromCopies).toEqual(['--from=build /out ./']);
+  const intoOut = /mv ([^&]+) \/out\/?(\s|$)/.exec(runs)?.[1].trim().split(/\s+/).sort();
+  expect(intoOut).toEqual(['dist', 'node_modules', 'package-lock.json', 'package.json']);
   expect(find(runtime, 'RUN').map((i) => i.args).join('\n')).not.toMatch(/npm (ci|install)/);
+});
+
+it('gives the npm registry and CA bundle to npm ci only: a build arg and a build secret in the deps stage, never in the runtime', () => {
+  const ci = instructions.find((i) => i.op === 'RUN' && /npm ci\b/.test(i.args))!;
+  expect(ci.args).toMatch(/^--mount=type=secret,id=npm_ca\b/);
+  expect(ci.args).toMatch(/--registry="\$NPM_REGISTRY"/);
+  const argAt = instructions.findIndex((i) => i.op === 'ARG' && /^NPM_REGISTRY\b/.test(i.args));
+  expect(instructions[argAt].stage).toBe(ci.stage);
+  expect(ci.stage).toBeLessThan(last);
+  expect(runtime.map((i) => i.args).join('\n')).not.toMatch(/NPM_REGISTRY|npm_ca|NODE_EXTRA_CA_CERTS/);
+  // no "# syntax=" line: a builder without a registry must not have to pull a frontend image
+  expect(dockerfile).not.toMatch(/^#\s*syntax=/m);
 });
 
 it('runs as a non-root user with NODE_ENV=production', () => {

@@ -8,6 +8,7 @@ import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/Netw
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { loadConfig } from '../../src/config/load-config';
+import { imageUser } from './dockerfile';
 import { CHART, FULL, K8sObject, PROD_VALUES, RELEASE, helm, ofKind, one, render } from './harness';
 
 const SECRET_VARS = ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'WOMPI_PUBLIC_KEY', 'WOMPI_PRIVATE_KEY', 'WOMPI_INTEGRITY_SECRET', 'WOMPI_EVENTS_SECRET', 'INTERNAL_API_KEYS'];
@@ -103,6 +104,20 @@ describe.each([
         expect(c.securityContext?.capabilities?.add).toBeUndefined();
         expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
         expect(c.resources?.requests).toBeDefined();
+      }
+    }
+  });
+
+  it("runs every container as the image's own USER (parsed from the Dockerfile) with a read-only root filesystem", () => {
+    const { uid, gid } = imageUser();
+    expect(uid).toBeGreaterThan(0);
+    for (const w of workloads(objects)) {
+      const spec = podSpec(w);
+      expect({ workload: w.metadata.name, pod: spec.securityContext }).toMatchObject({ pod: { runAsUser: uid, runAsGroup: gid, fsGroup: gid } });
+      for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+        expect({ workload: w.metadata.name, container: c.name, sc: c.securityContext }).toMatchObject({
+          sc: { runAsUser: uid, runAsGroup: gid, readOnlyRootFilesystem: true },
+        });
       }
     }
   });
