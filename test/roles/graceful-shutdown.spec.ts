@@ -169,6 +169,8 @@ describe('graceful shutdown: a busy keep-alive connection', () => {
     const t0 = Date.now();
     svc.child.kill('SIGTERM');
     const exit = { ...(await Promise.race([svc.exited, rejectAfter(2 * EXIT_BOUND_MS, 'the process to exit')])), ms: Date.now() - t0 };
+    // the client paces itself (~100 ms): let it make its next attempt before stopping it
+    await waitFor('the client to try again after the last answer', async () => client.errors.length > 0, 5_000, 20);
     await client.stop();
     const last = client.answers[client.answers.length - 1];
     process.stdout.write(`graceful shutdown (busy keep-alive client, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, ${exit.ms} ms; last answer ${JSON.stringify(last)}; client errors ${JSON.stringify(client.errors)}\n`);
