@@ -38,13 +38,26 @@ const server = createServer((req, res) => {
     const parsed = parseEnvelope(body, undefined);
     if (!parsed.ok) return answer(res, 400);
     const e = parsed.envelope;
-    if (!verifyEventChecksum({ data: e.data, timestamp: e.timestamp, signature: { properties: e.properties, checksum: e.checksum } }, undefined, secrets).valid) return answer(res, 401);
+    if (
+      !verifyEventChecksum(
+        { data: e.data, timestamp: e.timestamp, signature: { properties: e.properties, checksum: e.checksum } },
+        undefined,
+        secrets,
+      ).valid
+    )
+      return answer(res, 401);
     const key = eventKeyOf(e);
     if (!key.ok) return answer(res, 400);
-    pool.query({ name: 'baseline-insert', text: INSERT, values: [key.key, e.event, e.environment, e.checksum, String(e.timestamp), e.sentAt, raw] }).then(
-      () => answer(res, 200),
-      () => answer(res, 503),
-    );
+    pool
+      .query({
+        name: 'baseline-insert',
+        text: INSERT,
+        values: [key.key, e.event, e.environment, e.checksum, String(e.timestamp), e.sentAt, raw],
+      })
+      .then(
+        () => answer(res, 200),
+        () => answer(res, 503),
+      );
   });
 });
 

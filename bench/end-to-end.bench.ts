@@ -7,7 +7,15 @@ import { performance } from 'node:perf_hooks';
 import { computeEventChecksum } from '../src/wompi/signatures';
 import { closedLoop, openLoop } from './load';
 import { freePort, startChild } from './processes';
-import { BenchContext, BenchResult, benchEnv, createBenchDatabase, newApiKey, percentile, startBenchSandbox } from './support';
+import {
+  BenchContext,
+  BenchResult,
+  benchEnv,
+  createBenchDatabase,
+  newApiKey,
+  percentile,
+  startBenchSandbox,
+} from './support';
 
 const RATE = 200;
 const FIXED_EVENTS = 1500;
@@ -36,15 +44,28 @@ async function approvedPayments(sandbox: Sandboxish, api: string, apiKey: string
     while (next < n) {
       next++;
       const merchant = await json(`${sandbox.baseUrl}/merchants/${sandbox.keys.publicKey}`);
-      const data = merchant.body.data as { presigned_acceptance: { acceptance_token: string }; presigned_personal_data_auth: { acceptance_token: string } };
+      const data = merchant.body.data as {
+        presigned_acceptance: { acceptance_token: string };
+        presigned_personal_data_auth: { acceptance_token: string };
+      };
       const token = await json(`${sandbox.baseUrl}/tokens/cards`, {
         method: 'POST',
         headers: { authorization: `Bearer ${sandbox.keys.publicKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ number: '4242424242424242', cvc: '123', exp_month: '12', exp_year: '35', card_holder: 'Bench Buyer' }),
+        body: JSON.stringify({
+          number: '4242424242424242',
+          cvc: '123',
+          exp_month: '12',
+          exp_year: '35',
+          card_holder: 'Bench Buyer',
+        }),
       });
       const created = await json(`${api}/v1/transactions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': `bench-${crypto.randomUUID()}` },
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          'idempotency-key': `bench-${crypto.randomUUID()}`,
+        },
         body: JSON.stringify({
           amount_in_cents: 2_490_000,
           currency: 'COP',
@@ -57,7 +78,9 @@ async function approvedPayments(sandbox: Sandboxish, api: string, apiKey: string
       if (created.status !== 201) throw new Error(`create answered ${created.status}: ${JSON.stringify(created.body)}`);
       const wompiId = String(created.body.wompi_transaction_id);
       for (let tries = 0; ; tries++) {
-        const tx = await json(`${sandbox.baseUrl}/transactions/${wompiId}`, { headers: { authorization: `Bearer ${sandbox.keys.privateKey}` } });
+        const tx = await json(`${sandbox.baseUrl}/transactions/${wompiId}`, {
+          headers: { authorization: `Bearer ${sandbox.keys.privateKey}` },
+        });
         const t = tx.body.data as Json;
         if (t.status !== 'PENDING') {
           out.push(t);
@@ -73,7 +96,14 @@ async function approvedPayments(sandbox: Sandboxish, api: string, apiKey: string
 }
 
 function delivery(tx: Json, secret: string): string {
-  const event = { event: 'transaction.updated', data: { transaction: tx }, sent_at: new Date().toISOString(), timestamp: Math.floor(Date.now() / 1000), signature: { checksum: '', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] }, environment: 'test' };
+  const event = {
+    event: 'transaction.updated',
+    data: { transaction: tx },
+    sent_at: new Date().toISOString(),
+    timestamp: Math.floor(Date.now() / 1000),
+    signature: { checksum: '', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] },
+    environment: 'test',
+  };
   event.signature.checksum = computeEventChecksum(event, secret);
   return JSON.stringify(event);
 }
@@ -87,17 +117,24 @@ async function observe(url: string, exchange: string) {
   await ch.bindQueue(q.queue, exchange, '#');
   await ch.prefetch(2000);
   const seen = new Map<string, number>();
-  await ch.consume(q.queue, (msg) => {
-    if (!msg) return;
-    const ev = JSON.parse(msg.content.toString('utf8')) as { data?: { wompi_transaction_id?: string } };
-    if (ev.data?.wompi_transaction_id) seen.set(ev.data.wompi_transaction_id, performance.now());
-  }, { noAck: true });
+  await ch.consume(
+    q.queue,
+    (msg) => {
+      if (!msg) return;
+      const ev = JSON.parse(msg.content.toString('utf8')) as { data?: { wompi_transaction_id?: string } };
+      if (ev.data?.wompi_transaction_id) seen.set(ev.data.wompi_transaction_id, performance.now());
+    },
+    { noAck: true },
+  );
   return {
     seen,
     async waitAll(ids: string[], timeoutMs: number): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (ids.some((id) => !seen.has(id))) {
-        if (Date.now() > deadline) throw new Error(`${ids.filter((id) => !seen.has(id)).length} of ${ids.length} events not consumed within ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `${ids.filter((id) => !seen.has(id)).length} of ${ids.length} events not consumed within ${timeoutMs} ms`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },
@@ -130,17 +167,49 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log(`creating ${BURST_EVENTS} more; then delivering them ${BURST_CONCURRENCY} in flight`);
     const second = await approvedPayments(sandbox, svc.url, apiKey, BURST_EVENTS);
     const t1 = performance.now();
-    const burst = await closedLoop(target, second.map((tx) => delivery(tx, secret)), BURST_CONCURRENCY);
+    const burst = await closedLoop(
+      target,
+      second.map((tx) => delivery(tx, secret)),
+      BURST_CONCURRENCY,
+    );
     const ids2 = second.map((tx) => String(tx.id));
     await bus.waitAll(ids2, SETTLE_MS);
     const applySeconds = (Math.max(...ids2.map((id) => bus.seen.get(id)!)) - t1) / 1000;
     if (fixed.errors || burst.errors) throw new Error(`ingress errors: ${fixed.errors + burst.errors}`);
-    const note = 'ROLE=all, NODE_ENV=production, LOG_LEVEL=info; one process; verify-by-fetch against the in-bench sandbox';
+    const note =
+      'ROLE=all, NODE_ENV=production, LOG_LEVEL=info; one process; verify-by-fetch against the in-bench sandbox';
     return [
-      { bench: 'end-to-end', metric: `webhook → CloudEvent at ${RATE}/s: p50`, value: percentile(lat, 50), unit: 'ms', n: lat.length, notes: note },
-      { bench: 'end-to-end', metric: `webhook → CloudEvent at ${RATE}/s: p99`, value: percentile(lat, 99), unit: 'ms', n: lat.length, notes: `target < 150; ingress p99 ${fixed.p99.toFixed(1)} ms` },
-      { bench: 'end-to-end', metric: 'sustained apply rate', value: BURST_EVENTS / applySeconds, unit: 'events/s', n: BURST_EVENTS, notes: `${BURST_EVENTS} deliveries ${BURST_CONCURRENCY} in flight (ingress took ${burst.seconds.toFixed(1)} s) → last CloudEvent consumed` },
-      { bench: 'end-to-end', metric: 'peak RSS (ROLE=all)', value: svc.peakRssMb(), unit: 'MB', n: FIXED_EVENTS + BURST_EVENTS },
+      {
+        bench: 'end-to-end',
+        metric: `webhook → CloudEvent at ${RATE}/s: p50`,
+        value: percentile(lat, 50),
+        unit: 'ms',
+        n: lat.length,
+        notes: note,
+      },
+      {
+        bench: 'end-to-end',
+        metric: `webhook → CloudEvent at ${RATE}/s: p99`,
+        value: percentile(lat, 99),
+        unit: 'ms',
+        n: lat.length,
+        notes: `target < 150; ingress p99 ${fixed.p99.toFixed(1)} ms`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'sustained apply rate',
+        value: BURST_EVENTS / applySeconds,
+        unit: 'events/s',
+        n: BURST_EVENTS,
+        notes: `${BURST_EVENTS} deliveries ${BURST_CONCURRENCY} in flight (ingress took ${burst.seconds.toFixed(1)} s) → last CloudEvent consumed`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'peak RSS (ROLE=all)',
+        value: svc.peakRssMb(),
+        unit: 'MB',
+        n: FIXED_EVENTS + BURST_EVENTS,
+      },
     ];
   } finally {
     await bus.close();

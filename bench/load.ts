@@ -25,10 +25,20 @@ export interface Target {
 
 function post(u: URL, path: string, agent: Agent, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -36,11 +46,23 @@ function post(u: URL, path: string, agent: Agent, body: string): Promise<number>
 
 function summarise(latencies: number[], seconds: number, errors: number): LoadResult {
   latencies.sort((a, b) => a - b);
-  return { sent: latencies.length, seconds, rate: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return {
+    sent: latencies.length,
+    seconds,
+    rate: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
 }
 
 /** Sends every body with at most `concurrency` in flight, stopping at `deadlineMs`. */
-export async function closedLoop(t: Target, bodies: string[], concurrency: number, deadlineMs = 120_000): Promise<LoadResult> {
+export async function closedLoop(
+  t: Target,
+  bodies: string[],
+  concurrency: number,
+  deadlineMs = 120_000,
+): Promise<LoadResult> {
   const u = new URL(t.url);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
@@ -69,7 +91,13 @@ export async function closedLoop(t: Target, bodies: string[], concurrency: numbe
  * Sends `bodies` at `ratePerS`, whatever the answers' speed (up to `maxInFlight` sockets);
  * each latency runs from the request's scheduled time.
  */
-export async function openLoop(t: Target, bodies: string[], ratePerS: number, maxInFlight = 256, onAnswer?: (i: number, status: number) => void): Promise<LoadResult> {
+export async function openLoop(
+  t: Target,
+  bodies: string[],
+  ratePerS: number,
+  maxInFlight = 256,
+  onAnswer?: (i: number, status: number) => void,
+): Promise<LoadResult> {
   const u = new URL(t.url);
   const agent = new Agent({ keepAlive: true, maxSockets: maxInFlight });
   const latencies: number[] = [];

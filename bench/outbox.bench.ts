@@ -66,10 +66,26 @@ async function approvedTransactions(b: BenchApp, db: Pool, n: number): Promise<W
       Array.from({ length: Math.min(20, n - i) }, async () => {
         const reference = `bench-${randomBytes(6).toString('hex')}`;
         const amount = 1_000_000 + Math.floor(Math.random() * 1_000_000);
-        await db.query(`insert into payments (reference, wompi_reference, caller, status, amount_in_cents, currency, metadata) values ($1, $1, 'bench', 'PENDING', $2, 'COP', '{"order_id":"bench"}')`, [reference, amount]);
+        await db.query(
+          `insert into payments (reference, wompi_reference, caller, status, amount_in_cents, currency, metadata) values ($1, $1, 'bench', 'PENDING', $2, 'COP', '{"order_id":"bench"}')`,
+          [reference, amount],
+        );
         const tokens = await gateway.getAcceptanceTokens();
-        const card = await gateway.createCardToken({ number: '4242424242424242', cvc: '123', exp_month: '12', exp_year: '29', card_holder: 'Bench Buyer' });
-        const tx = await gateway.createTransaction({ reference, amount_in_cents: amount, currency: 'COP', customer_email: 'buyer@example.com', acceptance_token: tokens.presigned_acceptance.acceptance_token, payment_method: { type: 'CARD', token: card.id, installments: 1 } });
+        const card = await gateway.createCardToken({
+          number: '4242424242424242',
+          cvc: '123',
+          exp_month: '12',
+          exp_year: '29',
+          card_holder: 'Bench Buyer',
+        });
+        const tx = await gateway.createTransaction({
+          reference,
+          amount_in_cents: amount,
+          currency: 'COP',
+          customer_email: 'buyer@example.com',
+          acceptance_token: tokens.presigned_acceptance.acceptance_token,
+          payment_method: { type: 'CARD', token: card.id, installments: 1 },
+        });
         for (let tries = 0; tries < 100; tries++) {
           const now = await gateway.getTransaction(tx.id);
           if (now.status !== 'PENDING') return now;
@@ -85,7 +101,14 @@ async function approvedTransactions(b: BenchApp, db: Pool, n: number): Promise<W
 
 function signedDelivery(tx: WompiTransaction, eventsSecret: string): string {
   const timestamp = Math.floor(Date.now() / 1000);
-  const event = { event: 'transaction.updated', data: { transaction: tx }, sent_at: new Date().toISOString(), timestamp, signature: { checksum: '', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] }, environment: 'test' };
+  const event = {
+    event: 'transaction.updated',
+    data: { transaction: tx },
+    sent_at: new Date().toISOString(),
+    timestamp,
+    signature: { checksum: '', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] },
+    environment: 'test',
+  };
   event.signature.checksum = computeEventChecksum(event, eventsSecret);
   return JSON.stringify(event);
 }
@@ -99,7 +122,11 @@ async function latency(ctx: BenchContext, b: BenchApp, db: Pool, bus: Observer):
     const body = signedDelivery(tx, b.sandbox.keys.eventsSecret);
     const consumed = bus.next(tx.reference, 15_000);
     const t0 = performance.now();
-    const res = await fetch(`${b.url}/v1/webhooks/wompi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${b.url}/v1/webhooks/wompi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
     await consumed;
     if (i >= WARMUP) samples.push(performance.now() - t0);
@@ -116,15 +143,51 @@ async function latency(ctx: BenchContext, b: BenchApp, db: Pool, bus: Observer):
     [refs],
   );
   return [
-    { bench: 'outbox', metric: 'webhook-to-bus p50', value: percentile(samples, 50), unit: 'ms', n: samples.length, notes },
-    { bench: 'outbox', metric: 'webhook-to-bus p99', value: percentile(samples, 99), unit: 'ms', n: samples.length, notes },
-    { bench: 'outbox', metric: 'inbox received → processed p50', value: Number(split[0].inbox_ms), unit: 'ms', n: samples.length, notes: 'ingress commit, Bull pickup, Wompi fetch, apply transaction' },
-    { bench: 'outbox', metric: 'outbox written → SENT p50', value: Number(split[0].outbox_ms), unit: 'ms', n: samples.length, notes: 'relay nudge, publish, broker confirm, mark' },
+    {
+      bench: 'outbox',
+      metric: 'webhook-to-bus p50',
+      value: percentile(samples, 50),
+      unit: 'ms',
+      n: samples.length,
+      notes,
+    },
+    {
+      bench: 'outbox',
+      metric: 'webhook-to-bus p99',
+      value: percentile(samples, 99),
+      unit: 'ms',
+      n: samples.length,
+      notes,
+    },
+    {
+      bench: 'outbox',
+      metric: 'inbox received → processed p50',
+      value: Number(split[0].inbox_ms),
+      unit: 'ms',
+      n: samples.length,
+      notes: 'ingress commit, Bull pickup, Wompi fetch, apply transaction',
+    },
+    {
+      bench: 'outbox',
+      metric: 'outbox written → SENT p50',
+      value: Number(split[0].outbox_ms),
+      unit: 'ms',
+      n: samples.length,
+      notes: 'relay nudge, publish, broker confirm, mark',
+    },
   ];
 }
 
 async function drain(ctx: BenchContext, b: BenchApp, db: Pool, bus: Observer): Promise<BenchResult[]> {
-  const data = JSON.stringify({ reference: 'bench', status: 'APPROVED', amount_in_cents: 4_990_000, currency: 'COP', payment_method_type: 'CARD', metadata: { order_id: 'bench' }, padding: 'x'.repeat(600) });
+  const data = JSON.stringify({
+    reference: 'bench',
+    status: 'APPROVED',
+    amount_in_cents: 4_990_000,
+    currency: 'COP',
+    payment_method_type: 'CARD',
+    metadata: { order_id: 'bench' },
+    padding: 'x'.repeat(600),
+  });
   const before = bus.count();
   ctx.log(`inserting a backlog of ${BACKLOG_ROWS} outbox rows`);
   const t0 = performance.now();
@@ -150,7 +213,8 @@ async function drain(ctx: BenchContext, b: BenchApp, db: Pool, bus: Observer): P
     if (sentAt && bus.count() - before >= BACKLOG_ROWS) break;
     await new Promise((r) => setTimeout(r, 20));
   }
-  if (!sentAt || bus.count() - before < BACKLOG_ROWS) throw new Error(`backlog not drained in time (consumed ${bus.count() - before})`);
+  if (!sentAt || bus.count() - before < BACKLOG_ROWS)
+    throw new Error(`backlog not drained in time (consumed ${bus.count() - before})`);
   const consumedAt = performance.now();
   const secondsSent = (sentAt - inserted) / 1000;
   const secondsConsumed = (consumedAt - inserted) / 1000;
@@ -158,9 +222,30 @@ async function drain(ctx: BenchContext, b: BenchApp, db: Pool, bus: Observer): P
   const cfg = b.config.outbox;
   const notes = `${BACKLOG_PAYMENTS} payments × 2 ordered events; batch ${cfg.batchSize}, one relay, publisher confirms`;
   return [
-    { bench: 'outbox', metric: 'backlog drain (marked SENT)', value: BACKLOG_ROWS / secondsSent, unit: 'rows/s', n: BACKLOG_ROWS, notes },
-    { bench: 'outbox', metric: 'backlog drain (consumed)', value: BACKLOG_ROWS / secondsConsumed, unit: 'rows/s', n: BACKLOG_ROWS, notes },
-    { bench: 'outbox', metric: 'backlog drain time', value: secondsConsumed, unit: 's', n: BACKLOG_ROWS, notes: 'insert commit → last message consumed' },
+    {
+      bench: 'outbox',
+      metric: 'backlog drain (marked SENT)',
+      value: BACKLOG_ROWS / secondsSent,
+      unit: 'rows/s',
+      n: BACKLOG_ROWS,
+      notes,
+    },
+    {
+      bench: 'outbox',
+      metric: 'backlog drain (consumed)',
+      value: BACKLOG_ROWS / secondsConsumed,
+      unit: 'rows/s',
+      n: BACKLOG_ROWS,
+      notes,
+    },
+    {
+      bench: 'outbox',
+      metric: 'backlog drain time',
+      value: secondsConsumed,
+      unit: 's',
+      n: BACKLOG_ROWS,
+      notes: 'insert commit → last message consumed',
+    },
   ];
 }
 

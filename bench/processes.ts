@@ -51,7 +51,14 @@ async function waitHttp(url: string, child: ChildProcess, timeoutMs: number): Pr
 }
 
 /** Starts `node <script>` (relative to dist/, or absolute) with `env` on `port`; resolves once `probePath` answers. */
-export async function startChild(script: string, port: number, env: Record<string, string>, probePath: string, log?: (line: string) => void, nodeArgs: string[] = []): Promise<ChildServer> {
+export async function startChild(
+  script: string,
+  port: number,
+  env: Record<string, string>,
+  probePath: string,
+  log?: (line: string) => void,
+  nodeArgs: string[] = [],
+): Promise<ChildServer> {
   const child = spawn(process.execPath, [...nodeArgs, isAbsolute(script) ? script : join(__dirname, '..', script)], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],

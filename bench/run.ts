@@ -21,11 +21,20 @@ async function main(): Promise<void> {
     const mod = (await import(join(__dirname, f))) as BenchModule;
     results.push(...(await mod.run(ctx)));
   }
-  const rows = results.map((r) => [r.bench, r.metric, r.value.toFixed(r.value < 10 ? 2 : 0), r.unit, r.n ?? '', r.notes ?? '']);
+  const rows = results.map((r) => [
+    r.bench,
+    r.metric,
+    r.value.toFixed(r.value < 10 ? 2 : 0),
+    r.unit,
+    r.n ?? '',
+    r.notes ?? '',
+  ]);
   const header = ['bench', 'metric', 'value', 'unit', 'n', 'notes'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ');
-  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(
+    `${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`,
+  );
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const doc = { at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, results };

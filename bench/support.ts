@@ -75,11 +75,22 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
 }
 
 export function startBenchSandbox(): Promise<RunningSandbox> {
-  return startSandbox({ port: 0, silent: true, cardDelayMs: 100, asyncDelayMs: 200, retryDelaysMs: [1000, 2000, 4000] });
+  return startSandbox({
+    port: 0,
+    silent: true,
+    cardDelayMs: 100,
+    asyncDelayMs: 200,
+    retryDelaysMs: [1000, 2000, 4000],
+  });
 }
 
 /** The environment a bench service runs with (in-process or as a child process). */
-export function benchEnv(db: BenchDatabase, sandbox: RunningSandbox, apiKey: string, env: Record<string, string> = {}): Record<string, string> {
+export function benchEnv(
+  db: BenchDatabase,
+  sandbox: RunningSandbox,
+  apiKey: string,
+  env: Record<string, string> = {},
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',

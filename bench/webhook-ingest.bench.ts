@@ -43,7 +43,14 @@ export function signedBody(secret: string, id: string, status = 'APPROVED'): str
     billing_data: null,
     origin: null,
   };
-  const event = { event: 'transaction.updated', data: { transaction }, sent_at: new Date().toISOString(), timestamp, signature: { checksum: '', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] }, environment: 'test' };
+  const event = {
+    event: 'transaction.updated',
+    data: { transaction },
+    sent_at: new Date().toISOString(),
+    timestamp,
+    signature: { checksum: '', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] },
+    environment: 'test',
+  };
   event.signature.checksum = computeEventChecksum(event, secret);
   return JSON.stringify(event);
 }
@@ -58,7 +65,13 @@ interface Phases {
   sent: number;
 }
 
-async function phases(ctx: BenchContext, name: string, t: Target, secret: string, afterWarmup?: () => void): Promise<Phases> {
+async function phases(
+  ctx: BenchContext,
+  name: string,
+  t: Target,
+  secret: string,
+  afterWarmup?: () => void,
+): Promise<Phases> {
   const bodies = (n: number) => Array.from({ length: n }, () => signedBody(secret, txId()));
   const warm = await closedLoop(t, bodies(WARMUP), 8);
   afterWarmup?.();
@@ -68,28 +81,87 @@ async function phases(ctx: BenchContext, name: string, t: Target, secret: string
   const sequential = await closedLoop(t, bodies(SEQUENTIAL), 1);
   ctx.log(`${name}: ${REDELIVERIES} redeliveries of ${REDELIVERED_EVENTS} events, ${CONCURRENCY} in flight`);
   const ids = Array.from({ length: REDELIVERED_EVENTS }, txId);
-  const redeliveries = await closedLoop(t, Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length])), CONCURRENCY);
+  const redeliveries = await closedLoop(
+    t,
+    Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length])),
+    CONCURRENCY,
+  );
   ctx.log(`${name}: ${FIXED_RATE}/s for ${FIXED_SECONDS} s`);
   const fixed = await openLoop(t, bodies(FIXED_RATE * FIXED_SECONDS), FIXED_RATE);
   for (const [phase, r] of Object.entries({ warm, unique, sequential, redeliveries, fixed })) {
     if (r.errors) throw new Error(`${name} ${phase}: ${r.errors} answers were not 200`);
   }
-  return { unique, sequential, redeliveries, fixed, sent: warm.sent + unique.sent + sequential.sent + redeliveries.sent + fixed.sent };
+  return {
+    unique,
+    sequential,
+    redeliveries,
+    fixed,
+    sent: warm.sent + unique.sent + sequential.sent + redeliveries.sent + fixed.sent,
+  };
 }
 
 function rows(p: Phases, base: Phases, note: string): BenchResult[] {
   const bench = 'webhook-ingest';
-  const r = (metric: string, value: number, unit: string, n: number, notes = note): BenchResult => ({ bench, metric, value, unit, n, notes });
+  const r = (metric: string, value: number, unit: string, n: number, notes = note): BenchResult => ({
+    bench,
+    metric,
+    value,
+    unit,
+    n,
+    notes,
+  });
   const ratio = (a: number, b: number) => a / b;
   return [
     r(`c=${CONCURRENCY} throughput`, p.unique.rate, 'req/s', p.unique.sent),
-    r(`c=${CONCURRENCY} throughput ÷ baseline`, ratio(p.unique.rate, base.unique.rate), '×', p.unique.sent, `baseline ${base.unique.rate.toFixed(0)} req/s; target ≥ 0.6`),
-    r(`c=${CONCURRENCY} p50 / p99`, p.unique.p50, 'ms', p.unique.sent, `p99 ${p.unique.p99.toFixed(1)} ms; baseline p50 ${base.unique.p50.toFixed(1)} / p99 ${base.unique.p99.toFixed(1)} ms`),
-    r(`${FIXED_RATE}/s fixed rate: achieved`, p.fixed.rate, 'req/s', p.fixed.sent, `baseline ${base.fixed.rate.toFixed(0)} req/s`),
-    r(`${FIXED_RATE}/s fixed rate: p99`, p.fixed.p99, 'ms', p.fixed.sent, `p50 ${p.fixed.p50.toFixed(1)} ms; baseline p99 ${base.fixed.p99.toFixed(1)} ms; target < 50 (from scheduled send time)`),
-    r('sequential p50', p.sequential.p50, 'ms', p.sequential.sent, `p99 ${p.sequential.p99.toFixed(1)} ms; baseline p50 ${base.sequential.p50.toFixed(2)} ms; target ≤ 2`),
-    r(`redeliveries c=${CONCURRENCY} throughput`, p.redeliveries.rate, 'req/s', p.redeliveries.sent, `p99 ${p.redeliveries.p99.toFixed(1)} ms; new events ${p.unique.rate.toFixed(0)} req/s (target: at least as fast)`),
-    r(`redeliveries ÷ baseline`, ratio(p.redeliveries.rate, base.redeliveries.rate), '×', p.redeliveries.sent, `baseline ${base.redeliveries.rate.toFixed(0)} req/s`),
+    r(
+      `c=${CONCURRENCY} throughput ÷ baseline`,
+      ratio(p.unique.rate, base.unique.rate),
+      '×',
+      p.unique.sent,
+      `baseline ${base.unique.rate.toFixed(0)} req/s; target ≥ 0.6`,
+    ),
+    r(
+      `c=${CONCURRENCY} p50 / p99`,
+      p.unique.p50,
+      'ms',
+      p.unique.sent,
+      `p99 ${p.unique.p99.toFixed(1)} ms; baseline p50 ${base.unique.p50.toFixed(1)} / p99 ${base.unique.p99.toFixed(1)} ms`,
+    ),
+    r(
+      `${FIXED_RATE}/s fixed rate: achieved`,
+      p.fixed.rate,
+      'req/s',
+      p.fixed.sent,
+      `baseline ${base.fixed.rate.toFixed(0)} req/s`,
+    ),
+    r(
+      `${FIXED_RATE}/s fixed rate: p99`,
+      p.fixed.p99,
+      'ms',
+      p.fixed.sent,
+      `p50 ${p.fixed.p50.toFixed(1)} ms; baseline p99 ${base.fixed.p99.toFixed(1)} ms; target < 50 (from scheduled send time)`,
+    ),
+    r(
+      'sequential p50',
+      p.sequential.p50,
+      'ms',
+      p.sequential.sent,
+      `p99 ${p.sequential.p99.toFixed(1)} ms; baseline p50 ${base.sequential.p50.toFixed(2)} ms; target ≤ 2`,
+    ),
+    r(
+      `redeliveries c=${CONCURRENCY} throughput`,
+      p.redeliveries.rate,
+      'req/s',
+      p.redeliveries.sent,
+      `p99 ${p.redeliveries.p99.toFixed(1)} ms; new events ${p.unique.rate.toFixed(0)} req/s (target: at least as fast)`,
+    ),
+    r(
+      `redeliveries ÷ baseline`,
+      ratio(p.redeliveries.rate, base.redeliveries.rate),
+      '×',
+      p.redeliveries.sent,
+      `baseline ${base.redeliveries.rate.toFixed(0)} req/s`,
+    ),
   ];
 }
 
@@ -97,24 +169,51 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const sandbox = await startBenchSandbox();
   const secret = sandbox.keys.eventsSecret;
   const [svcDb, baseDb] = [await createBenchDatabase(), await createBenchDatabase()];
-  const baseline = await startChild('bench/baseline-server.js', await freePort(), { DATABASE_URL: baseDb.url, EVENTS_SECRET: secret }, '/');
+  const baseline = await startChild(
+    'bench/baseline-server.js',
+    await freePort(),
+    { DATABASE_URL: baseDb.url, EVENTS_SECRET: secret },
+    '/',
+  );
   // the api role alone, as in production (info logs, written to a pipe nobody reads)
   // BENCH_SERVICE_MAIN: another build's main.js, to measure what a change bought
-  const svc = await startChild(process.env.BENCH_SERVICE_MAIN ?? 'src/main.js', await freePort(), benchEnv(svcDb, sandbox, newApiKey(), { ROLE: 'api', NODE_ENV: 'production', LOG_LEVEL: 'info' }), '/health/live');
+  const svc = await startChild(
+    process.env.BENCH_SERVICE_MAIN ?? 'src/main.js',
+    await freePort(),
+    benchEnv(svcDb, sandbox, newApiKey(), { ROLE: 'api', NODE_ENV: 'production', LOG_LEVEL: 'info' }),
+    '/health/live',
+  );
   const db = new Pool({ connectionString: svcDb.url, max: 2 });
   try {
     const path = '/v1/webhooks/wompi';
     const base = await phases(ctx, 'baseline', { url: baseline.url, path }, secret);
     const mine = await phases(ctx, 'service', { url: svc.url, path }, secret, () => svc.resetPeak());
     const rss = svc.peakRssMb();
-    const { rows: counted } = await db.query<{ rows: number; deliveries: number }>(`select count(*)::int as rows, sum(delivery_count)::int as deliveries from webhook_inbox`);
-    if (counted[0].deliveries !== mine.sent) throw new Error(`inbox counted ${counted[0].deliveries} deliveries, sent ${mine.sent}`);
+    const { rows: counted } = await db.query<{ rows: number; deliveries: number }>(
+      `select count(*)::int as rows, sum(delivery_count)::int as deliveries from webhook_inbox`,
+    );
+    if (counted[0].deliveries !== mine.sent)
+      throw new Error(`inbox counted ${counted[0].deliveries} deliveries, sent ${mine.sent}`);
     ctx.log(`inbox: ${counted[0].rows} rows for ${counted[0].deliveries} deliveries`);
     const note = `role api, NODE_ENV=production, LOG_LEVEL=info; loopback keep-alive; body ~${Buffer.byteLength(signedBody(secret, txId()))} B`;
     return [
       ...rows(mine, base, note),
-      { bench: 'webhook-ingest', metric: 'api peak RSS under load', value: rss, unit: 'MB', n: mine.sent, notes: 'VmRSS sampled every 100 ms after warm-up; target < 250' },
-      { bench: 'webhook-ingest', metric: 'baseline c=20 throughput', value: base.unique.rate, unit: 'req/s', n: base.unique.sent, notes: `p50 ${base.unique.p50.toFixed(1)} / p99 ${base.unique.p99.toFixed(1)} ms` },
+      {
+        bench: 'webhook-ingest',
+        metric: 'api peak RSS under load',
+        value: rss,
+        unit: 'MB',
+        n: mine.sent,
+        notes: 'VmRSS sampled every 100 ms after warm-up; target < 250',
+      },
+      {
+        bench: 'webhook-ingest',
+        metric: 'baseline c=20 throughput',
+        value: base.unique.rate,
+        unit: 'req/s',
+        n: base.unique.sent,
+        notes: `p50 ${base.unique.p50.toFixed(1)} / p99 ${base.unique.p99.toFixed(1)} ms`,
+      },
     ];
   } finally {
     await db.end();

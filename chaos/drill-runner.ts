@@ -46,8 +46,16 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
   const loadMs = (o.payments * 1000) / o.ratePerS;
   const s = (at: number) => Math.round((at - t0) / 100) / 10;
   const result: DrillResult = {
-    drill: drill.name, what: drill.what, pass: false, payments: o.payments, ratePerS: o.ratePerS, faultMs,
-    timings: { loadS: 0, injectAtS: 0, healAtS: 0, settledAtS: null, totalS: 0 }, readyDownS: {}, readinessTimeline: [], notes: {},
+    drill: drill.name,
+    what: drill.what,
+    pass: false,
+    payments: o.payments,
+    ratePerS: o.ratePerS,
+    faultMs,
+    timings: { loadS: 0, injectAtS: 0, healAtS: 0, settledAtS: null, totalS: 0 },
+    readyDownS: {},
+    readinessTimeline: [],
+    notes: {},
   };
   const stack = new Stack({ drill: drill.name, logDir: o.logDir, env: drill.env, retryDelaysMs: [1000, 2000, 4000] });
   current = stack;
@@ -62,7 +70,13 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
     const loadStart = Date.now();
     const callerDeadline = loadStart + loadMs + faultMs + settleMs;
     o.log(`${drill.name}: load ${o.payments} payments at ${o.ratePerS}/s (~${Math.round(loadMs / 1000)} s)`);
-    const load = runLoad({ apiUrl: stack.api.url, apiKey: stack.apiKey, bodies, ratePerS: o.ratePerS, callerDeadline: () => callerDeadline });
+    const load = runLoad({
+      apiUrl: stack.api.url,
+      apiKey: stack.apiKey,
+      bodies,
+      ratePerS: o.ratePerS,
+      callerDeadline: () => callerDeadline,
+    });
 
     // the fault in the middle of the load, then healed
     const fault = (async () => {
@@ -102,7 +116,12 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
     if (stack.readiness) {
       const end = Date.now();
       result.readyDownS = stack.readiness.downSeconds(injectAt || t0, end);
-      result.readinessTimeline = stack.readiness.timeline.map((t) => ({ t_s: s(t.at), process: t.process, ready: t.ready, status: t.status }));
+      result.readinessTimeline = stack.readiness.timeline.map((t) => ({
+        t_s: s(t.at),
+        process: t.process,
+        ready: t.ready,
+        status: t.status,
+      }));
     }
     result.timings.injectAtS = injectAt ? s(injectAt) : 0;
     result.timings.healAtS = healAt ? s(healAt) : 0;

@@ -102,7 +102,11 @@ export const DRILLS: Drill[] = [
     quickFaultMs: 6_000,
     settleMs: 150_000,
     env: { WOMPI_TIMEOUT_MS: '3000' },
-    inject: (ctx) => ctx.stack.sandboxFaults({ latency_ms: 2000, hang_next: { count: 20, method: 'POST', path: '/v1/transactions', apply: true } }),
+    inject: (ctx) =>
+      ctx.stack.sandboxFaults({
+        latency_ms: 2000,
+        hang_next: { count: 20, method: 'POST', path: '/v1/transactions', apply: true },
+      }),
     heal: noFaults,
   },
   {
@@ -111,7 +115,8 @@ export const DRILLS: Drill[] = [
     faultMs: 30_000,
     quickFaultMs: 8_000,
     settleMs: 150_000,
-    inject: (ctx) => ctx.stack.sandboxFaults({ webhooks: { duplicate: true, reorder: true, reorder_window_ms: 1500, drop_next: 40 } }),
+    inject: (ctx) =>
+      ctx.stack.sandboxFaults({ webhooks: { duplicate: true, reorder: true, reorder_window_ms: 1500, drop_next: 40 } }),
     heal: noFaults,
   },
   {

@@ -66,7 +66,9 @@ export async function sandboxByReference(stack: Stack, refs: string[]): Promise<
     await Promise.all(
       refs.slice(i, i + 25).map(async (ref) => {
         const wompiRef = wompiReferenceFor(CHAOS_CALLER, ref);
-        const res = await fetch(`${stack.sandbox.baseUrl}/transactions?reference=${encodeURIComponent(wompiRef)}`, { headers: { authorization: `Bearer ${stack.sandbox.keys.privateKey}` } });
+        const res = await fetch(`${stack.sandbox.baseUrl}/transactions?reference=${encodeURIComponent(wompiRef)}`, {
+          headers: { authorization: `Bearer ${stack.sandbox.keys.privateKey}` },
+        });
         if (res.status !== 200) throw new Error(`sandbox search answered ${res.status}`);
         out.set(ref, ((await res.json()) as { data: WompiTx[] }).data);
       }),
@@ -86,13 +88,22 @@ interface OurPayment {
 /** Cheap check used while settling: nothing non-final here but creates that never reached Wompi, outbox drained, every fulfilment's event consumed. */
 export async function settled(stack: Stack, callers: CallerRecord[]): Promise<boolean> {
   if (callers.some((c) => c.doneAt === undefined)) return false;
-  const nonFinal = await query<{ reference: string }>(stack.dbUrl, `select reference from payments where status not in ('APPROVED','DECLINED','ERROR','VOIDED')`);
+  const nonFinal = await query<{ reference: string }>(
+    stack.dbUrl,
+    `select reference from payments where status not in ('APPROVED','DECLINED','ERROR','VOIDED')`,
+  );
   if (nonFinal.length > 20) return false;
   if (nonFinal.length > 0) {
-    const at = await sandboxByReference(stack, nonFinal.map((p) => p.reference));
+    const at = await sandboxByReference(
+      stack,
+      nonFinal.map((p) => p.reference),
+    );
     if ([...at.values()].some((txs) => txs.length > 0)) return false;
   }
-  const [o] = await query<{ pending: number; fulfilments: number }>(stack.dbUrl, `select (select count(*)::int from outbox where status = 'PENDING') as pending, (select count(*)::int from fulfilments) as fulfilments`);
+  const [o] = await query<{ pending: number; fulfilments: number }>(
+    stack.dbUrl,
+    `select (select count(*)::int from outbox where status = 'PENDING') as pending, (select count(*)::int from fulfilments) as fulfilments`,
+  );
   const consumed = new Set(stack.events.map((e) => `${e.subject}|${e.type}`));
   return o.pending === 0 && consumed.size >= o.fulfilments;
 }
@@ -102,16 +113,34 @@ export async function readLedger(stack: Stack, callers: CallerRecord[], healAt: 
   const note = (p: string) => problems.length < 30 && problems.push(p);
   const refs = callers.map((c) => c.key);
   const wompi = await sandboxByReference(stack, refs);
-  const ours = new Map((await query<OurPayment>(stack.dbUrl, `select id, reference, status, wompi_transaction_id, finalized_at from payments`)).map((p) => [p.reference, p]));
-  const fulfilments = await query<{ payment_id: string; status: string; n: number }>(stack.dbUrl, `select payment_id, status, count(*)::int as n from fulfilments group by payment_id, status`);
+  const ours = new Map(
+    (
+      await query<OurPayment>(
+        stack.dbUrl,
+        `select id, reference, status, wompi_transaction_id, finalized_at from payments`,
+      )
+    ).map((p) => [p.reference, p]),
+  );
+  const fulfilments = await query<{ payment_id: string; status: string; n: number }>(
+    stack.dbUrl,
+    `select payment_id, status, count(*)::int as n from fulfilments group by payment_id, status`,
+  );
   const count = async (table: string, col: string) =>
-    Object.fromEntries((await query<{ k: string; n: number }>(stack.dbUrl, `select ${col} as k, count(*)::int as n from ${table} group by ${col}`)).map((r) => [r.k, r.n]));
+    Object.fromEntries(
+      (
+        await query<{ k: string; n: number }>(
+          stack.dbUrl,
+          `select ${col} as k, count(*)::int as n from ${table} group by ${col}`,
+        )
+      ).map((r) => [r.k, r.n]),
+    );
   const outbox = await count('outbox', 'status');
   const inbox = await count('webhook_inbox', 'status');
   const anomalies = await count('payment_anomalies', 'kind');
 
   const fulfilBy = new Map<string, Map<string, number>>();
-  for (const f of fulfilments) fulfilBy.set(f.payment_id, new Map([...(fulfilBy.get(f.payment_id) ?? []), [f.status, f.n]]));
+  for (const f of fulfilments)
+    fulfilBy.set(f.payment_id, new Map([...(fulfilBy.get(f.payment_id) ?? []), [f.status, f.n]]));
   const eventIds = new Map<string, Set<string>>();
   const lastEventAt = new Map<string, number>();
   for (const e of stack.events) {
@@ -121,8 +150,27 @@ export async function readLedger(stack: Stack, callers: CallerRecord[], healAt: 
   }
 
   const l: Ledger = {
-    payments: callers.length, matching: 0, lost: 0, lostEffects: 0, dupFulfilments: 0, dupEvents: 0, dupWompi: 0, stuck: 0, open: 0, unanswered: 0,
-    refused: [], http5xx: 0, networkErrors: 0, callerStatuses: {}, outbox, inbox, anomalies, deliveries: { attempts: 0, failedAttempts: 0, givenUp: 0 }, eventsConsumed: stack.events.length, recoverS: 0, problems,
+    payments: callers.length,
+    matching: 0,
+    lost: 0,
+    lostEffects: 0,
+    dupFulfilments: 0,
+    dupEvents: 0,
+    dupWompi: 0,
+    stuck: 0,
+    open: 0,
+    unanswered: 0,
+    refused: [],
+    http5xx: 0,
+    networkErrors: 0,
+    callerStatuses: {},
+    outbox,
+    inbox,
+    anomalies,
+    deliveries: { attempts: 0, failedAttempts: 0, givenUp: 0 },
+    eventsConsumed: stack.events.length,
+    recoverS: 0,
+    problems,
   };
   const expectedEvents = new Set<string>();
   let recoverUntil = healAt;
@@ -156,7 +204,7 @@ export async function readLedger(stack: Stack, callers: CallerRecord[], healAt: 
     }
     if (o && !oursFinal && w && !FINAL.includes(w.status)) note(`${c.key}: not final on either side`);
     // effects: one fulfilment per final state, each with exactly one CloudEvent id
-    const fs = o ? fulfilBy.get(o.id) ?? new Map<string, number>() : new Map<string, number>();
+    const fs = o ? (fulfilBy.get(o.id) ?? new Map<string, number>()) : new Map<string, number>();
     if (oursFinal && !fs.has(o!.status)) {
       l.lostEffects++;
       note(`${c.key}: ${o!.status} without its fulfilment`);
@@ -181,7 +229,8 @@ export async function readLedger(stack: Stack, callers: CallerRecord[], healAt: 
     }
     if (c.startedAt <= healAt && recoverUntil !== Infinity) {
       if (!oursFinal && !(o && !w)) recoverUntil = Infinity;
-      else if (o?.finalized_at) recoverUntil = Math.max(recoverUntil, new Date(o.finalized_at).getTime(), lastEventAt.get(c.key) ?? 0);
+      else if (o?.finalized_at)
+        recoverUntil = Math.max(recoverUntil, new Date(o.finalized_at).getTime(), lastEventAt.get(c.key) ?? 0);
     }
   }
   for (const [k, ids] of eventIds) {
@@ -191,17 +240,33 @@ export async function readLedger(stack: Stack, callers: CallerRecord[], healAt: 
     }
   }
   l.recoverS = recoverUntil === Infinity ? null : Math.round((recoverUntil - healAt) / 100) / 10;
-  const deliveries = (await (await fetch(`${stack.sandbox.origin}/__sandbox/deliveries`)).json()) as { event_id: string; attempt: number; http_status: number | null }[];
+  const deliveries = (await (await fetch(`${stack.sandbox.origin}/__sandbox/deliveries`)).json()) as {
+    event_id: string;
+    attempt: number;
+    http_status: number | null;
+  }[];
   const maxAttempt = stack.sandboxRetryDelays.length + 1;
   const okEvents = new Set(deliveries.filter((d) => d.http_status === 200).map((d) => d.event_id));
   l.deliveries = {
     attempts: deliveries.length,
     failedAttempts: deliveries.filter((d) => d.http_status !== 200).length,
-    givenUp: new Set(deliveries.filter((d) => d.attempt === maxAttempt && d.http_status !== 200 && !okEvents.has(d.event_id)).map((d) => d.event_id)).size,
+    givenUp: new Set(
+      deliveries
+        .filter((d) => d.attempt === maxAttempt && d.http_status !== 200 && !okEvents.has(d.event_id))
+        .map((d) => d.event_id),
+    ).size,
   };
   return l;
 }
 
 export function passes(l: Ledger): boolean {
-  return l.lost === 0 && l.lostEffects === 0 && l.dupFulfilments === 0 && l.dupEvents === 0 && l.dupWompi === 0 && l.stuck === 0 && l.unanswered === 0;
+  return (
+    l.lost === 0 &&
+    l.lostEffects === 0 &&
+    l.dupFulfilments === 0 &&
+    l.dupEvents === 0 &&
+    l.dupWompi === 0 &&
+    l.stuck === 0 &&
+    l.unanswered === 0
+  );
 }

@@ -31,17 +31,32 @@ async function json<T>(url: string, init: RequestInit): Promise<{ status: number
 }
 
 /** Card token and acceptance tokens prepared before the drill (the sandbox is faulted later). */
-export async function prepareBodies(sandbox: RunningSandbox, count: number, tag: string): Promise<{ key: string; card: 'approved' | 'declined'; body: Record<string, unknown> }[]> {
+export async function prepareBodies(
+  sandbox: RunningSandbox,
+  count: number,
+  tag: string,
+): Promise<{ key: string; card: 'approved' | 'declined'; body: Record<string, unknown> }[]> {
   const out: { key: string; card: 'approved' | 'declined'; body: Record<string, unknown> }[] = [];
   const one = async (n: number) => {
     const card = n % 3 === 2 ? 'declined' : 'approved';
     const tok = await json<{ data: { id: string } }>(`${sandbox.baseUrl}/tokens/cards`, {
       method: 'POST',
       headers: { authorization: `Bearer ${sandbox.keys.publicKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ number: card === 'approved' ? APPROVED_CARD : DECLINED_CARD, cvc: '123', exp_month: '12', exp_year: '35', card_holder: 'Juana Perez' }),
+      body: JSON.stringify({
+        number: card === 'approved' ? APPROVED_CARD : DECLINED_CARD,
+        cvc: '123',
+        exp_month: '12',
+        exp_year: '35',
+        card_holder: 'Juana Perez',
+      }),
     });
     if (tok.status !== 201 && tok.status !== 200) throw new Error(`card tokenisation answered ${tok.status}`);
-    const m = await json<{ data: { presigned_acceptance: { acceptance_token: string }; presigned_personal_data_auth: { acceptance_token: string } } }>(`${sandbox.baseUrl}/merchants/${sandbox.keys.publicKey}`, {});
+    const m = await json<{
+      data: {
+        presigned_acceptance: { acceptance_token: string };
+        presigned_personal_data_auth: { acceptance_token: string };
+      };
+    }>(`${sandbox.baseUrl}/merchants/${sandbox.keys.publicKey}`, {});
     if (m.status !== 200) throw new Error(`merchant endpoint answered ${m.status}`);
     const key = `chaos-${tag}-${n}`;
     out[n] = {
@@ -59,11 +74,18 @@ export async function prepareBodies(sandbox: RunningSandbox, count: number, tag:
       },
     };
   };
-  for (let i = 0; i < count; i += 25) await Promise.all(Array.from({ length: Math.min(25, count - i) }, (_, j) => one(i + j)));
+  for (let i = 0; i < count; i += 25)
+    await Promise.all(Array.from({ length: Math.min(25, count - i) }, (_, j) => one(i + j)));
   return out;
 }
 
-async function pay(apiUrl: string, apiKey: string, rec: CallerRecord, body: Record<string, unknown>, deadline: number): Promise<void> {
+async function pay(
+  apiUrl: string,
+  apiKey: string,
+  rec: CallerRecord,
+  body: Record<string, unknown>,
+  deadline: number,
+): Promise<void> {
   let backoff = 500;
   while (Date.now() < deadline) {
     let status = 0;
@@ -115,7 +137,15 @@ export async function runLoad(opts: {
     const at = t0 + (n * 1000) / opts.ratePerS;
     if (at > Date.now()) await sleep(at - Date.now());
     const b = opts.bodies[n];
-    const rec: CallerRecord = { n, key: b.key, card: b.card, startedAt: Date.now(), statuses: [], http5xx: 0, networkErrors: 0 };
+    const rec: CallerRecord = {
+      n,
+      key: b.key,
+      card: b.card,
+      startedAt: Date.now(),
+      statuses: [],
+      http5xx: 0,
+      networkErrors: 0,
+    };
     records.push(rec);
     running.push(pay(opts.apiUrl, opts.apiKey, rec, b.body, opts.callerDeadline()));
     opts.onTick?.(n + 1);

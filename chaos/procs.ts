@@ -25,7 +25,12 @@ export function killAllChildren(): void {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for a condition with a bound; throws naming it. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -37,7 +42,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     }
     await sleep(everyMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+  );
 }
 
 export async function freePort(): Promise<number> {
@@ -87,7 +94,12 @@ export class ServiceProcess {
   /** the log file's descriptor, handed to the child as its stdout and stderr */
   private logFd?: number;
 
-  constructor(readonly name: string, readonly port: number, private readonly env: Record<string, string>, private readonly logFile: string) {
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    private readonly logFile: string,
+  ) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
@@ -100,20 +112,33 @@ export class ServiceProcess {
     // process drained late (a busy runner) would stall the service's event loop and skew the drill.
     this.logFd ??= openSync(this.logFile, 'a');
     appendFileSync(this.logFd, `\n--- ${new Date().toISOString()} start ${this.name}\n`);
-    const child = spawn(process.execPath, entry, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...this.env, PORT: String(this.port) }, stdio: ['ignore', this.logFd, this.logFd] });
+    const child = spawn(process.execPath, entry, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...this.env, PORT: String(this.port) },
+      stdio: ['ignore', this.logFd, this.logFd],
+    });
     children.add(child);
     this.child = child;
     this.exited = new Promise<Exit>((resolve) =>
       child.once('exit', (code, signal) => {
         children.delete(child);
-        if (this.logFd !== undefined) appendFileSync(this.logFd, `\n--- ${new Date().toISOString()} ${this.name} exited code=${code} signal=${signal}\n`);
+        if (this.logFd !== undefined)
+          appendFileSync(
+            this.logFd,
+            `\n--- ${new Date().toISOString()} ${this.name} exited code=${code} signal=${signal}\n`,
+          );
         resolve({ code, signal });
       }),
     );
-    await waitFor(`${this.name} ready on ${this.url}`, async () => {
-      if (!this.running) throw new Error(`${this.name} exited during boot (see ${this.logFile})`);
-      return (await fetchStatus(`${this.url}/health/ready`)) === 200;
-    }, readyTimeoutMs, 250);
+    await waitFor(
+      `${this.name} ready on ${this.url}`,
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited during boot (see ${this.logFile})`);
+        return (await fetchStatus(`${this.url}/health/ready`)) === 200;
+      },
+      readyTimeoutMs,
+      250,
+    );
   }
 
   /** SIGTERM and wait (bounded) for the exit; how it ended and how long it took. */
@@ -152,7 +177,11 @@ export class OwnRedis {
 
   async start(): Promise<void> {
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) return;
-    const p = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+    const p = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      { stdio: 'ignore' },
+    );
     children.add(p);
     p.once('exit', () => children.delete(p));
     this.proc = p;
@@ -176,7 +205,10 @@ export class ReadinessMonitor {
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(private readonly procs: () => ServiceProcess[], private readonly everyMs = 500) {}
+  constructor(
+    private readonly procs: () => ServiceProcess[],
+    private readonly everyMs = 500,
+  ) {}
 
   start(): void {
     const tick = async () => {

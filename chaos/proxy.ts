@@ -18,7 +18,11 @@ export class FaultProxy {
   /** connections accepted in total (a reconnecting client shows up here) */
   accepted = 0;
 
-  constructor(readonly name: string, private readonly targetHost: string, private readonly targetPort: number) {}
+  constructor(
+    readonly name: string,
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
 
   async start(): Promise<void> {
     this.server = net.createServer((client) => this.onConnection(client));

@@ -95,7 +95,14 @@ export class Stack {
     await this.amqpProxy.start();
     this.redis = new OwnRedis(await freePort());
     await this.redis.start();
-    this.sandbox = await startSandbox({ port: 0, silent: true, cardDelayMs: 1000, asyncDelayMs: 3000, retryDelaysMs: this.opts.retryDelaysMs, deliveryTimeoutMs: 10_000 });
+    this.sandbox = await startSandbox({
+      port: 0,
+      silent: true,
+      cardDelayMs: 1000,
+      asyncDelayMs: 3000,
+      retryDelaysMs: this.opts.retryDelaysMs,
+      deliveryTimeoutMs: 10_000,
+    });
     await this.observeBus();
 
     const mq = new URL(AMQP_REAL_URL);
@@ -118,9 +125,22 @@ export class Stack {
       SHUTDOWN_TIMEOUT_MS: '10000',
       ...this.opts.env,
     };
-    this.api = new ServiceProcess('api', await freePort(), { ...env, ROLE: 'api' }, join(this.opts.logDir, `${this.opts.drill}-api.log`));
+    this.api = new ServiceProcess(
+      'api',
+      await freePort(),
+      { ...env, ROLE: 'api' },
+      join(this.opts.logDir, `${this.opts.drill}-api.log`),
+    );
     this.workers = [];
-    for (const n of [1, 2]) this.workers.push(new ServiceProcess(`worker${n}`, await freePort(), { ...env, ROLE: 'worker' }, join(this.opts.logDir, `${this.opts.drill}-worker${n}.log`)));
+    for (const n of [1, 2])
+      this.workers.push(
+        new ServiceProcess(
+          `worker${n}`,
+          await freePort(),
+          { ...env, ROLE: 'worker' },
+          join(this.opts.logDir, `${this.opts.drill}-worker${n}.log`),
+        ),
+      );
     await Promise.all(this.processes.map((p) => p.start()));
     this.sandbox.setEventsUrl(`${this.api.url}/v1/webhooks/wompi`);
     this.readiness = new ReadinessMonitor(() => this.processes);
@@ -142,7 +162,12 @@ export class Stack {
           const ev = JSON.parse(msg.content.toString('utf8')) as { id: string; type: string; subject: string };
           this.events.push({ id: ev.id, type: ev.type, subject: ev.subject, at: Date.now() });
         } catch {
-          this.events.push({ id: `unparseable:${msg.properties.messageId}`, type: msg.fields.routingKey, subject: '', at: Date.now() });
+          this.events.push({
+            id: `unparseable:${msg.properties.messageId}`,
+            type: msg.fields.routingKey,
+            subject: '',
+            at: Date.now(),
+          });
         }
       },
       { noAck: true },
@@ -151,7 +176,11 @@ export class Stack {
   }
 
   async sandboxFaults(faults: Record<string, unknown>): Promise<void> {
-    const res = await fetch(`${this.sandbox.origin}/__sandbox/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+    const res = await fetch(`${this.sandbox.origin}/__sandbox/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    });
     if (res.status !== 200) throw new Error(`sandbox faults answered ${res.status}: ${await res.text()}`);
   }
 

@@ -8,7 +8,6 @@ export class InitialSchema1763700000000 implements MigrationInterface {
   name = 'InitialSchema1763700000000';
 
   public async up(q: QueryRunner): Promise<void> {
-
     await q.query(`
       create table payments (
         id uuid not null default gen_random_uuid(),
@@ -187,7 +186,17 @@ export class InitialSchema1763700000000 implements MigrationInterface {
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    for (const t of ['outbox', 'fulfilments', 'webhook_inbox', 'idempotency_keys', 'consents', 'payment_anomalies', 'payment_status_history', 'payment_attempts', 'payments']) {
+    for (const t of [
+      'outbox',
+      'fulfilments',
+      'webhook_inbox',
+      'idempotency_keys',
+      'consents',
+      'payment_anomalies',
+      'payment_status_history',
+      'payment_attempts',
+      'payments',
+    ]) {
       await q.query(`drop table if exists ${t}`);
     }
   }

@@ -28,8 +28,12 @@ export class PaymentSources1763702000000 implements MigrationInterface {
       )`);
     await q.query(`alter table consents alter column payment_id drop not null`);
     await q.query(`alter table consents add column payment_source_id uuid`);
-    await q.query(`alter table consents add constraint fk_consents_payment_source foreign key (payment_source_id) references payment_sources(id) on delete cascade`);
-    await q.query(`alter table consents add constraint ck_consents_subject check (num_nonnulls(payment_id, payment_source_id) = 1)`);
+    await q.query(
+      `alter table consents add constraint fk_consents_payment_source foreign key (payment_source_id) references payment_sources(id) on delete cascade`,
+    );
+    await q.query(
+      `alter table consents add constraint ck_consents_subject check (num_nonnulls(payment_id, payment_source_id) = 1)`,
+    );
     await q.query(`create index ix_consents_payment_source on consents (payment_source_id)`);
   }
 

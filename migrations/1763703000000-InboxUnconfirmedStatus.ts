@@ -12,13 +12,17 @@ export class InboxUnconfirmedStatus1763703000000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`alter table webhook_inbox drop constraint ck_webhook_inbox_status`);
-    await q.query(`alter table webhook_inbox add constraint ck_webhook_inbox_status check (status in ('RECEIVED','PROCESSED','IGNORED','FAILED','DEAD','UNCONFIRMED'))`);
+    await q.query(
+      `alter table webhook_inbox add constraint ck_webhook_inbox_status check (status in ('RECEIVED','PROCESSED','IGNORED','FAILED','DEAD','UNCONFIRMED'))`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {
     // FAILED is the nearest older state: still unsettled, and claimed by the sweeper
     await q.query(`update webhook_inbox set status = 'FAILED' where status = 'UNCONFIRMED'`);
     await q.query(`alter table webhook_inbox drop constraint ck_webhook_inbox_status`);
-    await q.query(`alter table webhook_inbox add constraint ck_webhook_inbox_status check (status in ('RECEIVED','PROCESSED','IGNORED','FAILED','DEAD'))`);
+    await q.query(
+      `alter table webhook_inbox add constraint ck_webhook_inbox_status check (status in ('RECEIVED','PROCESSED','IGNORED','FAILED','DEAD'))`,
+    );
   }
 }

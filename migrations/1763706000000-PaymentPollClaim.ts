@@ -10,7 +10,9 @@ export class PaymentPollClaim1763706000000 implements MigrationInterface {
   name = 'PaymentPollClaim1763706000000';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(`alter table payments add column next_poll_at timestamptz, add column poll_attempts integer not null default 0`);
+    await q.query(
+      `alter table payments add column next_poll_at timestamptz, add column poll_attempts integer not null default 0`,
+    );
     await q.query(
       `create index ix_payments_stale_poll on payments (coalesce(next_poll_at, updated_at)) where status = 'PENDING' and wompi_transaction_id is not null`,
     );

@@ -45,11 +45,17 @@ export class PaymentLinksAndExternal1763708000000 implements MigrationInterface 
     await q.query(`create index ix_payment_links_caller_created on payment_links (caller, created_at, id)`);
 
     await q.query(`alter table payments drop constraint ck_payments_kind`);
-    await q.query(`alter table payments add constraint ck_payments_kind check (kind in ('TRANSACTION','CHECKOUT','PAYMENT_LINK','EXTERNAL'))`);
+    await q.query(
+      `alter table payments add constraint ck_payments_kind check (kind in ('TRANSACTION','CHECKOUT','PAYMENT_LINK','EXTERNAL'))`,
+    );
     await q.query(`alter table payments add column payment_link_id uuid`);
     await q.query(`alter table payments add column payment_link_flag varchar(16)`);
-    await q.query(`alter table payments add constraint fk_payments_payment_link foreign key (payment_link_id) references payment_links(id) on delete restrict`);
-    await q.query(`alter table payments add constraint ck_payments_payment_link_flag check (payment_link_flag in ('EXPIRED','DEACTIVATED'))`);
+    await q.query(
+      `alter table payments add constraint fk_payments_payment_link foreign key (payment_link_id) references payment_links(id) on delete restrict`,
+    );
+    await q.query(
+      `alter table payments add constraint ck_payments_payment_link_flag check (payment_link_flag in ('EXPIRED','DEACTIVATED'))`,
+    );
     await q.query(`create index ix_payments_payment_link on payments (payment_link_id)`);
 
     await q.query(`

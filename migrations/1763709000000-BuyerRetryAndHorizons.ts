@@ -13,13 +13,21 @@ export class BuyerRetryAndHorizons1763709000000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`alter table payments drop constraint ck_payments_status`);
-    await q.query(`alter table payments add constraint ck_payments_status check (status in ('PENDING','UNKNOWN','APPROVED','DECLINED','ERROR','VOIDED','EXPIRED'))`);
+    await q.query(
+      `alter table payments add constraint ck_payments_status check (status in ('PENDING','UNKNOWN','APPROVED','DECLINED','ERROR','VOIDED','EXPIRED'))`,
+    );
     await q.query(`alter table fulfilments drop constraint ck_fulfilments_status`);
-    await q.query(`alter table fulfilments add constraint ck_fulfilments_status check (status in ('APPROVED','DECLINED','ERROR','VOIDED','EXPIRED'))`);
+    await q.query(
+      `alter table fulfilments add constraint ck_fulfilments_status check (status in ('APPROVED','DECLINED','ERROR','VOIDED','EXPIRED'))`,
+    );
     await q.query(`alter table outbox drop constraint ck_outbox_status`);
-    await q.query(`alter table outbox add constraint ck_outbox_status check (status in ('PENDING','SENT','DEAD','SUPERSEDED'))`);
+    await q.query(
+      `alter table outbox add constraint ck_outbox_status check (status in ('PENDING','SENT','DEAD','SUPERSEDED'))`,
+    );
     await q.query(`alter table payments add column retryable_until timestamptz`);
-    await q.query(`create index ix_payments_unpaid_sessions on payments (created_at) where status = 'PENDING' and wompi_transaction_id is null and kind = 'CHECKOUT'`);
+    await q.query(
+      `create index ix_payments_unpaid_sessions on payments (created_at) where status = 'PENDING' and wompi_transaction_id is null and kind = 'CHECKOUT'`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {
@@ -31,9 +39,13 @@ export class BuyerRetryAndHorizons1763709000000 implements MigrationInterface {
     await q.query(`alter table outbox add constraint ck_outbox_status check (status in ('PENDING','SENT','DEAD'))`);
     await q.query(`delete from fulfilments where status = 'EXPIRED'`);
     await q.query(`alter table fulfilments drop constraint ck_fulfilments_status`);
-    await q.query(`alter table fulfilments add constraint ck_fulfilments_status check (status in ('APPROVED','DECLINED','ERROR','VOIDED'))`);
+    await q.query(
+      `alter table fulfilments add constraint ck_fulfilments_status check (status in ('APPROVED','DECLINED','ERROR','VOIDED'))`,
+    );
     await q.query(`update payments set status = 'PENDING', finalized_at = null where status = 'EXPIRED'`);
     await q.query(`alter table payments drop constraint ck_payments_status`);
-    await q.query(`alter table payments add constraint ck_payments_status check (status in ('PENDING','UNKNOWN','APPROVED','DECLINED','ERROR','VOIDED'))`);
+    await q.query(
+      `alter table payments add constraint ck_payments_status check (status in ('PENDING','UNKNOWN','APPROVED','DECLINED','ERROR','VOIDED'))`,
+    );
   }
 }

@@ -23,7 +23,13 @@ async function startEmbeddedPostgres() {
   const port = Number(env.DEV_PG_PORT ?? 54329);
   const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 1 });
   await server.start();
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop: async () => { await server.stop(); await db.close(); } };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      await db.close();
+    },
+  };
 }
 
 const stops = [];
@@ -51,7 +57,11 @@ load('src/tracing');
 const { startSandbox } = load('src/sandbox/start-sandbox');
 const { loadSandboxConfig } = load('src/config/sandbox-config');
 const sandboxCfg = loadSandboxConfig(env);
-const sandbox = await startSandbox({ ...sandboxCfg, port: sandboxCfg.port ?? 3100, eventsUrl: env.SANDBOX_EVENTS_URL ?? `http://127.0.0.1:${env.PORT}/v1/webhooks/wompi` });
+const sandbox = await startSandbox({
+  ...sandboxCfg,
+  port: sandboxCfg.port ?? 3100,
+  eventsUrl: env.SANDBOX_EVENTS_URL ?? `http://127.0.0.1:${env.PORT}/v1/webhooks/wompi`,
+});
 stops.push(() => sandbox.close());
 env.WOMPI_BASE_URL ??= sandbox.baseUrl;
 env.WOMPI_PUBLIC_KEY ??= sandbox.keys.publicKey;
@@ -63,7 +73,10 @@ env.WOMPI_EVENTS_SECRET ??= sandbox.keys.eventsSecret;
 let devKey;
 let callers = [];
 if (env.INTERNAL_API_KEYS?.trim()) {
-  callers = env.INTERNAL_API_KEYS.split(',').map((e) => e.trim()).filter(Boolean).map((e) => (e.indexOf(':') > 0 ? e.slice(0, e.indexOf(':')) : '?'));
+  callers = env.INTERNAL_API_KEYS.split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map((e) => (e.indexOf(':') > 0 ? e.slice(0, e.indexOf(':')) : '?'));
 } else {
   devKey = env.DEV_API_KEY || 'dev_' + randomBytes(16).toString('hex');
   env.INTERNAL_API_KEYS = `dev:${devKey}`;
@@ -84,14 +97,25 @@ out(`  sandbox keys (test only, generated unless SANDBOX_* are set):`);
 out(`              public ${sandbox.keys.publicKey}   private ${sandbox.keys.privateKey}`);
 out(`              integrity ${sandbox.keys.integritySecret}   events ${sandbox.keys.eventsSecret}`);
 out(`  database    ${pg ? 'embedded PGlite, data in .data/pglite' : 'DATABASE_URL'}`);
-const traces = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'OTLP to OTEL_EXPORTER_OTLP_ENDPOINT' : /^(debug|trace)$/.test(env.LOG_LEVEL ?? '') ? 'printed to the log (debug lines "span")' : 'off (LOG_LEVEL=debug prints them; OTEL_EXPORTER_OTLP_ENDPOINT exports them)';
+const traces =
+  env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? 'OTLP to OTEL_EXPORTER_OTLP_ENDPOINT'
+    : /^(debug|trace)$/.test(env.LOG_LEVEL ?? '')
+      ? 'printed to the log (debug lines "span")'
+      : 'off (LOG_LEVEL=debug prints them; OTEL_EXPORTER_OTLP_ENDPOINT exports them)';
 out(`  metrics     ${base}/metrics   traces ${traces}`);
-out(`  queue       ${env.QUEUE_DRIVER === 'memory' ? 'in-process (dev only)' : 'Bull on REDIS_URL'};  events → ${env.BUS_DRIVER === 'log' ? 'the log' : 'RabbitMQ'}`);
+out(
+  `  queue       ${env.QUEUE_DRIVER === 'memory' ? 'in-process (dev only)' : 'Bull on REDIS_URL'};  events → ${env.BUS_DRIVER === 'log' ? 'the log' : 'RabbitMQ'}`,
+);
 if (devKey) {
-  out(`  dev API key ${devKey}   (caller dev; ${env.DEV_API_KEY ? 'from DEV_API_KEY' : 'generated, pin it with DEV_API_KEY'})`);
+  out(
+    `  dev API key ${devKey}   (caller dev; ${env.DEV_API_KEY ? 'from DEV_API_KEY' : 'generated, pin it with DEV_API_KEY'})`,
+  );
   out(`  try: curl -H "Authorization: Bearer ${devKey}" ${base}/v1/acceptance`);
 } else {
-  out(`  API keys    from INTERNAL_API_KEYS, callers ${callers.join(', ')} (keys not shown${env.DEV_API_KEY ? '; DEV_API_KEY unused' : ''})`);
+  out(
+    `  API keys    from INTERNAL_API_KEYS, callers ${callers.join(', ')} (keys not shown${env.DEV_API_KEY ? '; DEV_API_KEY unused' : ''})`,
+  );
   out(`  try: curl -H "Authorization: Bearer <${callers[0]}'s key in INTERNAL_API_KEYS>" ${base}/v1/acceptance`);
 }
 out('');

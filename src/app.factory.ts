@@ -30,10 +30,18 @@ const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
  */
 function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {
   const type = (err as { type?: string } | null)?.type;
-  if (type === 'entity.parse.failed') return next(new DomainError('MALFORMED_BODY', 'The request body is not valid JSON'));
-  if (type === 'entity.too.large') return next(new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts'));
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return next(new DomainError('MALFORMED_BODY', 'The request body encoding is not supported'));
-  if (type === 'entity.not.utf8') return next(new DomainError('MALFORMED_BODY', 'The request body is not valid UTF-8', { body: ['the body must be UTF-8 encoded JSON'] }));
+  if (type === 'entity.parse.failed')
+    return next(new DomainError('MALFORMED_BODY', 'The request body is not valid JSON'));
+  if (type === 'entity.too.large')
+    return next(new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts'));
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+    return next(new DomainError('MALFORMED_BODY', 'The request body encoding is not supported'));
+  if (type === 'entity.not.utf8')
+    return next(
+      new DomainError('MALFORMED_BODY', 'The request body is not valid UTF-8', {
+        body: ['the body must be UTF-8 encoded JSON'],
+      }),
+    );
   next(err);
 }
 
@@ -47,7 +55,12 @@ const isWebhook = (req: Request): boolean => requestPath(req) === WEBHOOK_PATH;
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
   if (!carriesBody(req) || isWebhook(req)) return next();
   const problem = apiJsonProblem(req.headers['content-type']);
-  if (problem) return next(new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json', { 'Content-Type': [problem] }));
+  if (problem)
+    return next(
+      new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json', {
+        'Content-Type': [problem],
+      }),
+    );
   next();
 }
 
@@ -61,7 +74,12 @@ const webhookParser = json({
     (req as RawBodyRequest).rawBody = buf;
   },
 });
-const apiParser = json({ limit: API_BODY_LIMIT, strict: false, type: isApiJson, verify: (_req, _res, buf) => assertUtf8(buf) });
+const apiParser = json({
+  limit: API_BODY_LIMIT,
+  strict: false,
+  type: isApiJson,
+  verify: (_req, _res, buf) => assertUtf8(buf),
+});
 
 const NOT_AN_OBJECT = 'the request body must be a JSON object';
 
@@ -80,7 +98,10 @@ function screenParsedBody(req: Request, _res: Response, next: NextFunction): voi
     return next(new DomainError('MALFORMED_BODY', 'The request body must be a JSON object', { body: [NOT_AN_OBJECT] }));
   }
   const tooDeep = jsonDepthErrors(body);
-  if (Object.keys(tooDeep).length) return next(new ValidationFailed(tooDeep, `The request body must not be nested deeper than ${MAX_JSON_DEPTH} levels`));
+  if (Object.keys(tooDeep).length)
+    return next(
+      new ValidationFailed(tooDeep, `The request body must not be nested deeper than ${MAX_JSON_DEPTH} levels`),
+    );
   next();
 }
 
@@ -91,7 +112,10 @@ export type RawBodyRequest = Request & { rawBody?: Buffer };
  * the integration tests, so all three run the same wiring.
  */
 export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), new ExpressAdapter(createExpressInstance()), { bodyParser: false, bufferLogs: opts.bufferLogs ?? true });
+  const app = await NestFactory.create(AppModule.forRoot(config), new ExpressAdapter(createExpressInstance()), {
+    bodyParser: false,
+    bufferLogs: opts.bufferLogs ?? true,
+  });
   app.useLogger(app.get(Logger));
   answerClientErrorsAsProblems(app.getHttpServer() as Server);
   app.use(edgeHeaders);
@@ -99,9 +123,19 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
   (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy);
   // Wompi's ingress on its lean path (see webhookIngressHandler); the Nest route stays for
   // anything that path passes on.
-  if (config.role !== 'worker') app.use(webhookIngressHandler(app.get(WebhookIngestService), app.get(Metrics), app.get(RateLimits), WEBHOOK_BODY_LIMIT_BYTES));
+  if (config.role !== 'worker')
+    app.use(
+      webhookIngressHandler(
+        app.get(WebhookIngestService),
+        app.get(Metrics),
+        app.get(RateLimits),
+        WEBHOOK_BODY_LIMIT_BYTES,
+      ),
+    );
   // Raw body only on the webhook route (the checksum is verified over what Wompi sent).
-  app.use((req: Request, res: Response, next: NextFunction) => (isWebhook(req) ? webhookParser(req, res, next) : next()));
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    isWebhook(req) ? webhookParser(req, res, next) : next(),
+  );
   app.use(requireJsonBody);
   app.use((req: Request, res: Response, next: NextFunction) => (isWebhook(req) ? next() : apiParser(req, res, next)));
   app.use(bodyParserErrors);
@@ -114,12 +148,24 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
   if (config.role !== 'worker' && config.docsEnabled) {
     const doc = new DocumentBuilder()
       .setTitle('Wompi payments service')
-      .setDescription('Payments for internal services in front of Wompi (Colombia). Money is integer `amount_in_cents`, currency COP. Errors are application/problem+json (RFC 9457).')
+      .setDescription(
+        'Payments for internal services in front of Wompi (Colombia). Money is integer `amount_in_cents`, currency COP. Errors are application/problem+json (RFC 9457).',
+      )
       .setVersion('1.0')
       // opaque keys, not JWTs (addBearerAuth's default bearerFormat would say JWT)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key', description: 'Internal API key (INTERNAL_API_KEYS)' }, INTERNAL_SECURITY)
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'opaque API key',
+          description: 'Internal API key (INTERNAL_API_KEYS)',
+        },
+        INTERNAL_SECURITY,
+      )
       .build();
-    SwaggerModule.setup('docs', app, () => documentEdgeResponses(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs-json' });
+    SwaggerModule.setup('docs', app, () => documentEdgeResponses(SwaggerModule.createDocument(app, doc)), {
+      jsonDocumentUrl: 'docs-json',
+    });
   }
   return app;
 }

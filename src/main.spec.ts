@@ -9,7 +9,10 @@ describe('exitGracefullyOnSignals', () => {
   const calls: string[] = [];
   let closeApp!: () => void;
   const queue = { drain: jest.fn(async () => (calls.push('queue.drain'), true)) };
-  const server = Object.assign(new EventEmitter(), { close: () => calls.push('server.close'), closeIdleConnections: () => undefined });
+  const server = Object.assign(new EventEmitter(), {
+    close: () => calls.push('server.close'),
+    closeIdleConnections: () => undefined,
+  });
   const app = {
     get: (token: unknown) => (token === JobQueue ? queue : undefined),
     getHttpServer: () => server,

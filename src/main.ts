@@ -30,7 +30,11 @@ function exitFlushingSpans(code: number): void {
  *     (its inbox row stays open, Bull retries a stalled job, the inbox sweeper re-enqueues).
  * A second signal during the shutdown exits at once (code 1).
  */
-export function exitGracefullyOnSignals(app: INestApplication, config: AppConfig, exit: (code: number) => void = exitFlushingSpans): void {
+export function exitGracefullyOnSignals(
+  app: INestApplication,
+  config: AppConfig,
+  exit: (code: number) => void = exitFlushingSpans,
+): void {
   const logger = new Logger('Shutdown');
   const http = installHttpDrain(app.getHttpServer() as Server);
   let startedAt = 0;
@@ -44,17 +48,30 @@ export function exitGracefullyOnSignals(app: INestApplication, config: AppConfig
     const bound = config.shutdownTimeoutMs;
     // Stop taking jobs at once (a local pause of this process's workers), before the other
     // shutdown hooks run; app.close() later waits, bounded, for the jobs already running.
-    void app.get(JobQueue, { strict: false }).drain(bound).catch(() => undefined);
+    void app
+      .get(JobQueue, { strict: false })
+      .drain(bound)
+      .catch(() => undefined);
     logger.log({ signal, timeout_ms: bound }, 'shutting down: no new requests or jobs; waiting for those in flight');
     const deadline = setTimeout(() => {
-      logger.error({ signal, timeout_ms: bound }, `shutdown did not finish within ${bound} ms; exiting with work in flight (Bull and the inbox sweeper run it again)`);
+      logger.error(
+        { signal, timeout_ms: bound },
+        `shutdown did not finish within ${bound} ms; exiting with work in flight (Bull and the inbox sweeper run it again)`,
+      );
       exit(1);
     }, bound);
     http.begin();
-    const cut = setTimeout(() => {
-      if (http.inFlight() > 0) logger.warn({ in_flight: http.inFlight() }, 'HTTP requests still running at the end of the drain window; closing their connections');
-      http.closeAll();
-    }, Math.floor(bound * 0.8));
+    const cut = setTimeout(
+      () => {
+        if (http.inFlight() > 0)
+          logger.warn(
+            { in_flight: http.inFlight() },
+            'HTTP requests still running at the end of the drain window; closing their connections',
+          );
+        http.closeAll();
+      },
+      Math.floor(bound * 0.8),
+    );
     app.close().then(
       () => {
         clearTimeout(deadline);

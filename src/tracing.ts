@@ -23,5 +23,8 @@ const handle = start();
 export function shutdownTracing(timeoutMs = 2000): Promise<void> {
   if (!handle) return Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([handle.shutdown().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    handle.shutdown().catch(() => undefined),
+    new Promise<void>((r) => (timer = setTimeout(r, timeoutMs))),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -29,15 +29,37 @@ console.log(JSON.stringify(problems));
 
 export function checkContents(image, user) {
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
-  const devOnly = Object.entries(lock.packages).filter(([p, m]) => p && m.dev).map(([p]) => p);
-  if (devOnly.length < 50) throw new Error(`the lockfile marks only ${devOnly.length} packages dev-only: the check would not bite`);
-  const r = docker(['run', '--rm', '-i', '--network', 'none', '--read-only', '--cap-drop', 'ALL', '--entrypoint', 'node', image, '-e', INSIDE], { input: JSON.stringify(devOnly) });
+  const devOnly = Object.entries(lock.packages)
+    .filter(([p, m]) => p && m.dev)
+    .map(([p]) => p);
+  if (devOnly.length < 50)
+    throw new Error(`the lockfile marks only ${devOnly.length} packages dev-only: the check would not bite`);
+  const r = docker(
+    [
+      'run',
+      '--rm',
+      '-i',
+      '--network',
+      'none',
+      '--read-only',
+      '--cap-drop',
+      'ALL',
+      '--entrypoint',
+      'node',
+      image,
+      '-e',
+      INSIDE,
+    ],
+    { input: JSON.stringify(devOnly) },
+  );
   const problems = JSON.parse(r.stdout.split('\n').pop());
   const cfg = JSON.parse(docker(['image', 'inspect', image]).stdout)[0].Config;
   const env = (cfg.Env ?? []).join(' ');
-  if (/NPM_REGISTRY|NODE_EXTRA_CA_CERTS|npm_config_registry/i.test(env)) problems.push(`runtime env carries build settings: ${env}`);
+  if (/NPM_REGISTRY|NODE_EXTRA_CA_CERTS|npm_config_registry/i.test(env))
+    problems.push(`runtime env carries build settings: ${env}`);
   const history = docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', image]).stdout;
-  if (/npm_ca|NPM_REGISTRY/.test(history)) problems.push('the runtime image history mentions the build registry or CA secret');
+  if (/npm_ca|NPM_REGISTRY/.test(history))
+    problems.push('the runtime image history mentions the build registry or CA secret');
   if (cfg.User !== user) problems.push(`USER is ${cfg.User}`);
   if (problems.length) throw new Error(`image contents:\n- ${problems.join('\n- ')}`);
   return { devOnlyChecked: devOnly.length };

@@ -10,7 +10,11 @@ const require = createRequire(`${ROOT}/package.json`);
 async function call(method, url, { auth, body, headers = {} } = {}) {
   const res = await fetch(url, {
     method,
-    headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(15_000),
   });
@@ -41,7 +45,11 @@ export async function paymentFlow({ api, sandbox, amqpUrl, exchange, keys = { pu
     const events = [];
     await ch.consume(queue, (m) => {
       if (!m) return;
-      events.push({ type: m.properties.contentType, routingKey: m.fields.routingKey, body: JSON.parse(m.content.toString('utf8')) });
+      events.push({
+        type: m.properties.contentType,
+        routingKey: m.fields.routingKey,
+        body: JSON.parse(m.content.toString('utf8')),
+      });
       ch.ack(m);
     });
 
@@ -76,11 +84,20 @@ export async function paymentFlow({ api, sandbox, amqpUrl, exchange, keys = { pu
     });
     // subject: the payment's reference as the service reports it
     const subject = created.json.reference ?? reference;
-    const event = await waitFor(`transaction.approved CloudEvent for ${subject} on ${exchange} (seen: ${events.length})`, 60_000, async () =>
-      events.find((e) => e.routingKey === 'transaction.approved' && (e.body.subject === subject || JSON.stringify(e.body.data ?? {}).includes(id))),
+    const event = await waitFor(
+      `transaction.approved CloudEvent for ${subject} on ${exchange} (seen: ${events.length})`,
+      60_000,
+      async () =>
+        events.find(
+          (e) =>
+            e.routingKey === 'transaction.approved' &&
+            (e.body.subject === subject || JSON.stringify(e.body.data ?? {}).includes(id)),
+        ),
     );
     if (event.body.specversion !== '1.0' || event.type !== 'application/cloudevents+json') {
-      throw new Error(`not a structured CloudEvent: ${JSON.stringify({ contentType: event.type, specversion: event.body.specversion })}`);
+      throw new Error(
+        `not a structured CloudEvent: ${JSON.stringify({ contentType: event.type, specversion: event.body.specversion })}`,
+      );
     }
     return { id, reference, eventId: event.body.id };
   } finally {

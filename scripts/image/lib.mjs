@@ -6,13 +6,25 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // The docker.io package's client builds with the engine's own BuildKit (no buildx plugin needed).
-export const DOCKER = process.env.DOCKER ?? (spawnSync('test', ['-x', '/usr/bin/docker']).status === 0 ? '/usr/bin/docker' : 'docker');
+export const DOCKER =
+  process.env.DOCKER ?? (spawnSync('test', ['-x', '/usr/bin/docker']).status === 0 ? '/usr/bin/docker' : 'docker');
 export const log = (s) => process.stdout.write(`test:image: ${s}\n`);
 
 export function sh(bin, args, opts = {}) {
-  const r = spawnSync(bin, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 900_000, env: opts.env ?? process.env, input: opts.input, stdio: opts.inherit ? ['ignore', 'inherit', 'inherit'] : 'pipe' });
+  const r = spawnSync(bin, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: opts.timeoutMs ?? 900_000,
+    env: opts.env ?? process.env,
+    input: opts.input,
+    stdio: opts.inherit ? ['ignore', 'inherit', 'inherit'] : 'pipe',
+  });
   if (r.error) throw r.error;
-  if (opts.check !== false && r.status !== 0) throw new Error(`${bin} ${args.join(' ')} exited ${r.status}:\n${(r.stderr ?? '').slice(-4000)}${(r.stdout ?? '').slice(-2000)}`);
+  if (opts.check !== false && r.status !== 0)
+    throw new Error(
+      `${bin} ${args.join(' ')} exited ${r.status}:\n${(r.stderr ?? '').slice(-4000)}${(r.stdout ?? '').slice(-2000)}`,
+    );
   return { status: r.status, stdout: (r.stdout ?? '').trim(), stderr: (r.stderr ?? '').trim() };
 }
 export const docker = (args, opts) => sh(DOCKER, args, opts);

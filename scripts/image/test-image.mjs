@@ -31,17 +31,42 @@ if (up.status !== 0) {
   process.exit(3); // .ci/run reads 3 as "skipped: dockerd cannot start"
 }
 
-const base = await step('base image', () => sh('bash', ['scripts/image/base-image.sh'], { env: { ...process.env, DOCKER } }).stdout);
+const base = await step(
+  'base image',
+  () => sh('bash', ['scripts/image/base-image.sh'], { env: { ...process.env, DOCKER } }).stdout,
+);
 await step('docker build', () => {
-  const args = ['build', '--network', 'host', '-t', IMAGE, '--build-arg', `NPM_REGISTRY=${sh('npm', ['config', 'get', 'registry']).stdout}`];
+  const args = [
+    'build',
+    '--network',
+    'host',
+    '-t',
+    IMAGE,
+    '--build-arg',
+    `NPM_REGISTRY=${sh('npm', ['config', 'get', 'registry']).stdout}`,
+  ];
   const ca = process.env.NODE_EXTRA_CA_CERTS;
   if (ca) args.push('--secret', `id=npm_ca,src=${ca}`); // a build secret: in no layer, no history
   log(`docker build on ${base} (BuildKit)`);
-  docker([...args, '.'], { env: { ...process.env, DOCKER_BUILDKIT: '1' }, timeoutMs: 1_800_000, inherit: process.env.TEST_IMAGE_VERBOSE === '1' });
+  docker([...args, '.'], {
+    env: { ...process.env, DOCKER_BUILDKIT: '1' },
+    timeoutMs: 1_800_000,
+    inherit: process.env.TEST_IMAGE_VERBOSE === '1',
+  });
 });
 
 // Every container runs like the chart's pods: read-only root, the image's user, no capabilities.
-const HARDENED = ['--network', 'host', '--read-only', '--tmpfs', '/tmp:rw,nosuid,nodev,size=64m', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'];
+const HARDENED = [
+  '--network',
+  'host',
+  '--read-only',
+  '--tmpfs',
+  '/tmp:rw,nosuid,nodev,size=64m',
+  '--cap-drop',
+  'ALL',
+  '--security-opt',
+  'no-new-privileges',
+];
 const tag = `img${process.pid}`;
 const containers = [];
 const db = `payments_image_${process.pid}`;
@@ -69,7 +94,10 @@ async function stopCleanly(name) {
   docker(['stop', '-t', String(STOP_GRACE_S), name], { timeoutMs: (STOP_GRACE_S + 30) * 1000 });
   const took = (Date.now() - s) / 1000;
   const code = docker(['inspect', '-f', '{{.State.ExitCode}}', name]).stdout;
-  if (code !== '0' || took >= STOP_GRACE_S) throw new Error(`docker stop ${name}: exit ${code} after ${took.toFixed(1)}s (grace ${STOP_GRACE_S}s)\n${docker(['logs', '--tail', '30', name], { check: false }).stderr}`);
+  if (code !== '0' || took >= STOP_GRACE_S)
+    throw new Error(
+      `docker stop ${name}: exit ${code} after ${took.toFixed(1)}s (grace ${STOP_GRACE_S}s)\n${docker(['logs', '--tail', '30', name], { check: false }).stderr}`,
+    );
   return took;
 }
 
@@ -84,22 +112,61 @@ try {
   const hook = readFileSync(join(ROOT, 'helm/payments/templates/migration-job.yaml'), 'utf8');
   const migrate = JSON.parse(/command:\s*(\[.*\])/.exec(hook)[1]);
   await step('migration', () => {
-    const r = docker(['run', '--rm', ...HARDENED, '-e', 'NODE_ENV=production', '-e', `DATABASE_URL=${dbUrl}`, IMAGE, ...migrate], { check: false, timeoutMs: 180_000 });
-    if (r.status !== 0) throw new Error(`migration (${migrate.join(' ')}) exited ${r.status}:\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-2000)}`);
+    const r = docker(
+      ['run', '--rm', ...HARDENED, '-e', 'NODE_ENV=production', '-e', `DATABASE_URL=${dbUrl}`, IMAGE, ...migrate],
+      { check: false, timeoutMs: 180_000 },
+    );
+    if (r.status !== 0)
+      throw new Error(
+        `migration (${migrate.join(' ')}) exited ${r.status}:\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-2000)}`,
+      );
   });
 
   const appEnv = {
-    NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, REDIS_URL: HOST.redis, AMQP_URL: HOST.amqp, AMQP_EXCHANGE: exchange,
-    WOMPI_BASE_URL: `http://127.0.0.1:${sandboxPort}/v1`, WOMPI_PUBLIC_KEY: KEYS.pub, WOMPI_PRIVATE_KEY: KEYS.prv,
-    WOMPI_INTEGRITY_SECRET: KEYS.integrity, WOMPI_EVENTS_SECRET: KEYS.events, INTERNAL_API_KEYS: KEYS.api, SHUTDOWN_TIMEOUT_MS: '25000',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: dbUrl,
+    REDIS_URL: HOST.redis,
+    AMQP_URL: HOST.amqp,
+    AMQP_EXCHANGE: exchange,
+    WOMPI_BASE_URL: `http://127.0.0.1:${sandboxPort}/v1`,
+    WOMPI_PUBLIC_KEY: KEYS.pub,
+    WOMPI_PRIVATE_KEY: KEYS.prv,
+    WOMPI_INTEGRITY_SECRET: KEYS.integrity,
+    WOMPI_EVENTS_SECRET: KEYS.events,
+    INTERNAL_API_KEYS: KEYS.api,
+    SHUTDOWN_TIMEOUT_MS: '25000',
   };
-  const [sandbox, api, worker] = await step('start containers', () => [run('sandbox', {
-    SANDBOX_PORT: sandboxPort, SANDBOX_HOST: '127.0.0.1', SANDBOX_PUBLIC_KEY: KEYS.pub, SANDBOX_PRIVATE_KEY: KEYS.prv,
-    SANDBOX_INTEGRITY_SECRET: KEYS.integrity, SANDBOX_EVENTS_SECRET: KEYS.events, SANDBOX_EVENTS_URL: `http://127.0.0.1:${apiPort}/v1/webhooks/wompi`,
-  }, ['node', 'dist/src/sandbox/main.js']), run('api', { ...appEnv, ROLE: 'api', PORT: apiPort }), run('worker', { ...appEnv, ROLE: 'worker', PORT: workerPort })]);
+  const [sandbox, api, worker] = await step('start containers', () => [
+    run(
+      'sandbox',
+      {
+        SANDBOX_PORT: sandboxPort,
+        SANDBOX_HOST: '127.0.0.1',
+        SANDBOX_PUBLIC_KEY: KEYS.pub,
+        SANDBOX_PRIVATE_KEY: KEYS.prv,
+        SANDBOX_INTEGRITY_SECRET: KEYS.integrity,
+        SANDBOX_EVENTS_SECRET: KEYS.events,
+        SANDBOX_EVENTS_URL: `http://127.0.0.1:${apiPort}/v1/webhooks/wompi`,
+      },
+      ['node', 'dist/src/sandbox/main.js'],
+    ),
+    run('api', { ...appEnv, ROLE: 'api', PORT: apiPort }),
+    run('worker', { ...appEnv, ROLE: 'worker', PORT: workerPort }),
+  ]);
 
-  await step('ready', () => Promise.all([apiPort, workerPort].map((p) =>
-    waitFor(`/health/ready on :${p}`, 120_000, async () => (await fetch(`http://127.0.0.1:${p}/health/ready`, { signal: AbortSignal.timeout(5000) })).status === 200))));
+  await step('ready', () =>
+    Promise.all(
+      [apiPort, workerPort].map((p) =>
+        waitFor(
+          `/health/ready on :${p}`,
+          120_000,
+          async () =>
+            (await fetch(`http://127.0.0.1:${p}/health/ready`, { signal: AbortSignal.timeout(5000) })).status === 200,
+        ),
+      ),
+    ),
+  );
   log('api and worker answer /health/ready 200');
 
   for (const c of [api, worker]) {
@@ -108,12 +175,21 @@ try {
     const write = docker(['exec', c, 'sh', '-c', 'touch /app/x'], { check: false });
     const preStop = docker(['exec', c, 'sleep', '0'], { check: false }); // the chart's preStop hook
     if (who !== USER || !/^0+$/.test(caps) || write.status === 0 || preStop.status !== 0) {
-      throw new Error(`${c}: user ${who}, CapBnd ${caps}, /app writable ${write.status === 0}, sleep for preStop ${preStop.status === 0}`);
+      throw new Error(
+        `${c}: user ${who}, CapBnd ${caps}, /app writable ${write.status === 0}, sleep for preStop ${preStop.status === 0}`,
+      );
     }
   }
   log(`containers run as ${USER} (the Dockerfile's USER), CapBnd 0, /app read-only; sleep (preStop) present`);
 
-  const pay = await step('payment', () => paymentFlow({ api: `http://127.0.0.1:${apiPort}`, sandbox: `http://127.0.0.1:${sandboxPort}`, amqpUrl: HOST.amqp, exchange }));
+  const pay = await step('payment', () =>
+    paymentFlow({
+      api: `http://127.0.0.1:${apiPort}`,
+      sandbox: `http://127.0.0.1:${sandboxPort}`,
+      amqpUrl: HOST.amqp,
+      exchange,
+    }),
+  );
   log(`payment ${pay.id} APPROVED; CloudEvent ${pay.eventId} consumed from ${exchange}`);
 
   for (const c of [api, worker, sandbox]) log(`docker stop ${c}: exit 0 in ${(await stopCleanly(c)).toFixed(1)}s`);
@@ -123,7 +199,10 @@ try {
 } catch (e) {
   failed = true;
   console.error(`test:image: FAILED: ${e.message}`);
-  for (const c of containers) console.error(`--- logs ${c}\n${(({ stdout, stderr }) => `${stdout}\n${stderr}`)(docker(['logs', '--tail', '40', c], { check: false })).slice(-4000)}`);
+  for (const c of containers)
+    console.error(
+      `--- logs ${c}\n${(({ stdout, stderr }) => `${stdout}\n${stderr}`)(docker(['logs', '--tail', '40', c], { check: false })).slice(-4000)}`,
+    );
 } finally {
   for (const c of containers) docker(['rm', '-f', c], { check: false });
   await admin(`drop database if exists ${db} with (force)`).catch(() => undefined);
@@ -132,7 +211,13 @@ try {
 
 const inspect = JSON.parse(docker(['image', 'inspect', IMAGE], { check: false }).stdout || '[]')[0];
 if (inspect) log(`image ${IMAGE}: ${(inspect.Size / 1e6).toFixed(0)} MB, ${inspect.RootFS.Layers.length} layers`);
-log(`disk: ${docker(['system', 'df', '--format', '{{.Type}} {{.Size}}'], { check: false }).stdout.replace(/\n/g, ', ')}`);
-log(`timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${Math.round((Date.now() - t0) / 1000)}`);
+log(
+  `disk: ${docker(['system', 'df', '--format', '{{.Type}} {{.Size}}'], { check: false }).stdout.replace(/\n/g, ', ')}`,
+);
+log(
+  `timings (s): ${Object.entries(timings)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}; total ${Math.round((Date.now() - t0) / 1000)}`,
+);
 log(failed ? 'FAILED' : 'passed');
 process.exit(failed ? 1 : 0);

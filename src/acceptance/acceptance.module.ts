@@ -14,7 +14,9 @@ export class AcceptanceModule {
   static forRole(roles: Roles): DynamicModule {
     return {
       module: AcceptanceModule,
-      providers: roles.api ? [{ provide: PseBanks, inject: [WompiGateway], useFactory: (gateway: WompiGateway) => new PseBanks(gateway) }] : [],
+      providers: roles.api
+        ? [{ provide: PseBanks, inject: [WompiGateway], useFactory: (gateway: WompiGateway) => new PseBanks(gateway) }]
+        : [],
       controllers: roles.api ? [AcceptanceController, PseBanksController] : [],
     };
   }

@@ -14,8 +14,18 @@ export function toAcceptanceResponse(t: AcceptanceTokens): AcceptanceResponse {
     acceptance_token: a.acceptance_token,
     accept_personal_auth: p.acceptance_token,
     permalinks: { end_user_policy: a.permalink, personal_data_auth: p.permalink },
-    presigned_acceptance: { acceptance_token: a.acceptance_token, permalink: a.permalink, type: a.type, expires_at: a.expires_at ?? null },
-    presigned_personal_data_auth: { acceptance_token: p.acceptance_token, permalink: p.permalink, type: p.type, expires_at: p.expires_at ?? null },
+    presigned_acceptance: {
+      acceptance_token: a.acceptance_token,
+      permalink: a.permalink,
+      type: a.type,
+      expires_at: a.expires_at ?? null,
+    },
+    presigned_personal_data_auth: {
+      acceptance_token: p.acceptance_token,
+      permalink: p.permalink,
+      type: p.type,
+      expires_at: p.expires_at ?? null,
+    },
     expires_at: earliest(a.expires_at ?? null, p.expires_at ?? null),
   };
 }

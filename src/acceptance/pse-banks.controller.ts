@@ -13,10 +13,14 @@ export class PseBanksController {
   @Get('financial-institutions')
   @ApiOperation({
     summary: 'The PSE banks, to build the PSE form',
-    description: "Wompi's GET /pse/financial_institutions, cached in memory for 10 minutes (banks change rarely). Send the chosen `financial_institution_code` with the PSE payment.",
+    description:
+      "Wompi's GET /pse/financial_institutions, cached in memory for 10 minutes (banks change rarely). Send the chosen `financial_institution_code` with the PSE payment.",
   })
   @ApiOkResponse({ type: PseBanksResponse, example: PSE_BANKS_EXAMPLE })
-  @ApiServiceUnavailableResponse({ type: ProblemResponse, description: 'Wompi unavailable and no list fetched in the last 24 h (problem+json with Retry-After)' })
+  @ApiServiceUnavailableResponse({
+    type: ProblemResponse,
+    description: 'Wompi unavailable and no list fetched in the last 24 h (problem+json with Retry-After)',
+  })
   async list(): Promise<PseBanksResponse> {
     return { data: await this.banks.list() };
   }

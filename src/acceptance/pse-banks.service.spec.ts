@@ -3,7 +3,9 @@ import { GatewayUnavailable } from '../wompi/wompi.errors';
 import { PseFinancialInstitution } from '../wompi/wompi.types';
 import { PSE_BANKS_STALE_MAX_MS, PSE_BANKS_TTL_MS, PseBanks } from './pse-banks.service';
 
-const BANKS: PseFinancialInstitution[] = [{ financial_institution_code: '1', financial_institution_name: 'Banco que aprueba' }];
+const BANKS: PseFinancialInstitution[] = [
+  { financial_institution_code: '1', financial_institution_name: 'Banco que aprueba' },
+];
 
 function setup() {
   let now = 1_000_000;

@@ -43,7 +43,10 @@ export class PseBanks {
     } catch (err) {
       const c = this.cached;
       if (!c || this.now() - c.fetchedAt >= PSE_BANKS_STALE_MAX_MS) throw err;
-      this.logger.warn({ age_ms: this.now() - c.fetchedAt, error: (err as Error)?.message }, 'Wompi PSE bank list unavailable; serving the last one');
+      this.logger.warn(
+        { age_ms: this.now() - c.fetchedAt, error: (err as Error)?.message },
+        'Wompi PSE bank list unavailable; serving the last one',
+      );
       return c.banks;
     }
   }

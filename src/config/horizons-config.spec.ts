@@ -12,14 +12,23 @@ const load = (env: Record<string, string>) => {
 describe('horizons config', () => {
   it('defaults: 300 s window, cards 1 h / others 24 h, polls at most every 5 min / 30 min, sessions 24 h', () => {
     const h = load({});
-    expect(h).toEqual({ buyerRetryWindowS: 300, pendingHorizonsS: { CARD: 3600, '*': 86_400 }, pollMaxIntervalsS: { CARD: 300, '*': 1800 }, checkoutSessionTtlS: 86_400 });
+    expect(h).toEqual({
+      buyerRetryWindowS: 300,
+      pendingHorizonsS: { CARD: 3600, '*': 86_400 },
+      pollMaxIntervalsS: { CARD: 300, '*': 1800 },
+      checkoutSessionTtlS: 86_400,
+    });
     expect(forMethod(h.pendingHorizonsS, 'CARD')).toBe(3600);
     expect(forMethod(h.pendingHorizonsS, 'PSE')).toBe(86_400);
     expect(forMethod(h.pendingHorizonsS, null)).toBe(86_400);
   });
 
   it('reads per-method lists and keeps the default * when the list names none', () => {
-    expect(load({ PENDING_HORIZONS: 'PSE=4s, NEQUI=2h' }).pendingHorizonsS).toEqual({ PSE: 4, NEQUI: 7200, '*': 86_400 });
+    expect(load({ PENDING_HORIZONS: 'PSE=4s, NEQUI=2h' }).pendingHorizonsS).toEqual({
+      PSE: 4,
+      NEQUI: 7200,
+      '*': 86_400,
+    });
     expect(load({ PENDING_HORIZONS: '*=1d' }).pendingHorizonsS).toEqual({ '*': 86_400 });
   });
 

@@ -34,7 +34,10 @@ export function urlEnvironment(url: URL): WompiEnvironment | undefined {
 function parseApiKeys(reader: EnvReader, text: string): ApiKey[] {
   const keys: ApiKey[] = [];
   const names = new Set<string>();
-  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   entries.forEach((entry, i) => {
     const idx = entry.indexOf(':');
     const name = idx > 0 ? entry.slice(0, idx) : '';
@@ -68,7 +71,9 @@ function loadWompi(r: EnvReader): WompiConfig {
     WOMPI_INTEGRITY_SECRET: r.required('WOMPI_INTEGRITY_SECRET'),
     WOMPI_EVENTS_SECRET: r.required('WOMPI_EVENTS_SECRET'),
   };
-  const eventsSecrets = values.WOMPI_EVENTS_SECRET.split(',').map((s) => s.trim()).filter(Boolean);
+  const eventsSecrets = values.WOMPI_EVENTS_SECRET.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
   // Which environment does each key belong to? Collect every disagreement.
   const seen = new Map<WompiEnvironment, string[]>();
@@ -86,7 +91,9 @@ function loadWompi(r: EnvReader): WompiConfig {
     });
   });
   if (seen.size > 1) {
-    r.problem(`test and production Wompi keys are mixed: test keys in ${seen.get('test')!.join(', ')}; production keys in ${seen.get('prod')!.join(', ')}`);
+    r.problem(
+      `test and production Wompi keys are mixed: test keys in ${seen.get('test')!.join(', ')}; production keys in ${seen.get('prod')!.join(', ')}`,
+    );
   }
   const keyEnv: WompiEnvironment | undefined = seen.size === 1 ? [...seen.keys()][0] : undefined;
 
@@ -99,16 +106,19 @@ function loadWompi(r: EnvReader): WompiConfig {
     if (implied && against?.length) {
       const kind = implied === 'test' ? 'production' : 'test';
       const verb = against.length > 1 ? `are ${kind} keys` : `is a ${kind} key`;
-      r.problem(`WOMPI_BASE_URL ${url.origin} is Wompi's ${implied === 'prod' ? 'production' : 'sandbox'} API but ${against.join(', ')} ${verb}`);
+      r.problem(
+        `WOMPI_BASE_URL ${url.origin} is Wompi's ${implied === 'prod' ? 'production' : 'sandbox'} API but ${against.join(', ')} ${verb}`,
+      );
     }
     if (url.protocol !== 'https:' && (seen.has('prod') || implied)) {
-      r.problem('WOMPI_BASE_URL must use https with production keys and for Wompi\'s own hosts');
+      r.problem("WOMPI_BASE_URL must use https with production keys and for Wompi's own hosts");
     }
   }
   // Buyers are sent to the checkout URL with our signed parameters: https with production keys.
   const checkoutText = r.optional('WOMPI_CHECKOUT_URL', 'https://checkout.wompi.co/p/');
   const checkout = r.url('WOMPI_CHECKOUT_URL', checkoutText, ['https:', 'http:']);
-  if (checkout && checkout.protocol !== 'https:' && seen.has('prod')) r.problem('WOMPI_CHECKOUT_URL must use https with production keys');
+  if (checkout && checkout.protocol !== 'https:' && seen.has('prod'))
+    r.problem('WOMPI_CHECKOUT_URL must use https with production keys');
   return {
     baseUrl: (baseUrlText || '').replace(/\/+$/, ''),
     environment: keyEnv ?? 'test',
@@ -137,7 +147,10 @@ function loadOutbox(r: EnvReader): OutboxConfig {
     retryMaxMs: r.int('OUTBOX_RETRY_MAX_MS', 60_000, 1, 86_400_000),
     publishTimeoutMs: r.int('AMQP_PUBLISH_TIMEOUT_MS', 5000, 50, 120_000),
   };
-  if (o.leaseMs <= o.publishTimeoutMs) r.problem('OUTBOX_LEASE_MS must be longer than AMQP_PUBLISH_TIMEOUT_MS (a claimed row must not be re-claimed while its publish may still succeed)');
+  if (o.leaseMs <= o.publishTimeoutMs)
+    r.problem(
+      'OUTBOX_LEASE_MS must be longer than AMQP_PUBLISH_TIMEOUT_MS (a claimed row must not be re-claimed while its publish may still succeed)',
+    );
   if (o.retryMaxMs < o.retryBaseMs) r.problem('OUTBOX_RETRY_MAX_MS must be at least OUTBOX_RETRY_BASE_MS');
   return o;
 }
@@ -168,16 +181,24 @@ export function loadConfig(env: Env): AppConfig {
 
   const wompi = loadWompi(r);
   const apiKeys = parseApiKeys(r, r.required('INTERNAL_API_KEYS'));
-  const operatorCallers = (r.raw('OPERATOR_CALLERS') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const operatorCallers = (r.raw('OPERATOR_CALLERS') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   for (const name of operatorCallers) {
-    if (apiKeys.length > 0 && !apiKeys.some((k) => k.name === name)) r.problem(`OPERATOR_CALLERS names ${name}, which is not a caller of INTERNAL_API_KEYS`);
+    if (apiKeys.length > 0 && !apiKeys.some((k) => k.name === name))
+      r.problem(`OPERATOR_CALLERS names ${name}, which is not a caller of INTERNAL_API_KEYS`);
   }
   const externalPaymentsOwner = r.raw('EXTERNAL_PAYMENTS_OWNER')?.trim() || null;
   if (externalPaymentsOwner && apiKeys.length > 0 && !apiKeys.some((k) => k.name === externalPaymentsOwner)) {
     r.problem(`EXTERNAL_PAYMENTS_OWNER names ${externalPaymentsOwner}, which is not a caller of INTERNAL_API_KEYS`);
   }
 
-  const logLevel = r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info');
+  const logLevel = r.oneOf(
+    'LOG_LEVEL',
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+    nodeEnv === 'test' ? 'warn' : 'info',
+  );
   const cfg: AppConfig = {
     nodeEnv,
     port: r.int('PORT', 3000, 0, 65535),

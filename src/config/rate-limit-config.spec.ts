@@ -30,17 +30,33 @@ describe('rate-limit configuration', () => {
     expect(prod.rateLimits).toEqual({ enabled: true, store: 'memory', redisUrl: undefined, ...RATE_LIMIT_DEFAULTS });
     expect(prod.trustProxy).toBe(false);
     expect(loadConfig({ ...base, NODE_ENV: 'test' }).rateLimits).toMatchObject(RATE_LIMIT_TEST_DEFAULTS);
-    expect(loadConfig({ ...base, NODE_ENV: 'test', RATE_LIMIT_INTERNAL_PER_MIN: '5' }).rateLimits.internalPerMin).toBe(5);
+    expect(loadConfig({ ...base, NODE_ENV: 'test', RATE_LIMIT_INTERNAL_PER_MIN: '5' }).rateLimits.internalPerMin).toBe(
+      5,
+    );
   });
 
   it('the Redis store uses RATE_LIMIT_REDIS_URL, else REDIS_URL, and needs one of them', () => {
     expect(loadConfig({ ...base, RATE_LIMIT_STORE: 'redis' }).rateLimits.redisUrl).toBe('redis://127.0.0.1:6379');
-    expect(loadConfig({ ...base, RATE_LIMIT_STORE: 'redis', RATE_LIMIT_REDIS_URL: 'redis://limits:6380' }).rateLimits.redisUrl).toBe('redis://limits:6380');
-    expect(problemsOf({ ...base, QUEUE_DRIVER: 'memory', REDIS_URL: undefined, RATE_LIMIT_STORE: 'redis' })).toEqual([expect.stringContaining('RATE_LIMIT_STORE=redis needs')]);
+    expect(
+      loadConfig({ ...base, RATE_LIMIT_STORE: 'redis', RATE_LIMIT_REDIS_URL: 'redis://limits:6380' }).rateLimits
+        .redisUrl,
+    ).toBe('redis://limits:6380');
+    expect(problemsOf({ ...base, QUEUE_DRIVER: 'memory', REDIS_URL: undefined, RATE_LIMIT_STORE: 'redis' })).toEqual([
+      expect.stringContaining('RATE_LIMIT_STORE=redis needs'),
+    ]);
   });
 
   it('reports every bad rate-limit variable together', () => {
-    const problems = problemsOf({ ...base, RATE_LIMIT_ENABLED: 'maybe', RATE_LIMIT_STORE: 'memcached', RATE_LIMIT_INTERNAL_PER_MIN: '0', RATE_LIMIT_UNAUTHENTICATED_PER_MIN: 'ten', RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN: '-1', RATE_LIMIT_REDIS_URL: 'http://x', TRUST_PROXY: 'true' });
+    const problems = problemsOf({
+      ...base,
+      RATE_LIMIT_ENABLED: 'maybe',
+      RATE_LIMIT_STORE: 'memcached',
+      RATE_LIMIT_INTERNAL_PER_MIN: '0',
+      RATE_LIMIT_UNAUTHENTICATED_PER_MIN: 'ten',
+      RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN: '-1',
+      RATE_LIMIT_REDIS_URL: 'http://x',
+      TRUST_PROXY: 'true',
+    });
     expect(problems).toEqual([
       expect.stringContaining('TRUST_PROXY=true'),
       expect.stringContaining('RATE_LIMIT_STORE must be one of'),

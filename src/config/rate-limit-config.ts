@@ -6,12 +6,20 @@ import type { EnvReader } from './env-reader';
  * Production defaults: far above what a legitimate internal caller sends (hundreds of requests
  * a second is 1,000/s at most over a minute), far below what a brute force needs.
  */
-export const RATE_LIMIT_DEFAULTS = { internalPerMin: 60_000, unauthenticatedPerMin: 60, webhookUnverifiedPerMin: 60 } as const;
+export const RATE_LIMIT_DEFAULTS = {
+  internalPerMin: 60_000,
+  unauthenticatedPerMin: 60,
+  webhookUnverifiedPerMin: 60,
+} as const;
 /**
  * NODE_ENV=test: the limits stay wired but out of reach of suites, benchmarks and fuzzers that
  * send thousands of requests; a test of the limits sets its own small ones.
  */
-export const RATE_LIMIT_TEST_DEFAULTS = { internalPerMin: 10_000_000, unauthenticatedPerMin: 1_000_000, webhookUnverifiedPerMin: 1_000_000 } as const;
+export const RATE_LIMIT_TEST_DEFAULTS = {
+  internalPerMin: 10_000_000,
+  unauthenticatedPerMin: 1_000_000,
+  webhookUnverifiedPerMin: 1_000_000,
+} as const;
 
 const NAMED_SUBNETS = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -34,7 +42,9 @@ export function parseTrustProxy(r: EnvReader): TrustProxy {
   const v = r.raw('TRUST_PROXY');
   if (v === undefined || /^(false|no|off|0)$/i.test(v)) return false;
   if (/^(true|yes|on)$/i.test(v)) {
-    r.problem('TRUST_PROXY=true would let any client choose its address; name the hop count (e.g. 1) or the proxy CIDRs (e.g. 10.0.0.0/8)');
+    r.problem(
+      'TRUST_PROXY=true would let any client choose its address; name the hop count (e.g. 1) or the proxy CIDRs (e.g. 10.0.0.0/8)',
+    );
     return false;
   }
   if (/^\d+$/.test(v)) {
@@ -42,10 +52,15 @@ export function parseTrustProxy(r: EnvReader): TrustProxy {
     if (hops > 10) r.problem('TRUST_PROXY hop count must be between 0 and 10');
     return hops > 10 ? false : hops;
   }
-  const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const bad = entries.filter((e) => !isAddressOrCidr(e));
   if (bad.length) {
-    r.problem(`TRUST_PROXY must be false, a hop count, or a comma-separated list of IP addresses, CIDRs or ${NAMED_SUBNETS.join('/')} (not understood: ${bad.length} entr${bad.length > 1 ? 'ies' : 'y'})`);
+    r.problem(
+      `TRUST_PROXY must be false, a hop count, or a comma-separated list of IP addresses, CIDRs or ${NAMED_SUBNETS.join('/')} (not understood: ${bad.length} entr${bad.length > 1 ? 'ies' : 'y'})`,
+    );
     return false;
   }
   return entries;

@@ -15,7 +15,15 @@ const base = {
 
 describe('RECONCILIATION_* configuration', () => {
   it('defaults to 03:00 America/Bogota, scheduled by worker processes only', () => {
-    expect(loadConfig(base).reconciliation).toEqual({ enabled: true, hour: 3, timeZone: 'America/Bogota', overlapHours: 6, pageSize: 100, maxRangeDays: 31, maxWaitMs: 21_600_000 });
+    expect(loadConfig(base).reconciliation).toEqual({
+      enabled: true,
+      hour: 3,
+      timeZone: 'America/Bogota',
+      overlapHours: 6,
+      pageSize: 100,
+      maxRangeDays: 31,
+      maxWaitMs: 21_600_000,
+    });
     expect(loadConfig({ ...base, ROLE: 'worker' }).reconciliation.enabled).toBe(true);
     expect(loadConfig({ ...base, ROLE: 'api' }).reconciliation.enabled).toBe(false);
   });
@@ -23,10 +31,21 @@ describe('RECONCILIATION_* configuration', () => {
   it('refuses a bad hour, an unknown zone and a zero page size, all at once', () => {
     let problems: string[] = [];
     try {
-      loadConfig({ ...base, RECONCILIATION_HOUR: '24', RECONCILIATION_TZ: 'Mars/Olympus', RECONCILIATION_PAGE_SIZE: '0' });
+      loadConfig({
+        ...base,
+        RECONCILIATION_HOUR: '24',
+        RECONCILIATION_TZ: 'Mars/Olympus',
+        RECONCILIATION_PAGE_SIZE: '0',
+      });
     } catch (err) {
       problems = (err as ConfigError).problems;
     }
-    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('RECONCILIATION_HOUR'), expect.stringContaining('RECONCILIATION_TZ'), expect.stringContaining('RECONCILIATION_PAGE_SIZE')]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('RECONCILIATION_HOUR'),
+        expect.stringContaining('RECONCILIATION_TZ'),
+        expect.stringContaining('RECONCILIATION_PAGE_SIZE'),
+      ]),
+    );
   });
 });

@@ -38,16 +38,32 @@ describe('loadSandboxConfig', () => {
       SANDBOX_BUYER_RETRY: 'yes',
     });
     expect(c.port).toBe(4000);
-    expect(c.keys).toEqual({ publicKey: 'pub_test_abc', privateKey: 'prv_test_abc', integritySecret: 'test_integrity_abc', eventsSecret: 'test_events_abc' });
+    expect(c.keys).toEqual({
+      publicKey: 'pub_test_abc',
+      privateKey: 'prv_test_abc',
+      integritySecret: 'test_integrity_abc',
+      eventsSecret: 'test_events_abc',
+    });
     expect(c.retryDelaysMs).toEqual([1000, 2000, 3000]);
     expect([c.cardDelayMs, c.asyncDelayMs, c.deliveryTimeoutMs]).toEqual([10, 20, 500]);
-    expect(c.faults).toEqual({ latency_ms: 50, error_rate: 0.25, webhooks: { drop_next: 2, duplicate: true, reorder: true }, buyer_retry: true });
+    expect(c.faults).toEqual({
+      latency_ms: 50,
+      error_rate: 0.25,
+      webhooks: { drop_next: 2, duplicate: true, reorder: true },
+      buyer_retry: true,
+    });
   });
 
   it('reports every problem at once, never echoing values', () => {
     let err: unknown;
     try {
-      loadSandboxConfig({ SANDBOX_PUBLIC_KEY: 'pub_prod_secretvalue', SANDBOX_RETRY_DELAYS: '30x', SANDBOX_ERROR_RATE: '2', SANDBOX_EVENTS_URL: 'ftp://x', SANDBOX_PORT: 'abc' });
+      loadSandboxConfig({
+        SANDBOX_PUBLIC_KEY: 'pub_prod_secretvalue',
+        SANDBOX_RETRY_DELAYS: '30x',
+        SANDBOX_ERROR_RATE: '2',
+        SANDBOX_EVENTS_URL: 'ftp://x',
+        SANDBOX_PORT: 'abc',
+      });
     } catch (e) {
       err = e;
     }

@@ -46,7 +46,10 @@ const KEY_VARS = [
 ] as const;
 
 function durations(r: EnvReader, name: string, text: string): number[] {
-  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const values = parts.map(parseDuration);
   if (parts.length === 0 || values.some((v) => v === undefined)) {
     r.problem(`${name} must be a comma-separated list of durations such as 30m,3h,24h`);
@@ -91,7 +94,11 @@ export function loadSandboxConfig(env: Env): SandboxConfig {
   const duplicate = r.bool('SANDBOX_WEBHOOK_DUPLICATE', false);
   const reorder = r.bool('SANDBOX_WEBHOOK_REORDER', false);
   if (dropNext > 0 || duplicate || reorder) {
-    faults.webhooks = { ...(dropNext > 0 ? { drop_next: dropNext } : {}), ...(duplicate ? { duplicate } : {}), ...(reorder ? { reorder } : {}) };
+    faults.webhooks = {
+      ...(dropNext > 0 ? { drop_next: dropNext } : {}),
+      ...(duplicate ? { duplicate } : {}),
+      ...(reorder ? { reorder } : {}),
+    };
   }
   if (r.bool('SANDBOX_BUYER_RETRY', false)) faults.buyer_retry = true;
 
@@ -100,7 +107,11 @@ export function loadSandboxConfig(env: Env): SandboxConfig {
     host: r.optional('SANDBOX_HOST', SANDBOX_DEFAULTS.host),
     keys,
     eventsUrl,
-    retryDelaysMs: durations(r, 'SANDBOX_RETRY_DELAYS', r.optional('SANDBOX_RETRY_DELAYS', SANDBOX_DEFAULTS.retryDelays)),
+    retryDelaysMs: durations(
+      r,
+      'SANDBOX_RETRY_DELAYS',
+      r.optional('SANDBOX_RETRY_DELAYS', SANDBOX_DEFAULTS.retryDelays),
+    ),
     cardDelayMs: r.int('SANDBOX_CARD_DELAY_MS', SANDBOX_DEFAULTS.cardDelayMs, 0, 3_600_000),
     asyncDelayMs: r.int('SANDBOX_ASYNC_DELAY_MS', SANDBOX_DEFAULTS.asyncDelayMs, 0, 3_600_000),
     deliveryTimeoutMs: r.int('SANDBOX_DELIVERY_TIMEOUT_MS', SANDBOX_DEFAULTS.deliveryTimeoutMs, 1, 600_000),

@@ -1,6 +1,13 @@
 import { Env, EnvReader } from './env-reader';
 
-export const TRACE_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 export type TraceSampler = (typeof TRACE_SAMPLERS)[number];
 /** otlp: OTLP/HTTP to the collector; console: one debug log line per span (dev); none: tracing off. */
 export type TraceExporter = 'otlp' | 'console' | 'none';
@@ -23,7 +30,10 @@ export interface TracingConfig {
 
 function parseHeaders(r: EnvReader, text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const entry of (text ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (text ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const i = entry.indexOf('=');
     if (i <= 0) {
       r.problem('OTEL_EXPORTER_OTLP_HEADERS must be a comma-separated list of key=value');
@@ -47,7 +57,8 @@ export function loadTracingConfig(r: EnvReader, nodeEnv: string, logLevel: strin
   const debugDev = nodeEnv === 'development' && (logLevel === 'debug' || logLevel === 'trace');
   const fallback: TraceExporter = tracesUrl ? 'otlp' : debugDev ? 'console' : 'none';
   let exporter = r.oneOf<TraceExporter>('OTEL_TRACES_EXPORTER', ['otlp', 'console', 'none'], fallback);
-  if (exporter === 'otlp' && !tracesUrl) r.problem('OTEL_TRACES_EXPORTER=otlp needs OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)');
+  if (exporter === 'otlp' && !tracesUrl)
+    r.problem('OTEL_TRACES_EXPORTER=otlp needs OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)');
   if (r.bool('OTEL_SDK_DISABLED', false)) exporter = 'none';
   const ratioText = r.raw('OTEL_TRACES_SAMPLER_ARG');
   let samplerRatio = 1;

@@ -18,9 +18,11 @@ export class ExternalTransactionEntity {
   @Column({ type: 'char', length: 3 }) currency: string;
   /** Wompi's status as last reported */
   @Column({ type: 'varchar', length: 16 }) status: string;
-  @Column({ name: 'payment_method_type', type: 'varchar', length: 32, nullable: true }) paymentMethodType: string | null;
+  @Column({ name: 'payment_method_type', type: 'varchar', length: 32, nullable: true }) paymentMethodType:
+    string | null;
   /** a Wompi payment link that is not one of ours (made in the dashboard) */
-  @Column({ name: 'wompi_payment_link_id', type: 'varchar', length: 64, nullable: true }) wompiPaymentLinkId: string | null;
+  @Column({ name: 'wompi_payment_link_id', type: 'varchar', length: 64, nullable: true }) wompiPaymentLinkId:
+    string | null;
   /** the payment EXTERNAL_PAYMENTS_OWNER claimed it as; null while nobody owns it */
   @ForeignKey(() => PaymentEntity, { name: 'fk_external_transactions_payment', onDelete: 'SET NULL' })
   @Column({ name: 'payment_id', type: 'uuid', nullable: true })

@@ -21,7 +21,10 @@ export const EXTERNAL_EVENT_TYPE = 'transaction.external';
 export class ExternalTransactionRecorder {
   private readonly logger = new Logger('ExternalTransactions');
 
-  constructor(private readonly outbox: OutboxWriter, private readonly metrics: Metrics) {}
+  constructor(
+    private readonly outbox: OutboxWriter,
+    private readonly metrics: Metrics,
+  ) {}
 
   /** `paymentId`: the payment EXTERNAL_PAYMENTS_OWNER claimed it as, if any. Returns the outbox event ids written. */
   async record(m: EntityManager, tx: WompiTransaction, paymentId: string | null): Promise<string[]> {
@@ -43,7 +46,11 @@ export class ExternalTransactionRecorder {
       .returning(['id'])
       .execute();
     const repo = m.getRepository(ExternalTransactionEntity);
-    const row = await repo.createQueryBuilder('e').setLock('pessimistic_write').where('e.wompi_transaction_id = :id', { id: tx.id }).getOneOrFail();
+    const row = await repo
+      .createQueryBuilder('e')
+      .setLock('pessimistic_write')
+      .where('e.wompi_transaction_id = :id', { id: tx.id })
+      .getOneOrFail();
     if (!inserted.raw?.length) {
       const claimedNow = paymentId !== null && row.paymentId !== paymentId;
       const moved = row.status !== tx.status && canAttemptTransition(row.status as PaymentStatus, tx.status);
@@ -53,7 +60,10 @@ export class ExternalTransactionRecorder {
         row.lastStatusAt = new Date();
       }
       if (claimedNow) row.paymentId = paymentId;
-      await repo.update({ id: row.id }, { status: row.status, lastStatusAt: row.lastStatusAt, paymentId: row.paymentId });
+      await repo.update(
+        { id: row.id },
+        { status: row.status, lastStatusAt: row.lastStatusAt, paymentId: row.paymentId },
+      );
       if (!moved) return [];
     }
     this.metrics.externalTransactions.inc({ status: row.status });
@@ -66,8 +76,17 @@ export class ExternalTransactionRecorder {
       data: toExternalTransactionView(row) as unknown as Record<string, unknown>,
     });
     this.logger.warn(
-      { external_transaction_id: row.id, wompi_transaction_id: row.wompiTransactionId, status: row.status, amount_in_cents: row.amountInCents, payment_id: row.paymentId, event_id: eventId },
-      row.paymentId ? 'Wompi transaction with a reference we never issued; claimed by EXTERNAL_PAYMENTS_OWNER' : 'Wompi transaction with a reference we never issued; recorded as external, nobody fulfils it',
+      {
+        external_transaction_id: row.id,
+        wompi_transaction_id: row.wompiTransactionId,
+        status: row.status,
+        amount_in_cents: row.amountInCents,
+        payment_id: row.paymentId,
+        event_id: eventId,
+      },
+      row.paymentId
+        ? 'Wompi transaction with a reference we never issued; claimed by EXTERNAL_PAYMENTS_OWNER'
+        : 'Wompi transaction with a reference we never issued; recorded as external, nobody fulfils it',
     );
     return [eventId];
   }

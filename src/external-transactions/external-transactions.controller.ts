@@ -1,7 +1,20 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { OperatorRoute } from '../common/auth/api-key.guard';
-import { EXTERNAL_TRANSACTION_EXAMPLE, ExternalTransactionIdParam, ExternalTransactionPage, ExternalTransactionResponse, ListExternalTransactionsQuery } from './dto/external-transactions.dto';
+import {
+  EXTERNAL_TRANSACTION_EXAMPLE,
+  ExternalTransactionIdParam,
+  ExternalTransactionPage,
+  ExternalTransactionResponse,
+  ListExternalTransactionsQuery,
+} from './dto/external-transactions.dto';
 import { ExternalTransactionView } from './external-transaction.view';
 import { ReadExternalTransactions } from './read-external-transactions';
 
@@ -16,11 +29,14 @@ export class ExternalTransactionsController {
   @Get()
   @ApiOperation({
     summary: 'List external transactions, newest first',
-    description: 'Wompi transactions whose reference this service never issued (dashboard charges, links made outside this service, a widget on another page). Each was announced as `transaction.external`; nothing is fulfilled for one nobody claimed (`payment_id` null).',
+    description:
+      'Wompi transactions whose reference this service never issued (dashboard charges, links made outside this service, a widget on another page). Each was announced as `transaction.external`; nothing is fulfilled for one nobody claimed (`payment_id` null).',
   })
   @ApiOkResponse({ type: ExternalTransactionPage })
   @ApiBadRequestResponse({ description: 'a query parameter is invalid (problem+json naming it)' })
-  list(@Query() q: ListExternalTransactionsQuery): Promise<{ data: ExternalTransactionView[]; next_cursor: string | null }> {
+  list(
+    @Query() q: ListExternalTransactionsQuery,
+  ): Promise<{ data: ExternalTransactionView[]; next_cursor: string | null }> {
     return this.reader.list(q);
   }
 

@@ -17,7 +17,9 @@ export class ReadExternalTransactions {
     return toExternalTransactionView(row);
   }
 
-  async list(q: ListExternalTransactionsQuery): Promise<{ data: ExternalTransactionView[]; next_cursor: string | null }> {
+  async list(
+    q: ListExternalTransactionsQuery,
+  ): Promise<{ data: ExternalTransactionView[]; next_cursor: string | null }> {
     const limit = q.limit ?? 50;
     const qb = this.dataSource
       .getRepository(ExternalTransactionEntity)
@@ -31,11 +33,14 @@ export class ReadExternalTransactions {
       if (!c) throw new ValidationFailed({ cursor: ['cursor is not a next_cursor this API returned'] });
       qb.andWhere('(e.first_seen_at, e.id) < (:cts::timestamptz, :cid::uuid)', { cts: c.t, cid: c.i });
     }
-    qb.orderBy('e.first_seen_at', 'DESC').addOrderBy('e.id', 'DESC').limit(limit + 1);
+    qb.orderBy('e.first_seen_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(limit + 1);
     const { entities, raw } = await qb.getRawAndEntities<{ cursor_ts: string }>();
     const page = entities.slice(0, limit);
     const last = page[page.length - 1];
-    const next = entities.length > limit && last ? encodeCursor({ t: raw[page.length - 1].cursor_ts, i: last.id }) : null;
+    const next =
+      entities.length > limit && last ? encodeCursor({ t: raw[page.length - 1].cursor_ts, i: last.id }) : null;
     return { data: page.map(toExternalTransactionView), next_cursor: next };
   }
 }

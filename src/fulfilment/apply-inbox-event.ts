@@ -44,14 +44,23 @@ export class InboxRowMissing extends Error {
  * UNCONFIRMED for the sweeper. Never applied, never settled as PROCESSED.
  */
 export class UnconfirmedByWompi extends Error {
-  constructor(readonly wompiTransactionId: string, readonly eventStatus: string, readonly wompiStatus: string) {
-    super(`unconfirmed: the event reports ${eventStatus} but Wompi still reports ${wompiStatus} for transaction ${wompiTransactionId}`);
+  constructor(
+    readonly wompiTransactionId: string,
+    readonly eventStatus: string,
+    readonly wompiStatus: string,
+  ) {
+    super(
+      `unconfirmed: the event reports ${eventStatus} but Wompi still reports ${wompiStatus} for transaction ${wompiTransactionId}`,
+    );
     this.name = 'UnconfirmedByWompi';
   }
 }
 
 /** How each outcome of applying a report is recorded on its inbox row. */
-export function inboxStatusFor(outcome: ApplyOutcome, tx: Pick<WompiTransaction, 'id' | 'reference' | 'status'>): { status: InboxStatus; lastError: string | null } {
+export function inboxStatusFor(
+  outcome: ApplyOutcome,
+  tx: Pick<WompiTransaction, 'id' | 'reference' | 'status'>,
+): { status: InboxStatus; lastError: string | null } {
   switch (outcome) {
     case 'changed':
     case 'unchanged':
@@ -64,10 +73,16 @@ export function inboxStatusFor(outcome: ApplyOutcome, tx: Pick<WompiTransaction,
       return { status: 'PROCESSED', lastError: null };
     case 'mismatch':
       // refused and recorded as an anomaly; retrying cannot make the amounts agree
-      return { status: 'DEAD', lastError: `mismatch: Wompi transaction ${tx.id} disagrees with our payment on amount, currency or reference (see payment_anomalies)` };
+      return {
+        status: 'DEAD',
+        lastError: `mismatch: Wompi transaction ${tx.id} disagrees with our payment on amount, currency or reference (see payment_anomalies)`,
+      };
     case 'contradiction':
       // refused and recorded as an anomaly; an operator settles it with Wompi
-      return { status: 'DEAD', lastError: `contradiction: Wompi reports ${tx.status} for transaction ${tx.id}, contradicting the final status we recorded (see payment_anomalies)` };
+      return {
+        status: 'DEAD',
+        lastError: `contradiction: Wompi reports ${tx.status} for transaction ${tx.id}, contradicting the final status we recorded (see payment_anomalies)`,
+      };
   }
 }
 
@@ -93,24 +108,44 @@ export class ApplyInboxEvent {
   async execute(inboxId: string): Promise<InboxResult> {
     const row = await this.dataSource.getRepository(WebhookInboxEntity).findOne({ where: { id: inboxId } });
     if (!row) throw new InboxRowMissing(inboxId);
-    if (DONE_INBOX_STATUSES.includes(row.status)) return { outcome: 'already_done', inboxStatus: row.status, eventIds: [] };
+    if (DONE_INBOX_STATUSES.includes(row.status))
+      return { outcome: 'already_done', inboxStatus: row.status, eventIds: [] };
 
     const work = parseInboxEvent(row.eventType, row.payload);
     // Outside any database transaction: never hold one open across a Wompi call.
     const tx = work.kind === 'transaction' ? await this.confirmed(work.tx, inboxId) : undefined;
 
-    const result = await inSpan('payment.apply', { attributes: { 'webhook.inbox_id': inboxId, 'webhook.event_type': row.eventType } }, async (span) => {
-      const r = await this.dataSource.transaction((m) => this.applyLocked(m, inboxId, work, tx));
-      span.setAttributes({ 'payment.outcome': r.outcome, ...(r.paymentId ? { 'payment.id': r.paymentId } : {}), ...(r.eventIds.length ? { 'cloudevents.event_id': r.eventIds } : {}) });
-      return r;
-    });
+    const result = await inSpan(
+      'payment.apply',
+      { attributes: { 'webhook.inbox_id': inboxId, 'webhook.event_type': row.eventType } },
+      async (span) => {
+        const r = await this.dataSource.transaction((m) => this.applyLocked(m, inboxId, work, tx));
+        span.setAttributes({
+          'payment.outcome': r.outcome,
+          ...(r.paymentId ? { 'payment.id': r.paymentId } : {}),
+          ...(r.eventIds.length ? { 'cloudevents.event_id': r.eventIds } : {}),
+        });
+        return r;
+      },
+    );
     if (result.outcome === 'changed') recordApplied(this.metrics, result.paymentMethod, new Date(row.receivedAt));
     if (result.eventIds.length) this.signal.nudge();
     if (result.outcome !== 'already_done') {
-      const log = { inbox_id: inboxId, event_type: row.eventType, outcome: result.outcome, inbox_status: result.inboxStatus, payment_id: result.paymentId, wompi_transaction_id: tx?.id, event_ids: result.eventIds };
-      if (result.outcome === 'unknown_payment') this.logger.warn(log, 'webhook event names no payment of ours; ignored');
-      else if (result.outcome === 'external') this.logger.warn(log, 'webhook event names no payment of ours; recorded as an external transaction');
-      else if (result.outcome === 'contradiction' || result.outcome === 'mismatch') this.logger.warn(log, 'webhook event refused (see payment_anomalies); inbox row DEAD');
+      const log = {
+        inbox_id: inboxId,
+        event_type: row.eventType,
+        outcome: result.outcome,
+        inbox_status: result.inboxStatus,
+        payment_id: result.paymentId,
+        wompi_transaction_id: tx?.id,
+        event_ids: result.eventIds,
+      };
+      if (result.outcome === 'unknown_payment')
+        this.logger.warn(log, 'webhook event names no payment of ours; ignored');
+      else if (result.outcome === 'external')
+        this.logger.warn(log, 'webhook event names no payment of ours; recorded as an external transaction');
+      else if (result.outcome === 'contradiction' || result.outcome === 'mismatch')
+        this.logger.warn(log, 'webhook event refused (see payment_anomalies); inbox row DEAD');
       else this.logger.log(log, 'webhook event applied');
     }
     return result;
@@ -120,7 +155,11 @@ export class ApplyInboxEvent {
    * Records a failed attempt: FAILED (a retry follows), DEAD (last attempt, poison event) or
    * RECEIVED (handed back to the inbox sweeper).
    */
-  async recordFailure(inboxId: string, error: string, status: 'FAILED' | 'DEAD' | 'RECEIVED' | 'UNCONFIRMED'): Promise<void> {
+  async recordFailure(
+    inboxId: string,
+    error: string,
+    status: 'FAILED' | 'DEAD' | 'RECEIVED' | 'UNCONFIRMED',
+  ): Promise<void> {
     await this.dataSource
       .createQueryBuilder()
       .update(WebhookInboxEntity)
@@ -141,21 +180,40 @@ export class ApplyInboxEvent {
     if (!this.config.wompi.verifyApprovedByFetch || !isFinal(tx.status)) return tx;
     const fetched = await this.gateway.getTransaction(tx.id);
     if (fetched.id !== tx.id) throw new Error(`Wompi answered transaction ${fetched.id} when asked for ${tx.id}`);
-    if (fetched.status !== tx.status && canAttemptTransition(fetched.status, tx.status)) throw new UnconfirmedByWompi(tx.id, tx.status, fetched.status);
+    if (fetched.status !== tx.status && canAttemptTransition(fetched.status, tx.status))
+      throw new UnconfirmedByWompi(tx.id, tx.status, fetched.status);
     if (fetched.status !== tx.status) {
-      this.logger.warn({ inbox_id: inboxId, wompi_transaction_id: tx.id, event_status: tx.status, wompi_status: fetched.status }, 'Wompi reports a different status than the event; applying what Wompi reports');
+      this.logger.warn(
+        { inbox_id: inboxId, wompi_transaction_id: tx.id, event_status: tx.status, wompi_status: fetched.status },
+        'Wompi reports a different status than the event; applying what Wompi reports',
+      );
     }
     return fetched;
   }
 
-  private async applyLocked(m: EntityManager, inboxId: string, work: InboxWork, tx: WompiTransaction | undefined): Promise<InboxResult> {
+  private async applyLocked(
+    m: EntityManager,
+    inboxId: string,
+    work: InboxWork,
+    tx: WompiTransaction | undefined,
+  ): Promise<InboxResult> {
     const inbox = m.getRepository(WebhookInboxEntity);
-    const locked = await inbox.createQueryBuilder('i').setLock('pessimistic_write').where('i.id = :id', { id: inboxId }).getOne();
+    const locked = await inbox
+      .createQueryBuilder('i')
+      .setLock('pessimistic_write')
+      .where('i.id = :id', { id: inboxId })
+      .getOne();
     if (!locked) throw new InboxRowMissing(inboxId);
-    if (DONE_INBOX_STATUSES.includes(locked.status)) return { outcome: 'already_done', inboxStatus: locked.status, eventIds: [] };
+    if (DONE_INBOX_STATUSES.includes(locked.status))
+      return { outcome: 'already_done', inboxStatus: locked.status, eventIds: [] };
 
     const mark = (status: InboxStatus, lastError: string | null) =>
-      inbox.createQueryBuilder().update().set({ status, lastError, attempts: () => 'attempts + 1', processedAt: () => 'now()' }).where('id = :id', { id: inboxId }).execute();
+      inbox
+        .createQueryBuilder()
+        .update()
+        .set({ status, lastError, attempts: () => 'attempts + 1', processedAt: () => 'now()' })
+        .where('id = :id', { id: inboxId })
+        .execute();
 
     if (work.kind === 'no_op') {
       await mark('PROCESSED', null);
@@ -168,6 +226,12 @@ export class ApplyInboxEvent {
     const applied = await this.state.applyWith(m, tx!, 'webhook', { inboxEventId: inboxId });
     const { status, lastError } = inboxStatusFor(applied.outcome, tx!);
     await mark(status, lastError);
-    return { outcome: applied.outcome, inboxStatus: status, paymentId: applied.payment?.id, paymentMethod: applied.payment?.paymentMethodType, eventIds: applied.eventIds };
+    return {
+      outcome: applied.outcome,
+      inboxStatus: status,
+      paymentId: applied.payment?.id,
+      paymentMethod: applied.payment?.paymentMethodType,
+      eventIds: applied.eventIds,
+    };
   }
 }

@@ -11,7 +11,8 @@ export class FulfilmentEntity {
   @Column({ name: 'payment_id', type: 'uuid' })
   paymentId: string;
   @Column({ type: 'varchar', length: 16 }) status: 'APPROVED' | 'DECLINED' | 'ERROR' | 'VOIDED' | 'EXPIRED';
-  @Column({ name: 'wompi_transaction_id', type: 'varchar', length: 64, nullable: true }) wompiTransactionId: string | null;
+  @Column({ name: 'wompi_transaction_id', type: 'varchar', length: 64, nullable: true }) wompiTransactionId:
+    string | null;
   @Column({ name: 'inbox_event_id', type: 'uuid', nullable: true }) inboxEventId: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

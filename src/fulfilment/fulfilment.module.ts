@@ -18,7 +18,10 @@ export class FulfilmentModule {
   static forRole(roles: Roles): DynamicModule {
     return {
       module: FulfilmentModule,
-      imports: [TypeOrmModule.forFeature([FulfilmentEntity, OutboxEntity, WebhookInboxEntity]), OutboxModule.forRole(roles)],
+      imports: [
+        TypeOrmModule.forFeature([FulfilmentEntity, OutboxEntity, WebhookInboxEntity]),
+        OutboxModule.forRole(roles),
+      ],
       // BusinessGauges: the database-backed business gauges, refreshed by the worker
       providers: roles.worker ? [ApplyInboxEvent, WebhookEventProcessor, BusinessGauges] : [],
       exports: roles.worker ? [ApplyInboxEvent, WebhookEventProcessor] : [],

@@ -27,7 +27,10 @@ describe('parseInboxEvent', () => {
   });
 
   it('marks other event types unsupported', () => {
-    expect(parseInboxEvent('payout.updated', { data: {} })).toEqual({ kind: 'unsupported', reason: 'unsupported event type payout.updated' });
+    expect(parseInboxEvent('payout.updated', { data: {} })).toEqual({
+      kind: 'unsupported',
+      reason: 'unsupported event type payout.updated',
+    });
   });
 
   it('is poison when the transaction is missing', () => {
@@ -50,22 +53,33 @@ describe('parseInboxEvent', () => {
   });
 
   it('refuses fractional or non-positive amounts', () => {
-    expect(() => parseInboxEvent('transaction.updated', { data: { transaction: { ...tx, amount_in_cents: 10.5 } } })).toThrow(/amount_in_cents/);
-    expect(() => parseInboxEvent('transaction.updated', { data: { transaction: { ...tx, amount_in_cents: 0 } } })).toThrow(/amount_in_cents/);
+    expect(() =>
+      parseInboxEvent('transaction.updated', { data: { transaction: { ...tx, amount_in_cents: 10.5 } } }),
+    ).toThrow(/amount_in_cents/);
+    expect(() =>
+      parseInboxEvent('transaction.updated', { data: { transaction: { ...tx, amount_in_cents: 0 } } }),
+    ).toThrow(/amount_in_cents/);
   });
 });
 
 describe('inboxStatusFor', () => {
   it('records applied, repeated and stale reports as processed', () => {
-    for (const o of ['changed', 'unchanged', 'stale'] as const) expect(inboxStatusFor(o, tx)).toEqual({ status: 'PROCESSED', lastError: null });
+    for (const o of ['changed', 'unchanged', 'stale'] as const)
+      expect(inboxStatusFor(o, tx)).toEqual({ status: 'PROCESSED', lastError: null });
   });
 
   it('ignores reports for payments we do not know, saying why', () => {
-    expect(inboxStatusFor('unknown_payment', tx)).toEqual({ status: 'IGNORED', lastError: expect.stringContaining('unknown_payment') });
+    expect(inboxStatusFor('unknown_payment', tx)).toEqual({
+      status: 'IGNORED',
+      lastError: expect.stringContaining('unknown_payment'),
+    });
   });
 
   it('dead-letters reports contradicting a final status (anomaly recorded) instead of retrying them', () => {
-    expect(inboxStatusFor('contradiction', tx)).toEqual({ status: 'DEAD', lastError: expect.stringMatching(/^contradiction: Wompi reports APPROVED/) });
+    expect(inboxStatusFor('contradiction', tx)).toEqual({
+      status: 'DEAD',
+      lastError: expect.stringMatching(/^contradiction: Wompi reports APPROVED/),
+    });
   });
 
   it('dead-letters refused (mismatching) reports instead of retrying them', () => {
@@ -74,7 +88,10 @@ describe('inboxStatusFor', () => {
 });
 
 describe('parseInboxEvent with event types named like Object.prototype members', () => {
-  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('%s is an unsupported type, not a no-op found on the prototype', (type) => {
-    expect(parseInboxEvent(type, {})).toEqual({ kind: 'unsupported', reason: `unsupported event type ${type}` });
-  });
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    '%s is an unsupported type, not a no-op found on the prototype',
+    (type) => {
+      expect(parseInboxEvent(type, {})).toEqual({ kind: 'unsupported', reason: `unsupported event type ${type}` });
+    },
+  );
 });

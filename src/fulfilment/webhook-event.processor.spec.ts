@@ -20,7 +20,11 @@ function setup(execute: () => Promise<unknown>) {
   return { processor, apply, failures };
 }
 
-const job = (attemptsMade: number, attempts = 8, data: ApplyEventJobData = { inboxId: INBOX_ID }): QueueJob<ApplyEventJobData> => ({ id: `inbox:${INBOX_ID}`, name: 'apply-event', data, attemptsMade, attempts });
+const job = (
+  attemptsMade: number,
+  attempts = 8,
+  data: ApplyEventJobData = { inboxId: INBOX_ID },
+): QueueJob<ApplyEventJobData> => ({ id: `inbox:${INBOX_ID}`, name: 'apply-event', data, attemptsMade, attempts });
 
 describe('WebhookEventProcessor.handle', () => {
   beforeAll(() => Logger.overrideLogger(false));
@@ -53,7 +57,9 @@ describe('WebhookEventProcessor.handle', () => {
       throw boom;
     });
     await expect(processor.handle(job(2))).rejects.toBe(boom);
-    expect(failures).toEqual([{ id: INBOX_ID, error: expect.stringContaining('Wompi is unavailable'), status: 'FAILED' }]);
+    expect(failures).toEqual([
+      { id: INBOX_ID, error: expect.stringContaining('Wompi is unavailable'), status: 'FAILED' },
+    ]);
   });
 
   it('marks the row DEAD when the last attempt fails', async () => {

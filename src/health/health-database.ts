@@ -34,7 +34,10 @@ export class HealthDatabase implements OnApplicationShutdown {
   private readonly expected: string[];
   private readonly table: string;
 
-  constructor(@Inject(AppConfig) config: AppConfig, @Inject(DataSource) private readonly dataSource: DataSource) {
+  constructor(
+    @Inject(AppConfig) config: AppConfig,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+  ) {
     // TypeORM names a migration by its `name` property, else its class name
     this.expected = dataSource.migrations.map((m) => m.name ?? m.constructor.name);
     this.table = dataSource.options.migrationsTableName ?? 'migrations';
@@ -51,13 +54,17 @@ export class HealthDatabase implements OnApplicationShutdown {
       });
       // an idle connection cut by the server (restart, failover) must not crash the process;
       // the pool drops it and the next probe opens a new one
-      this.pool.on('error', (err) => this.logger.warn({ err: err.message }, 'health database connection lost; the next probe reconnects'));
+      this.pool.on('error', (err) =>
+        this.logger.warn({ err: err.message }, 'health database connection lost; the next probe reconnects'),
+      );
     }
   }
 
   async check(timeoutMs: number): Promise<SchemaState> {
     const sql = `select name from ${this.quotedTable()}`;
-    const run = this.pool ? this.pool.query<{ name: string }>(sql).then((r) => r.rows) : (this.dataSource.query(sql) as Promise<{ name: string }[]>);
+    const run = this.pool
+      ? this.pool.query<{ name: string }>(sql).then((r) => r.rows)
+      : (this.dataSource.query(sql) as Promise<{ name: string }[]>);
     const rows = await withTimeout(run, timeoutMs, 'database').catch((err: unknown) => {
       // no migrations table yet: nothing is applied (a database the migration Job never ran on)
       if ((err as { code?: unknown })?.code === UNDEFINED_TABLE) return [] as { name: string }[];

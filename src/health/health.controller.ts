@@ -1,6 +1,12 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import { PublicRoute } from '../common/auth/api-key.guard';
 import { AppConfig, Role } from '../config/app-config';
 import { EventBus } from '../messaging/event-bus.port';
@@ -42,7 +48,9 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process answers (no dependency is checked)' })
   live() {
-    return this.health.check([async () => this.indicator.check('process').up({ pid: process.pid, uptime_s: Math.round(process.uptime()) })]);
+    return this.health.check([
+      async () => this.indicator.check('process').up({ pid: process.pid, uptime_s: Math.round(process.uptime()) }),
+    ]);
   }
 
   @Get('ready')
@@ -57,11 +65,18 @@ export class HealthController {
     const required: Check[] = [() => this.database()];
     const optional: Check[] = [
       // Wompi being down must not stop webhooks being accepted: information only.
-      async () => this.indicator.check('wompi').up({ breaker: this.gateway.breakerState(), breakers: this.gateway.breakerStates() }),
+      async () =>
+        this.indicator
+          .check('wompi')
+          .up({ breaker: this.gateway.breakerState(), breakers: this.gateway.breakerStates() }),
     ];
-    (need.redis ? required : optional).push(() => this.probe('redis', () => this.queue.ping(CHECK_TIMEOUT_MS), need.redis));
+    (need.redis ? required : optional).push(() =>
+      this.probe('redis', () => this.queue.ping(CHECK_TIMEOUT_MS), need.redis),
+    );
     if (this.config.amqpUrl && this.config.busDriver === 'amqp') {
-      (need.rabbitmq ? required : optional).push(() => this.probe('rabbitmq', () => this.bus.ping(CHECK_TIMEOUT_MS), need.rabbitmq));
+      (need.rabbitmq ? required : optional).push(() =>
+        this.probe('rabbitmq', () => this.bus.ping(CHECK_TIMEOUT_MS), need.rabbitmq),
+      );
     }
     const [verdict, extra] = await Promise.all([
       this.health.check(required).catch((err: unknown) => err),
@@ -70,7 +85,11 @@ export class HealthController {
     const info = Object.assign({}, ...extra) as HealthIndicatorResult;
     if (verdict instanceof ServiceUnavailableException) {
       const body = verdict.getResponse() as HealthCheckResult;
-      throw new ServiceUnavailableException({ ...body, info: { ...body.info, ...info }, details: { ...body.details, ...info } });
+      throw new ServiceUnavailableException({
+        ...body,
+        info: { ...body.info, ...info },
+        details: { ...body.details, ...info },
+      });
     }
     if (verdict instanceof Error) throw verdict;
     const ok = verdict as HealthCheckResult;
@@ -81,7 +100,8 @@ export class HealthController {
     const i = this.indicator.check('database');
     try {
       const { pending } = await this.db.check(CHECK_TIMEOUT_MS);
-      if (pending.length > 0) return i.down({ message: `${pending.length} migration(s) not applied`, pending_migrations: pending });
+      if (pending.length > 0)
+        return i.down({ message: `${pending.length} migration(s) not applied`, pending_migrations: pending });
       return i.up();
     } catch (err) {
       return i.down({ message: err instanceof Error ? err.message : 'unreachable' });

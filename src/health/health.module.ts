@@ -3,5 +3,9 @@ import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import { HealthDatabase } from './health-database';
 
-@Module({ imports: [TerminusModule.forRoot({ logger: false, gracefulShutdownTimeoutMs: 0 })], controllers: [HealthController], providers: [HealthDatabase] })
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false, gracefulShutdownTimeoutMs: 0 })],
+  controllers: [HealthController],
+  providers: [HealthDatabase],
+})
 export class HealthModule {}

@@ -27,7 +27,11 @@ export class AmqpEventBus extends EventBus {
   private everFailed = false;
   private firstConnect?: Promise<void>;
 
-  constructor(url: string, private readonly exchange: string, opts: AmqpEventBusOptions = {}) {
+  constructor(
+    url: string,
+    private readonly exchange: string,
+    opts: AmqpEventBusOptions = {},
+  ) {
     super();
     this.publishTimeoutMs = opts.publishTimeoutMs ?? 5000;
     this.connection = amqp.connect([url], {
@@ -87,7 +91,8 @@ export class AmqpEventBus extends EventBus {
           })
           .catch((err: unknown) => {
             const message = err instanceof Error ? err.message : String(err);
-            if (message === 'timeout' || !this.connected) throw new BusUnavailable(`RabbitMQ did not confirm in ${this.publishTimeoutMs} ms (${message})`);
+            if (message === 'timeout' || !this.connected)
+              throw new BusUnavailable(`RabbitMQ did not confirm in ${this.publishTimeoutMs} ms (${message})`);
             throw err;
           }),
       ),
@@ -115,7 +120,10 @@ export class AmqpEventBus extends EventBus {
       this.connection.on('connectFailed', done);
     });
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.firstConnect, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]).finally(() => clearTimeout(timer));
+    await Promise.race([
+      this.firstConnect,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
     if (!this.connected) throw new BusUnavailable('RabbitMQ is not connected');
   }
 

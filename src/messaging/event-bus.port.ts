@@ -21,7 +21,10 @@ export class BusUnavailable extends Error {
 
 /** Whether a publish failure is an outage (retry forever) rather than a refusal (count it). */
 export function isBusOutage(err: unknown): boolean {
-  return err instanceof BusUnavailable || (typeof err === 'object' && err !== null && (err as { transient?: unknown }).transient === true);
+  return (
+    err instanceof BusUnavailable ||
+    (typeof err === 'object' && err !== null && (err as { transient?: unknown }).transient === true)
+  );
 }
 
 /**

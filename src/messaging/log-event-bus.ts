@@ -13,14 +13,16 @@ export interface EventLogSink {
  * legal id or address, as a caller's `metadata` may hold them (`buyer_name`, `last_name`,
  * `customer_phone`…). Applied inside `data` only, so the envelope's own fields stay readable.
  */
-const PERSONAL_KEY = /(?:^|_)(?:name|names|first_name|last_name|surname|surnames|phone|mobile|cellphone|email|legal_id|document|address)(?:$|_)/i;
+const PERSONAL_KEY =
+  /(?:^|_)(?:name|names|first_name|last_name|surname|surnames|phone|mobile|cellphone|email|legal_id|document|address)(?:$|_)/i;
 
 function maskPersonalKeys(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (Array.isArray(value)) return value.map((v) => maskPersonalKeys(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = PERSONAL_KEY.test(k) && v !== null && v !== undefined && v !== '' ? REDACTED : maskPersonalKeys(v, depth + 1);
+    out[k] =
+      PERSONAL_KEY.test(k) && v !== null && v !== undefined && v !== '' ? REDACTED : maskPersonalKeys(v, depth + 1);
   }
   return out;
 }
@@ -37,7 +39,8 @@ export function loggableEnvelope(m: BusMessage): Record<string, unknown> {
   } catch {
     return { unparseable_body_bytes: m.body.length };
   }
-  if (event === null || typeof event !== 'object' || Array.isArray(event)) return { unparseable_body_bytes: m.body.length };
+  if (event === null || typeof event !== 'object' || Array.isArray(event))
+    return { unparseable_body_bytes: m.body.length };
   const envelope = { ...(event as Record<string, unknown>) };
   if ('data' in envelope) envelope.data = maskPersonalKeys(envelope.data);
   return scrub(envelope) as Record<string, unknown>;
@@ -56,7 +59,10 @@ export class LogEventBus extends EventBus {
 
   async publish(messages: BusMessage[]): Promise<void> {
     for (const m of messages) {
-      this.logger.log({ routing_key: m.routingKey, message_id: m.id, content_type: m.contentType, cloudevent: loggableEnvelope(m) }, 'domain event published (log bus)');
+      this.logger.log(
+        { routing_key: m.routingKey, message_id: m.id, content_type: m.contentType, cloudevent: loggableEnvelope(m) },
+        'domain event published (log bus)',
+      );
     }
   }
 

@@ -21,7 +21,9 @@ class BusCloser implements OnApplicationShutdown {
       provide: EventBus,
       inject: [AppConfig],
       useFactory: (c: AppConfig) =>
-        c.busDriver === 'amqp' && c.amqpUrl ? new AmqpEventBus(c.amqpUrl, c.amqpExchange, { publishTimeoutMs: c.outbox.publishTimeoutMs }) : new LogEventBus(),
+        c.busDriver === 'amqp' && c.amqpUrl
+          ? new AmqpEventBus(c.amqpUrl, c.amqpExchange, { publishTimeoutMs: c.outbox.publishTimeoutMs })
+          : new LogEventBus(),
     },
     BusCloser,
     OutboxWriter,

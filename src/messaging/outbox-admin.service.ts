@@ -15,7 +15,8 @@ export function encodeCursor(id: string): string {
 export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
   // within bigint, or Postgres answers the comparison with an error (a 500)
-  if (!isBigintId(id)) throw new ValidationFailed({ cursor: ['cursor must be a next_cursor returned by this endpoint'] });
+  if (!isBigintId(id))
+    throw new ValidationFailed({ cursor: ['cursor must be a next_cursor returned by this endpoint'] });
   return id;
 }
 
@@ -40,7 +41,10 @@ function toView(r: OutboxEntity): OutboxEventView {
 export class OutboxAdminService {
   private readonly logger = new Logger('OutboxAdmin');
 
-  constructor(private readonly dataSource: DataSource, private readonly signal: OutboxSignal) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly signal: OutboxSignal,
+  ) {}
 
   /** Dead and pending rows oldest first (the order they block in); sent rows newest first. */
   async list(status: OutboxListStatus, limit = 50, cursor?: string): Promise<OutboxPage> {
@@ -54,12 +58,18 @@ export class OutboxAdminService {
     if (cursor) qb.andWhere(desc ? 'o.id < :after' : 'o.id > :after', { after: decodeCursor(cursor) });
     const rows = await qb.getMany();
     const page = rows.slice(0, limit);
-    return { data: page.map(toView), next_cursor: rows.length > limit ? encodeCursor(String(page[page.length - 1].id)) : null };
+    return {
+      data: page.map(toView),
+      next_cursor: rows.length > limit ? encodeCursor(String(page[page.length - 1].id)) : null,
+    };
   }
 
   /** DEAD → PENDING with attempts reset; 404 unknown, 409 when the row is not DEAD. */
   async retry(id: string, caller: string): Promise<OutboxEventView> {
-    if (!isBigintId(id)) throw new ValidationFailed({ id: ['id must be a positive integer id (digits only, at most 9223372036854775807)'] });
+    if (!isBigintId(id))
+      throw new ValidationFailed({
+        id: ['id must be a positive integer id (digits only, at most 9223372036854775807)'],
+      });
     const repo = this.dataSource.getRepository(OutboxEntity);
     const result = await repo
       .createQueryBuilder()
@@ -71,10 +81,18 @@ export class OutboxAdminService {
     if (!result.affected) {
       const row = await repo.findOne({ where: { id } });
       if (!row) throw new NotFound('Outbox event');
-      throw new DomainError('INVALID_STATE', `Outbox event ${id} is ${row.status}; only DEAD events can be retried`, undefined, { current_status: row.status });
+      throw new DomainError(
+        'INVALID_STATE',
+        `Outbox event ${id} is ${row.status}; only DEAD events can be retried`,
+        undefined,
+        { current_status: row.status },
+      );
     }
     const row = await repo.findOneOrFail({ where: { id } });
-    this.logger.warn({ outbox_id: id, event_id: row.eventId, type: row.eventType, payment_id: row.aggregateId, caller }, 'DEAD outbox event put back in line by an operator');
+    this.logger.warn(
+      { outbox_id: id, event_id: row.eventId, type: row.eventType, payment_id: row.aggregateId, caller },
+      'DEAD outbox event put back in line by an operator',
+    );
     this.signal.nudge();
     return toView(row);
   }

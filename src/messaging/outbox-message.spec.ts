@@ -3,7 +3,16 @@ import { CLOUDEVENTS_CONTENT_TYPE, describeError, retryDelayMs, toBusMessage } f
 
 describe('toBusMessage', () => {
   const id = stableEventId('payment-1:APPROVED');
-  const payload = { specversion: '1.0', id, source: '/payments-service', type: 'transaction.approved', subject: 'order-1', time: '2025-11-22T10:00:00.000Z', datacontenttype: 'application/json', data: { reference: 'order-1', metadata: { order: 1 } } };
+  const payload = {
+    specversion: '1.0',
+    id,
+    source: '/payments-service',
+    type: 'transaction.approved',
+    subject: 'order-1',
+    time: '2025-11-22T10:00:00.000Z',
+    datacontenttype: 'application/json',
+    data: { reference: 'order-1', metadata: { order: 1 } },
+  };
 
   it('carries the whole CloudEvent as the body (structured mode) with message-id = CloudEvent id', () => {
     const m = toBusMessage({ id: '7', eventId: id, routingKey: 'transaction.approved', payload });
@@ -19,7 +28,9 @@ describe('toBusMessage', () => {
   });
 
   it('refuses a row whose CloudEvent id disagrees with its event_id', () => {
-    expect(() => toBusMessage({ id: '7', eventId: stableEventId('other'), routingKey: 'transaction.approved', payload })).toThrow(/differs/);
+    expect(() =>
+      toBusMessage({ id: '7', eventId: stableEventId('other'), routingKey: 'transaction.approved', payload }),
+    ).toThrow(/differs/);
   });
 });
 
@@ -27,7 +38,9 @@ describe('stableEventId', () => {
   it('is a deterministic UUID-shaped id per dedupe key', () => {
     expect(stableEventId('a:APPROVED')).toBe(stableEventId('a:APPROVED'));
     expect(stableEventId('a:APPROVED')).not.toBe(stableEventId('a:VOIDED'));
-    expect(stableEventId('a:APPROVED')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(stableEventId('a:APPROVED')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });
 

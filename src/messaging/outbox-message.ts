@@ -16,8 +16,14 @@ export interface PublishableRow {
  */
 export function toBusMessage(row: PublishableRow): BusMessage {
   const id = typeof row.payload.id === 'string' ? row.payload.id : row.eventId;
-  if (id !== row.eventId) throw new Error(`outbox row ${row.id}: CloudEvent id ${id} differs from event_id ${row.eventId}`);
-  return { id, routingKey: row.routingKey, contentType: CLOUDEVENTS_CONTENT_TYPE, body: Buffer.from(JSON.stringify(row.payload), 'utf8') };
+  if (id !== row.eventId)
+    throw new Error(`outbox row ${row.id}: CloudEvent id ${id} differs from event_id ${row.eventId}`);
+  return {
+    id,
+    routingKey: row.routingKey,
+    contentType: CLOUDEVENTS_CONTENT_TYPE,
+    body: Buffer.from(JSON.stringify(row.payload), 'utf8'),
+  };
 }
 
 /** Delay before retry number `attempts` (1-based): base * 2^(attempts-1), capped. */

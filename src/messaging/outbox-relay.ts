@@ -75,7 +75,8 @@ const OUTAGE_LOG_EVERY_MS = 60_000;
 
 /** TypeORM answers UPDATE … RETURNING with `[rows, rowCount]` and SELECT with `rows`. */
 function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as T[];
   return result as T[];
 }
 
@@ -117,17 +118,36 @@ export class OutboxRelay {
 
   /** One claim → publish → mark round. Public for tests and the benchmark. */
   async runOnce(): Promise<RelayRound> {
-    const rows = rowsOf<ClaimedRow>(await this.dataSource.query(CLAIM_SQL, [this.options.batchSize, this.options.leaseMs]));
+    const rows = rowsOf<ClaimedRow>(
+      await this.dataSource.query(CLAIM_SQL, [this.options.batchSize, this.options.leaseMs]),
+    );
     const round: RelayRound = { claimed: rows.length, sent: 0, failed: 0, dead: 0, outage: false };
     if (rows.length === 0) return round;
 
     // each publish continues the trace its event carries (stamped when the outbox row was written)
     const publish = (row: ClaimedRow) =>
-      inSpan(`${row.routingKey} publish`, { kind: SpanKind.PRODUCER, parent: contextFrom(row.payload), attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': row.routingKey, 'messaging.message.id': row.eventId, 'cloudevents.event_id': row.eventId, 'cloudevents.event_type': row.eventType, 'outbox.attempt': row.attempts } }, () => this.bus.publish([toBusMessage(row)]));
+      inSpan(
+        `${row.routingKey} publish`,
+        {
+          kind: SpanKind.PRODUCER,
+          parent: contextFrom(row.payload),
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.destination.name': row.routingKey,
+            'messaging.message.id': row.eventId,
+            'cloudevents.event_id': row.eventId,
+            'cloudevents.event_type': row.eventType,
+            'outbox.attempt': row.attempts,
+          },
+        },
+        () => this.bus.publish([toBusMessage(row)]),
+      );
     const results = await Promise.allSettled(rows.map(publish));
     const sent: ClaimedRow[] = [];
     const failed: { row: ClaimedRow; err: unknown }[] = [];
-    results.forEach((r, i) => (r.status === 'fulfilled' ? sent.push(rows[i]) : failed.push({ row: rows[i], err: r.reason })));
+    results.forEach((r, i) =>
+      r.status === 'fulfilled' ? sent.push(rows[i]) : failed.push({ row: rows[i], err: r.reason }),
+    );
 
     if (sent.length) {
       if (this.lastOutageLog) {
@@ -140,24 +160,49 @@ export class OutboxRelay {
     }
     if (failed.length) {
       const outages = failed.map((f) => isBusOutage(f.err));
-      const updated = rowsOf<{ id: string; status: string; eventId: string; eventType: string; aggregateId: string; attempts: number; lastError: string }>(await this.dataSource.query(MARK_FAILED_SQL, [
-        this.options.maxAttempts,
-        this.options.retryBaseMs,
-        this.options.retryMaxMs,
-        failed.map((f) => f.row.id),
-        failed.map((f) => describeError(f.err)),
-        outages,
-      ]));
+      const updated = rowsOf<{
+        id: string;
+        status: string;
+        eventId: string;
+        eventType: string;
+        aggregateId: string;
+        attempts: number;
+        lastError: string;
+      }>(
+        await this.dataSource.query(MARK_FAILED_SQL, [
+          this.options.maxAttempts,
+          this.options.retryBaseMs,
+          this.options.retryMaxMs,
+          failed.map((f) => f.row.id),
+          failed.map((f) => describeError(f.err)),
+          outages,
+        ]),
+      );
       for (const d of updated.filter((u) => u.status === 'DEAD')) {
         round.dead++;
-        this.logger.error({ outbox_id: d.id, event_id: d.eventId, type: d.eventType, payment_id: d.aggregateId, attempts: d.attempts, last_error: d.lastError }, 'outbox event parked as DEAD after repeated publish failures; later events of this payment wait (POST /v1/outbox/:id/retry)');
+        this.logger.error(
+          {
+            outbox_id: d.id,
+            event_id: d.eventId,
+            type: d.eventType,
+            payment_id: d.aggregateId,
+            attempts: d.attempts,
+            last_error: d.lastError,
+          },
+          'outbox event parked as DEAD after repeated publish failures; later events of this payment wait (POST /v1/outbox/:id/retry)',
+        );
       }
       round.failed = failed.length;
       round.outage = outages.every(Boolean);
       // a long outage would log every round: say it once a minute
       if (!round.outage || Date.now() - this.lastOutageLog > OUTAGE_LOG_EVERY_MS) {
         if (round.outage) this.lastOutageLog = Date.now();
-        this.logger.warn({ failed: failed.length, sent: sent.length, outage: round.outage, first_error: describeError(failed[0].err) }, round.outage ? 'broker unreachable; outbox rows wait and are retried' : 'outbox publish failed; rows will be retried');
+        this.logger.warn(
+          { failed: failed.length, sent: sent.length, outage: round.outage, first_error: describeError(failed[0].err) },
+          round.outage
+            ? 'broker unreachable; outbox rows wait and are retried'
+            : 'outbox publish failed; rows will be retried',
+        );
       }
       if (round.dead) this.lastGauges = 0;
     }
@@ -191,7 +236,11 @@ export class OutboxRelay {
         again = round.claimed > 0;
       } catch (err) {
         dbFailures++;
-        if (dbFailures === 1 || dbFailures % 20 === 0) this.logger.warn({ err: describeError(err), failures: dbFailures }, 'outbox relay round failed (database?); retrying');
+        if (dbFailures === 1 || dbFailures % 20 === 0)
+          this.logger.warn(
+            { err: describeError(err), failures: dbFailures },
+            'outbox relay round failed (database?); retrying',
+          );
         await this.signal.wait(Math.min(this.options.retryMaxMs, this.options.pollMs * 2 ** Math.min(dbFailures, 6)));
         continue;
       }

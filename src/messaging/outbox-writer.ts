@@ -54,7 +54,15 @@ export class OutboxWriter {
       .createQueryBuilder()
       .insert()
       .into(OutboxEntity)
-      .values({ eventId: id, aggregateId: e.aggregateId, eventType: e.type, routingKey: e.type, payload: cloudEvent, status: 'PENDING', ...(e.notBefore ? { nextAttemptAt: e.notBefore } : {}) })
+      .values({
+        eventId: id,
+        aggregateId: e.aggregateId,
+        eventType: e.type,
+        routingKey: e.type,
+        payload: cloudEvent,
+        status: 'PENDING',
+        ...(e.notBefore ? { nextAttemptAt: e.notBefore } : {}),
+      })
       .orIgnore()
       .execute();
     return id;

@@ -29,7 +29,8 @@ export class OutboxModule {
       {
         provide: OutboxRelay,
         inject: [DataSource, EventBus, AppConfig, Metrics, OutboxSignal],
-        useFactory: (ds: DataSource, bus: EventBus, c: AppConfig, m: Metrics, s: OutboxSignal) => new OutboxRelay(ds, bus, c.outbox, m, s),
+        useFactory: (ds: DataSource, bus: EventBus, c: AppConfig, m: Metrics, s: OutboxSignal) =>
+          new OutboxRelay(ds, bus, c.outbox, m, s),
       },
       OutboxRelayLifecycle,
     ];

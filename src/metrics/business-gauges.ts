@@ -28,7 +28,10 @@ export class BusinessGauges implements OnApplicationBootstrap, BeforeApplication
   private running?: Promise<void>;
   private failing = false;
 
-  constructor(private readonly dataSource: DataSource, private readonly metrics: Metrics) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: Metrics,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.tick(), BUSINESS_GAUGES_EVERY_MS);
@@ -47,7 +50,11 @@ export class BusinessGauges implements OnApplicationBootstrap, BeforeApplication
         this.failing = false;
       })
       .catch((err: Error) => {
-        if (!this.failing) this.logger.warn({ error: err.message }, 'business gauges not refreshed (database?); keeping the last values');
+        if (!this.failing)
+          this.logger.warn(
+            { error: err.message },
+            'business gauges not refreshed (database?); keeping the last values',
+          );
         this.failing = true;
       })
       .finally(() => {
@@ -58,7 +65,10 @@ export class BusinessGauges implements OnApplicationBootstrap, BeforeApplication
 
   async refresh(): Promise<void> {
     const pending = (await this.dataSource.query(OLDEST_PENDING_SQL)) as { method: string | null; age: number }[];
-    const inbox = (await this.dataSource.query(INBOX_ROWS_SQL, [COUNTED_INBOX_STATUSES])) as { status: string; n: number }[];
+    const inbox = (await this.dataSource.query(INBOX_ROWS_SQL, [COUNTED_INBOX_STATUSES])) as {
+      status: string;
+      n: number;
+    }[];
     // raw method types outside the enum fold into OTHER: keep the oldest
     const byMethod = new Map<string, number>();
     for (const r of pending) {
@@ -67,6 +77,7 @@ export class BusinessGauges implements OnApplicationBootstrap, BeforeApplication
     }
     this.metrics.oldestPending.reset();
     for (const [method, age] of byMethod) this.metrics.oldestPending.set({ method }, age);
-    for (const status of COUNTED_INBOX_STATUSES) this.metrics.inboxRows.set({ status }, inbox.find((r) => r.status === status)?.n ?? 0);
+    for (const status of COUNTED_INBOX_STATUSES)
+      this.metrics.inboxRows.set({ status }, inbox.find((r) => r.status === status)?.n ?? 0);
   }
 }

@@ -10,9 +10,20 @@ export class MetricsController {
   constructor(private readonly metrics: Metrics) {}
 
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics', description: 'Prometheus text exposition format 0.0.4: HTTP requests, webhook ingress, the outbox, the Wompi breaker, Node.js process metrics. No authentication: expose it only inside the cluster.' })
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description:
+      'Prometheus text exposition format 0.0.4: HTTP requests, webhook ingress, the outbox, the Wompi breaker, Node.js process metrics. No authentication: expose it only inside the cluster.',
+  })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'the metrics, Prometheus text format', schema: { type: 'string', example: '# HELP http_requests_total HTTP requests\n# TYPE http_requests_total counter\nhttp_requests_total{method="GET",route="/v1/transactions/:id",status="200"} 12\n' } })
+  @ApiOkResponse({
+    description: 'the metrics, Prometheus text format',
+    schema: {
+      type: 'string',
+      example:
+        '# HELP http_requests_total HTTP requests\n# TYPE http_requests_total counter\nhttp_requests_total{method="GET",route="/v1/transactions/:id",status="200"} 12\n',
+    },
+  })
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
     return this.metrics.registry.metrics();

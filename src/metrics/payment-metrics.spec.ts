@@ -5,14 +5,30 @@ const value = async (m: Metrics, line: string) => {
   const l = (await m.registry.metrics()).split('\n').find((x) => x.startsWith(`${line} `));
   return l === undefined ? undefined : Number(l.slice(line.length + 1));
 };
-const payment = { paymentMethodType: 'PSE', amountInCents: 2_490_000, createdAt: new Date('2025-01-01T10:00:00Z'), finalizedAt: new Date('2025-01-01T10:02:00Z') };
+const payment = {
+  paymentMethodType: 'PSE',
+  amountInCents: 2_490_000,
+  createdAt: new Date('2025-01-01T10:00:00Z'),
+  finalizedAt: new Date('2025-01-01T10:02:00Z'),
+};
 
 describe('payment metrics', () => {
   it('bounds the labels: Wompi method types, none, OTHER; our statuses or OTHER', () => {
-    expect(['CARD', 'NEQUI', 'PSE', 'BANCOLOMBIA_BNPL'].map(methodLabel)).toEqual(['CARD', 'NEQUI', 'PSE', 'BANCOLOMBIA_BNPL']);
+    expect(['CARD', 'NEQUI', 'PSE', 'BANCOLOMBIA_BNPL'].map(methodLabel)).toEqual([
+      'CARD',
+      'NEQUI',
+      'PSE',
+      'BANCOLOMBIA_BNPL',
+    ]);
     expect([null, undefined, ''].map(methodLabel)).toEqual(['none', 'none', 'none']);
     expect(['card', 'order-123', 'x'.repeat(100)].map(methodLabel)).toEqual(['OTHER', 'OTHER', 'OTHER']);
-    expect(['PENDING', 'UNKNOWN', 'APPROVED', 'pending', 'REFUNDED'].map(statusLabel)).toEqual(['PENDING', 'UNKNOWN', 'APPROVED', 'OTHER', 'OTHER']);
+    expect(['PENDING', 'UNKNOWN', 'APPROVED', 'pending', 'REFUNDED'].map(statusLabel)).toEqual([
+      'PENDING',
+      'UNKNOWN',
+      'APPROVED',
+      'OTHER',
+      'OTHER',
+    ]);
   });
 
   it('counts a created payment by method and the status Wompi answered', async () => {

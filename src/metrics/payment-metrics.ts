@@ -32,7 +32,13 @@ export interface FinishedPayment {
  * a later approval of a DECLINED payment, are transitions, not a second finish), so success
  * rates divide payments, not events.
  */
-export function recordTransition(metrics: Metrics, p: FinishedPayment, from: PaymentStatus | null, to: PaymentStatus, nowMs = Date.now()): void {
+export function recordTransition(
+  metrics: Metrics,
+  p: FinishedPayment,
+  from: PaymentStatus | null,
+  to: PaymentStatus,
+  nowMs = Date.now(),
+): void {
   if (!isFinal(to) || isFinal(from)) return;
   const labels = { method: methodLabel(p.paymentMethodType), status: to };
   metrics.paymentsFinished.inc(labels);
@@ -40,10 +46,16 @@ export function recordTransition(metrics: Metrics, p: FinishedPayment, from: Pay
   if (Number.isSafeInteger(amount) && amount > 0) metrics.paymentsAmount.inc(labels, amount);
   const created = new Date(p.createdAt).getTime();
   const finished = p.finalizedAt ? new Date(p.finalizedAt).getTime() : nowMs;
-  if (Number.isFinite(created) && Number.isFinite(finished)) metrics.createToFinal.observe(labels, Math.max(0, finished - created) / 1000);
+  if (Number.isFinite(created) && Number.isFinite(finished))
+    metrics.createToFinal.observe(labels, Math.max(0, finished - created) / 1000);
 }
 
 /** A webhook event's payment change committed: time since its inbox row was stored. */
-export function recordApplied(metrics: Metrics, method: string | null | undefined, receivedAt: Date, nowMs = Date.now()): void {
+export function recordApplied(
+  metrics: Metrics,
+  method: string | null | undefined,
+  receivedAt: Date,
+  nowMs = Date.now(),
+): void {
   metrics.webhookToApplied.observe({ method: methodLabel(method) }, Math.max(0, nowMs - receivedAt.getTime()) / 1000);
 }

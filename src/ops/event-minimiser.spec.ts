@@ -33,7 +33,16 @@ describe('event minimiser', () => {
     const event = signed(['transaction.id', 'transaction.status', 'transaction.amount_in_cents']);
     const kept = minimiseEvent(event);
     expect(JSON.stringify(kept)).not.toMatch(/a@b\.co|Ana|3001112233|tok_x|extra_top_level/);
-    expect(kept.data).toEqual({ transaction: { id: '1-2-3', amount_in_cents: 150000, reference: 'r-1', currency: 'COP', status: 'APPROVED', payment_method: { type: 'NEQUI' } } });
+    expect(kept.data).toEqual({
+      transaction: {
+        id: '1-2-3',
+        amount_in_cents: 150000,
+        reference: 'r-1',
+        currency: 'COP',
+        status: 'APPROVED',
+        payment_method: { type: 'NEQUI' },
+      },
+    });
     expect(computeEventChecksum(kept as never, SECRET)).toBe((event.signature as { checksum: string }).checksum);
   });
 

@@ -61,7 +61,8 @@ export function minimiseEvent(event: unknown): Json {
   const data: Json = {};
   if (isObject(event.data)) {
     for (const [k, v] of Object.entries(event.data)) if (isObject(v)) data[k] = minimiseRecord(v);
-    const properties = isObject(event.signature) && Array.isArray(event.signature.properties) ? event.signature.properties : [];
+    const properties =
+      isObject(event.signature) && Array.isArray(event.signature.properties) ? event.signature.properties : [];
     for (const p of properties) if (typeof p === 'string') copyPath(event.data, data, p);
   }
   out.data = data;

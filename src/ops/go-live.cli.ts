@@ -20,16 +20,23 @@ async function main(): Promise<number> {
     process.stdout.write(`FAIL configuration\n${err.message}\n`);
     if (facts.gitSecretsFound) {
       const n = facts.gitSecretsFound.length;
-      process.stdout.write(`${n === 0 ? 'PASS' : 'FAIL'} No secrets in git — ${n === 0 ? 'none found' : facts.gitSecretsFound.join(', ')}\n`);
+      process.stdout.write(
+        `${n === 0 ? 'PASS' : 'FAIL'} No secrets in git — ${n === 0 ? 'none found' : facts.gitSecretsFound.join(', ')}\n`,
+      );
     }
     return 1;
   }
   if (args.includes('--online')) {
     try {
-      const res = await fetch(`${config.wompi.baseUrl}/merchants/${config.wompi.publicKey}`, { signal: AbortSignal.timeout(config.wompi.timeoutMs) });
+      const res = await fetch(`${config.wompi.baseUrl}/merchants/${config.wompi.publicKey}`, {
+        signal: AbortSignal.timeout(config.wompi.timeoutMs),
+      });
       facts.merchantLookup = { ok: res.status === 200, detail: `GET /merchants/{public key} answered ${res.status}` };
     } catch (err) {
-      facts.merchantLookup = { ok: false, detail: `merchant lookup failed: ${err instanceof Error ? err.name : 'error'}` };
+      facts.merchantLookup = {
+        ok: false,
+        detail: `merchant lookup failed: ${err instanceof Error ? err.name : 'error'}`,
+      };
     }
   }
   const checks = goLiveChecks(config, facts);
@@ -39,7 +46,10 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (err) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  },
+);

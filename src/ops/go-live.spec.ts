@@ -39,8 +39,21 @@ describe('go-live checks', () => {
       WOMPI_VERIFY_APPROVED_BY_FETCH: 'false',
       WOMPI_CHECKOUT_URL: 'http://checkout.wompi.co/p/',
     });
-    const failed = goLiveChecks(sandbox, { gitSecretsFound: ['abc1234'] }).filter((c) => c.level === 'fail').map((c) => c.item);
-    for (const needle of ['production keys', 'production.wompi.co', 'events secret', 'verified server-side', 'async', 'RabbitMQ', 'Production runtime', 'Strong internal', 'No secrets in git', 'checkout redirect']) {
+    const failed = goLiveChecks(sandbox, { gitSecretsFound: ['abc1234'] })
+      .filter((c) => c.level === 'fail')
+      .map((c) => c.item);
+    for (const needle of [
+      'production keys',
+      'production.wompi.co',
+      'events secret',
+      'verified server-side',
+      'async',
+      'RabbitMQ',
+      'Production runtime',
+      'Strong internal',
+      'No secrets in git',
+      'checkout redirect',
+    ]) {
       expect(failed.join('\n')).toContain(needle);
     }
   });
@@ -68,7 +81,7 @@ describe('secrets in git history', () => {
     expect(suspiciousSecrets(patch).join()).not.toContain('mQ9zL1');
   });
 
-  it('finds none in this repository\'s own history (what `check:go-live --git .` reads)', () => {
+  it("finds none in this repository's own history (what `check:go-live --git .` reads)", () => {
     expect(gitSecrets(join(__dirname, '..', '..'))).toEqual([]);
   });
 });

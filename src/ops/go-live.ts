@@ -52,25 +52,78 @@ export function suspiciousSecrets(text: string): string[] {
  */
 export function goLiveChecks(c: AppConfig, facts: GoLiveFacts = {}): GoLiveCheck[] {
   const checks: GoLiveCheck[] = [];
-  const add = (item: string, ok: boolean | 'warn', detail: string) => checks.push({ item, level: ok === 'warn' ? 'warn' : ok ? 'pass' : 'fail', detail });
+  const add = (item: string, ok: boolean | 'warn', detail: string) =>
+    checks.push({ item, level: ok === 'warn' ? 'warn' : ok ? 'pass' : 'fail', detail });
 
-  add('Switched to production keys (pub_prod_, prv_prod_, prod_integrity_, prod_events_)', c.wompi.environment === 'prod', c.wompi.environment === 'prod' ? 'every Wompi key and secret has its production prefix (boot refuses mixed keys)' : 'keys are sandbox keys (pub_test_…)');
-  add('API base URL set to https://production.wompi.co/v1', c.wompi.baseUrl === PROD_API, `WOMPI_BASE_URL is ${new URL(c.wompi.baseUrl || 'http://unset').origin}`);
+  add(
+    'Switched to production keys (pub_prod_, prv_prod_, prod_integrity_, prod_events_)',
+    c.wompi.environment === 'prod',
+    c.wompi.environment === 'prod'
+      ? 'every Wompi key and secret has its production prefix (boot refuses mixed keys)'
+      : 'keys are sandbox keys (pub_test_…)',
+  );
+  add(
+    'API base URL set to https://production.wompi.co/v1',
+    c.wompi.baseUrl === PROD_API,
+    `WOMPI_BASE_URL is ${new URL(c.wompi.baseUrl || 'http://unset').origin}`,
+  );
   add('HTTPS enforced for API calls', c.wompi.baseUrl.startsWith('https://'), 'WOMPI_BASE_URL scheme');
-  add('HTTPS enforced for the checkout redirect', c.wompi.checkoutUrl.startsWith('https://'), 'WOMPI_CHECKOUT_URL scheme');
-  add('Webhook signature validation with the production events secret', c.wompi.eventsSecrets.length > 0 && c.wompi.eventsSecrets.every((s) => s.startsWith('prod_events_')), `${c.wompi.eventsSecrets.length} events secret(s) configured`);
-  if (c.wompi.eventsSecrets.length > 1) add('Key rotation finished', 'warn', `${c.wompi.eventsSecrets.length} events secrets accepted: remove the old one once Wompi signs with the new one`);
-  add('Transaction verified server-side (APPROVED confirmed with Wompi before fulfilment)', c.wompi.verifyApprovedByFetch, `WOMPI_VERIFY_APPROVED_BY_FETCH=${c.wompi.verifyApprovedByFetch}`);
+  add(
+    'HTTPS enforced for the checkout redirect',
+    c.wompi.checkoutUrl.startsWith('https://'),
+    'WOMPI_CHECKOUT_URL scheme',
+  );
+  add(
+    'Webhook signature validation with the production events secret',
+    c.wompi.eventsSecrets.length > 0 && c.wompi.eventsSecrets.every((s) => s.startsWith('prod_events_')),
+    `${c.wompi.eventsSecrets.length} events secret(s) configured`,
+  );
+  if (c.wompi.eventsSecrets.length > 1)
+    add(
+      'Key rotation finished',
+      'warn',
+      `${c.wompi.eventsSecrets.length} events secrets accepted: remove the old one once Wompi signs with the new one`,
+    );
+  add(
+    'Transaction verified server-side (APPROVED confirmed with Wompi before fulfilment)',
+    c.wompi.verifyApprovedByFetch,
+    `WOMPI_VERIFY_APPROVED_BY_FETCH=${c.wompi.verifyApprovedByFetch}`,
+  );
   add('Webhook processing is async (queue) and durable', c.queueDriver === 'bull', `QUEUE_DRIVER=${c.queueDriver}`);
   add('Domain events reach other services (RabbitMQ outbox)', c.busDriver === 'amqp', `BUS_DRIVER=${c.busDriver}`);
   add('Production runtime', c.nodeEnv === 'production', `NODE_ENV=${c.nodeEnv}`);
-  add('Strong internal API keys', c.apiKeys.every((k) => k.key.length >= 32), `${c.apiKeys.length} caller key(s); every key must be ≥ 32 characters`);
+  add(
+    'Strong internal API keys',
+    c.apiKeys.every((k) => k.key.length >= 32),
+    `${c.apiKeys.length} caller key(s); every key must be ≥ 32 characters`,
+  );
   add('Idempotency records kept ≥ 24 h', c.idempotencyTtlHours >= 24, `IDEMPOTENCY_TTL_HOURS=${c.idempotencyTtlHours}`);
-  add('Logging without secrets', !['debug', 'trace'].includes(c.logLevel) ? true : 'warn', `LOG_LEVEL=${c.logLevel} (logs are scrubbed at every level; debug/trace are noisy)`);
-  add('Schema managed by migrations only', !c.migrationsRun, c.migrationsRun ? 'DB_MIGRATIONS_RUN=true: run migrations as a Job instead' : 'migrations run by the deploy Job, never at boot');
+  add(
+    'Logging without secrets',
+    !['debug', 'trace'].includes(c.logLevel) ? true : 'warn',
+    `LOG_LEVEL=${c.logLevel} (logs are scrubbed at every level; debug/trace are noisy)`,
+  );
+  add(
+    'Schema managed by migrations only',
+    !c.migrationsRun,
+    c.migrationsRun
+      ? 'DB_MIGRATIONS_RUN=true: run migrations as a Job instead'
+      : 'migrations run by the deploy Job, never at boot',
+  );
   if (facts.gitSecretsFound) {
-    add('No secrets in git', facts.gitSecretsFound.length === 0, facts.gitSecretsFound.length === 0 ? 'git history holds no production secret (documented examples and placeholders aside)' : `found in git history: ${facts.gitSecretsFound.join(', ')} — rotate them, then purge the history`);
+    add(
+      'No secrets in git',
+      facts.gitSecretsFound.length === 0,
+      facts.gitSecretsFound.length === 0
+        ? 'git history holds no production secret (documented examples and placeholders aside)'
+        : `found in git history: ${facts.gitSecretsFound.join(', ')} — rotate them, then purge the history`,
+    );
   }
-  if (facts.merchantLookup) add('Keys obtained from the Production section of the dashboard', facts.merchantLookup.ok, facts.merchantLookup.detail);
+  if (facts.merchantLookup)
+    add(
+      'Keys obtained from the Production section of the dashboard',
+      facts.merchantLookup.ok,
+      facts.merchantLookup.detail,
+    );
   return checks;
 }

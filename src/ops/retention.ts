@@ -31,7 +31,10 @@ export class RetentionPurger implements OnApplicationBootstrap, BeforeApplicatio
   private readonly rules: Rule[];
   private readonly scrubHours: number;
 
-  constructor(private readonly db: DataSource, config: AppConfig) {
+  constructor(
+    private readonly db: DataSource,
+    config: AppConfig,
+  ) {
     this.scrubHours = config.retention.inboxScrubHours;
     this.rules = [
       {

@@ -1,4 +1,13 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
 import { bigintAsNumber } from '../database/transformers';
 
 /**
@@ -23,14 +32,16 @@ export class PaymentLinkEntity {
   @Column({ type: 'varchar', length: 64 }) caller: string;
   /** a retry that outlives its idempotency record still finds this row, never a second link */
   @Column({ name: 'idempotency_key', type: 'varchar', length: 255 }) idempotencyKey: string;
-  @Column({ name: 'wompi_payment_link_id', type: 'varchar', length: 64, nullable: true }) wompiPaymentLinkId: string | null;
+  @Column({ name: 'wompi_payment_link_id', type: 'varchar', length: 64, nullable: true }) wompiPaymentLinkId:
+    string | null;
   @Column({ type: 'varchar', length: 16 }) status: PaymentLinkStatus;
   @Column({ type: 'varchar', length: 255 }) name: string;
   @Column({ type: 'varchar', length: 1024 }) description: string;
   @Column({ name: 'single_use', type: 'boolean' }) singleUse: boolean;
   @Column({ name: 'collect_shipping', type: 'boolean' }) collectShipping: boolean;
   /** null: the payer chooses the amount */
-  @Column({ name: 'amount_in_cents', type: 'bigint', nullable: true, transformer: bigintAsNumber }) amountInCents: number | null;
+  @Column({ name: 'amount_in_cents', type: 'bigint', nullable: true, transformer: bigintAsNumber }) amountInCents:
+    number | null;
   @Column({ type: 'char', length: 3, default: 'COP' }) currency: string;
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true }) expiresAt: Date | null;
   @Column({ name: 'redirect_url', type: 'text', nullable: true }) redirectUrl: string | null;

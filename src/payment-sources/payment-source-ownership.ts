@@ -11,11 +11,14 @@ import { PaymentSourceEntity } from './payment-source.entity';
 const UNRESOLVED_STATUSES = ['UNKNOWN', 'CREATING'];
 
 function notYours(): DomainError {
-  return new DomainError('NOT_FOUND', 'Payment source not found for your API key', { payment_source_id: ['no payment source with this id belongs to your API key'] });
+  return new DomainError('NOT_FOUND', 'Payment source not found for your API key', {
+    payment_source_id: ['no payment source with this id belongs to your API key'],
+  });
 }
 
 function isWompiIdTaken(err: unknown): boolean {
-  const driver = err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
+  const driver =
+    err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
   return driver?.code === '23505' && driver.constraint === 'uq_payment_sources_wompi_id';
 }
 
@@ -43,13 +46,20 @@ export class PaymentSourceOwnership {
 
   /** The source's type, when `caller` may charge it; else NOT_FOUND (404) or INVALID_STATE (409, voided). */
   async assertChargeable(caller: string, wompiPaymentSourceId: number): Promise<string> {
-    const row = (await this.repo().findOne({ where: { wompiPaymentSourceId } })) ?? (await this.adopt(caller, wompiPaymentSourceId));
+    const row =
+      (await this.repo().findOne({ where: { wompiPaymentSourceId } })) ??
+      (await this.adopt(caller, wompiPaymentSourceId));
     if (!row || row.caller !== caller) throw notYours();
     if (row.status === 'VOIDED') {
-      throw new DomainError('INVALID_STATE', 'This payment source was voided and can no longer be charged', { payment_source_id: ['the payment source is VOIDED'] }, {
-        reason: 'payment_source_status',
-        payment_source_status: row.status,
-      });
+      throw new DomainError(
+        'INVALID_STATE',
+        'This payment source was voided and can no longer be charged',
+        { payment_source_id: ['the payment source is VOIDED'] },
+        {
+          reason: 'payment_source_status',
+          payment_source_status: row.status,
+        },
+      );
     }
     return row.type;
   }
@@ -60,7 +70,9 @@ export class PaymentSourceOwnership {
    * caller has no unresolved row that could match).
    */
   private async adopt(caller: string, wompiId: number): Promise<PaymentSourceEntity | null> {
-    const candidates = (await this.repo().find({ where: { caller, wompiPaymentSourceId: IsNull(), status: In(UNRESOLVED_STATUSES) } })).filter((r) => r.tokenSha256 !== null);
+    const candidates = (
+      await this.repo().find({ where: { caller, wompiPaymentSourceId: IsNull(), status: In(UNRESOLVED_STATUSES) } })
+    ).filter((r) => r.tokenSha256 !== null);
     if (candidates.length === 0) return null;
     let source: WompiPaymentSource;
     try {
@@ -84,7 +96,10 @@ export class PaymentSourceOwnership {
       if (isWompiIdTaken(err)) return this.repo().findOne({ where: { wompiPaymentSourceId: wompiId } });
       throw err;
     }
-    this.logger.log({ payment_source_id: row.id, wompi_payment_source_id: wompiId, type: source.type, status: source.status }, 'UNKNOWN payment source adopted: Wompi holds it with the same token, type and customer email');
+    this.logger.log(
+      { payment_source_id: row.id, wompi_payment_source_id: wompiId, type: source.type, status: source.status },
+      'UNKNOWN payment source adopted: Wompi holds it with the same token, type and customer email',
+    );
     row.wompiPaymentSourceId = wompiId;
     row.status = source.status;
     return row;
@@ -100,5 +115,8 @@ function matches(row: PaymentSourceEntity, source: WompiPaymentSource): boolean 
   if (typeof source.token !== 'string' || source.token === '') return false;
   if (sha256Hex(source.token) !== row.tokenSha256) return false;
   if (source.type !== row.type) return false;
-  return typeof source.customer_email === 'string' && source.customer_email.trim().toLowerCase() === row.customerEmail.trim().toLowerCase();
+  return (
+    typeof source.customer_email === 'string' &&
+    source.customer_email.trim().toLowerCase() === row.customerEmail.trim().toLowerCase()
+  );
 }

@@ -27,7 +27,8 @@ export class PaymentSourceEntity {
   @Column({ type: 'varchar', length: 64 }) caller: string;
   /** a retry that outlives its idempotency record still finds this row, never a second source */
   @Column({ name: 'idempotency_key', type: 'varchar', length: 255 }) idempotencyKey: string;
-  @Column({ name: 'wompi_payment_source_id', type: 'bigint', nullable: true, transformer: bigintAsNumber }) wompiPaymentSourceId: number | null;
+  @Column({ name: 'wompi_payment_source_id', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  wompiPaymentSourceId: number | null;
   @Column({ type: 'varchar', length: 32 }) type: PaymentSourceType;
   @Column({ type: 'varchar', length: 16 }) status: PaymentSourceStatus;
   @Column({ name: 'customer_email', type: 'varchar', length: 320 }) customerEmail: string;

@@ -12,7 +12,10 @@ export interface PaymentSourceView {
   created_at: string;
 }
 
-export function toPaymentSourceView(row: PaymentSourceEntity, publicData: Record<string, unknown> | null): PaymentSourceView {
+export function toPaymentSourceView(
+  row: PaymentSourceEntity,
+  publicData: Record<string, unknown> | null,
+): PaymentSourceView {
   return {
     id: row.id,
     wompi_payment_source_id: row.wompiPaymentSourceId,

@@ -20,7 +20,10 @@ export class PaymentSourcesModule {
       module: PaymentSourcesModule,
       global: true,
       imports: [TypeOrmModule.forFeature([PaymentSourceEntity])],
-      providers: [PaymentSourceOwnership, ...(roles.api ? [ReadPaymentSource, CreatePaymentSource, VoidPaymentSource] : [])],
+      providers: [
+        PaymentSourceOwnership,
+        ...(roles.api ? [ReadPaymentSource, CreatePaymentSource, VoidPaymentSource] : []),
+      ],
       controllers: roles.api ? [PaymentSourcesController] : [],
       exports: [PaymentSourceOwnership],
     };

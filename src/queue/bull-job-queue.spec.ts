@@ -9,8 +9,20 @@ const adapter = (q: Queue) => new BullJobQueue(new Map<QueueName, Queue>([[QUEUE
 
 describe('BullJobQueue.counts', () => {
   it('maps Bull counts; jobs in the paused list are waiting too', async () => {
-    const q = fakeQueue('ready', async () => ({ waiting: 4, paused: 2, delayed: 3, active: 1, completed: 9, failed: 5 }));
-    expect(await adapter(q).counts(QUEUES.WEBHOOK_EVENTS, 500)).toEqual({ waiting: 6, delayed: 3, active: 1, failed: 5 });
+    const q = fakeQueue('ready', async () => ({
+      waiting: 4,
+      paused: 2,
+      delayed: 3,
+      active: 1,
+      completed: 9,
+      failed: 5,
+    }));
+    expect(await adapter(q).counts(QUEUES.WEBHOOK_EVENTS, 500)).toEqual({
+      waiting: 6,
+      delayed: 3,
+      active: 1,
+      failed: 5,
+    });
   });
 
   it('gives up after the timeout when Redis does not answer', async () => {
@@ -20,9 +32,12 @@ describe('BullJobQueue.counts', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  it.each(['reconnecting', 'end'])('answers at once, without queueing a command, while the connection is %s', async (status) => {
-    const q = fakeQueue(status, async () => ({}));
-    await expect(adapter(q).counts(QUEUES.WEBHOOK_EVENTS, 10_000)).rejects.toBeInstanceOf(QueueUnavailable);
-    expect(q.getJobCounts).not.toHaveBeenCalled();
-  });
+  it.each(['reconnecting', 'end'])(
+    'answers at once, without queueing a command, while the connection is %s',
+    async (status) => {
+      const q = fakeQueue(status, async () => ({}));
+      await expect(adapter(q).counts(QUEUES.WEBHOOK_EVENTS, 10_000)).rejects.toBeInstanceOf(QueueUnavailable);
+      expect(q.getJobCounts).not.toHaveBeenCalled();
+    },
+  );
 });

@@ -1,6 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
-import { DailyOptions, EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueCounts, QueueName, QueueUnavailable, RETRY_POLICIES } from './job-queue.port';
+import {
+  DailyOptions,
+  EnqueueOptions,
+  JobHandler,
+  JobQueue,
+  PermanentJobError,
+  QueueCounts,
+  QueueName,
+  QueueUnavailable,
+  RETRY_POLICIES,
+} from './job-queue.port';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -17,7 +27,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export class BullJobQueue extends JobQueue {
   private readonly logger = new Logger('Queue');
 
-  constructor(private readonly queues: Map<QueueName, Queue>, private readonly enqueueTimeoutMs = 1500) {
+  constructor(
+    private readonly queues: Map<QueueName, Queue>,
+    private readonly enqueueTimeoutMs = 1500,
+  ) {
     super();
   }
 
@@ -44,13 +57,28 @@ export class BullJobQueue extends JobQueue {
   }
 
   /** One MULTI for the whole batch (Bull's addBulk); a job id already present stays a no-op. */
-  override async enqueueMany<T>(queue: QueueName, name: string, jobs: readonly { data: T; options: EnqueueOptions }[]): Promise<void> {
+  override async enqueueMany<T>(
+    queue: QueueName,
+    name: string,
+    jobs: readonly { data: T; options: EnqueueOptions }[],
+  ): Promise<void> {
     if (jobs.length === 0) return;
     await withTimeout(
       this.queue(queue).addBulk(
         jobs.map(({ data, options: o }) => {
           const policy = { ...RETRY_POLICIES.webhookEvent, ...o };
-          return { name, data, opts: { jobId: o.jobId, attempts: policy.attempts, backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs }, delay: o.delayMs, removeOnComplete: 1000, removeOnFail: false } };
+          return {
+            name,
+            data,
+            opts: {
+              jobId: o.jobId,
+              attempts: policy.attempts,
+              backoff: { type: policy.backoff.type, delay: policy.backoff.delayMs },
+              delay: o.delayMs,
+              removeOnComplete: 1000,
+              removeOnFail: false,
+            },
+          };
         }),
       ),
       this.enqueueTimeoutMs,
@@ -63,7 +91,8 @@ export class BullJobQueue extends JobQueue {
     const cron = `0 ${o.hour} * * *`;
     // Bull keys a repeatable job by name, id, cron and zone: a changed hour would add a second schedule
     for (const r of await withTimeout(q.getRepeatableJobs(), this.enqueueTimeoutMs, `repeatables on ${queue}`)) {
-      if (r.name === name && r.id === o.jobId && (r.cron !== cron || r.tz !== o.timeZone)) await q.removeRepeatableByKey(r.key);
+      if (r.name === name && r.id === o.jobId && (r.cron !== cron || r.tz !== o.timeZone))
+        await q.removeRepeatableByKey(r.key);
     }
     const policy = { ...RETRY_POLICIES.webhookEvent, ...o };
     await withTimeout(
@@ -83,7 +112,13 @@ export class BullJobQueue extends JobQueue {
   process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency = 1): void {
     void this.queue(queue).process(name, concurrency, async (job: Job<T>) => {
       try {
-        await handler({ id: String(job.id), name: job.name, data: job.data, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 });
+        await handler({
+          id: String(job.id),
+          name: job.name,
+          data: job.data,
+          attemptsMade: job.attemptsMade,
+          attempts: job.opts.attempts ?? 1,
+        });
       } catch (err) {
         if (err instanceof PermanentJobError) {
           // no retry: straight to the failed set, which is our dead-letter state
@@ -100,9 +135,12 @@ export class BullJobQueue extends JobQueue {
     // While Redis is away ioredis would park the command in its offline queue: answer at once
     // instead of adding one more parked command on every scrape.
     const status = q.client.status;
-    if (status === 'reconnecting' || status === 'close' || status === 'end') throw new QueueUnavailable(`job counts on ${queue}: redis connection is ${status}`);
+    if (status === 'reconnecting' || status === 'close' || status === 'end')
+      throw new QueueUnavailable(`job counts on ${queue}: redis connection is ${status}`);
     // one MULTI of LLEN/ZCARD; Bull also returns `paused` (jobs waiting while the queue is paused globally)
-    const c = (await withTimeout(q.getJobCounts(), timeoutMs, `job counts on ${queue}`)) as Awaited<ReturnType<Queue['getJobCounts']>> & { paused?: number };
+    const c = (await withTimeout(q.getJobCounts(), timeoutMs, `job counts on ${queue}`)) as Awaited<
+      ReturnType<Queue['getJobCounts']>
+    > & { paused?: number };
     return { waiting: c.waiting + (c.paused ?? 0), delayed: c.delayed, active: c.active, failed: c.failed };
   }
 
@@ -122,7 +160,10 @@ export class BullJobQueue extends JobQueue {
     return withTimeout(this.pausing, timeoutMs, 'drain').then(
       () => true,
       (err) => {
-        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'jobs still running at the shutdown bound; Bull or the inbox sweeper will run them again');
+        this.logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'jobs still running at the shutdown bound; Bull or the inbox sweeper will run them again',
+        );
         return false;
       },
     );

@@ -82,7 +82,11 @@ export class QueueUnavailable extends Error {
 export abstract class JobQueue {
   abstract enqueue<T>(queue: QueueName, name: string, data: T, options: EnqueueOptions): Promise<void>;
   /** Several jobs of one kind at once (one round trip where the store allows); all or none. */
-  async enqueueMany<T>(queue: QueueName, name: string, jobs: readonly { data: T; options: EnqueueOptions }[]): Promise<void> {
+  async enqueueMany<T>(
+    queue: QueueName,
+    name: string,
+    jobs: readonly { data: T; options: EnqueueOptions }[],
+  ): Promise<void> {
     for (const j of jobs) await this.enqueue(queue, name, j.data, j.options);
   }
   /**

@@ -1,6 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { nextDailyAt } from '../common/zoned-time';
-import { DailyOptions, EnqueueOptions, JobHandler, JobQueue, PermanentJobError, QueueCounts, QueueName, RETRY_POLICIES } from './job-queue.port';
+import {
+  DailyOptions,
+  EnqueueOptions,
+  JobHandler,
+  JobQueue,
+  PermanentJobError,
+  QueueCounts,
+  QueueName,
+  RETRY_POLICIES,
+} from './job-queue.port';
 
 interface MemJob {
   id: string;
@@ -31,7 +40,16 @@ export class MemoryJobQueue extends JobQueue {
     const key = `${queue}:${o.jobId}`;
     if (this.jobs.has(key)) return;
     const policy = { ...RETRY_POLICIES.webhookEvent, ...o };
-    const job: MemJob = { id: o.jobId, queue, name, data, attempts: policy.attempts, attemptsMade: 0, backoff: policy.backoff, state: 'waiting' };
+    const job: MemJob = {
+      id: o.jobId,
+      queue,
+      name,
+      data,
+      attempts: policy.attempts,
+      attemptsMade: 0,
+      backoff: policy.backoff,
+      state: 'waiting',
+    };
     this.jobs.set(key, job);
     this.schedule(job, o.delayMs ?? 0);
   }
@@ -60,7 +78,8 @@ export class MemoryJobQueue extends JobQueue {
 
   process<T>(queue: QueueName, name: string, handler: JobHandler<T>, concurrency = 1): void {
     this.handlers.set(`${queue}:${name}`, { handler: handler as JobHandler<unknown>, concurrency, running: 0 });
-    for (const j of this.jobs.values()) if (j.queue === queue && j.name === name && j.state === 'waiting') this.schedule(j, 0);
+    for (const j of this.jobs.values())
+      if (j.queue === queue && j.name === name && j.state === 'waiting') this.schedule(j, 0);
   }
 
   async counts(queue: QueueName): Promise<QueueCounts> {
@@ -87,7 +106,11 @@ export class MemoryJobQueue extends JobQueue {
   }
 
   /** `waiting`: runnable now, only held back (no handler yet, all slots busy), as in Bull. */
-  private schedule(job: MemJob, delayMs: number, state: 'waiting' | 'delayed' = delayMs > 0 ? 'delayed' : 'waiting'): void {
+  private schedule(
+    job: MemJob,
+    delayMs: number,
+    state: 'waiting' | 'delayed' = delayMs > 0 ? 'delayed' : 'waiting',
+  ): void {
     if (this.closed) return;
     job.state = state;
     if (job.timer) {
@@ -113,7 +136,13 @@ export class MemoryJobQueue extends JobQueue {
     h.running++;
     job.state = 'active';
     try {
-      await h.handler({ id: job.id, name: job.name, data: job.data, attemptsMade: job.attemptsMade, attempts: job.attempts });
+      await h.handler({
+        id: job.id,
+        name: job.name,
+        data: job.data,
+        attemptsMade: job.attemptsMade,
+        attempts: job.attempts,
+      });
       job.state = 'completed';
       this.jobs.delete(`${job.queue}:${job.id}`);
     } catch (err) {
@@ -122,7 +151,8 @@ export class MemoryJobQueue extends JobQueue {
         job.state = 'failed';
         this.logger.warn({ queue: job.queue, job: job.id, err }, 'job failed; dead-lettered');
       } else {
-        const d = job.backoff.type === 'fixed' ? job.backoff.delayMs : job.backoff.delayMs * 2 ** (job.attemptsMade - 1);
+        const d =
+          job.backoff.type === 'fixed' ? job.backoff.delayMs : job.backoff.delayMs * 2 ** (job.attemptsMade - 1);
         this.schedule(job, d);
       }
     } finally {

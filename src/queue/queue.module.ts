@@ -1,5 +1,12 @@
 import { BullModule, getQueueToken } from '@nestjs/bull';
-import { BeforeApplicationShutdown, DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Global,
+  Inject,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Queue } from 'bull';
 import { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
@@ -18,7 +25,10 @@ const ALL_QUEUES = Object.values(QUEUES) as QueueName[];
  * the HTTP server has drained, and closes the Redis connections.
  */
 class QueueCloser implements BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(@Inject(JobQueue) private readonly queue: JobQueue, @Inject(AppConfig) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(JobQueue) private readonly queue: JobQueue,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
   async beforeApplicationShutdown(): Promise<void> {
     await this.queue.drain(this.config.shutdownTimeoutMs);
   }
@@ -45,7 +55,11 @@ export class QueueModule {
     if (config.queueDriver === 'memory') {
       return {
         module: QueueModule,
-        providers: [{ provide: JobQueue, useValue: new MemoryJobQueue() }, { provide: QueueCloser, useClass: QueueCloser }, { provide: QueueDepthMetric, useClass: QueueDepthMetric }],
+        providers: [
+          { provide: JobQueue, useValue: new MemoryJobQueue() },
+          { provide: QueueCloser, useClass: QueueCloser },
+          { provide: QueueDepthMetric, useClass: QueueDepthMetric },
+        ],
         exports: [JobQueue],
       };
     }

@@ -5,7 +5,14 @@ describe('redisOptions', () => {
     expect(redisOptions('redis://127.0.0.1:6390')).toMatchObject({ host: '127.0.0.1', port: 6390 });
     expect(redisOptions('redis://cache')).toMatchObject({ host: 'cache', port: 6379 });
     const o = redisOptions('rediss://user:p%40ss@redis.internal:6380/3');
-    expect(o).toMatchObject({ host: 'redis.internal', port: 6380, db: 3, username: 'user', password: 'p@ss', tls: { servername: 'redis.internal' } });
+    expect(o).toMatchObject({
+      host: 'redis.internal',
+      port: 6380,
+      db: 3,
+      username: 'user',
+      password: 'p@ss',
+      tls: { servername: 'redis.internal' },
+    });
     expect(redisOptions('redis://:secret@[::1]:6379')).toMatchObject({ host: '::1', password: 'secret' });
     expect(redisOptions('redis://h').db).toBeUndefined();
   });

@@ -2,7 +2,23 @@ import { WompiTransaction } from '../wompi/wompi.types';
 import { compare } from './compare';
 
 const tx = (over: Partial<WompiTransaction> = {}): WompiTransaction =>
-  ({ id: '1-1-1', created_at: '2025-11-20T10:00:00.000Z', finalized_at: null, amount_in_cents: 150000, reference: 'r', customer_email: null, currency: 'COP', payment_method_type: 'CARD', payment_method: { type: 'CARD' }, status: 'APPROVED', status_message: null, redirect_url: null, payment_source_id: null, payment_link_id: null, ...over }) as WompiTransaction;
+  ({
+    id: '1-1-1',
+    created_at: '2025-11-20T10:00:00.000Z',
+    finalized_at: null,
+    amount_in_cents: 150000,
+    reference: 'r',
+    customer_email: null,
+    currency: 'COP',
+    payment_method_type: 'CARD',
+    payment_method: { type: 'CARD' },
+    status: 'APPROVED',
+    status_message: null,
+    redirect_url: null,
+    payment_source_id: null,
+    payment_link_id: null,
+    ...over,
+  }) as WompiTransaction;
 const payment = { amountInCents: 150000, currency: 'COP', status: 'PENDING' as const };
 
 describe('compare (one Wompi transaction against our books)', () => {
@@ -11,8 +27,14 @@ describe('compare (one Wompi transaction against our books)', () => {
   });
 
   it('reports money that disagrees before looking at the status, and never heals it', () => {
-    expect(compare(tx({ amount_in_cents: 1 }), { payment, attemptStatus: 'PENDING' })).toMatchObject({ action: 'report', kind: 'amount_mismatch' });
-    expect(compare(tx({ currency: 'USD' }), { payment, attemptStatus: 'PENDING' })).toMatchObject({ action: 'report', kind: 'currency_mismatch' });
+    expect(compare(tx({ amount_in_cents: 1 }), { payment, attemptStatus: 'PENDING' })).toMatchObject({
+      action: 'report',
+      kind: 'amount_mismatch',
+    });
+    expect(compare(tx({ currency: 'USD' }), { payment, attemptStatus: 'PENDING' })).toMatchObject({
+      action: 'report',
+      kind: 'currency_mismatch',
+    });
   });
 
   it.each([

@@ -24,15 +24,39 @@ export type Verdict =
  */
 export function compare(tx: WompiTransaction, local: LocalSide): Verdict {
   const p = local.payment;
-  if (!p) return { action: 'report', kind: 'unknown_reference', detail: 'Wompi has a transaction whose reference this service never issued' };
-  if (Number(tx.amount_in_cents) !== Number(p.amountInCents)) return { action: 'report', kind: 'amount_mismatch', detail: `Wompi charged ${tx.amount_in_cents} cents, our payment is for ${p.amountInCents}; not applied` };
-  if (tx.currency !== p.currency) return { action: 'report', kind: 'currency_mismatch', detail: `Wompi charged in ${tx.currency}, our payment is in ${p.currency}; not applied` };
+  if (!p)
+    return {
+      action: 'report',
+      kind: 'unknown_reference',
+      detail: 'Wompi has a transaction whose reference this service never issued',
+    };
+  if (Number(tx.amount_in_cents) !== Number(p.amountInCents))
+    return {
+      action: 'report',
+      kind: 'amount_mismatch',
+      detail: `Wompi charged ${tx.amount_in_cents} cents, our payment is for ${p.amountInCents}; not applied`,
+    };
+  if (tx.currency !== p.currency)
+    return {
+      action: 'report',
+      kind: 'currency_mismatch',
+      detail: `Wompi charged in ${tx.currency}, our payment is in ${p.currency}; not applied`,
+    };
 
   const ours = local.attemptStatus;
   const theirs = tx.status as PaymentStatus;
   if (ours === theirs) return { action: 'match' };
   if (ours === undefined) return { action: 'heal' };
   if (isFinal(theirs) && canAttemptTransition(ours, theirs)) return { action: 'heal' };
-  if (isContradiction(ours, theirs)) return { action: 'report', kind: 'status_contradiction', detail: `we recorded ${ours}, Wompi now says ${theirs}: two different final outcomes; not applied` };
-  return { action: 'report', kind: 'status_mismatch', detail: `we recorded ${ours}, Wompi says ${theirs}, which does not follow it; not applied` };
+  if (isContradiction(ours, theirs))
+    return {
+      action: 'report',
+      kind: 'status_contradiction',
+      detail: `we recorded ${ours}, Wompi now says ${theirs}: two different final outcomes; not applied`,
+    };
+  return {
+    action: 'report',
+    kind: 'status_mismatch',
+    detail: `we recorded ${ours}, Wompi says ${theirs}, which does not follow it; not applied`,
+  };
 }

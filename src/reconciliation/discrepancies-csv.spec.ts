@@ -17,10 +17,29 @@ describe('discrepancies CSV', () => {
   });
 
   it('writes the header and one CRLF line per discrepancy', () => {
-    const d = Object.assign(new ReconciliationDiscrepancyEntity(), { id: '7', runId: 'r', createdAt: new Date('2025-11-21T08:00:00Z'), kind: 'amount_mismatch', resolution: 'reported', wompiTransactionId: '1-2-3', wompiReference: 'ref', paymentId: null, reference: null, ourStatus: 'PENDING', wompiStatus: 'APPROVED', ourAmountInCents: 100, wompiAmountInCents: 200, ourCurrency: 'COP', wompiCurrency: 'COP', detail: 'd' });
+    const d = Object.assign(new ReconciliationDiscrepancyEntity(), {
+      id: '7',
+      runId: 'r',
+      createdAt: new Date('2025-11-21T08:00:00Z'),
+      kind: 'amount_mismatch',
+      resolution: 'reported',
+      wompiTransactionId: '1-2-3',
+      wompiReference: 'ref',
+      paymentId: null,
+      reference: null,
+      ourStatus: 'PENDING',
+      wompiStatus: 'APPROVED',
+      ourAmountInCents: 100,
+      wompiAmountInCents: 200,
+      ourCurrency: 'COP',
+      wompiCurrency: 'COP',
+      detail: 'd',
+    });
     const lines = toCsv([d]).split('\r\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
-    expect(lines[1]).toBe('r,7,2025-11-21T08:00:00.000Z,amount_mismatch,reported,1-2-3,ref,,,PENDING,APPROVED,100,200,COP,COP,d');
+    expect(lines[1]).toBe(
+      'r,7,2025-11-21T08:00:00.000Z,amount_mismatch,reported,1-2-3,ref,,,PENDING,APPROVED,100,200,COP,COP,d',
+    );
     expect(lines[2]).toBe('');
   });
 });

@@ -22,7 +22,9 @@ const MAX_STEP_MS = 60_000;
 /** Waiting any longer would exceed RECONCILIATION_MAX_WAIT_MS: the run fails (and alerts) instead. */
 export class WompiOutageTooLong extends Error {
   constructor(waitedMs: number) {
-    super(`Wompi stayed unavailable for ${Math.round(waitedMs / 1000)} s of this run (RECONCILIATION_MAX_WAIT_MS); nothing was concluded from the outage`);
+    super(
+      `Wompi stayed unavailable for ${Math.round(waitedMs / 1000)} s of this run (RECONCILIATION_MAX_WAIT_MS); nothing was concluded from the outage`,
+    );
     this.name = 'WompiOutageTooLong';
   }
 }
@@ -85,14 +87,28 @@ export class ReconciliationRunner {
     const run = await this.runs.findOneBy({ id: runId });
     if (!run || run.status === 'completed' || run.status === 'failed') return run ?? undefined;
     const pass: Pass = { run, signal, seen: new Set(), matched: 0, waitedMs: 0 };
-    await this.runs.update(run.id, { status: 'running', startedAt: run.startedAt ?? new Date(), error: null, pages: 0, wompiTransactions: 0, localTransactions: 0, matched: 0 });
-    this.logger.log({ run_id: run.id, from: run.fromAt.toISOString(), until: run.untilAt.toISOString(), trigger: run.trigger }, 'reconciliation run started');
+    await this.runs.update(run.id, {
+      status: 'running',
+      startedAt: run.startedAt ?? new Date(),
+      error: null,
+      pages: 0,
+      wompiTransactions: 0,
+      localTransactions: 0,
+      matched: 0,
+    });
+    this.logger.log(
+      { run_id: run.id, from: run.fromAt.toISOString(), until: run.untilAt.toISOString(), trigger: run.trigger },
+      'reconciliation run started',
+    );
 
     const { fromDate, untilDate } = wompiDates(run.fromAt, run.untilAt);
     const pageSize = this.config.reconciliation.pageSize;
     for (let page = 1; ; page++) {
-      if (page > MAX_PAGES) throw new Error(`Wompi's listing goes on past ${MAX_PAGES} pages of ${pageSize}; narrow the range`);
-      const res = await this.patiently(pass, () => this.gateway.listTransactions({ fromDate, untilDate, page, pageSize }));
+      if (page > MAX_PAGES)
+        throw new Error(`Wompi's listing goes on past ${MAX_PAGES} pages of ${pageSize}; narrow the range`);
+      const res = await this.patiently(pass, () =>
+        this.gateway.listTransactions({ fromDate, untilDate, page, pageSize }),
+      );
       for (const tx of res.data) {
         const created = Date.parse(tx.created_at);
         if (created < run.fromAt.getTime() || created >= run.untilAt.getTime() || pass.seen.has(tx.id)) continue;
@@ -110,12 +126,19 @@ export class ReconciliationRunner {
     for (const { id } of ours) {
       if (pass.seen.has(id)) continue;
       // outside the listing's window at Wompi, or absent: only a direct answer tells which
-      const tx = await this.patiently(pass, () => this.gateway.getTransaction(id).catch((err: unknown) => (err instanceof GatewayNotFound ? null : Promise.reject(err))));
+      const tx = await this.patiently(pass, () =>
+        this.gateway
+          .getTransaction(id)
+          .catch((err: unknown) => (err instanceof GatewayNotFound ? null : Promise.reject(err))),
+      );
       if (tx) await this.check(pass, tx);
       else await this.missingAtWompi(pass, id);
     }
 
-    const totals: { resolution: Resolution; n: string }[] = await this.dataSource.query(`select resolution, count(*) as n from reconciliation_discrepancies where run_id = $1 group by resolution`, [run.id]);
+    const totals: { resolution: Resolution; n: string }[] = await this.dataSource.query(
+      `select resolution, count(*) as n from reconciliation_discrepancies where run_id = $1 group by resolution`,
+      [run.id],
+    );
     const count = (r: Resolution) => Number(totals.find((t) => t.resolution === r)?.n ?? 0);
     await this.runs.update(run.id, {
       status: 'completed',
@@ -129,7 +152,18 @@ export class ReconciliationRunner {
     });
     this.metrics.reconciliationRuns.inc({ trigger: run.trigger, outcome: 'completed' });
     const done = await this.runs.findOneByOrFail({ id: run.id });
-    this.logger.log({ run_id: run.id, wompi: done.wompiTransactions, local: done.localTransactions, matched: done.matched, healed: done.healed, discrepancies: done.discrepancies, waited_ms: done.waitedMs }, 'reconciliation run completed');
+    this.logger.log(
+      {
+        run_id: run.id,
+        wompi: done.wompiTransactions,
+        local: done.localTransactions,
+        matched: done.matched,
+        healed: done.healed,
+        discrepancies: done.discrepancies,
+        waited_ms: done.waitedMs,
+      },
+      'reconciliation run completed',
+    );
     return done;
   }
 
@@ -144,8 +178,14 @@ export class ReconciliationRunner {
 
   /** Back to the queue (a retry, or another worker after a shutdown). */
   async requeue(runId: string, reason: string): Promise<void> {
-    await this.runs.update({ id: runId, status: 'running' as RunStatus }, { status: 'queued', error: reason.slice(0, 1000) });
-    await this.runs.update({ id: runId, status: 'waiting' as RunStatus }, { status: 'queued', error: reason.slice(0, 1000) });
+    await this.runs.update(
+      { id: runId, status: 'running' as RunStatus },
+      { status: 'queued', error: reason.slice(0, 1000) },
+    );
+    await this.runs.update(
+      { id: runId, status: 'waiting' as RunStatus },
+      { status: 'queued', error: reason.slice(0, 1000) },
+    );
   }
 
   /** Runs `call` until Wompi answers; an outage is waited out (bounded), never concluded from. */
@@ -156,17 +196,26 @@ export class ReconciliationRunner {
         if (pass.run.status === 'waiting') {
           pass.run.status = 'running';
           await this.runs.update(pass.run.id, { status: 'running' });
-          this.logger.log({ run_id: pass.run.id, waited_ms: pass.waitedMs }, 'Wompi answers again; reconciliation resumes');
+          this.logger.log(
+            { run_id: pass.run.id, waited_ms: pass.waitedMs },
+            'Wompi answers again; reconciliation resumes',
+          );
         }
         return value;
       } catch (err) {
         if (!(err instanceof GatewayUnavailable || err instanceof GatewayTimeout)) throw err;
-        const step = Math.min(MAX_STEP_MS, Math.max(1000, err instanceof GatewayUnavailable ? err.retryAfterSeconds * 1000 : 1000));
+        const step = Math.min(
+          MAX_STEP_MS,
+          Math.max(1000, err instanceof GatewayUnavailable ? err.retryAfterSeconds * 1000 : 1000),
+        );
         if (pass.waitedMs + step > this.config.reconciliation.maxWaitMs) throw new WompiOutageTooLong(pass.waitedMs);
         if (pass.run.status !== 'waiting') {
           pass.run.status = 'waiting';
           await this.runs.update(pass.run.id, { status: 'waiting' });
-          this.logger.warn({ run_id: pass.run.id, breaker: this.gateway.breakerState('transactions-read'), error: err.message }, 'Wompi unavailable; reconciliation waits');
+          this.logger.warn(
+            { run_id: pass.run.id, breaker: this.gateway.breakerState('transactions-read'), error: err.message },
+            'Wompi unavailable; reconciliation waits',
+          );
         }
         await sleep(step, pass.signal);
         pass.waitedMs += step;
@@ -176,7 +225,9 @@ export class ReconciliationRunner {
 
   private async check(pass: Pass, tx: WompiTransaction): Promise<void> {
     const payment = await this.dataSource.getRepository(PaymentEntity).findOneBy({ wompiReference: tx.reference });
-    const attempt = payment ? await this.dataSource.getRepository(PaymentAttemptEntity).findOneBy({ wompiTransactionId: tx.id }) : null;
+    const attempt = payment
+      ? await this.dataSource.getRepository(PaymentAttemptEntity).findOneBy({ wompiTransactionId: tx.id })
+      : null;
     const verdict = compare(tx, { payment: payment ?? undefined, attemptStatus: attempt?.status });
     if (verdict.action === 'match') {
       pass.matched++;
@@ -189,21 +240,62 @@ export class ReconciliationRunner {
     const r = await this.state.apply(tx, 'reconciliation', { paymentId: payment!.id });
     switch (r.outcome) {
       case 'changed':
-        return this.record(pass, base, 'status_mismatch', 'healed', `payment moved ${r.from} → ${r.to} as Wompi reports (event${r.eventIds.length === 1 ? '' : 's'} ${r.eventIds.length})`);
+        return this.record(
+          pass,
+          base,
+          'status_mismatch',
+          'healed',
+          `payment moved ${r.from} → ${r.to} as Wompi reports (event${r.eventIds.length === 1 ? '' : 's'} ${r.eventIds.length})`,
+        );
       case 'unchanged':
-        if (tx.status === 'APPROVED' && r.payment && r.payment.wompiTransactionId !== tx.id && (r.payment.status === 'APPROVED' || r.payment.status === 'VOIDED')) {
-          return this.record(pass, base, 'duplicate_approval', 'reported', `a second APPROVED Wompi transaction for a payment approved by ${r.payment.wompiTransactionId}: the buyer paid twice; refund one`);
+        if (
+          tx.status === 'APPROVED' &&
+          r.payment &&
+          r.payment.wompiTransactionId !== tx.id &&
+          (r.payment.status === 'APPROVED' || r.payment.status === 'VOIDED')
+        ) {
+          return this.record(
+            pass,
+            base,
+            'duplicate_approval',
+            'reported',
+            `a second APPROVED Wompi transaction for a payment approved by ${r.payment.wompiTransactionId}: the buyer paid twice; refund one`,
+          );
         }
-        return this.record(pass, base, 'status_mismatch', 'healed', `recorded Wompi's ${tx.status} for this transaction; the payment stays ${r.payment?.status ?? 'as it was'}`);
+        return this.record(
+          pass,
+          base,
+          'status_mismatch',
+          'healed',
+          `recorded Wompi's ${tx.status} for this transaction; the payment stays ${r.payment?.status ?? 'as it was'}`,
+        );
       case 'stale':
         pass.matched++; // applied meanwhile (a webhook or the poller got there first)
         return;
       case 'contradiction':
-        return this.record(pass, base, 'status_contradiction', 'reported', `Wompi reports ${tx.status}, which the payment's recorded outcome contradicts; not applied`);
+        return this.record(
+          pass,
+          base,
+          'status_contradiction',
+          'reported',
+          `Wompi reports ${tx.status}, which the payment's recorded outcome contradicts; not applied`,
+        );
       case 'mismatch':
-        return this.record(pass, base, 'amount_mismatch', 'reported', 'Wompi disagrees with our amount, currency or reference; not applied');
+        return this.record(
+          pass,
+          base,
+          'amount_mismatch',
+          'reported',
+          'Wompi disagrees with our amount, currency or reference; not applied',
+        );
       case 'unknown_payment':
-        return this.record(pass, base, 'unknown_reference', 'reported', 'Wompi has a transaction whose reference this service never issued');
+        return this.record(
+          pass,
+          base,
+          'unknown_reference',
+          'reported',
+          'Wompi has a transaction whose reference this service never issued',
+        );
     }
   }
 
@@ -213,10 +305,26 @@ export class ReconciliationRunner {
    * as an external transaction (with its `transaction.external` event, once per status) and
    * stays a discrepancy for a person.
    */
-  private async unknownReference(pass: Pass, base: { tx: WompiTransaction; payment: PaymentEntity | null; ourStatus: PaymentStatus | null }): Promise<void> {
+  private async unknownReference(
+    pass: Pass,
+    base: { tx: WompiTransaction; payment: PaymentEntity | null; ourStatus: PaymentStatus | null },
+  ): Promise<void> {
     const r = await this.state.apply(base.tx, 'reconciliation');
-    if (r.outcome === 'external' || !r.payment) return this.record(pass, base, 'unknown_reference', 'reported', 'Wompi has a transaction whose reference this service never issued; recorded as an external transaction (GET /v1/external-transactions)');
-    return this.record(pass, { ...base, payment: r.payment }, 'status_mismatch', 'healed', `a payment of one of our links, recorded for its owner (${r.outcome})`);
+    if (r.outcome === 'external' || !r.payment)
+      return this.record(
+        pass,
+        base,
+        'unknown_reference',
+        'reported',
+        'Wompi has a transaction whose reference this service never issued; recorded as an external transaction (GET /v1/external-transactions)',
+      );
+    return this.record(
+      pass,
+      { ...base, payment: r.payment },
+      'status_mismatch',
+      'healed',
+      `a payment of one of our links, recorded for its owner (${r.outcome})`,
+    );
   }
 
   private async missingAtWompi(pass: Pass, wompiTransactionId: string): Promise<void> {
@@ -236,7 +344,13 @@ export class ReconciliationRunner {
     });
   }
 
-  private record(pass: Pass, b: { tx: WompiTransaction; payment: PaymentEntity | null; ourStatus: string | null }, kind: DiscrepancyKind, resolution: Resolution, detail: string): Promise<void> {
+  private record(
+    pass: Pass,
+    b: { tx: WompiTransaction; payment: PaymentEntity | null; ourStatus: string | null },
+    kind: DiscrepancyKind,
+    resolution: Resolution,
+    detail: string,
+  ): Promise<void> {
     return this.insert(pass, {
       kind,
       resolution,
@@ -266,7 +380,13 @@ export class ReconciliationRunner {
       .execute();
     if (!inserted.raw?.length) return;
     this.metrics.reconciliationDiscrepancies.inc({ kind: row.kind!, resolution: row.resolution! });
-    const log = { run_id: pass.run.id, kind: row.kind, resolution: row.resolution, wompi_transaction_id: row.wompiTransactionId, payment_id: row.paymentId };
+    const log = {
+      run_id: pass.run.id,
+      kind: row.kind,
+      resolution: row.resolution,
+      wompi_transaction_id: row.wompiTransactionId,
+      payment_id: row.paymentId,
+    };
     if (row.resolution === 'healed') this.logger.log(log, 'reconciliation healed a discrepancy');
     else this.logger.warn(log, 'reconciliation found a discrepancy');
   }

@@ -1,5 +1,16 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, CurrentCaller, OperatorRoute } from '../common/auth/api-key.guard';
 import { toCsv } from './discrepancies-csv';
@@ -29,7 +40,11 @@ function sendCsv(res: Response, runId: string, body: string): string {
   return body;
 }
 
-const acceptHeader = ApiHeader({ name: 'Accept', required: false, description: '`text/csv` for the discrepancies as CSV (finance export, every row); otherwise JSON' });
+const acceptHeader = ApiHeader({
+  name: 'Accept',
+  required: false,
+  description: '`text/csv` for the discrepancies as CSV (finance export, every row); otherwise JSON',
+});
 
 @ApiTags('reconciliations (operators)')
 @ApiBearerAuth('internal')
@@ -41,11 +56,25 @@ export class ReconciliationController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Reconcile a range with Wompi', description: 'Idempotent per range: the same `from`/`until` is always the same run — 202 when it is queued now, 200 with the existing run otherwise (a failed run is queued again, same id, next attempt). The run compares every Wompi transaction created in [from, until) with our books, heals what is safe and reports the rest.' })
+  @ApiOperation({
+    summary: 'Reconcile a range with Wompi',
+    description:
+      'Idempotent per range: the same `from`/`until` is always the same run — 202 when it is queued now, 200 with the existing run otherwise (a failed run is queued again, same id, next attempt). The run compares every Wompi transaction created in [from, until) with our books, heals what is safe and reports the rest.',
+  })
   @ApiAcceptedResponse({ type: ReconciliationRunView, description: 'queued (new, or a failed run queued again)' })
-  @ApiOkResponse({ type: ReconciliationRunView, description: 'the run of this range already exists (queued, running, waiting or completed)' })
-  @ApiBadRequestResponse({ description: 'from/until missing, without a zone, not ordered, in the future or too long (problem+json naming the field)' })
-  async create(@Body() dto: CreateReconciliationDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) res: Response): Promise<ReconciliationRunView> {
+  @ApiOkResponse({
+    type: ReconciliationRunView,
+    description: 'the run of this range already exists (queued, running, waiting or completed)',
+  })
+  @ApiBadRequestResponse({
+    description:
+      'from/until missing, without a zone, not ordered, in the future or too long (problem+json naming the field)',
+  })
+  async create(
+    @Body() dto: CreateReconciliationDto,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ReconciliationRunView> {
     const from = new Date(dto.from);
     const until = new Date(dto.until);
     this.service.validateRange(from, until);
@@ -68,10 +97,17 @@ export class ReconciliationController {
   @ApiOperation({ summary: 'One run with its counts; with `Accept: text/csv`, its discrepancies as CSV' })
   @acceptHeader
   @ApiProduces('application/json', CSV)
-  @ApiOkResponse({ type: ReconciliationRunView, description: 'JSON: the run; text/csv: every discrepancy of the run (see docs/reconciliation.md for the columns)' })
+  @ApiOkResponse({
+    type: ReconciliationRunView,
+    description: 'JSON: the run; text/csv: every discrepancy of the run (see docs/reconciliation.md for the columns)',
+  })
   @ApiBadRequestResponse({ description: 'id is not a UUID (problem+json)' })
   @ApiNotFoundResponse({ description: 'no such run (problem+json)' })
-  async get(@Param() p: RunIdParam, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response): Promise<ReconciliationRunView | string> {
+  async get(
+    @Param() p: RunIdParam,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ReconciliationRunView | string> {
     const run = await this.service.get(p.id);
     if (wantsCsv(accept)) return sendCsv(res, run.id, toCsv(await this.service.discrepancies(run.id, {})));
     return runView(run);
@@ -82,12 +118,29 @@ export class ReconciliationController {
   @acceptHeader
   @ApiProduces('application/json', CSV)
   @ApiOkResponse({ type: DiscrepancyPage })
-  @ApiBadRequestResponse({ description: 'id, kind, resolution, limit or cursor not valid (problem+json naming the field)' })
+  @ApiBadRequestResponse({
+    description: 'id, kind, resolution, limit or cursor not valid (problem+json naming the field)',
+  })
   @ApiNotFoundResponse({ description: 'no such run (problem+json)' })
-  async discrepancies(@Param() p: RunIdParam, @Query() q: ListDiscrepanciesQuery, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response): Promise<DiscrepancyPage | string> {
-    if (wantsCsv(accept)) return sendCsv(res, p.id, toCsv(await this.service.discrepancies(p.id, { kind: q.kind, resolution: q.resolution })));
+  async discrepancies(
+    @Param() p: RunIdParam,
+    @Query() q: ListDiscrepanciesQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DiscrepancyPage | string> {
+    if (wantsCsv(accept))
+      return sendCsv(
+        res,
+        p.id,
+        toCsv(await this.service.discrepancies(p.id, { kind: q.kind, resolution: q.resolution })),
+      );
     const limit = q.limit ?? 100;
-    const rows = await this.service.discrepancies(p.id, { kind: q.kind, resolution: q.resolution, after: q.cursor, limit });
+    const rows = await this.service.discrepancies(p.id, {
+      kind: q.kind,
+      resolution: q.resolution,
+      after: q.cursor,
+      limit,
+    });
     return { data: rows.map(discrepancyView), next_cursor: rows.length === limit ? rows[rows.length - 1].id : null };
   }
 }

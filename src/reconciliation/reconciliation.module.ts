@@ -26,7 +26,11 @@ export class ReconciliationModule {
     return {
       module: ReconciliationModule,
       imports: [TypeOrmModule.forFeature([ReconciliationRunEntity, ReconciliationDiscrepancyEntity])],
-      providers: [ReconciliationService, { provide: ReconciliationMetrics, useClass: ReconciliationMetrics }, ...(roles.worker ? [ReconciliationRunner, ReconciliationWorker] : [])],
+      providers: [
+        ReconciliationService,
+        { provide: ReconciliationMetrics, useClass: ReconciliationMetrics },
+        ...(roles.worker ? [ReconciliationRunner, ReconciliationWorker] : []),
+      ],
       controllers: roles.api ? [ReconciliationController] : [],
     };
   }

@@ -22,7 +22,11 @@ const DAY_MS = 86_400_000;
 export class ReconciliationService {
   private readonly logger = new Logger('Reconciliation');
 
-  constructor(private readonly dataSource: DataSource, private readonly queue: JobQueue, private readonly config: AppConfig) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queue: JobQueue,
+    private readonly config: AppConfig,
+  ) {}
 
   private get runs() {
     return this.dataSource.getRepository(ReconciliationRunEntity);
@@ -32,8 +36,15 @@ export class ReconciliationService {
   validateRange(from: Date, until: Date, now = new Date()): void {
     const errors: Record<string, string[]> = {};
     if (from.getTime() >= until.getTime()) errors.until = ['until must be after from'];
-    else if (until.getTime() - from.getTime() > this.config.reconciliation.maxRangeDays * DAY_MS) errors.until = [`the range must be at most ${this.config.reconciliation.maxRangeDays} days (RECONCILIATION_MAX_RANGE_DAYS)`];
-    if (until.getTime() > now.getTime()) errors.until = [...(errors.until ?? []), 'until must not be in the future: transactions still being created would be reported as missing'];
+    else if (until.getTime() - from.getTime() > this.config.reconciliation.maxRangeDays * DAY_MS)
+      errors.until = [
+        `the range must be at most ${this.config.reconciliation.maxRangeDays} days (RECONCILIATION_MAX_RANGE_DAYS)`,
+      ];
+    if (until.getTime() > now.getTime())
+      errors.until = [
+        ...(errors.until ?? []),
+        'until must not be in the future: transactions still being created would be reported as missing',
+      ];
     if (Object.keys(errors).length) throw new ValidationFailed(errors, 'The reconciliation range is not valid');
   }
 
@@ -41,7 +52,12 @@ export class ReconciliationService {
    * The run of [from, until), created and queued when new; `created` tells which. A failed run
    * is queued again (same id, next attempt); a queued one is queued again in case its job was lost.
    */
-  async request(from: Date, until: Date, trigger: RunTrigger, requestedBy: string | null): Promise<{ run: ReconciliationRunEntity; created: boolean; requeued: boolean }> {
+  async request(
+    from: Date,
+    until: Date,
+    trigger: RunTrigger,
+    requestedBy: string | null,
+  ): Promise<{ run: ReconciliationRunEntity; created: boolean; requeued: boolean }> {
     const inserted = await this.dataSource
       .createQueryBuilder()
       .insert()
@@ -54,19 +70,30 @@ export class ReconciliationService {
     let run = await this.runs.findOneByOrFail({ fromAt: from, untilAt: until });
     let requeued = false;
     if (!created && run.status === 'failed') {
-      const r = await this.runs.update({ id: run.id, status: 'failed' }, { status: 'queued', attempt: () => 'attempt + 1', error: null, finishedAt: null });
+      const r = await this.runs.update(
+        { id: run.id, status: 'failed' },
+        { status: 'queued', attempt: () => 'attempt + 1', error: null, finishedAt: null },
+      );
       requeued = (r.affected ?? 0) > 0;
       run = await this.runs.findOneByOrFail({ id: run.id });
     }
     if (created || run.status === 'queued') {
       try {
-        await this.queue.enqueue<RunJobData>(QUEUES.RECONCILIATION_RUNS, RUN_JOB, { runId: run.id }, { jobId: `run-${run.id}-${run.attempt}`, ...RETRY_POLICIES.reconciliationRun });
+        await this.queue.enqueue<RunJobData>(
+          QUEUES.RECONCILIATION_RUNS,
+          RUN_JOB,
+          { runId: run.id },
+          { jobId: `run-${run.id}-${run.attempt}`, ...RETRY_POLICIES.reconciliationRun },
+        );
       } catch (err) {
         // nothing half-written: a new run that could not be queued is forgotten
         if (created) await this.runs.delete({ id: run.id, status: 'queued' });
         throw err;
       }
-      this.logger.log({ run_id: run.id, trigger, from: from.toISOString(), until: until.toISOString(), attempt: run.attempt }, 'reconciliation run queued');
+      this.logger.log(
+        { run_id: run.id, trigger, from: from.toISOString(), until: until.toISOString(), attempt: run.attempt },
+        'reconciliation run queued',
+      );
     }
     return { run, created, requeued };
   }
@@ -80,14 +107,23 @@ export class ReconciliationService {
   /** Newest first; `afterId` is the last run of the previous page (compared in the database, microseconds and all). */
   async list(limit: number, afterId?: string): Promise<ReconciliationRunEntity[]> {
     const qb = this.runs.createQueryBuilder('r');
-    if (afterId) qb.where('(r.created_at, r.id) < (select c.created_at, c.id from reconciliation_runs c where c.id = :afterId)', { afterId });
+    if (afterId)
+      qb.where('(r.created_at, r.id) < (select c.created_at, c.id from reconciliation_runs c where c.id = :afterId)', {
+        afterId,
+      });
     return qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit).getMany();
   }
 
   /** In detection order; `after` is the last id of the previous page; no limit = all (the CSV). */
-  async discrepancies(runId: string, filter: { kind?: string; resolution?: string; after?: string; limit?: number }): Promise<ReconciliationDiscrepancyEntity[]> {
+  async discrepancies(
+    runId: string,
+    filter: { kind?: string; resolution?: string; after?: string; limit?: number },
+  ): Promise<ReconciliationDiscrepancyEntity[]> {
     await this.get(runId);
-    const qb = this.dataSource.getRepository(ReconciliationDiscrepancyEntity).createQueryBuilder('d').where('d.run_id = :runId', { runId });
+    const qb = this.dataSource
+      .getRepository(ReconciliationDiscrepancyEntity)
+      .createQueryBuilder('d')
+      .where('d.run_id = :runId', { runId });
     if (filter.kind) qb.andWhere('d.kind = :kind', { kind: filter.kind });
     if (filter.resolution) qb.andWhere('d.resolution = :resolution', { resolution: filter.resolution });
     if (filter.after) qb.andWhere('d.id > :after', { after: filter.after });

@@ -30,7 +30,12 @@ export class ReconciliationWorker implements OnApplicationBootstrap, BeforeAppli
     const { enabled, hour, timeZone } = this.config.reconciliation;
     if (!enabled) return;
     try {
-      await this.queue.repeatDaily(QUEUES.RECONCILIATION_RUNS, DAILY_JOB, {}, { jobId: DAILY_JOB_ID, hour, timeZone, ...RETRY_POLICIES.reconciliationRun });
+      await this.queue.repeatDaily(
+        QUEUES.RECONCILIATION_RUNS,
+        DAILY_JOB,
+        {},
+        { jobId: DAILY_JOB_ID, hour, timeZone, ...RETRY_POLICIES.reconciliationRun },
+      );
       this.logger.log({ hour, time_zone: timeZone }, 'daily reconciliation scheduled');
     } catch (err) {
       // the other workers (or this one's next boot) schedule it; the "missing run" alert covers the rest
@@ -44,7 +49,11 @@ export class ReconciliationWorker implements OnApplicationBootstrap, BeforeAppli
   }
 
   async handleDaily(now = new Date()): Promise<void> {
-    const { from, until } = dailyRange(now, this.config.reconciliation.timeZone, this.config.reconciliation.overlapHours);
+    const { from, until } = dailyRange(
+      now,
+      this.config.reconciliation.timeZone,
+      this.config.reconciliation.overlapHours,
+    );
     await this.runs.request(from, until, 'daily', null);
   }
 
@@ -59,13 +68,17 @@ export class ReconciliationWorker implements OnApplicationBootstrap, BeforeAppli
         throw err;
       }
       // an outage waited out in full, refused keys or a listing we cannot read: retrying now will not help
-      const permanent = err instanceof WompiOutageTooLong || err instanceof GatewayAuthError || err instanceof GatewayBadResponse;
+      const permanent =
+        err instanceof WompiOutageTooLong || err instanceof GatewayAuthError || err instanceof GatewayBadResponse;
       if (permanent || job.attemptsMade + 1 >= job.attempts) {
         await this.runner.fail(runId, message);
         throw new PermanentJobError(message);
       }
       await this.runner.requeue(runId, message);
-      this.logger.warn({ run_id: runId, attempt: job.attemptsMade + 1, error: message }, 'reconciliation run failed; retried');
+      this.logger.warn(
+        { run_id: runId, attempt: job.attemptsMade + 1, error: message },
+        'reconciliation run failed; retried',
+      );
       throw err;
     }
   }

@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ ...cfg, keys: cfg.keys, faults: cfg.faults });
   // Printing the keys is the point of a local sandbox (REFERENCE keys are test-only); keys that
   // came from the environment are masked, since whoever set them already knows them.
-  const show = (value: string, fromEnv: boolean) => (fromEnv ? `${value.slice(0, value.lastIndexOf('_') + 5)}…` : value);
+  const show = (value: string, fromEnv: boolean) =>
+    fromEnv ? `${value.slice(0, value.lastIndexOf('_') + 5)}…` : value;
   logger.log(`base URL       ${sandbox.baseUrl}`);
   logger.log(`admin API      ${sandbox.origin}/__sandbox`);
   logger.log(`public key     ${show(sandbox.keys.publicKey, !!cfg.keys.publicKey)}`);

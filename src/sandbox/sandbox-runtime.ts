@@ -40,10 +40,13 @@ export class Timers {
   private readonly pending = new Set<NodeJS.Timeout>();
 
   schedule(fn: () => void, ms: number): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      this.pending.delete(t);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.pending.delete(t);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     t.unref();
     this.pending.add(t);
     return t;

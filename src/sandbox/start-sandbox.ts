@@ -56,7 +56,9 @@ export const SANDBOX_TIMING_DEFAULTS = {
 } as const;
 
 function definedKeys(keys: Partial<SandboxKeys> | undefined): Partial<SandboxKeys> {
-  return Object.fromEntries(Object.entries(keys ?? {}).filter(([, v]) => typeof v === 'string' && v !== '')) as Partial<SandboxKeys>;
+  return Object.fromEntries(
+    Object.entries(keys ?? {}).filter(([, v]) => typeof v === 'string' && v !== ''),
+  ) as Partial<SandboxKeys>;
 }
 
 /** Starts one standalone sandbox (its own Express server). Safe to call many times per process. */

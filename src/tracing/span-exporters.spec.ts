@@ -33,8 +33,12 @@ describe('span redaction', () => {
 
   it('redacts every span before the wrapped exporter sees it', async () => {
     const memory = new tracing.InMemorySpanExporter();
-    const provider = new tracing.BasicTracerProvider({ spanProcessors: [new tracing.SimpleSpanProcessor(new RedactingSpanExporter(memory))] });
-    const span = provider.getTracer('t').startSpan('x', { attributes: { 'enduser.email': 'a@b.co', note: 'card 4111 1111 1111 1111' } });
+    const provider = new tracing.BasicTracerProvider({
+      spanProcessors: [new tracing.SimpleSpanProcessor(new RedactingSpanExporter(memory))],
+    });
+    const span = provider
+      .getTracer('t')
+      .startSpan('x', { attributes: { 'enduser.email': 'a@b.co', note: 'card 4111 1111 1111 1111' } });
     span.addEvent('e', { 'user.token': 'tok_test_123' });
     span.end();
     await provider.forceFlush();

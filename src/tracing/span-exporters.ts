@@ -8,7 +8,18 @@ type ReadableSpan = tracing.ReadableSpan;
 type SpanExporter = tracing.SpanExporter;
 
 /** Attributes whose last dotted segment names something personal or secret, whatever the value. */
-const SENSITIVE_SEGMENTS = new Set(['key', 'number', 'cvc', 'full_name', 'card_holder', 'address_line_1', 'address_line_2', 'raw_body', 'body', 'reference']);
+const SENSITIVE_SEGMENTS = new Set([
+  'key',
+  'number',
+  'cvc',
+  'full_name',
+  'card_holder',
+  'address_line_1',
+  'address_line_2',
+  'raw_body',
+  'body',
+  'reference',
+]);
 const SENSITIVE_PART = /email|phone|token|secret|password|authorization|cookie|legal_id|api-key|api_key/i;
 const isSensitive = (key: string): boolean => {
   const seg = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
@@ -23,7 +34,8 @@ function clean(key: string, value: AttributeValue): AttributeValue {
     if (URL_KEYS.has(key)) return key === 'url.query' ? REDACTED : scrubString(value.split('?')[0], 2048);
     return scrubString(value, 2048);
   }
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? scrubString(v, 2048) : v)) as AttributeValue;
+  if (Array.isArray(value))
+    return value.map((v) => (typeof v === 'string' ? scrubString(v, 2048) : v)) as AttributeValue;
   return value;
 }
 

@@ -20,7 +20,17 @@ describe('trace context with the SDK', () => {
   const memory = new InMemorySpanExporter();
   let handle: ReturnType<typeof startTracing>;
   beforeAll(() => {
-    handle = startTracing({ exporter: 'none', tracesUrl: undefined, headers: {}, serviceName: 't', sampler: 'parentbased_always_on', samplerRatio: 1 }, { spanProcessors: [new SimpleSpanProcessor(memory)], instrumentations: false });
+    handle = startTracing(
+      {
+        exporter: 'none',
+        tracesUrl: undefined,
+        headers: {},
+        serviceName: 't',
+        sampler: 'parentbased_always_on',
+        samplerRatio: 1,
+      },
+      { spanProcessors: [new SimpleSpanProcessor(memory)], instrumentations: false },
+    );
   });
   afterAll(() => handle?.shutdown());
 
@@ -30,11 +40,17 @@ describe('trace context with the SDK', () => {
     let carried: ReturnType<typeof currentCarrier>;
     await inSpan('receive', parent, async (span) => {
       carried = currentCarrier();
-      expect(traceLogFields()).toEqual({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: span.spanContext().spanId });
+      expect(traceLogFields()).toEqual({
+        trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+        span_id: span.spanContext().spanId,
+      });
       // inside a server span, a request's span is its child, not a second server span
       expect(incoming({ traceparent: TP }).kind).toBe(SpanKind.INTERNAL);
     });
-    expect(carried).toEqual({ traceparent: expect.stringMatching(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/), tracestate: 'congo=t61rcWkgMzE' });
+    expect(carried).toEqual({
+      traceparent: expect.stringMatching(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/),
+      tracestate: 'congo=t61rcWkgMzE',
+    });
     // later, outside that context (the relay's next turn), the job continues from the carrier
     expect(trace.getSpanContext(context.active())).toBeUndefined();
     await inSpan('job', { parent: contextFrom(carried as never) }, async () => undefined);
@@ -45,9 +61,11 @@ describe('trace context with the SDK', () => {
   });
 
   it('ignores a malformed traceparent (a new root) and marks a failed span as an error', async () => {
-    await expect(inSpan('bad', { parent: contextFrom({ traceparent: 'nonsense' }) }, async () => {
-      throw new TypeError('boom with buyer@example.com');
-    })).rejects.toThrow('boom');
+    await expect(
+      inSpan('bad', { parent: contextFrom({ traceparent: 'nonsense' }) }, async () => {
+        throw new TypeError('boom with buyer@example.com');
+      }),
+    ).rejects.toThrow('boom');
     const bad = memory.getFinishedSpans().find((s) => s.name === 'bad')!;
     expect(bad.parentSpanContext).toBeUndefined();
     expect(bad.status).toEqual({ code: 2, message: 'TypeError' });

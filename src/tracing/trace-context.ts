@@ -4,7 +4,20 @@
  * SDK started (tracing off) every call here is the API's no-op — no context store, no ids —
  * so the benchmarked webhook path pays a few allocations at most.
  */
-import { Attributes, Context, context, isSpanContextValid, Link, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
+import {
+  Attributes,
+  Context,
+  context,
+  isSpanContextValid,
+  Link,
+  propagation,
+  ROOT_CONTEXT,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 
 export const TRACER_NAME = 'payments-service';
@@ -29,16 +42,21 @@ export interface SpanOptions {
  * error with the error's class name only (messages may quote what a caller sent).
  */
 export function inSpan<T>(name: string, opts: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes, links: opts.links }, opts.parent ?? context.active(), async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(
+    name,
+    { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes, links: opts.links },
+    opts.parent ?? context.active(),
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -47,7 +65,9 @@ function pick(headers: Record<string, unknown> | undefined): TraceCarrier | unde
   const tp = headers?.traceparent;
   if (typeof tp !== 'string' || !TRACEPARENT.test(tp)) return undefined;
   const ts = headers?.tracestate;
-  return typeof ts === 'string' && ts.length > 0 && ts.length <= 512 ? { traceparent: tp, tracestate: ts } : { traceparent: tp };
+  return typeof ts === 'string' && ts.length > 0 && ts.length <= 512
+    ? { traceparent: tp, tracestate: ts }
+    : { traceparent: tp };
 }
 
 /** The active trace context as a carrier, or undefined when there is none (tracing off). */
@@ -73,12 +93,18 @@ export function contextFrom(carrier: Record<string, unknown> | undefined): Conte
 export function incoming(headers: Record<string, unknown> | undefined): Pick<SpanOptions, 'parent' | 'kind'> {
   const active = context.active();
   const sc = trace.getSpanContext(active);
-  return sc && isSpanContextValid(sc) ? { parent: active, kind: SpanKind.INTERNAL } : { parent: contextFrom(headers), kind: SpanKind.SERVER };
+  return sc && isSpanContextValid(sc)
+    ? { parent: active, kind: SpanKind.INTERNAL }
+    : { parent: contextFrom(headers), kind: SpanKind.SERVER };
 }
 
 /** The trace context to stamp on a CloudEvent: the active one, else a fresh unsampled root (every event carries one). */
 export function eventCarrier(): TraceCarrier {
-  return currentCarrier() ?? { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-0${TraceFlags.NONE}` };
+  return (
+    currentCarrier() ?? {
+      traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-0${TraceFlags.NONE}`,
+    }
+  );
 }
 
 /** `trace_id`/`span_id` of the active span, for every log line (pino mixin); empty without one. */

@@ -68,8 +68,15 @@ export function startTracing(cfg: TracingConfig, opts: StartTracingOptions = {})
   let processors = opts.spanProcessors;
   if (!processors) {
     if (cfg.exporter === 'none') return undefined;
-    const exporter: SpanExporter = cfg.exporter === 'otlp' ? new OTLPTraceExporter({ url: cfg.tracesUrl, headers: cfg.headers }) : new LogSpanExporter(new Logger('Tracing'));
-    processors = [cfg.exporter === 'otlp' ? new tracing.BatchSpanProcessor(new RedactingSpanExporter(exporter)) : new tracing.SimpleSpanProcessor(new RedactingSpanExporter(exporter))];
+    const exporter: SpanExporter =
+      cfg.exporter === 'otlp'
+        ? new OTLPTraceExporter({ url: cfg.tracesUrl, headers: cfg.headers })
+        : new LogSpanExporter(new Logger('Tracing'));
+    processors = [
+      cfg.exporter === 'otlp'
+        ? new tracing.BatchSpanProcessor(new RedactingSpanExporter(exporter))
+        : new tracing.SimpleSpanProcessor(new RedactingSpanExporter(exporter)),
+    ];
   }
   diag.disable();
   const sdk = new NodeSDK({

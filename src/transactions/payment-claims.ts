@@ -12,8 +12,12 @@ import { REFERENCE_PATTERN } from './references';
  * Why a link payment needs a look, judged at the moment the buyer paid (Wompi's `created_at`),
  * not when the report reached us: a late webhook must not flag a payment made in time.
  */
-export function linkPaymentFlag(link: Pick<PaymentLinkEntity, 'status' | 'deactivatedAt' | 'expiresAt'>, paidAt: Date): PaymentLinkFlag | null {
-  if (link.deactivatedAt ? paidAt.getTime() >= new Date(link.deactivatedAt).getTime() : link.status === 'INACTIVE') return 'DEACTIVATED';
+export function linkPaymentFlag(
+  link: Pick<PaymentLinkEntity, 'status' | 'deactivatedAt' | 'expiresAt'>,
+  paidAt: Date,
+): PaymentLinkFlag | null {
+  if (link.deactivatedAt ? paidAt.getTime() >= new Date(link.deactivatedAt).getTime() : link.status === 'INACTIVE')
+    return 'DEACTIVATED';
   if (link.expiresAt && paidAt.getTime() > new Date(link.expiresAt).getTime()) return 'EXPIRED';
   return null;
 }
@@ -30,13 +34,24 @@ export function linkPaymentFlag(link: Pick<PaymentLinkEntity, 'status' | 'deacti
 export class PaymentClaims {
   private readonly logger = new Logger('PaymentClaims');
 
-  constructor(private readonly config: AppConfig, private readonly metrics: Metrics) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {}
 
   /** The claimed payment, locked; null when nobody owns the transaction (or it cannot be a payment here). */
   async claim(m: EntityManager, tx: WompiTransaction): Promise<PaymentEntity | null> {
     // what a payment row can hold; anything else stays an external transaction only
-    if (tx.currency !== 'COP' || !Number.isInteger(tx.amount_in_cents) || tx.amount_in_cents <= 0 || !REFERENCE_PATTERN.test(String(tx.reference))) return null;
-    const link = tx.payment_link_id ? await m.getRepository(PaymentLinkEntity).findOne({ where: { wompiPaymentLinkId: tx.payment_link_id } }) : null;
+    if (
+      tx.currency !== 'COP' ||
+      !Number.isInteger(tx.amount_in_cents) ||
+      tx.amount_in_cents <= 0 ||
+      !REFERENCE_PATTERN.test(String(tx.reference))
+    )
+      return null;
+    const link = tx.payment_link_id
+      ? await m.getRepository(PaymentLinkEntity).findOne({ where: { wompiPaymentLinkId: tx.payment_link_id } })
+      : null;
     const owner = link?.caller ?? this.config.externalPaymentsOwner;
     if (!owner) return null;
     const kind: PaymentKind = link ? 'PAYMENT_LINK' : 'EXTERNAL';
@@ -63,17 +78,49 @@ export class PaymentClaims {
     if (!payment) return null;
     if (inserted) {
       if (link) this.metrics.linkPayments.inc({ flag: flag ?? 'none' });
-      const log = { payment_id: payment.id, wompi_transaction_id: tx.id, payment_link_id: link?.id, caller: owner, kind, payment_link_flag: flag };
-      if (flag) this.logger.warn(log, `payment through ${flag === 'EXPIRED' ? 'an expired' : 'a deactivated'} payment link: recorded (the money moved) and flagged`);
-      else this.logger.log(log, link ? 'payment link paid: payment recorded for the link owner' : 'unknown-reference transaction claimed by EXTERNAL_PAYMENTS_OWNER');
+      const log = {
+        payment_id: payment.id,
+        wompi_transaction_id: tx.id,
+        payment_link_id: link?.id,
+        caller: owner,
+        kind,
+        payment_link_flag: flag,
+      };
+      if (flag)
+        this.logger.warn(
+          log,
+          `payment through ${flag === 'EXPIRED' ? 'an expired' : 'a deactivated'} payment link: recorded (the money moved) and flagged`,
+        );
+      else
+        this.logger.log(
+          log,
+          link
+            ? 'payment link paid: payment recorded for the link owner'
+            : 'unknown-reference transaction claimed by EXTERNAL_PAYMENTS_OWNER',
+        );
     }
     return payment;
   }
 
   /** `inserted`: this call made the row (a concurrent report of the same transaction finds it instead). */
-  private async insertOrFind(m: EntityManager, values: Partial<PaymentEntity> & { wompiReference: string }): Promise<{ payment: PaymentEntity | null; inserted: boolean }> {
-    const res = await m.createQueryBuilder().insert().into(PaymentEntity).values(values as QueryDeepPartialEntity<PaymentEntity>).orIgnore().returning(['id']).execute();
-    const payment = await m.getRepository(PaymentEntity).createQueryBuilder('p').setLock('pessimistic_write').where('p.wompi_reference = :ref', { ref: values.wompiReference }).getOne();
+  private async insertOrFind(
+    m: EntityManager,
+    values: Partial<PaymentEntity> & { wompiReference: string },
+  ): Promise<{ payment: PaymentEntity | null; inserted: boolean }> {
+    const res = await m
+      .createQueryBuilder()
+      .insert()
+      .into(PaymentEntity)
+      .values(values as QueryDeepPartialEntity<PaymentEntity>)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    const payment = await m
+      .getRepository(PaymentEntity)
+      .createQueryBuilder('p')
+      .setLock('pessimistic_write')
+      .where('p.wompi_reference = :ref', { ref: values.wompiReference })
+      .getOne();
     return { payment, inserted: (res.raw?.length ?? 0) > 0 };
   }
 }

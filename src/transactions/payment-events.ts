@@ -45,8 +45,12 @@ export function isBuyerRetryable(p: Pick<PaymentEntity, 'kind'>): boolean {
 }
 
 /** The event a final payment status announces. */
-export function eventTypeFor(p: Pick<PaymentEntity, 'kind' | 'status'>, attempts: readonly Pick<PaymentAttemptEntity, 'wompiTransactionId'>[]): string | undefined {
-  if (p.status === 'EXPIRED' && p.kind === 'CHECKOUT' && !attempts.some((a) => a.wompiTransactionId)) return CHECKOUT_SESSION_EXPIRED;
+export function eventTypeFor(
+  p: Pick<PaymentEntity, 'kind' | 'status'>,
+  attempts: readonly Pick<PaymentAttemptEntity, 'wompiTransactionId'>[],
+): string | undefined {
+  if (p.status === 'EXPIRED' && p.kind === 'CHECKOUT' && !attempts.some((a) => a.wompiTransactionId))
+    return CHECKOUT_SESSION_EXPIRED;
   return EVENT_TYPE_BY_STATUS[p.status];
 }
 
@@ -62,19 +66,33 @@ export class PaymentEvents {
   private readonly logger = new Logger('PaymentEvents');
   private readonly windowMs: number;
 
-  constructor(private readonly outbox: OutboxWriter, private readonly metrics: Metrics, config: AppConfig) {
+  constructor(
+    private readonly outbox: OutboxWriter,
+    private readonly metrics: Metrics,
+    config: AppConfig,
+  ) {
     this.windowMs = config.horizons.buyerRetryWindowS * 1000;
   }
 
   /** Writes the fulfilment (unique per payment and state) and its event; [] when this state was fulfilled before. */
-  async fulfil(m: EntityManager, payment: PaymentEntity, attempts: PaymentAttemptEntity[], inboxEventId?: string): Promise<string[]> {
+  async fulfil(
+    m: EntityManager,
+    payment: PaymentEntity,
+    attempts: PaymentAttemptEntity[],
+    inboxEventId?: string,
+  ): Promise<string[]> {
     const status = payment.status;
     if (!FINAL_STATUSES.includes(status)) return [];
     const inserted = await m
       .createQueryBuilder()
       .insert()
       .into(FulfilmentEntity)
-      .values({ paymentId: payment.id, status: status as FulfilmentEntity['status'], wompiTransactionId: payment.wompiTransactionId, inboxEventId: inboxEventId ?? null })
+      .values({
+        paymentId: payment.id,
+        status: status as FulfilmentEntity['status'],
+        wompiTransactionId: payment.wompiTransactionId,
+        inboxEventId: inboxEventId ?? null,
+      })
       .orIgnore()
       .returning(['id'])
       .execute();
@@ -105,9 +123,22 @@ export class PaymentEvents {
   private async supersedeHeld(m: EntityManager, payment: PaymentEntity): Promise<void> {
     const result: unknown = await m.query(SUPERSEDE_SQL, [payment.id, FAILURE_TYPES]);
     // an UPDATE … RETURNING answers with [rows, count]
-    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as { id: string; eventId: string; eventType: string }[];
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as {
+      id: string;
+      eventId: string;
+      eventType: string;
+    }[];
     for (const r of rows) {
-      this.logger.log({ payment_id: payment.id, outbox_id: r.id, event_id: r.eventId, type: r.eventType, wompi_transaction_id: payment.wompiTransactionId }, 'a buyer retry was approved within the window: the held failure event is superseded, never published');
+      this.logger.log(
+        {
+          payment_id: payment.id,
+          outbox_id: r.id,
+          event_id: r.eventId,
+          type: r.eventType,
+          wompi_transaction_id: payment.wompiTransactionId,
+        },
+        'a buyer retry was approved within the window: the held failure event is superseded, never published',
+      );
     }
   }
 }

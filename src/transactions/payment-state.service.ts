@@ -10,7 +10,15 @@ import { PaymentStatusHistoryEntity } from './entities/payment-status-history.en
 import { PaymentEntity } from './entities/payment.entity';
 import { PaymentEvents } from './payment-events';
 import { PaymentStatus, TransitionSource } from './payment-status';
-import { canAttemptTransition, decidingAttempt, isContradiction, isDuplicateApproval, isFinal, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
+import {
+  canAttemptTransition,
+  decidingAttempt,
+  isContradiction,
+  isDuplicateApproval,
+  isFinal,
+  isRefusedFinalMove,
+  nextPaymentStatus,
+} from './state-machine';
 import { PaymentClaims } from './payment-claims';
 import { nextActionFrom } from './transaction.view';
 
@@ -86,7 +94,12 @@ export class PaymentStateService {
    * transaction with no reference of ours is claimed (a link of ours, EXTERNAL_PAYMENTS_OWNER)
    * or recorded as external — never dropped. Unclaimed external ones are never fulfilled.
    */
-  async applyWith(m: EntityManager, tx: WompiTransaction, source: TransitionSource, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  async applyWith(
+    m: EntityManager,
+    tx: WompiTransaction,
+    source: TransitionSource,
+    opts: ApplyOptions = {},
+  ): Promise<ApplyResult> {
     let payment = await m
       .getRepository(PaymentEntity)
       .createQueryBuilder('p')
@@ -102,10 +115,24 @@ export class PaymentStateService {
     return { ...result, eventIds: [...announced, ...result.eventIds] };
   }
 
-  private async applyToPayment(m: EntityManager, payment: PaymentEntity, tx: WompiTransaction, source: TransitionSource, opts: ApplyOptions): Promise<ApplyResult> {
+  private async applyToPayment(
+    m: EntityManager,
+    payment: PaymentEntity,
+    tx: WompiTransaction,
+    source: TransitionSource,
+    opts: ApplyOptions,
+  ): Promise<ApplyResult> {
     const mismatch = this.mismatch(payment, tx);
     if (mismatch) {
-      await this.anomaly(m, payment, tx, mismatch, source, { reference: payment.wompiReference, amount_in_cents: payment.amountInCents, currency: payment.currency }, 'Wompi report disagrees with our payment; refused');
+      await this.anomaly(
+        m,
+        payment,
+        tx,
+        mismatch,
+        source,
+        { reference: payment.wompiReference, amount_in_cents: payment.amountInCents, currency: payment.currency },
+        'Wompi report disagrees with our payment; refused',
+      );
       return { outcome: 'mismatch', payment, eventIds: [] };
     }
 
@@ -118,18 +145,42 @@ export class PaymentStateService {
     let attemptChanged = false;
     const attemptWasApproved = attempt?.status === 'APPROVED';
     if (!attempt) {
-      attempt = attempts.create({ paymentId: payment.id, wompiTransactionId: tx.id, status: tx.status, paymentMethodType: tx.payment_method_type ?? null, amountInCents: tx.amount_in_cents, statusMessage: tx.status_message ?? null, snapshot: tx as unknown as Record<string, unknown>, finalizedAt: isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null });
+      attempt = attempts.create({
+        paymentId: payment.id,
+        wompiTransactionId: tx.id,
+        status: tx.status,
+        paymentMethodType: tx.payment_method_type ?? null,
+        amountInCents: tx.amount_in_cents,
+        statusMessage: tx.status_message ?? null,
+        snapshot: tx as unknown as Record<string, unknown>,
+        finalizedAt: isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null,
+      });
       attempt = await attempts.save(attempt);
       attemptChanged = true;
     } else if (attempt.status !== tx.status || attempt.wompiTransactionId === null) {
       if (attempt.status !== tx.status && isContradiction(attempt.status, tx.status)) {
         // Wompi now says another final status than the final one we recorded: money may have
         // moved without our record following. Never applied silently, never dropped silently.
-        await this.anomaly(m, payment, tx, STATUS_CONTRADICTION, source, { status: attempt.status, payment_status: payment.status, finalized_at: attempt.finalizedAt?.toISOString() ?? null }, 'Wompi reports a final status that contradicts the one we recorded; refused, investigate with Wompi');
+        await this.anomaly(
+          m,
+          payment,
+          tx,
+          STATUS_CONTRADICTION,
+          source,
+          {
+            status: attempt.status,
+            payment_status: payment.status,
+            finalized_at: attempt.finalizedAt?.toISOString() ?? null,
+          },
+          'Wompi reports a final status that contradicts the one we recorded; refused, investigate with Wompi',
+        );
         return { outcome: 'contradiction', payment, eventIds: [] };
       }
       if (attempt.status !== tx.status && !canAttemptTransition(attempt.status, tx.status)) {
-        this.logger.debug({ payment_id: payment.id, wompi_transaction_id: tx.id, from: attempt.status, to: tx.status }, 'stale report ignored');
+        this.logger.debug(
+          { payment_id: payment.id, wompi_transaction_id: tx.id, from: attempt.status, to: tx.status },
+          'stale report ignored',
+        );
         return { outcome: 'stale', payment, eventIds: [] };
       }
       attempt.wompiTransactionId = tx.id;
@@ -149,12 +200,34 @@ export class PaymentStateService {
       // a second charge for one reference (e.g. two Widget payments): the attempt is recorded as
       // Wompi says, the payment keeps its status and its one transaction.approved; an operator refunds one
       const first = all.find((a) => a.id !== attempt.id && (a.status === 'APPROVED' || a.status === 'VOIDED'));
-      await this.anomaly(m, payment, tx, DUPLICATE_APPROVAL, source, { status: from, payment_status: from, approved_wompi_transaction_id: first?.wompiTransactionId ?? null, approved_attempt_status: first?.status ?? null }, 'a second Wompi transaction of this payment was APPROVED: the buyer paid twice; refund one', { approved_wompi_transaction_id: first?.wompiTransactionId ?? null });
+      await this.anomaly(
+        m,
+        payment,
+        tx,
+        DUPLICATE_APPROVAL,
+        source,
+        {
+          status: from,
+          payment_status: from,
+          approved_wompi_transaction_id: first?.wompiTransactionId ?? null,
+          approved_attempt_status: first?.status ?? null,
+        },
+        'a second Wompi transaction of this payment was APPROVED: the buyer paid twice; refund one',
+        { approved_wompi_transaction_id: first?.wompiTransactionId ?? null },
+      );
       return { outcome: 'unchanged', payment, eventIds: [] };
     }
     if (attemptChanged && decidingAttempt(all)?.id === attempt.id && isRefusedFinalMove(from, all)) {
       // e.g. an APPROVED attempt on a VOIDED payment: the attempt is recorded as Wompi says, the payment is not moved
-      await this.anomaly(m, payment, tx, STATUS_CONTRADICTION, source, { status: from, payment_status: from, finalized_at: payment.finalizedAt?.toISOString() ?? null }, 'Wompi reports a status our final payment cannot take; refused, investigate with Wompi');
+      await this.anomaly(
+        m,
+        payment,
+        tx,
+        STATUS_CONTRADICTION,
+        source,
+        { status: from, payment_status: from, finalized_at: payment.finalizedAt?.toISOString() ?? null },
+        'Wompi reports a status our final payment cannot take; refused, investigate with Wompi',
+      );
       return { outcome: 'contradiction', payment, eventIds: [] };
     }
     const decider = decidingAttempt(all);
@@ -180,9 +253,20 @@ export class PaymentStateService {
     if (to === 'APPROVED' && (from === 'DECLINED' || from === 'ERROR')) {
       // a different Wompi transaction with our reference took the money (buyer retry, late create):
       // consumers got transaction.declined/error and now get transaction.approved
-      this.logger.warn({ payment_id: payment.id, wompi_transaction_id: payment.wompiTransactionId, from, to, source }, 'a later attempt approved a payment that had failed');
+      this.logger.warn(
+        { payment_id: payment.id, wompi_transaction_id: payment.wompiTransactionId, from, to, source },
+        'a later attempt approved a payment that had failed',
+      );
     }
-    await this.history(m, { paymentId: payment.id, attemptId: decider?.id ?? attempt.id, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail: { wompi_status: tx.status, status_message: tx.status_message ?? null } });
+    await this.history(m, {
+      paymentId: payment.id,
+      attemptId: decider?.id ?? attempt.id,
+      wompiTransactionId: payment.wompiTransactionId,
+      fromStatus: from,
+      toStatus: to,
+      source,
+      detail: { wompi_status: tx.status, status_message: tx.status_message ?? null },
+    });
     this.metrics.paymentTransitions.inc({ from, to, source });
     recordTransition(this.metrics, payment, from, to);
 
@@ -190,7 +274,15 @@ export class PaymentStateService {
       // we had given up (horizon or session expiry) and consumers got transaction.expired /
       // checkout_session.expired; the money was taken all the same, so it is applied — and an
       // operator decides between a late fulfilment and a refund
-      await this.anomaly(m, payment, tx, APPROVED_AFTER_EXPIRY, source, { status: from, payment_status: from }, 'Wompi approved a payment we had expired: applied (transaction.approved follows); fulfil late or refund');
+      await this.anomaly(
+        m,
+        payment,
+        tx,
+        APPROVED_AFTER_EXPIRY,
+        source,
+        { status: from, payment_status: from },
+        'Wompi approved a payment we had expired: applied (transaction.approved follows); fulfil late or refund',
+      );
     }
     const eventIds = await this.events.fulfil(m, payment, all, opts.inboxEventId);
     return { outcome: 'changed', payment, from, to, eventIds };
@@ -200,13 +292,27 @@ export class PaymentStateService {
    * A status change decided without a Wompi report (e.g. recording UNKNOWN or a void
    * request): history only, no fulfilment. Caller holds the payment row lock.
    */
-  async recordTransition(m: EntityManager, payment: PaymentEntity, to: PaymentStatus, source: TransitionSource, detail: Record<string, unknown> = {}): Promise<void> {
+  async recordTransition(
+    m: EntityManager,
+    payment: PaymentEntity,
+    to: PaymentStatus,
+    source: TransitionSource,
+    detail: Record<string, unknown> = {},
+  ): Promise<void> {
     const from = payment.status;
     if (from === to) return;
     payment.status = to;
     payment.version += 1;
     await m.getRepository(PaymentEntity).save(payment);
-    await this.history(m, { paymentId: payment.id, attemptId: null, wompiTransactionId: payment.wompiTransactionId, fromStatus: from, toStatus: to, source, detail });
+    await this.history(m, {
+      paymentId: payment.id,
+      attemptId: null,
+      wompiTransactionId: payment.wompiTransactionId,
+      fromStatus: from,
+      toStatus: to,
+      source,
+      detail,
+    });
     this.metrics.paymentTransitions.inc({ from, to, source });
     recordTransition(this.metrics, payment, from, to);
   }
@@ -216,10 +322,22 @@ export class PaymentStateService {
    * by reconciliation — with the same fulfilment and event as a reported one, so consumers
    * waiting for the payment hear about it. Caller holds the payment row lock.
    */
-  async recordFinalWithoutReport(m: EntityManager, payment: PaymentEntity, to: PaymentStatus, source: TransitionSource, statusMessage: string, detail: Record<string, unknown> = {}): Promise<string[]> {
+  async recordFinalWithoutReport(
+    m: EntityManager,
+    payment: PaymentEntity,
+    to: PaymentStatus,
+    source: TransitionSource,
+    statusMessage: string,
+    detail: Record<string, unknown> = {},
+  ): Promise<string[]> {
     if (!isFinal(to) || isFinal(payment.status)) return [];
     const now = new Date();
-    await m.getRepository(PaymentAttemptEntity).update({ paymentId: payment.id, status: 'UNKNOWN', wompiTransactionId: IsNull() }, { status: to, statusMessage, finalizedAt: now });
+    await m
+      .getRepository(PaymentAttemptEntity)
+      .update(
+        { paymentId: payment.id, status: 'UNKNOWN', wompiTransactionId: IsNull() },
+        { status: to, statusMessage, finalizedAt: now },
+      );
     payment.statusMessage = statusMessage;
     payment.finalizedAt = now;
     await this.recordTransition(m, payment, to, source, { ...detail, status_message: statusMessage });
@@ -232,7 +350,13 @@ export class PaymentStateService {
    * nobody paid) becomes EXPIRED with its event. Caller holds the payment row lock and has
    * checked what still holds; returns [] when the payment is no longer PENDING.
    */
-  async recordExpiry(m: EntityManager, payment: PaymentEntity, source: TransitionSource, statusMessage: string, detail: Record<string, unknown> = {}): Promise<string[]> {
+  async recordExpiry(
+    m: EntityManager,
+    payment: PaymentEntity,
+    source: TransitionSource,
+    statusMessage: string,
+    detail: Record<string, unknown> = {},
+  ): Promise<string[]> {
     if (payment.status !== 'PENDING') return [];
     payment.statusMessage = statusMessage;
     payment.finalizedAt = new Date();
@@ -246,7 +370,16 @@ export class PaymentStateService {
   }
 
   /** A refused or suspicious report: an anomaly row, `payments_anomalies_total{kind}` and an error log with ids only (an alert). */
-  private async anomaly(m: EntityManager, payment: PaymentEntity, tx: WompiTransaction, kind: string, source: TransitionSource, expected: Record<string, unknown>, message: string, logIds: Record<string, string | null> = {}): Promise<void> {
+  private async anomaly(
+    m: EntityManager,
+    payment: PaymentEntity,
+    tx: WompiTransaction,
+    kind: string,
+    source: TransitionSource,
+    expected: Record<string, unknown>,
+    message: string,
+    logIds: Record<string, string | null> = {},
+  ): Promise<void> {
     const anomalies = m.getRepository(PaymentAnomalyEntity);
     await anomalies.save(
       anomalies.create({
@@ -255,11 +388,27 @@ export class PaymentStateService {
         kind,
         source,
         expected,
-        actual: { reference: tx.reference, amount_in_cents: tx.amount_in_cents, currency: tx.currency, status: tx.status },
+        actual: {
+          reference: tx.reference,
+          amount_in_cents: tx.amount_in_cents,
+          currency: tx.currency,
+          status: tx.status,
+        },
       }),
     );
     this.metrics.paymentAnomalies.inc({ kind });
-    this.logger.error({ payment_id: payment.id, wompi_transaction_id: tx.id, ...logIds, kind, source, recorded_status: expected.status ?? payment.status, reported_status: tx.status }, message);
+    this.logger.error(
+      {
+        payment_id: payment.id,
+        wompi_transaction_id: tx.id,
+        ...logIds,
+        kind,
+        source,
+        recorded_status: expected.status ?? payment.status,
+        reported_status: tx.status,
+      },
+      message,
+    );
   }
 
   private mismatch(p: PaymentEntity, tx: WompiTransaction): string | undefined {

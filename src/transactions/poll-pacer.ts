@@ -2,7 +2,11 @@
  * Runs `work` over `items` with at most `concurrency` in flight and at most `ratePerSecond`
  * starts per second (evenly spaced, so a burst never hits Wompi at once).
  */
-export async function paced<T>(items: T[], opts: { concurrency: number; ratePerSecond: number }, work: (item: T) => Promise<void>): Promise<void> {
+export async function paced<T>(
+  items: T[],
+  opts: { concurrency: number; ratePerSecond: number },
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   const spacingMs = 1000 / opts.ratePerSecond;
   let nextStart = Date.now();
   let i = 0;

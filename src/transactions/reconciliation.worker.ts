@@ -156,7 +156,8 @@ export class ReconciliationWorker implements OnApplicationBootstrap, BeforeAppli
       try {
         const tx = await this.gateway.getTransaction(p.wompi_transaction_id);
         const r = await this.state.apply(tx, 'poll', { paymentId: p.id });
-        if (r.outcome === 'changed') this.logger.log({ payment_id: p.id, wompi_transaction_id: tx.id, to: r.to }, 'stale payment moved by poll');
+        if (r.outcome === 'changed')
+          this.logger.log({ payment_id: p.id, wompi_transaction_id: tx.id, to: r.to }, 'stale payment moved by poll');
         if (p.past_horizon && tx.status === 'PENDING') await this.giveUp(p, tx);
       } catch (err) {
         this.logger.warn({ payment_id: p.id, error: (err as Error)?.message }, 'poll of a stale payment failed');
@@ -169,12 +170,30 @@ export class ReconciliationWorker implements OnApplicationBootstrap, BeforeAppli
   private async giveUp(p: ClaimedPayment, tx: WompiTransaction): Promise<void> {
     const horizonS = Number(p.horizon_s);
     const ids = await this.dataSource.transaction(async (m) => {
-      const payment = await m.getRepository(PaymentEntity).createQueryBuilder('p').setLock('pessimistic_write').where('p.id = :id', { id: p.id }).getOne();
+      const payment = await m
+        .getRepository(PaymentEntity)
+        .createQueryBuilder('p')
+        .setLock('pessimistic_write')
+        .where('p.id = :id', { id: p.id })
+        .getOne();
       if (!payment || payment.status !== 'PENDING') return [];
       const message = `still PENDING at Wompi ${horizonS} s after creation (${p.payment_method_type ?? 'payment'} horizon): given up`;
-      return this.state.recordExpiry(m, payment, 'poll', message, { wompi_transaction_id: tx.id, wompi_status: tx.status, horizon_s: horizonS });
+      return this.state.recordExpiry(m, payment, 'poll', message, {
+        wompi_transaction_id: tx.id,
+        wompi_status: tx.status,
+        horizon_s: horizonS,
+      });
     });
-    if (ids.length) this.logger.warn({ payment_id: p.id, wompi_transaction_id: tx.id, payment_method_type: p.payment_method_type, horizon_s: horizonS }, 'payment still PENDING at Wompi past its horizon: EXPIRED (transaction.expired); a later approval is still applied');
+    if (ids.length)
+      this.logger.warn(
+        {
+          payment_id: p.id,
+          wompi_transaction_id: tx.id,
+          payment_method_type: p.payment_method_type,
+          horizon_s: horizonS,
+        },
+        'payment still PENDING at Wompi past its horizon: EXPIRED (transaction.expired); a later approval is still applied',
+      );
   }
 
   private async resolveOrphans(now: Date): Promise<number> {

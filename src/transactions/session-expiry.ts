@@ -38,21 +38,37 @@ export class CheckoutSessionExpiry {
   private readonly logger = new Logger('SessionExpiry');
   private readonly ttlS: number;
 
-  constructor(private readonly dataSource: DataSource, private readonly gateway: WompiGateway, private readonly state: PaymentStateService, config: AppConfig) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly gateway: WompiGateway,
+    private readonly state: PaymentStateService,
+    config: AppConfig,
+  ) {
     this.ttlS = config.horizons.checkoutSessionTtlS;
   }
 
   /** One bounded round; returns how many sessions it expired. */
   async expireDue(now = new Date()): Promise<number> {
-    const result: unknown = await this.dataSource.query(CLAIM_SQL, [this.ttlS, now, SESSION_EXPIRY_BATCH, SESSION_CLAIM_S]);
+    const result: unknown = await this.dataSource.query(CLAIM_SQL, [
+      this.ttlS,
+      now,
+      SESSION_EXPIRY_BATCH,
+      SESSION_CLAIM_S,
+    ]);
     // an UPDATE … FROM answers with [rows, count]
-    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as { id: string; wompi_reference: string }[];
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as {
+      id: string;
+      wompi_reference: string;
+    }[];
     let expired = 0;
     for (const row of rows) {
       try {
         if (await this.expireOne(row.id, row.wompi_reference)) expired++;
       } catch (err) {
-        this.logger.warn({ payment_id: row.id, error: (err as Error)?.message }, 'expiring a checkout session failed; retried later');
+        this.logger.warn(
+          { payment_id: row.id, error: (err as Error)?.message },
+          'expiring a checkout session failed; retried later',
+        );
       }
     }
     return expired;
@@ -62,18 +78,35 @@ export class CheckoutSessionExpiry {
     const found = await this.gateway.findTransactionsByReference(wompiReference);
     if (found.length) {
       for (const tx of found) await this.state.apply(tx, 'poll', { paymentId });
-      this.logger.warn({ payment_id: paymentId, wompi_transaction_ids: found.map((t) => t.id) }, 'a checkout session due to expire has Wompi transactions (webhook lost?): applied, not expired');
+      this.logger.warn(
+        { payment_id: paymentId, wompi_transaction_ids: found.map((t) => t.id) },
+        'a checkout session due to expire has Wompi transactions (webhook lost?): applied, not expired',
+      );
       return false;
     }
     const ids = await this.dataSource.transaction(async (m) => {
-      const payment = await m.getRepository(PaymentEntity).createQueryBuilder('p').setLock('pessimistic_write').where('p.id = :id', { id: paymentId }).getOne();
+      const payment = await m
+        .getRepository(PaymentEntity)
+        .createQueryBuilder('p')
+        .setLock('pessimistic_write')
+        .where('p.id = :id', { id: paymentId })
+        .getOne();
       if (!payment || payment.status !== 'PENDING' || payment.wompiTransactionId) return [];
       if (await m.getRepository(PaymentAttemptEntity).exists({ where: { paymentId } })) return [];
       const expiration = payment.expirationTime ? new Date(payment.expirationTime).toISOString() : null;
-      const message = expiration ? `checkout session expired at ${expiration} without a payment` : `checkout session unpaid ${this.ttlS} s after creation (CHECKOUT_SESSION_DEFAULT_TTL_S): expired`;
-      return this.state.recordExpiry(m, payment, 'poll', message, { expiration_time: expiration, default_ttl_s: expiration ? null : this.ttlS });
+      const message = expiration
+        ? `checkout session expired at ${expiration} without a payment`
+        : `checkout session unpaid ${this.ttlS} s after creation (CHECKOUT_SESSION_DEFAULT_TTL_S): expired`;
+      return this.state.recordExpiry(m, payment, 'poll', message, {
+        expiration_time: expiration,
+        default_ttl_s: expiration ? null : this.ttlS,
+      });
     });
-    if (ids.length) this.logger.log({ payment_id: paymentId }, 'checkout session expired without a payment (checkout_session.expired)');
+    if (ids.length)
+      this.logger.log(
+        { payment_id: paymentId },
+        'checkout session expired without a payment (checkout_session.expired)',
+      );
     return ids.length > 0;
   }
 }

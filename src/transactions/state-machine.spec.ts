@@ -1,5 +1,13 @@
 import { PAYMENT_STATUSES, PaymentStatus } from './payment-status';
-import { canAttemptTransition, canPaymentTransition, decidingAttempt, isContradiction, isDuplicateApproval, isRefusedFinalMove, nextPaymentStatus } from './state-machine';
+import {
+  canAttemptTransition,
+  canPaymentTransition,
+  decidingAttempt,
+  isContradiction,
+  isDuplicateApproval,
+  isRefusedFinalMove,
+  nextPaymentStatus,
+} from './state-machine';
 
 const at = (status: PaymentStatus, ms: number) => ({ id: `${status}-${ms}`, status, updatedAt: new Date(ms) });
 
@@ -22,7 +30,8 @@ describe('state machine', () => {
   });
 
   it('lets an UNKNOWN attempt resolve to any Wompi status', () => {
-    for (const to of ['PENDING', 'APPROVED', 'DECLINED', 'ERROR'] as PaymentStatus[]) expect(canAttemptTransition('UNKNOWN', to)).toBe(true);
+    for (const to of ['PENDING', 'APPROVED', 'DECLINED', 'ERROR'] as PaymentStatus[])
+      expect(canAttemptTransition('UNKNOWN', to)).toBe(true);
   });
 
   it('allows only VOID from APPROVED voiding for cards, nothing out of VOIDED', () => {
@@ -54,10 +63,27 @@ describe('state machine', () => {
   });
 
   it('calls a different, disallowed final status a contradiction, but not a late earlier step or a regression to PENDING', () => {
-    for (const [from, to] of [['DECLINED', 'APPROVED'], ['ERROR', 'APPROVED'], ['APPROVED', 'DECLINED'], ['APPROVED', 'ERROR'], ['DECLINED', 'ERROR'], ['ERROR', 'DECLINED'], ['VOIDED', 'DECLINED'], ['DECLINED', 'VOIDED']] as [PaymentStatus, PaymentStatus][]) {
+    for (const [from, to] of [
+      ['DECLINED', 'APPROVED'],
+      ['ERROR', 'APPROVED'],
+      ['APPROVED', 'DECLINED'],
+      ['APPROVED', 'ERROR'],
+      ['DECLINED', 'ERROR'],
+      ['ERROR', 'DECLINED'],
+      ['VOIDED', 'DECLINED'],
+      ['DECLINED', 'VOIDED'],
+    ] as [PaymentStatus, PaymentStatus][]) {
       expect([from, to, isContradiction(from, to)]).toEqual([from, to, true]);
     }
-    for (const [from, to] of [['VOIDED', 'APPROVED'], ['APPROVED', 'VOIDED'], ['APPROVED', 'APPROVED'], ['APPROVED', 'PENDING'], ['DECLINED', 'PENDING'], ['PENDING', 'APPROVED'], ['UNKNOWN', 'DECLINED']] as [PaymentStatus, PaymentStatus][]) {
+    for (const [from, to] of [
+      ['VOIDED', 'APPROVED'],
+      ['APPROVED', 'VOIDED'],
+      ['APPROVED', 'APPROVED'],
+      ['APPROVED', 'PENDING'],
+      ['DECLINED', 'PENDING'],
+      ['PENDING', 'APPROVED'],
+      ['UNKNOWN', 'DECLINED'],
+    ] as [PaymentStatus, PaymentStatus][]) {
       expect([from, to, isContradiction(from, to)]).toEqual([from, to, false]);
     }
   });
@@ -101,7 +127,8 @@ describe('state machine', () => {
 
   it('EXPIRED (our give-up): only from PENDING; a later APPROVED attempt still wins, a later failure leaves it', () => {
     expect(canPaymentTransition('PENDING', 'EXPIRED')).toBe(true);
-    for (const from of ['UNKNOWN', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'] as PaymentStatus[]) expect(canPaymentTransition(from, 'EXPIRED')).toBe(false);
+    for (const from of ['UNKNOWN', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'] as PaymentStatus[])
+      expect(canPaymentTransition(from, 'EXPIRED')).toBe(false);
     for (const from of PAYMENT_STATUSES) expect(canAttemptTransition(from, 'EXPIRED')).toBe(false);
     expect(nextPaymentStatus('EXPIRED', [at('APPROVED', 2)])).toBe('APPROVED');
     expect(nextPaymentStatus('EXPIRED', [at('DECLINED', 2)])).toBe('EXPIRED');

@@ -68,11 +68,22 @@ export function isContradiction(current: PaymentStatus, reported: PaymentStatus)
  * payment keeps its status (one `transaction.approved`); an operator refunds one of them.
  */
 export function isDuplicateApproval(attempt: AttemptView, attempts: readonly AttemptView[]): boolean {
-  return attempt.status === 'APPROVED' && attempts.some((a) => a.id !== attempt.id && (a.status === 'APPROVED' || a.status === 'VOIDED'));
+  return (
+    attempt.status === 'APPROVED' &&
+    attempts.some((a) => a.id !== attempt.id && (a.status === 'APPROVED' || a.status === 'VOIDED'))
+  );
 }
 
 /** Higher wins when attempts disagree. DECLINED and ERROR tie: the latest one decides. (No attempt is EXPIRED; its rank keeps a late failure from being a refused move.) */
-const PRIORITY: Record<PaymentStatus, number> = { UNKNOWN: 0, PENDING: 1, DECLINED: 2, ERROR: 2, EXPIRED: 2, VOIDED: 3, APPROVED: 4 };
+const PRIORITY: Record<PaymentStatus, number> = {
+  UNKNOWN: 0,
+  PENDING: 1,
+  DECLINED: 2,
+  ERROR: 2,
+  EXPIRED: 2,
+  VOIDED: 3,
+  APPROVED: 4,
+};
 
 export interface AttemptView {
   id: string;
@@ -83,7 +94,9 @@ export interface AttemptView {
 
 /** The attempt that decides the payment's status. */
 export function decidingAttempt<T extends AttemptView>(attempts: readonly T[]): T | undefined {
-  return [...attempts].sort((a, b) => PRIORITY[b.status] - PRIORITY[a.status] || b.updatedAt.getTime() - a.updatedAt.getTime())[0];
+  return [...attempts].sort(
+    (a, b) => PRIORITY[b.status] - PRIORITY[a.status] || b.updatedAt.getTime() - a.updatedAt.getTime(),
+  )[0];
 }
 
 /**

@@ -87,10 +87,22 @@ export function toTransactionView(p: PaymentEntity, attempts?: PaymentAttemptEnt
 }
 
 /** Method extras worth showing the buyer, from a Wompi transaction's payment_method.extra. */
-export function nextActionFrom(paymentMethod: { extra?: Record<string, unknown> } | undefined): Record<string, unknown> | null {
+export function nextActionFrom(
+  paymentMethod: { extra?: Record<string, unknown> } | undefined,
+): Record<string, unknown> | null {
   const extra = paymentMethod?.extra;
   if (!extra) return null;
-  const keep = ['async_payment_url', 'url', 'qr_id', 'qr_image', 'business_agreement_code', 'payment_intention_identifier', 'url_services', 'steps', 'ticket_id'];
+  const keep = [
+    'async_payment_url',
+    'url',
+    'qr_id',
+    'qr_image',
+    'business_agreement_code',
+    'payment_intention_identifier',
+    'url_services',
+    'steps',
+    'ticket_id',
+  ];
   const out: Record<string, unknown> = {};
   for (const k of keep) if (extra[k] !== undefined && extra[k] !== null) out[k] = extra[k];
   return Object.keys(out).length ? out : null;

@@ -37,7 +37,14 @@ const CARD_EXAMPLE = {
 const PSE_EXAMPLE = {
   ...CARD_EXAMPLE,
   reference: undefined,
-  payment_method: { type: 'PSE', user_type: 0, user_legal_id_type: 'CC', user_legal_id: '1999888777', financial_institution_code: '1', payment_description: 'Order 1234' },
+  payment_method: {
+    type: 'PSE',
+    user_type: 0,
+    user_legal_id_type: 'CC',
+    user_legal_id: '1999888777',
+    financial_institution_code: '1',
+    payment_description: 'Order 1234',
+  },
   customer_data: { full_name: 'Juana Pérez', phone_number: '573001234567' },
   redirect_url: 'https://shop.example.co/payments/return',
 };
@@ -55,7 +62,9 @@ const VIEW_EXAMPLE: TransactionView = {
   payment_method_type: 'PSE',
   wompi_transaction_id: '12345-1668624561-38705',
   async_payment_url: 'https://sandbox.wompi.co/v1/payment_methods/redirect/pse?ticket_id=123451668624561',
-  next_action: { async_payment_url: 'https://sandbox.wompi.co/v1/payment_methods/redirect/pse?ticket_id=123451668624561' },
+  next_action: {
+    async_payment_url: 'https://sandbox.wompi.co/v1/payment_methods/redirect/pse?ticket_id=123451668624561',
+  },
   customer_email: 'buyer@example.com',
   redirect_url: 'https://shop.example.co/payments/return',
   expiration_time: null,
@@ -92,24 +101,55 @@ export class TransactionsController {
     description:
       'Records the payment, creates the Wompi transaction and answers with what the buyer needs next. Statuses arrive by webhook (or poll). When Wompi does not answer in time the payment is UNKNOWN and resolved by its reference — the create is never sent twice.',
   })
-  @ApiBody({ type: CreateTransactionDto, examples: { card: { summary: 'Card token', value: CARD_EXAMPLE }, pse: { summary: 'PSE (reference derived from the Idempotency-Key)', value: PSE_EXAMPLE } } })
-  @ApiCreatedResponse({ type: TransactionResponse, description: 'Created (or the same request found its existing payment)', example: VIEW_EXAMPLE })
+  @ApiBody({
+    type: CreateTransactionDto,
+    examples: {
+      card: { summary: 'Card token', value: CARD_EXAMPLE },
+      pse: { summary: 'PSE (reference derived from the Idempotency-Key)', value: PSE_EXAMPLE },
+    },
+  })
+  @ApiCreatedResponse({
+    type: TransactionResponse,
+    description: 'Created (or the same request found its existing payment)',
+    example: VIEW_EXAMPLE,
+  })
   @ApiBadRequestResponse({ type: ProblemResponse, description: 'A field is invalid; `errors` names each dotted field' })
-  @ApiConflictResponse({ type: ProblemResponse, description: 'REFERENCE_IN_USE: the reference belongs to another of your payments; or the Idempotency-Key is in flight' })
+  @ApiConflictResponse({
+    type: ProblemResponse,
+    description:
+      'REFERENCE_IN_USE: the reference belongs to another of your payments; or the Idempotency-Key is in flight',
+  })
   @ApiUnprocessableEntityResponse({
     type: ProblemResponse,
-    description: "GATEWAY_REJECTED: Wompi refused it (its field messages in `errors`, or its `reason`); nothing is kept. Or IDEMPOTENCY_KEY_MISMATCH.",
-    example: problem(422, 'GATEWAY_REJECTED', 'Wompi rejected the request as invalid', { acceptance_token: ['El token de aceptación ya fue usado'] }),
+    description:
+      'GATEWAY_REJECTED: Wompi refused it (its field messages in `errors`, or its `reason`); nothing is kept. Or IDEMPOTENCY_KEY_MISMATCH.',
+    example: problem(422, 'GATEWAY_REJECTED', 'Wompi rejected the request as invalid', {
+      acceptance_token: ['El token de aceptación ya fue usado'],
+    }),
   })
-  @ApiServiceUnavailableResponse({ type: ProblemResponse, description: 'Wompi unavailable (circuit open, rate limited): nothing was sent or kept; see Retry-After' })
-  createTransaction(@CurrentCaller() caller: Caller, @IdempotencyKey() key: string, @Body() body: CreateTransactionDto): Promise<TransactionView> {
+  @ApiServiceUnavailableResponse({
+    type: ProblemResponse,
+    description: 'Wompi unavailable (circuit open, rate limited): nothing was sent or kept; see Retry-After',
+  })
+  createTransaction(
+    @CurrentCaller() caller: Caller,
+    @IdempotencyKey() key: string,
+    @Body() body: CreateTransactionDto,
+  ): Promise<TransactionView> {
     return this.create.execute(caller.name, key, body);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List your payments, newest first', description: 'From our store. Cursor pagination: pass `next_cursor` as `cursor` until it is null.' })
+  @ApiOperation({
+    summary: 'List your payments, newest first',
+    description: 'From our store. Cursor pagination: pass `next_cursor` as `cursor` until it is null.',
+  })
   @ApiOkResponse({ type: TransactionListResponse, example: { data: [VIEW_EXAMPLE], next_cursor: null } })
-  @ApiBadRequestResponse({ type: ProblemResponse, description: 'A query parameter is invalid (`reference`, `status`, `from`/`to`, `limit`, `cursor`) or unknown; `errors` names it' })
+  @ApiBadRequestResponse({
+    type: ProblemResponse,
+    description:
+      'A query parameter is invalid (`reference`, `status`, `from`/`to`, `limit`, `cursor`) or unknown; `errors` names it',
+  })
   list(@CurrentCaller() caller: Caller, @Query() query: ListTransactionsQuery): Promise<TransactionPage> {
     return this.reader.list(caller.name, query);
   }
@@ -118,18 +158,38 @@ export class TransactionsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Confirm a Wompi redirect',
-    description: 'Pass the `id` Wompi appended to your redirect_url. The transaction is fetched from Wompi and matched to your payment by reference; the id alone is never trusted.',
+    description:
+      'Pass the `id` Wompi appended to your redirect_url. The transaction is fetched from Wompi and matched to your payment by reference; the id alone is never trusted.',
   })
-  @ApiBody({ type: ConfirmTransactionDto, examples: { redirect: { value: { wompi_transaction_id: '12345-1668624561-38705' } } } })
-  @ApiOkResponse({ type: TransactionResponse, example: { ...VIEW_EXAMPLE, status: 'APPROVED', finalized_at: '2026-03-01T12:01:10.000Z' } })
-  @ApiNotFoundResponse({ type: ProblemResponse, description: 'Unknown at Wompi, or its reference is not one of your payments' })
-  @ApiConflictResponse({ type: ProblemResponse, description: 'AMOUNT_MISMATCH: Wompi reports another amount or currency; refused, recorded and alerted' })
+  @ApiBody({
+    type: ConfirmTransactionDto,
+    examples: { redirect: { value: { wompi_transaction_id: '12345-1668624561-38705' } } },
+  })
+  @ApiOkResponse({
+    type: TransactionResponse,
+    example: { ...VIEW_EXAMPLE, status: 'APPROVED', finalized_at: '2026-03-01T12:01:10.000Z' },
+  })
+  @ApiNotFoundResponse({
+    type: ProblemResponse,
+    description: 'Unknown at Wompi, or its reference is not one of your payments',
+  })
+  @ApiConflictResponse({
+    type: ProblemResponse,
+    description: 'AMOUNT_MISMATCH: Wompi reports another amount or currency; refused, recorded and alerted',
+  })
   @ApiBadRequestResponse({
     type: ProblemResponse,
-    description: '`wompi_transaction_id` missing or not a Wompi transaction id, or another field sent; `errors` names it',
-    example: problem(400, 'VALIDATION_FAILED', 'The request has invalid fields', { wompi_transaction_id: ['wompi_transaction_id must be a Wompi transaction id'] }),
+    description:
+      '`wompi_transaction_id` missing or not a Wompi transaction id, or another field sent; `errors` names it',
+    example: problem(400, 'VALIDATION_FAILED', 'The request has invalid fields', {
+      wompi_transaction_id: ['wompi_transaction_id must be a Wompi transaction id'],
+    }),
   })
-  @ApiServiceUnavailableResponse({ type: ProblemResponse, description: 'Wompi unavailable (circuit open, rate limited), or our database unreachable: nothing was confirmed; see Retry-After' })
+  @ApiServiceUnavailableResponse({
+    type: ProblemResponse,
+    description:
+      'Wompi unavailable (circuit open, rate limited), or our database unreachable: nothing was confirmed; see Retry-After',
+  })
   confirm(@CurrentCaller() caller: Caller, @Body() body: ConfirmTransactionDto): Promise<TransactionView> {
     return this.confirmer.execute(caller.name, body.wompi_transaction_id);
   }
@@ -138,7 +198,19 @@ export class TransactionsController {
   @ApiOperation({ summary: 'Read one of your payments, with its Wompi attempts' })
   @ApiOkResponse({
     type: TransactionResponse,
-    example: { ...VIEW_EXAMPLE, attempts: [{ wompi_transaction_id: '12345-1668624561-38705', status: 'PENDING', status_message: null, payment_method_type: 'PSE', created_at: '2026-03-01T12:00:00.000Z', finalized_at: null }] },
+    example: {
+      ...VIEW_EXAMPLE,
+      attempts: [
+        {
+          wompi_transaction_id: '12345-1668624561-38705',
+          status: 'PENDING',
+          status_message: null,
+          payment_method_type: 'PSE',
+          created_at: '2026-03-01T12:00:00.000Z',
+          finalized_at: null,
+        },
+      ],
+    },
   })
   @ApiBadRequestResponse({ type: ProblemResponse, description: 'id is not a UUID' })
   @ApiNotFoundResponse({ type: ProblemResponse, description: 'No such payment for your API key' })
@@ -152,23 +224,49 @@ export class TransactionsController {
   @ApiOperation({
     summary: 'Void an APPROVED card payment',
     description:
-      'A full void: send no body or `{}`. `amount_in_cents` (a partial void) is refused with 400 — Wompi\'s partial void is unconfirmed — and so is any other field. Wompi answers while the transaction is still APPROVED; it becomes VOIDED shortly after (the record and a transaction.voided event follow).',
+      "A full void: send no body or `{}`. `amount_in_cents` (a partial void) is refused with 400 — Wompi's partial void is unconfirmed — and so is any other field. Wompi answers while the transaction is still APPROVED; it becomes VOIDED shortly after (the record and a transaction.voided event follow).",
   })
-  @ApiBody({ type: VoidTransactionDto, required: false, examples: { full: { summary: 'Full void (the only kind)', value: {} } } })
+  @ApiBody({
+    type: VoidTransactionDto,
+    required: false,
+    examples: { full: { summary: 'Full void (the only kind)', value: {} } },
+  })
   @ApiBadRequestResponse({
     type: ProblemResponse,
     description: 'A body field was sent (`amount_in_cents` or any other); `errors` names it',
-    example: problem(400, 'VALIDATION_FAILED', 'The request has invalid fields', { amount_in_cents: [PARTIAL_VOID_REFUSAL] }),
+    example: problem(400, 'VALIDATION_FAILED', 'The request has invalid fields', {
+      amount_in_cents: [PARTIAL_VOID_REFUSAL],
+    }),
   })
-  @ApiOkResponse({ type: TransactionResponse, example: { ...VIEW_EXAMPLE, status: 'APPROVED', payment_method_type: 'CARD', async_payment_url: null, next_action: null } })
+  @ApiOkResponse({
+    type: TransactionResponse,
+    example: {
+      ...VIEW_EXAMPLE,
+      status: 'APPROVED',
+      payment_method_type: 'CARD',
+      async_payment_url: null,
+      next_action: null,
+    },
+  })
   @ApiNotFoundResponse({ type: ProblemResponse, description: 'No such payment for your API key' })
   @ApiConflictResponse({
     type: ProblemResponse,
     description: 'INVALID_STATE: not APPROVED, or not a card payment (`reason`: status | payment_method)',
-    example: { ...problem(409, 'INVALID_STATE', 'Only APPROVED payments can be voided; this one is DECLINED'), reason: 'status', current_status: 'DECLINED' },
+    example: {
+      ...problem(409, 'INVALID_STATE', 'Only APPROVED payments can be voided; this one is DECLINED'),
+      reason: 'status',
+      current_status: 'DECLINED',
+    },
   })
-  @ApiServiceUnavailableResponse({ type: ProblemResponse, description: 'Wompi unavailable (circuit open, rate limited), or our database unreachable; see Retry-After' })
-  voidTransaction(@CurrentCaller() caller: Caller, @Param() params: TransactionIdParam, @Body() _body: VoidTransactionDto): Promise<TransactionView> {
+  @ApiServiceUnavailableResponse({
+    type: ProblemResponse,
+    description: 'Wompi unavailable (circuit open, rate limited), or our database unreachable; see Retry-After',
+  })
+  voidTransaction(
+    @CurrentCaller() caller: Caller,
+    @Param() params: TransactionIdParam,
+    @Body() _body: VoidTransactionDto,
+  ): Promise<TransactionView> {
     return this.voider.execute(caller.name, params.id);
   }
 }

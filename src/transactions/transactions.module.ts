@@ -21,7 +21,14 @@ import { ReadTransactions } from './usecases/read-transactions';
 import { PaymentResolver } from './usecases/resolve-payment';
 import { VoidTransaction } from './usecases/void-transaction';
 
-const ENTITIES = [PaymentEntity, PaymentAttemptEntity, PaymentStatusHistoryEntity, PaymentAnomalyEntity, ConsentEntity, FulfilmentEntity];
+const ENTITIES = [
+  PaymentEntity,
+  PaymentAttemptEntity,
+  PaymentStatusHistoryEntity,
+  PaymentAnomalyEntity,
+  ConsentEntity,
+  FulfilmentEntity,
+];
 
 /**
  * Payments: the HTTP API (api role), the state machine every role applies Wompi reports with,

@@ -16,7 +16,16 @@ describe('parseEnvelope', () => {
     const body = valid();
     body.signature.checksum = 'ABCDEF'.padEnd(64, 'A');
     const r = parseEnvelope(body, undefined);
-    expect(r).toEqual({ ok: true, envelope: expect.objectContaining({ event: 'transaction.updated', timestamp: 1772366402, environment: 'test', checksum: 'abcdef'.padEnd(64, 'a'), properties: ['transaction.id', 'transaction.status'] }) });
+    expect(r).toEqual({
+      ok: true,
+      envelope: expect.objectContaining({
+        event: 'transaction.updated',
+        timestamp: 1772366402,
+        environment: 'test',
+        checksum: 'abcdef'.padEnd(64, 'a'),
+        properties: ['transaction.id', 'transaction.status'],
+      }),
+    });
     expect(r.ok && r.envelope.sentAt?.toISOString()).toBe('2026-03-01T12:00:02.000Z');
   });
 
@@ -33,16 +42,30 @@ describe('parseEnvelope', () => {
   });
 
   it('names every missing or wrong field at once', () => {
-    const r = parseEnvelope({ event: '', data: [], timestamp: 1.5, signature: { properties: [] }, environment: 7 }, undefined);
+    const r = parseEnvelope(
+      { event: '', data: [], timestamp: 1.5, signature: { properties: [] }, environment: 7 },
+      undefined,
+    );
     expect(r.ok).toBe(false);
-    expect(!r.ok && Object.keys(r.errors).sort()).toEqual(['data', 'environment', 'event', 'signature.checksum', 'signature.properties', 'timestamp']);
+    expect(!r.ok && Object.keys(r.errors).sort()).toEqual([
+      'data',
+      'environment',
+      'event',
+      'signature.checksum',
+      'signature.properties',
+      'timestamp',
+    ]);
   });
 
   it.each([
     ['timestamp as a string', { timestamp: '1772366402' }, 'timestamp'],
     ['negative timestamp', { timestamp: -1 }, 'timestamp'],
     ['signature missing (and no header)', { signature: undefined }, 'signature,signature.checksum'],
-    ['non-string property', { signature: { checksum: CHECKSUM, properties: ['transaction.id', 3] } }, 'signature.properties'],
+    [
+      'non-string property',
+      { signature: { checksum: CHECKSUM, properties: ['transaction.id', 3] } },
+      'signature.properties',
+    ],
     ['checksum not a string', { signature: { checksum: 12, properties: ['transaction.id'] } }, 'signature.checksum'],
     ['event too long for the column', { event: 'x'.repeat(65) }, 'event'],
   ])('refuses %s', (_name, over, field) => {
@@ -52,7 +75,10 @@ describe('parseEnvelope', () => {
   });
 
   it('refuses a non-object body', () => {
-    expect(parseEnvelope([valid()], undefined)).toEqual({ ok: false, errors: { body: ['the body must be a JSON object'] } });
+    expect(parseEnvelope([valid()], undefined)).toEqual({
+      ok: false,
+      errors: { body: ['the body must be a JSON object'] },
+    });
     expect(parseEnvelope(null, undefined).ok).toBe(false);
   });
 
@@ -68,12 +94,20 @@ describe('eventKeyOf', () => {
   });
 
   it('nequi_token.updated → type, token id and status', () => {
-    expect(eventKeyOf({ event: 'nequi_token.updated', data: { nequi_token: { id: 'nequi_test_abc', status: 'APPROVED' } } })).toEqual({ ok: true, key: 'nequi_token.updated:nequi_test_abc:APPROVED' });
+    expect(
+      eventKeyOf({ event: 'nequi_token.updated', data: { nequi_token: { id: 'nequi_test_abc', status: 'APPROVED' } } }),
+    ).toEqual({ ok: true, key: 'nequi_token.updated:nequi_test_abc:APPROVED' });
   });
 
   it('other types → sha256 of the canonical data, independent of key order', () => {
-    const a = eventKeyOf({ event: 'bancolombia_transfer_token.updated', data: { x: { id: 1, status: 'APPROVED' }, y: [1, { b: 2, a: 1 }] } });
-    const b = eventKeyOf({ event: 'bancolombia_transfer_token.updated', data: { y: [1, { a: 1, b: 2 }], x: { status: 'APPROVED', id: 1 } } });
+    const a = eventKeyOf({
+      event: 'bancolombia_transfer_token.updated',
+      data: { x: { id: 1, status: 'APPROVED' }, y: [1, { b: 2, a: 1 }] },
+    });
+    const b = eventKeyOf({
+      event: 'bancolombia_transfer_token.updated',
+      data: { y: [1, { a: 1, b: 2 }], x: { status: 'APPROVED', id: 1 } },
+    });
     const c = eventKeyOf({ event: 'bancolombia_transfer_token.updated', data: { x: { id: 1, status: 'DECLINED' } } });
     expect(a.ok && a.key).toMatch(/^bancolombia_transfer_token\.updated:[0-9a-f]{64}$/);
     expect(a).toEqual(b);
@@ -81,8 +115,14 @@ describe('eventKeyOf', () => {
   });
 
   it('a transaction event without id or status is malformed, naming the field', () => {
-    expect(eventKeyOf({ event: 'transaction.updated', data: { transaction: { status: 'APPROVED' } } })).toEqual({ ok: false, errors: { 'data.transaction.id': ['data.transaction.id must be a string or number'] } });
-    expect(eventKeyOf({ event: 'transaction.updated', data: {} })).toEqual({ ok: false, errors: { 'data.transaction': ['data.transaction must be an object'] } });
+    expect(eventKeyOf({ event: 'transaction.updated', data: { transaction: { status: 'APPROVED' } } })).toEqual({
+      ok: false,
+      errors: { 'data.transaction.id': ['data.transaction.id must be a string or number'] },
+    });
+    expect(eventKeyOf({ event: 'transaction.updated', data: {} })).toEqual({
+      ok: false,
+      errors: { 'data.transaction': ['data.transaction must be an object'] },
+    });
   });
 
   it('a key too long for the column is hashed, still stable', () => {
@@ -99,7 +139,9 @@ describe('canonicalJson / isKnownEventType', () => {
   });
 
   it('knows the three Wompi event types only', () => {
-    expect(['transaction.updated', 'nequi_token.updated', 'bancolombia_transfer_token.updated'].every(isKnownEventType)).toBe(true);
+    expect(
+      ['transaction.updated', 'nequi_token.updated', 'bancolombia_transfer_token.updated'].every(isKnownEventType),
+    ).toBe(true);
     expect(isKnownEventType('payout.updated')).toBe(false);
   });
 });

@@ -5,7 +5,11 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../common/idempotency/request-hash';
 
-export const KNOWN_EVENT_TYPES = ['transaction.updated', 'nequi_token.updated', 'bancolombia_transfer_token.updated'] as const;
+export const KNOWN_EVENT_TYPES = [
+  'transaction.updated',
+  'nequi_token.updated',
+  'bancolombia_transfer_token.updated',
+] as const;
 export type KnownEventType = (typeof KNOWN_EVENT_TYPES)[number];
 
 export function isKnownEventType(event: string): event is KnownEventType {
@@ -45,9 +49,12 @@ export function parseEnvelope(body: unknown, headerChecksum: string | undefined)
   if (typeof event !== 'string' || event.length === 0) fail('event', 'event must be a non-empty string');
   else if (event.length > MAX_EVENT_TYPE) fail('event', `event must be at most ${MAX_EVENT_TYPE} characters`);
   if (!isObject(data)) fail('data', 'data must be an object');
-  if (typeof environment !== 'string' || environment.length === 0) fail('environment', 'environment must be a non-empty string');
-  else if (environment.length > MAX_ENVIRONMENT) fail('environment', `environment must be at most ${MAX_ENVIRONMENT} characters`);
-  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) fail('timestamp', 'timestamp must be a non-negative integer (Unix seconds)');
+  if (typeof environment !== 'string' || environment.length === 0)
+    fail('environment', 'environment must be a non-empty string');
+  else if (environment.length > MAX_ENVIRONMENT)
+    fail('environment', `environment must be at most ${MAX_ENVIRONMENT} characters`);
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0)
+    fail('timestamp', 'timestamp must be a non-negative integer (Unix seconds)');
 
   let properties: string[] = [];
   let bodyChecksum: unknown;
@@ -61,11 +68,14 @@ export function parseEnvelope(body: unknown, headerChecksum: string | undefined)
     } else {
       properties = p as string[];
     }
-    if (bodyChecksum !== undefined && bodyChecksum !== null && typeof bodyChecksum !== 'string') fail('signature.checksum', 'signature.checksum must be a string');
+    if (bodyChecksum !== undefined && bodyChecksum !== null && typeof bodyChecksum !== 'string')
+      fail('signature.checksum', 'signature.checksum must be a string');
   }
-  const header = typeof headerChecksum === 'string' && headerChecksum.trim().length > 0 ? headerChecksum.trim() : undefined;
+  const header =
+    typeof headerChecksum === 'string' && headerChecksum.trim().length > 0 ? headerChecksum.trim() : undefined;
   const checksum = typeof bodyChecksum === 'string' && bodyChecksum.length > 0 ? bodyChecksum : header;
-  if (checksum === undefined && !errors['signature.checksum']) fail('signature.checksum', 'a checksum is required in signature.checksum or the X-Event-Checksum header');
+  if (checksum === undefined && !errors['signature.checksum'])
+    fail('signature.checksum', 'a checksum is required in signature.checksum or the X-Event-Checksum header');
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
@@ -99,7 +109,12 @@ export type EventKeyResult = { ok: true; key: string } | { ok: false; errors: Re
  * (or Nequi token) and status; other types hash their canonical data.
  */
 export function eventKeyOf(envelope: Pick<EventEnvelope, 'event' | 'data'>): EventKeyResult {
-  const subject = envelope.event === 'transaction.updated' ? 'transaction' : envelope.event === 'nequi_token.updated' ? 'nequi_token' : undefined;
+  const subject =
+    envelope.event === 'transaction.updated'
+      ? 'transaction'
+      : envelope.event === 'nequi_token.updated'
+        ? 'nequi_token'
+        : undefined;
   if (!subject) return { ok: true, key: `${envelope.event}:${sha256(canonicalJson(envelope.data))}` };
 
   const node = envelope.data[subject];
@@ -110,11 +125,16 @@ export function eventKeyOf(envelope: Pick<EventEnvelope, 'event' | 'data'>): Eve
   }
   const id = node.id;
   const status = node.status;
-  if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id)))) errors[`data.${subject}.id`] = [`data.${subject}.id must be a string or number`];
-  if (typeof status !== 'string' || status.length === 0) errors[`data.${subject}.status`] = [`data.${subject}.status must be a non-empty string`];
+  if (!((typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id))))
+    errors[`data.${subject}.id`] = [`data.${subject}.id must be a string or number`];
+  if (typeof status !== 'string' || status.length === 0)
+    errors[`data.${subject}.status`] = [`data.${subject}.status must be a non-empty string`];
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
   const key = `${envelope.event}:${String(id)}:${String(status)}`;
   // an absurdly long id still gets a stable key that fits the column
-  return { ok: true, key: key.length <= MAX_EVENT_KEY ? key : `${envelope.event}:${sha256(`${String(id)}:${String(status)}`)}` };
+  return {
+    ok: true,
+    key: key.length <= MAX_EVENT_KEY ? key : `${envelope.event}:${sha256(`${String(id)}:${String(status)}`)}`,
+  };
 }

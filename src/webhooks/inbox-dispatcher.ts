@@ -29,11 +29,19 @@ export class InboxDispatcher {
   /** true when the queue accepted (or already held) the job */
   async enqueue(inboxId: string, jobId: string): Promise<boolean> {
     try {
-      await this.queue.enqueue<ApplyEventJob>(QUEUES.WEBHOOK_EVENTS, APPLY_EVENT_JOB, { inboxId }, { jobId, ...RETRY_POLICIES.webhookEvent });
+      await this.queue.enqueue<ApplyEventJob>(
+        QUEUES.WEBHOOK_EVENTS,
+        APPLY_EVENT_JOB,
+        { inboxId },
+        { jobId, ...RETRY_POLICIES.webhookEvent },
+      );
       return true;
     } catch (err) {
       const unavailable = err instanceof QueueUnavailable;
-      this.logger.warn({ inbox_id: inboxId, job_id: jobId, error: unavailable ? 'queue_unavailable' : (err as Error).message }, 'webhook event stored but not enqueued; the sweeper will retry');
+      this.logger.warn(
+        { inbox_id: inboxId, job_id: jobId, error: unavailable ? 'queue_unavailable' : (err as Error).message },
+        'webhook event stored but not enqueued; the sweeper will retry',
+      );
       return false;
     }
   }

@@ -5,7 +5,9 @@ import { InboxStore } from './inbox.store';
 function relayWith(enqueueMany: jest.Mock) {
   const marked: string[][] = [];
   const queue = { enqueueMany } as unknown as JobQueue;
-  const store = { markEnqueuedMany: jest.fn(async (ids: string[]) => void marked.push([...ids])) } as unknown as InboxStore;
+  const store = {
+    markEnqueuedMany: jest.fn(async (ids: string[]) => void marked.push([...ids])),
+  } as unknown as InboxStore;
   return { relay: new InboxRelay(queue, store), marked };
 }
 
@@ -14,7 +16,11 @@ const settled = (relay: InboxRelay) => relay.beforeApplicationShutdown();
 describe('InboxRelay', () => {
   it('hands the rows submitted in one turn of the event loop to the queue in one call, and stamps them together', async () => {
     const calls: string[][] = [];
-    const { relay, marked } = relayWith(jest.fn(async (_q, _n, jobs: { options: { jobId: string } }[]) => void calls.push(jobs.map((j) => j.options.jobId))));
+    const { relay, marked } = relayWith(
+      jest.fn(
+        async (_q, _n, jobs: { options: { jobId: string } }[]) => void calls.push(jobs.map((j) => j.options.jobId)),
+      ),
+    );
     for (let i = 0; i < 5; i++) relay.submit(`row-${i}`, `inbox:row-${i}`);
     await new Promise((r) => setImmediate(r));
     await settled(relay);
@@ -33,9 +39,11 @@ describe('InboxRelay', () => {
 
   it('leaves rows unstamped when the queue is unreachable (the sweeper takes them) and keeps going', async () => {
     let fail = true;
-    const { relay, marked } = relayWith(jest.fn(async () => {
-      if (fail) throw new QueueUnavailable('redis down');
-    }));
+    const { relay, marked } = relayWith(
+      jest.fn(async () => {
+        if (fail) throw new QueueUnavailable('redis down');
+      }),
+    );
     relay.submit('a', 'inbox:a');
     await new Promise((r) => setImmediate(r));
     await settled(relay);

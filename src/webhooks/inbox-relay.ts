@@ -64,14 +64,24 @@ export class InboxRelay implements BeforeApplicationShutdown {
         await this.queue.enqueueMany<ApplyEventJob>(
           QUEUES.WEBHOOK_EVENTS,
           APPLY_EVENT_JOB,
-          batch.map((r) => ({ data: r.trace ? { inboxId: r.id, trace: r.trace } : { inboxId: r.id }, options: { jobId: r.jobId, ...RETRY_POLICIES.webhookEvent } })),
+          batch.map((r) => ({
+            data: r.trace ? { inboxId: r.id, trace: r.trace } : { inboxId: r.id },
+            options: { jobId: r.jobId, ...RETRY_POLICIES.webhookEvent },
+          })),
         );
       } catch (err) {
         const reason = err instanceof QueueUnavailable ? 'queue_unavailable' : (err as Error).message;
-        this.logger.warn({ rows: batch.length, error: reason }, 'webhook events stored but not enqueued; the sweeper will enqueue them');
+        this.logger.warn(
+          { rows: batch.length, error: reason },
+          'webhook events stored but not enqueued; the sweeper will enqueue them',
+        );
         continue;
       }
-      await this.store.markEnqueuedMany(batch.map((r) => r.id)).catch((err: Error) => this.logger.warn({ rows: batch.length, error: err.message }, 'could not stamp enqueued_at'));
+      await this.store
+        .markEnqueuedMany(batch.map((r) => r.id))
+        .catch((err: Error) =>
+          this.logger.warn({ rows: batch.length, error: err.message }, 'could not stamp enqueued_at'),
+        );
     }
   }
 }

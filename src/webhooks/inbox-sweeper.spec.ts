@@ -13,7 +13,9 @@ function sweeperWith(claimed: string[], enqueueResults: boolean[]) {
     oldestReceivedAgeSeconds: jest.fn(async () => 42),
   } as unknown as InboxStore;
   const results = [...enqueueResults];
-  const dispatcher = { enqueue: jest.fn(async (_id: string, jobId: string) => (enqueued.push(jobId), results.shift() ?? true)) } as unknown as InboxDispatcher;
+  const dispatcher = {
+    enqueue: jest.fn(async (_id: string, jobId: string) => (enqueued.push(jobId), results.shift() ?? true)),
+  } as unknown as InboxDispatcher;
   const metrics = new Metrics(false);
   const sweeper = new InboxSweeper({ inboxSweepAfterMs: 2000 } as AppConfig, store, dispatcher, metrics);
   return { sweeper, store, dispatcher, metrics, unclaimed, enqueued };
@@ -24,7 +26,10 @@ describe('InboxSweeper', () => {
     const s = sweeperWith(['a', 'b'], [true, true]);
     expect(await s.sweeper.sweep()).toBe(2);
     expect(s.store.claimDue).toHaveBeenCalledWith(2000, 200);
-    expect(s.enqueued).toEqual([expect.stringMatching(/^inbox:a:sweep:\d+$/), expect.stringMatching(/^inbox:b:sweep:\d+$/)]);
+    expect(s.enqueued).toEqual([
+      expect.stringMatching(/^inbox:a:sweep:\d+$/),
+      expect.stringMatching(/^inbox:b:sweep:\d+$/),
+    ]);
     expect(s.unclaimed).toEqual([[]]);
     expect((await s.metrics.webhookInboxLag.get()).values[0].value).toBe(42);
   });

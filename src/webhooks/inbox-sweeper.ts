@@ -64,11 +64,13 @@ export class InboxSweeper implements OnApplicationBootstrap, BeforeApplicationSh
     const n = Date.now();
     for (const row of claimed) {
       // once the queue is unreachable, don't spend 1.5 s per row finding out again
-      if (failed.length > 0 || this.stopped || !(await this.dispatcher.enqueue(row.id, inboxJobId.sweep(row.id, n)))) failed.push(row.id);
+      if (failed.length > 0 || this.stopped || !(await this.dispatcher.enqueue(row.id, inboxJobId.sweep(row.id, n))))
+        failed.push(row.id);
       else enqueued++;
     }
     await this.store.unclaim(failed);
-    if (claimed.length > 0) this.logger.log({ claimed: claimed.length, enqueued, deferred: failed.length }, 'inbox sweep re-enqueued events');
+    if (claimed.length > 0)
+      this.logger.log({ claimed: claimed.length, enqueued, deferred: failed.length }, 'inbox sweep re-enqueued events');
     this.metrics.webhookInboxLag.set(await this.store.oldestReceivedAgeSeconds());
     return enqueued;
   }

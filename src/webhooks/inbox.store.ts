@@ -129,7 +129,8 @@ export class InboxStore {
   /** TypeORM returns `[rows, count]` for UPDATE/DELETE and `rows` otherwise. */
   private async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     const out = (await this.db.query(sql, params)) as unknown;
-    if (Array.isArray(out) && out.length === 2 && Array.isArray(out[0]) && typeof out[1] === 'number') return out[0] as T[];
+    if (Array.isArray(out) && out.length === 2 && Array.isArray(out[0]) && typeof out[1] === 'number')
+      return out[0] as T[];
     return out as T[];
   }
 
@@ -139,7 +140,16 @@ export class InboxStore {
    * planned once per connection), not through TypeORM's query runner.
    */
   async upsert(row: NewInboxRow): Promise<InboxUpsert> {
-    const values = [row.eventKey, row.eventType, row.environment, row.checksum, String(row.signedTimestamp), row.sentAt, row.rawBody, row.status];
+    const values = [
+      row.eventKey,
+      row.eventType,
+      row.environment,
+      row.checksum,
+      String(row.signedTimestamp),
+      row.sentAt,
+      row.rawBody,
+      row.status,
+    ];
     const pool = (this.db.driver as PostgresDriver).master as Pool | undefined;
     const r = pool
       ? (await pool.query<UpsertRow>({ name: 'inbox-upsert', text: UPSERT_SQL, values })).rows[0]
@@ -149,7 +159,10 @@ export class InboxStore {
 
   /** Returns the stamp, or null when the row is gone. */
   async markEnqueued(id: string): Promise<Date | null> {
-    const [r] = await this.rows<{ enqueued_at: Date }>(`update webhook_inbox set enqueued_at = now() where id = $1 returning enqueued_at`, [id]);
+    const [r] = await this.rows<{ enqueued_at: Date }>(
+      `update webhook_inbox set enqueued_at = now() where id = $1 returning enqueued_at`,
+      [id],
+    );
     return r?.enqueued_at ?? null;
   }
 
@@ -193,7 +206,10 @@ export class InboxStore {
   /** Undo a claim whose enqueue failed, so the next sweep retries it. */
   async unclaim(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query(`update webhook_inbox set enqueued_at = null where id = any($1::uuid[]) and status in ('RECEIVED', 'FAILED', 'UNCONFIRMED')`, [ids]);
+    await this.db.query(
+      `update webhook_inbox set enqueued_at = null where id = any($1::uuid[]) and status in ('RECEIVED', 'FAILED', 'UNCONFIRMED')`,
+      [ids],
+    );
   }
 
   /** Seconds since the oldest RECEIVED row arrived (0 when none). */
@@ -226,7 +242,10 @@ export class InboxStore {
     );
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { rows: page.map(toView), nextCursor: rows.length > q.limit && last?.cursor_t ? encodeCursor({ t: last.cursor_t, i: last.id }) : null };
+    return {
+      rows: page.map(toView),
+      nextCursor: rows.length > q.limit && last?.cursor_t ? encodeCursor({ t: last.cursor_t, i: last.id }) : null,
+    };
   }
 
   /** Back to RECEIVED for an operator's replay; undefined when the id is unknown. */
@@ -240,5 +259,4 @@ export class InboxStore {
     );
     return r ? toView(r) : undefined;
   }
-
 }

@@ -4,7 +4,11 @@ describe('RejectionLog', () => {
   it('emits at once, then at most once per window with the counts accumulated in between', () => {
     let now = 1_000_000;
     const emitted: RejectionSummary[] = [];
-    const log = new RejectionLog(10_000, (s) => emitted.push(JSON.parse(JSON.stringify(s))), () => now);
+    const log = new RejectionLog(
+      10_000,
+      (s) => emitted.push(JSON.parse(JSON.stringify(s))),
+      () => now,
+    );
 
     log.note('bad_checksum');
     expect(emitted).toEqual([{ counts: { bad_checksum: 1 }, total: 1, window_s: 0 }]);
@@ -18,6 +22,10 @@ describe('RejectionLog', () => {
     now += 5_001;
     log.note('timestamp_in_future');
     expect(emitted).toHaveLength(2);
-    expect(emitted[1]).toEqual({ counts: { bad_checksum: 250, environment_mismatch: 250, timestamp_in_future: 1 }, total: 501, window_s: 10 });
+    expect(emitted[1]).toEqual({
+      counts: { bad_checksum: 250, environment_mismatch: 250, timestamp_in_future: 1 },
+      total: 501,
+      window_s: 10,
+    });
   });
 });

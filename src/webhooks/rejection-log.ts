@@ -2,7 +2,8 @@
  * Rejected deliveries are counted, and warned about at most once per window: a flood of forged
  * events must not become a flood of log lines. Nothing of the payload is ever logged.
  */
-export type RejectionReason = 'malformed' | 'bad_checksum' | 'properties_incomplete' | 'environment_mismatch' | 'timestamp_in_future';
+export type RejectionReason =
+  'malformed' | 'bad_checksum' | 'properties_incomplete' | 'environment_mismatch' | 'timestamp_in_future';
 
 export interface RejectionSummary {
   /** rejections per reason since the previous summary */

@@ -14,7 +14,10 @@ export class WebhookEventsService {
 
   async list(q: { status?: InboxStatus; limit: number; cursor?: string }): Promise<ListPage> {
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (q.cursor !== undefined && !after) throw new DomainError('VALIDATION_FAILED', 'The cursor is not one this service issued', { cursor: ['cursor is invalid'] });
+    if (q.cursor !== undefined && !after)
+      throw new DomainError('VALIDATION_FAILED', 'The cursor is not one this service issued', {
+        cursor: ['cursor is invalid'],
+      });
     return this.store.list({ status: q.status, limit: q.limit, after });
   }
 

@@ -55,16 +55,25 @@ export class WebhookIngestService {
     private readonly relay: InboxRelay,
     private readonly metrics: Metrics,
   ) {
-    this.rejections = new RejectionLog(REJECTION_LOG_WINDOW_MS, (s) => this.logger.warn({ rejected: s.counts, total: s.total, window_s: s.window_s }, 'webhook deliveries rejected'));
+    this.rejections = new RejectionLog(REJECTION_LOG_WINDOW_MS, (s) =>
+      this.logger.warn({ rejected: s.counts, total: s.total, window_s: s.window_s }, 'webhook deliveries rejected'),
+    );
   }
 
   /** One span per delivery (`webhook.receive`), continuing the caller's trace when it sent one. */
   ingest(delivery: Delivery, nowMs = Date.now()): Promise<IngestOutcome> {
-    return inSpan('webhook.receive', { ...incoming(delivery.headers), attributes: { 'http.route': '/v1/webhooks/wompi' } }, (span) =>
-      this.ingestInSpan(delivery, nowMs).then((o) => {
-        span.setAttributes({ 'webhook.inbox_id': o.inboxId, 'webhook.inbox_status': o.status, 'webhook.duplicate': o.duplicate });
-        return o;
-      }),
+    return inSpan(
+      'webhook.receive',
+      { ...incoming(delivery.headers), attributes: { 'http.route': '/v1/webhooks/wompi' } },
+      (span) =>
+        this.ingestInSpan(delivery, nowMs).then((o) => {
+          span.setAttributes({
+            'webhook.inbox_id': o.inboxId,
+            'webhook.inbox_status': o.status,
+            'webhook.duplicate': o.duplicate,
+          });
+          return o;
+        }),
     );
   }
 
@@ -72,11 +81,23 @@ export class WebhookIngestService {
     this.metrics.webhookReceived.inc();
     const envelope = this.verify(delivery, nowMs);
     const key = eventKeyOf(envelope);
-    if (!key.ok) this.reject('malformed', new DomainError('MALFORMED_EVENT', 'The event lacks the fields its type needs', key.errors));
+    if (!key.ok)
+      this.reject(
+        'malformed',
+        new DomainError('MALFORMED_EVENT', 'The event lacks the fields its type needs', key.errors),
+      );
     // after the key check, so an event lacking a field is told which one (400), not that it is unsigned
     const coverage = checkSignedProperties(envelope.event, envelope.properties);
     if (!coverage.ok) {
-      this.reject('properties_incomplete', new DomainError('INVALID_SIGNATURE', 'The event checksum does not cover the fields this service acts on', { 'signature.properties': coverage.problems }, { reason: 'properties_incomplete' }));
+      this.reject(
+        'properties_incomplete',
+        new DomainError(
+          'INVALID_SIGNATURE',
+          'The event checksum does not cover the fields this service acts on',
+          { 'signature.properties': coverage.problems },
+          { reason: 'properties_incomplete' },
+        ),
+      );
     }
 
     const known = isKnownEventType(envelope.event);
@@ -98,29 +119,85 @@ export class WebhookIngestService {
     // a fresh job per delivery, run now rather than after the backoff — Wompi sending it again
     // is the moment it most likely agrees. Settled rows (PROCESSED/IGNORED/DEAD) are only counted.
     // The row is the durable queue entry: the relay hands it to Bull off the request path.
-    const jobId = row.status === 'RECEIVED' ? inboxJobId.first(row.id) : !row.inserted && REDELIVER_STATUSES.includes(row.status) ? inboxJobId.redelivery(row.id, row.deliveryCount) : undefined;
+    const jobId =
+      row.status === 'RECEIVED'
+        ? inboxJobId.first(row.id)
+        : !row.inserted && REDELIVER_STATUSES.includes(row.status)
+          ? inboxJobId.redelivery(row.id, row.deliveryCount)
+          : undefined;
     if (jobId) {
       this.relay.submit(row.id, jobId, currentCarrier());
-      if (row.status !== 'RECEIVED') this.logger.log({ inbox_id: row.id, event_key: key.key, status: row.status, delivery_count: row.deliveryCount, request_id: delivery.requestId }, 'redelivery of an unsettled webhook event re-enqueued');
+      if (row.status !== 'RECEIVED')
+        this.logger.log(
+          {
+            inbox_id: row.id,
+            event_key: key.key,
+            status: row.status,
+            delivery_count: row.deliveryCount,
+            request_id: delivery.requestId,
+          },
+          'redelivery of an unsettled webhook event re-enqueued',
+        );
     }
-    if (row.inserted) this.logger.log({ inbox_id: row.id, event_type: envelope.event, event_key: key.key, status: row.status, request_id: delivery.requestId }, 'webhook event stored');
+    if (row.inserted)
+      this.logger.log(
+        {
+          inbox_id: row.id,
+          event_type: envelope.event,
+          event_key: key.key,
+          status: row.status,
+          request_id: delivery.requestId,
+        },
+        'webhook event stored',
+      );
     return { inboxId: row.id, status: row.status, duplicate: !row.inserted, enqueued: jobId !== undefined };
   }
 
   private verify(delivery: Delivery, nowMs: number): EventEnvelope {
     const parsed = parseEnvelope(delivery.body, delivery.headerChecksum);
-    if (!parsed.ok) this.reject('malformed', new DomainError('MALFORMED_EVENT', 'The event envelope is missing or has invalid fields', parsed.errors));
+    if (!parsed.ok)
+      this.reject(
+        'malformed',
+        new DomainError('MALFORMED_EVENT', 'The event envelope is missing or has invalid fields', parsed.errors),
+      );
     const envelope = parsed.envelope;
 
-    const verdict = verifyEventChecksum({ data: envelope.data, timestamp: envelope.timestamp, signature: { properties: envelope.properties, checksum: envelope.checksum } }, undefined, this.config.wompi.eventsSecrets);
-    if (!verdict.valid) this.reject('bad_checksum', new DomainError('INVALID_SIGNATURE', 'The event checksum does not verify', undefined, { reason: 'bad_checksum' }));
+    const verdict = verifyEventChecksum(
+      {
+        data: envelope.data,
+        timestamp: envelope.timestamp,
+        signature: { properties: envelope.properties, checksum: envelope.checksum },
+      },
+      undefined,
+      this.config.wompi.eventsSecrets,
+    );
+    if (!verdict.valid)
+      this.reject(
+        'bad_checksum',
+        new DomainError('INVALID_SIGNATURE', 'The event checksum does not verify', undefined, {
+          reason: 'bad_checksum',
+        }),
+      );
     this.metrics.webhookVerified.inc();
 
     if (envelope.environment !== this.config.wompi.environment) {
-      this.reject('environment_mismatch', new DomainError('EVENT_REJECTED', `This service runs in the Wompi "${this.config.wompi.environment}" environment`, undefined, { reason: 'environment_mismatch' }));
+      this.reject(
+        'environment_mismatch',
+        new DomainError(
+          'EVENT_REJECTED',
+          `This service runs in the Wompi "${this.config.wompi.environment}" environment`,
+          undefined,
+          { reason: 'environment_mismatch' },
+        ),
+      );
     }
     if (envelope.timestamp > nowMs / 1000 + MAX_FUTURE_SKEW_S) {
-      this.reject('timestamp_in_future', new DomainError('EVENT_REJECTED', 'The event timestamp is more than an hour in the future', undefined, { reason: 'timestamp_in_future' }));
+      this.reject(
+        'timestamp_in_future',
+        new DomainError('EVENT_REJECTED', 'The event timestamp is more than an hour in the future', undefined, {
+          reason: 'timestamp_in_future',
+        }),
+      );
     }
     return envelope;
   }
@@ -144,8 +221,17 @@ export class WebhookIngestService {
   }
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
-const UNREACHABLE_MESSAGE = /connection terminated|timeout exceeded when trying to connect|connection error|not queryable|terminating connection|the database system is (starting up|shutting down)/i;
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+const UNREACHABLE_MESSAGE =
+  /connection terminated|timeout exceeded when trying to connect|connection error|not queryable|terminating connection|the database system is (starting up|shutting down)/i;
 
 /**
  * Postgres unreachable → 503 so Wompi retries; a value Postgres refuses (SQLSTATE class 22, e.g.
@@ -155,9 +241,14 @@ export function classifyStoreError(err: unknown): unknown {
   const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } };
   const code = String(e?.driverError?.code ?? e?.code ?? '');
   const message = String(e?.driverError?.message ?? e?.message ?? '');
-  if (code.startsWith('22')) return new DomainError('MALFORMED_EVENT', 'The event contains a value that cannot be stored', { body: ['contains a value Postgres refuses (e.g. a \\u0000 escape)'] });
+  if (code.startsWith('22'))
+    return new DomainError('MALFORMED_EVENT', 'The event contains a value that cannot be stored', {
+      body: ['contains a value Postgres refuses (e.g. a \\u0000 escape)'],
+    });
   if (UNREACHABLE_CODES.has(code) || /^(08|53|57P)/.test(code) || UNREACHABLE_MESSAGE.test(message)) {
-    return new DomainError('DEPENDENCY_UNAVAILABLE', 'The event store is unavailable; retry later', undefined, { retry_after_seconds: 30 });
+    return new DomainError('DEPENDENCY_UNAVAILABLE', 'The event store is unavailable; retry later', undefined, {
+      retry_after_seconds: 30,
+    });
   }
   return err;
 }

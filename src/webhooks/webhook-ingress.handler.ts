@@ -22,11 +22,23 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * and carries the OpenAPI description. One log line per stored event (with the request id);
  * rejections aggregate in the RejectionLog; 5xx are logged with their error_id.
  */
-export function webhookIngressHandler(ingest: WebhookIngestService, metrics: Metrics, limits: RateLimits, limitBytes: number): RequestHandler {
+export function webhookIngressHandler(
+  ingest: WebhookIngestService,
+  metrics: Metrics,
+  limits: RateLimits,
+  limitBytes: number,
+): RequestHandler {
   const logger = new Logger('Webhooks');
   const problems = new ProblemDetailsFilter();
 
-  const answer = (req: Request, res: Response, status: number, body: Buffer, contentType: string, stopTimer: (l: Record<string, string>) => void): void => {
+  const answer = (
+    req: Request,
+    res: Response,
+    status: number,
+    body: Buffer,
+    contentType: string,
+    stopTimer: (l: Record<string, string>) => void,
+  ): void => {
     res.statusCode = status;
     res.setHeader('Content-Type', contentType);
     res.setHeader('Content-Length', body.length);
@@ -37,30 +49,58 @@ export function webhookIngressHandler(ingest: WebhookIngestService, metrics: Met
   };
 
   // a refused delivery spends its address's unverified budget first (a 429 once spent)
-  const fail = (req: Request, res: Response, err: unknown, requestId: string, stopTimer: (l: Record<string, string>) => void): void => {
+  const fail = (
+    req: Request,
+    res: Response,
+    err: unknown,
+    requestId: string,
+    stopTimer: (l: Record<string, string>) => void,
+  ): void => {
     limits.refusedDelivery(req, res, err).then(
       (refusal) => send(req, res, refusal, requestId, stopTimer),
       (e: unknown) => send(req, res, e, requestId, stopTimer),
     );
   };
 
-  const send = (req: Request, res: Response, err: unknown, requestId: string, stopTimer: (l: Record<string, string>) => void): void => {
+  const send = (
+    req: Request,
+    res: Response,
+    err: unknown,
+    requestId: string,
+    stopTimer: (l: Record<string, string>) => void,
+  ): void => {
     const problem = problems.toProblem(err, req);
-    if (problem.status >= 500) logger.error({ err, error_id: problem.error_id, request_id: requestId }, 'webhook ingress failed');
-    if (typeof problem.retry_after_seconds === 'number' && [409, 429, 503].includes(problem.status)) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(problem.retry_after_seconds))));
-    answer(req, res, problem.status, Buffer.from(JSON.stringify(problem)), 'application/problem+json; charset=utf-8', stopTimer);
+    if (problem.status >= 500)
+      logger.error({ err, error_id: problem.error_id, request_id: requestId }, 'webhook ingress failed');
+    if (typeof problem.retry_after_seconds === 'number' && [409, 429, 503].includes(problem.status))
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(problem.retry_after_seconds))));
+    answer(
+      req,
+      res,
+      problem.status,
+      Buffer.from(JSON.stringify(problem)),
+      'application/problem+json; charset=utf-8',
+      stopTimer,
+    );
   };
 
   return (req: Request, res: Response, next: NextFunction): void => {
     const encoding = req.headers['content-encoding'];
-    if (req.method !== 'POST' || requestPath(req) !== ROUTE || (encoding !== undefined && encoding !== 'identity')) return next();
+    if (req.method !== 'POST' || requestPath(req) !== ROUTE || (encoding !== undefined && encoding !== 'identity'))
+      return next();
     const stopTimer = metrics.httpDuration.startTimer();
     const requestId = assignRequestId(req, res);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limitBytes) {
       req.resume();
       res.setHeader('Connection', 'close');
-      return fail(req, res, new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts'), requestId, stopTimer);
+      return fail(
+        req,
+        res,
+        new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts'),
+        requestId,
+        stopTimer,
+      );
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -70,28 +110,64 @@ export function webhookIngressHandler(ingest: WebhookIngestService, metrics: Met
     });
     req.on('error', () => req.destroy());
     req.on('end', () => {
-      if (size > limitBytes) return fail(req, res, new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts'), requestId, stopTimer);
+      if (size > limitBytes)
+        return fail(
+          req,
+          res,
+          new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than this route accepts'),
+          requestId,
+          stopTimer,
+        );
       const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       // the same answers as the body parsers of the Nest path (app.factory bodyParserErrors)
       let text: string;
       try {
         text = utf8.decode(raw);
       } catch {
-        return fail(req, res, new DomainError('MALFORMED_BODY', 'The request body is not valid UTF-8', { body: ['the body must be UTF-8 encoded JSON'] }), requestId, stopTimer);
+        return fail(
+          req,
+          res,
+          new DomainError('MALFORMED_BODY', 'The request body is not valid UTF-8', {
+            body: ['the body must be UTF-8 encoded JSON'],
+          }),
+          requestId,
+          stopTimer,
+        );
       }
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
-        return fail(req, res, new DomainError('MALFORMED_BODY', 'The request body is not valid JSON'), requestId, stopTimer);
+        return fail(
+          req,
+          res,
+          new DomainError('MALFORMED_BODY', 'The request body is not valid JSON'),
+          requestId,
+          stopTimer,
+        );
       }
       const tooDeep = jsonDepthErrors(body);
-      if (Object.keys(tooDeep).length) return fail(req, res, new ValidationFailed(tooDeep, `The request body must not be nested deeper than ${MAX_JSON_DEPTH} levels`), requestId, stopTimer);
+      if (Object.keys(tooDeep).length)
+        return fail(
+          req,
+          res,
+          new ValidationFailed(tooDeep, `The request body must not be nested deeper than ${MAX_JSON_DEPTH} levels`),
+          requestId,
+          stopTimer,
+        );
       const checksum = req.headers['x-event-checksum'];
-      ingest.ingest({ rawBody: raw, body, headerChecksum: typeof checksum === 'string' ? checksum : undefined, requestId, headers: req.headers }).then(
-        () => answer(req, res, 200, ACK, 'application/json; charset=utf-8', stopTimer),
-        (err: unknown) => fail(req, res, err, requestId, stopTimer),
-      );
+      ingest
+        .ingest({
+          rawBody: raw,
+          body,
+          headerChecksum: typeof checksum === 'string' ? checksum : undefined,
+          requestId,
+          headers: req.headers,
+        })
+        .then(
+          () => answer(req, res, 200, ACK, 'application/json; charset=utf-8', stopTimer),
+          (err: unknown) => fail(req, res, err, requestId, stopTimer),
+        );
     });
   };
 }

@@ -19,7 +19,12 @@ export class WebhooksModule {
       module: WebhooksModule,
       imports: [TypeOrmModule.forFeature([WebhookInboxEntity])],
       controllers: roles.api ? [WompiWebhookController, WebhookEventsController] : [],
-      providers: [InboxStore, InboxDispatcher, ...(roles.api ? [WebhookIngestService, WebhookEventsService, InboxRelay] : []), ...(roles.worker ? [InboxSweeper] : [])],
+      providers: [
+        InboxStore,
+        InboxDispatcher,
+        ...(roles.api ? [WebhookIngestService, WebhookEventsService, InboxRelay] : []),
+        ...(roles.worker ? [InboxSweeper] : []),
+      ],
     };
   }
 }

@@ -1,5 +1,16 @@
 import { Controller, Headers, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { PublicRoute } from '../common/auth/api-key.guard';
 import { RATE_LIMIT_HEADERS } from '../common/http/openapi';
 import { UnverifiedDeliveryThrottle } from '../common/rate-limit/webhook-throttle';
@@ -23,7 +34,10 @@ const EXAMPLE_EVENT = {
   },
   sent_at: '2026-03-01T12:00:02.000Z',
   timestamp: 1772366402,
-  signature: { checksum: '3476dda50f64cd7cbd160689640506febea93239bc524fc0469b2c68a3cc8bd0', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] },
+  signature: {
+    checksum: '3476dda50f64cd7cbd160689640506febea93239bc524fc0469b2c68a3cc8bd0',
+    properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'],
+  },
   environment: 'test',
 };
 
@@ -45,15 +59,24 @@ export class WompiWebhookController {
   @ApiHeader({ name: 'X-Event-Checksum', required: false, description: 'the checksum, when the body carries none' })
   @ApiBody({ schema: { type: 'object', example: EXAMPLE_EVENT } })
   @ApiOkResponse({ type: WebhookAck, description: 'stored durably (or already stored)' })
-  @ApiBadRequestResponse({ description: 'malformed JSON or a missing/invalid envelope field (problem+json naming the field)' })
-  @ApiUnauthorizedResponse({ description: 'checksum does not verify, wrong environment, or timestamp far in the future (problem+json with `reason`)' })
+  @ApiBadRequestResponse({
+    description: 'malformed JSON or a missing/invalid envelope field (problem+json naming the field)',
+  })
+  @ApiUnauthorizedResponse({
+    description:
+      'checksum does not verify, wrong environment, or timestamp far in the future (problem+json with `reason`)',
+  })
   @ApiPayloadTooLargeResponse({ description: 'body over 256 KiB' })
   @ApiTooManyRequestsResponse({
-    description: 'this address sent more than RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN deliveries that failed verification in a minute (RATE_LIMITED, with Retry-After); a delivery that verifies is never throttled',
+    description:
+      'this address sent more than RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN deliveries that failed verification in a minute (RATE_LIMITED, with Retry-After); a delivery that verifies is never throttled',
     headers: RATE_LIMIT_HEADERS,
   })
   @ApiServiceUnavailableResponse({ description: 'the inbox (Postgres) is unreachable; Wompi retries' })
-  async receive(@Req() req: RawBodyRequest, @Headers('x-event-checksum') headerChecksum: string | undefined): Promise<WebhookAck> {
+  async receive(
+    @Req() req: RawBodyRequest,
+    @Headers('x-event-checksum') headerChecksum: string | undefined,
+  ): Promise<WebhookAck> {
     await this.ingest.ingest({ rawBody: req.rawBody, body: req.body as unknown, headerChecksum, headers: req.headers });
     return { received: true };
   }

@@ -4,7 +4,8 @@ import { decodeJwtExpiry, withExpiry } from './acceptance-tokens';
 const REAL_TOKEN =
   'eyJhbGciOiJIUzI1NiJ9.eyJjb250cmFjdF9pZCI6MjQzLCJwZXJtYWxpbmsiOiJodHRwczovL3dvbXBpLmNvbS9hc3NldHMvZG93bmxvYWRibGUvcmVnbGFtZW50by1Vc3Vhcmlvcy1Db2xvbWJpYS5wZGYiLCJmaWxlX2hhc2giOiJkMWVkMDI3NjhlNDEzZWEyMzFmNzAwMjc0N2Y0N2FhOSIsImppdCI6IjE3NTUzOTYyNjUtMTgzNDYiLCJlbWFpbCI6IiIsImV4cCI6MTc1NTM5OTg2NX0.cSUYRbsf3rWpagXFlpHANePjZWynomf6yDWOUqe2fqk';
 
-const jwt = (payload: unknown) => `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
+const jwt = (payload: unknown) =>
+  `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
 
 describe('decodeJwtExpiry', () => {
   it('decodes exp of a real acceptance token without verifying it', () => {
@@ -23,7 +24,9 @@ describe('decodeJwtExpiry', () => {
   });
 
   it('withExpiry adds expires_at', () => {
-    expect(withExpiry({ acceptance_token: jwt({ exp: 2_000_000_000 }), permalink: 'p', type: 'END_USER_POLICY' })).toEqual({
+    expect(
+      withExpiry({ acceptance_token: jwt({ exp: 2_000_000_000 }), permalink: 'p', type: 'END_USER_POLICY' }),
+    ).toEqual({
       acceptance_token: jwt({ exp: 2_000_000_000 }),
       permalink: 'p',
       type: 'END_USER_POLICY',

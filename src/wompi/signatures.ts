@@ -49,7 +49,8 @@ function renderValue(value: unknown, path: string): string {
 function resolveProperty(data: unknown, path: string): unknown {
   let node: unknown = data;
   for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, part)) return undefined;
+    if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, part))
+      return undefined;
     node = (node as Record<string, unknown>)[part];
   }
   return node;
@@ -94,7 +95,11 @@ function sameDigest(expectedHex: string, givenHex: string): boolean {
  * print uppercase, real events are lowercase) and constant-time; every secret in `secrets`
  * is tried, so a rotation can accept old and new at once.
  */
-export function verifyEventChecksum(event: ChecksummedEvent, headerChecksum: string | undefined, secrets: readonly string[]): ChecksumVerification {
+export function verifyEventChecksum(
+  event: ChecksummedEvent,
+  headerChecksum: string | undefined,
+  secrets: readonly string[],
+): ChecksumVerification {
   const bodyChecksum = event?.signature?.checksum;
   const given = typeof bodyChecksum === 'string' && bodyChecksum.length > 0 ? bodyChecksum : headerChecksum;
   if (typeof given !== 'string') return { valid: false };

@@ -17,7 +17,10 @@ export interface SignedPropertiesRule {
   allowed: readonly string[];
 }
 
-const tokenRule = (subject: string): SignedPropertiesRule => ({ required: [`${subject}.id`, `${subject}.status`], allowed: [`${subject}.id`, `${subject}.status`] });
+const tokenRule = (subject: string): SignedPropertiesRule => ({
+  required: [`${subject}.id`, `${subject}.status`],
+  allowed: [`${subject}.id`, `${subject}.status`],
+});
 
 export const SIGNED_PROPERTIES: Readonly<Record<string, SignedPropertiesRule>> = {
   'transaction.updated': {
@@ -53,7 +56,9 @@ export function checkSignedProperties(eventType: string, properties: readonly st
   const duplicates = new Set<string>();
   for (const p of properties) (seen.has(p) ? duplicates : seen).add(p);
   if (duplicates.size) problems.push(`listed more than once: ${few([...duplicates])}`);
-  const rule = Object.prototype.hasOwnProperty.call(SIGNED_PROPERTIES, eventType) ? SIGNED_PROPERTIES[eventType] : undefined;
+  const rule = Object.prototype.hasOwnProperty.call(SIGNED_PROPERTIES, eventType)
+    ? SIGNED_PROPERTIES[eventType]
+    : undefined;
   if (rule) {
     const missing = rule.required.filter((p) => !seen.has(p));
     if (missing.length) problems.push(`must sign ${missing.join(', ')}`);

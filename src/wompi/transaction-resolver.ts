@@ -16,7 +16,10 @@ export interface ReferenceResolution {
 }
 
 export async function resolveByReference(gateway: WompiGateway, reference: string): Promise<ReferenceResolution> {
-  const attempts = [...(await gateway.findTransactionsByReference(reference))].sort((a, b) => a.created_at.localeCompare(b.created_at));
-  const decisive = attempts.find((t) => t.status === 'APPROVED' || t.status === 'VOIDED') ?? attempts[attempts.length - 1] ?? null;
+  const attempts = [...(await gateway.findTransactionsByReference(reference))].sort((a, b) =>
+    a.created_at.localeCompare(b.created_at),
+  );
+  const decisive =
+    attempts.find((t) => t.status === 'APPROVED' || t.status === 'VOIDED') ?? attempts[attempts.length - 1] ?? null;
   return { found: attempts.length > 0, attempts, decisive };
 }

@@ -4,7 +4,13 @@
  * the retry / breaker logic of the adapter first.
  */
 import { DomainError } from '../common/errors/domain-error';
-import { GatewayAuthError, GatewayBadResponse, GatewayBusinessRejection, GatewayNotFound, GatewayValidationError } from './wompi.errors';
+import {
+  GatewayAuthError,
+  GatewayBadResponse,
+  GatewayBusinessRejection,
+  GatewayNotFound,
+  GatewayValidationError,
+} from './wompi.errors';
 
 const KEY_PATTERNS = [
   /\b(?:pub|prv)_(?:test|prod|stagtest)_[A-Za-z0-9]+/g,
@@ -60,7 +66,12 @@ export function flattenMessages(messages: unknown, prefix = ''): Record<string, 
  * Maps a non-2xx, non-5xx, non-429 Wompi answer to a typed error.
  * `what` names the missing entity for 404s (never a key).
  */
-export function mapWompiError(status: number, bodyText: string, what: string, secrets: readonly string[] = []): DomainError {
+export function mapWompiError(
+  status: number,
+  bodyText: string,
+  what: string,
+  secrets: readonly string[] = [],
+): DomainError {
   const body = parseJson(bodyText);
   const error = isObj(body) && isObj(body.error) ? body.error : undefined;
   const type = typeof error?.type === 'string' ? error.type : undefined;
@@ -84,7 +95,9 @@ export function mapWompiError(status: number, bodyText: string, what: string, se
     return new GatewayBadResponse(`Wompi answered ${status} INPUT_VALIDATION_ERROR without field messages`);
   }
   if (reason !== undefined && status >= 400 && status < 500) return new GatewayBusinessRejection(reason);
-  return new GatewayBadResponse(`Wompi answered ${status} with ${body === undefined ? 'an unparseable body' : 'an unexpected error shape'}`);
+  return new GatewayBadResponse(
+    `Wompi answered ${status} with ${body === undefined ? 'an unparseable body' : 'an unexpected error shape'}`,
+  );
 }
 
 /** `Retry-After` as milliseconds (delta-seconds or an HTTP date); undefined when absent or garbage. */

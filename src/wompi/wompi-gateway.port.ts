@@ -21,7 +21,14 @@ export type BreakerState = 'closed' | 'half-open' | 'open';
  * docs/resilience-readiness-and-breakers.md): a failing acceptance-token lookup must not refuse
  * creates, and failing reads must not stop writes.
  */
-export const BREAKER_GROUPS = ['merchant', 'tokens', 'transactions-write', 'transactions-read', 'payment-sources', 'payment-links'] as const;
+export const BREAKER_GROUPS = [
+  'merchant',
+  'tokens',
+  'transactions-write',
+  'transactions-read',
+  'payment-sources',
+  'payment-links',
+] as const;
 export type BreakerGroup = (typeof BREAKER_GROUPS)[number];
 
 /**
@@ -33,7 +40,13 @@ export type BreakerGroup = (typeof BREAKER_GROUPS)[number];
 export abstract class WompiGateway {
   /** Fresh, single-use acceptance tokens (one pair per transaction). */
   abstract getAcceptanceTokens(): Promise<AcceptanceTokens>;
-  abstract createCardToken(card: { number: string; cvc: string; exp_month: string; exp_year: string; card_holder: string }): Promise<WompiCardToken>;
+  abstract createCardToken(card: {
+    number: string;
+    cvc: string;
+    exp_month: string;
+    exp_year: string;
+    card_holder: string;
+  }): Promise<WompiCardToken>;
   abstract createNequiToken(phoneNumber: string): Promise<WompiNequiToken>;
   abstract getNequiToken(id: string): Promise<WompiNequiToken>;
   abstract getPseFinancialInstitutions(): Promise<PseFinancialInstitution[]>;

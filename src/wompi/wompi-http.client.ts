@@ -4,7 +4,13 @@
  * failure into one of the typed errors of ./wompi.errors.ts.
  */
 import { Logger, LoggerService } from '@nestjs/common';
-import { BrokenCircuitError, BulkheadRejectedError, CircuitBreakerPolicy, CircuitState, TaskCancelledError } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitBreakerPolicy,
+  CircuitState,
+  TaskCancelledError,
+} from 'cockatiel';
 import { context, propagation } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import { WompiConfig } from '../config/app-config';
@@ -115,7 +121,10 @@ export class WompiHttpClient {
   }
 
   breakerStates(): Record<BreakerGroup, BreakerState> {
-    return Object.fromEntries(BREAKER_GROUPS.map((g) => [g, this.breakerState(g)])) as Record<BreakerGroup, BreakerState>;
+    return Object.fromEntries(BREAKER_GROUPS.map((g) => [g, this.breakerState(g)])) as Record<
+      BreakerGroup,
+      BreakerState
+    >;
   }
 
   private remainingCooldownMs(b: Breaker): number {
@@ -124,7 +133,12 @@ export class WompiHttpClient {
 
   /** One client span per call (retries included), named by the operation; the path template only, never ids. */
   call<T>(operation: string, spec: CallSpec<T>): Promise<T> {
-    const attributes = { 'wompi.operation': operation, 'http.request.method': spec.method, 'url.template': spec.route, 'wompi.breaker_group': spec.group };
+    const attributes = {
+      'wompi.operation': operation,
+      'http.request.method': spec.method,
+      'url.template': spec.route,
+      'wompi.breaker_group': spec.group,
+    };
     return inSpan(`wompi ${operation}`, { kind: SpanKind.CLIENT, attributes }, () => this.callInSpan(operation, spec));
   }
 
@@ -149,17 +163,24 @@ export class WompiHttpClient {
    * answer — success or a 4xx/malformed body — is returned, so the breaker sees Wompi alive
    * and resets its consecutive-failure count.
    */
-  private async attempt<T>(operation: string, spec: CallSpec<T>, attemptNo: number, timeout: WompiPolicies['timeout']): Promise<Answered<T>> {
+  private async attempt<T>(
+    operation: string,
+    spec: CallSpec<T>,
+    attemptNo: number,
+    timeout: WompiPolicies['timeout'],
+  ): Promise<Answered<T>> {
     const started = performance.now();
     let status: number | undefined;
     let outcome = 'ok';
     try {
-      const raw = await timeout.execute(({ signal }) => this.send(spec, signal)).catch((err: unknown) => {
-        if (err instanceof TaskCancelledError) {
-          throw new AttemptFailure('timeout', `no answer within ${this.cfg.timeoutMs} ms`, { retryable: false });
-        }
-        throw err;
-      });
+      const raw = await timeout
+        .execute(({ signal }) => this.send(spec, signal))
+        .catch((err: unknown) => {
+          if (err instanceof TaskCancelledError) {
+            throw new AttemptFailure('timeout', `no answer within ${this.cfg.timeoutMs} ms`, { retryable: false });
+          }
+          throw err;
+        });
       status = raw.status;
       return { value: this.interpret(spec, raw) };
     } catch (err) {
@@ -198,7 +219,8 @@ export class WompiHttpClient {
 
   private async send(spec: CallSpec<unknown>, signal: AbortSignal): Promise<RawAnswer> {
     const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
-    if (spec.key !== 'none') headers.authorization = `Bearer ${spec.key === 'public' ? this.cfg.publicKey : this.cfg.privateKey}`;
+    if (spec.key !== 'none')
+      headers.authorization = `Bearer ${spec.key === 'public' ? this.cfg.publicKey : this.cfg.privateKey}`;
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
     // W3C trace context to Wompi (fetch is not auto-instrumented); nothing when tracing is off
     propagation.inject(context.active(), headers);
@@ -214,7 +236,10 @@ export class WompiHttpClient {
     } catch (err) {
       if (signal.aborted) throw new TaskCancelledError('aborted');
       const { code, neverSent } = networkErrorCode(err);
-      throw new AttemptFailure('network_error', `network error ${code}`, { neverSent, retryable: spec.safeToRetry || neverSent });
+      throw new AttemptFailure('network_error', `network error ${code}`, {
+        neverSent,
+        retryable: spec.safeToRetry || neverSent,
+      });
     }
   }
 
@@ -222,10 +247,18 @@ export class WompiHttpClient {
     const retryAfterMs = parseRetryAfter(raw.retryAfter);
     if (raw.status === 429) {
       // rate limited: not processed, but a write is still left to the caller (no blind re-post)
-      throw new AttemptFailure('rate_limited', 'Wompi answered 429', { status: 429, retryAfterMs, retryable: spec.safeToRetry });
+      throw new AttemptFailure('rate_limited', 'Wompi answered 429', {
+        status: 429,
+        retryAfterMs,
+        retryable: spec.safeToRetry,
+      });
     }
     if (raw.status >= 500) {
-      throw new AttemptFailure('server_error', `Wompi answered ${raw.status}`, { status: raw.status, retryAfterMs, retryable: spec.safeToRetry });
+      throw new AttemptFailure('server_error', `Wompi answered ${raw.status}`, {
+        status: raw.status,
+        retryAfterMs,
+        retryable: spec.safeToRetry,
+      });
     }
     if (raw.status < 200 || raw.status >= 300) throw mapWompiError(raw.status, raw.text, spec.what, this.secrets);
     let body: unknown;
@@ -237,13 +270,16 @@ export class WompiHttpClient {
     try {
       return spec.parse(body);
     } catch (err) {
-      if (err instanceof ShapeError) throw new GatewayBadResponse(`Wompi answered ${raw.status} with an unexpected shape: ${err.message}`);
+      if (err instanceof ShapeError)
+        throw new GatewayBadResponse(`Wompi answered ${raw.status} with an unexpected shape: ${err.message}`);
       throw err;
     }
   }
 
   private isAmbiguousWrite(spec: CallSpec<unknown>, err: AttemptFailure): boolean {
-    return !spec.safeToRetry && spec.ambiguousIsUnknown === true && err.kind !== 'rate_limited' && !err.details.neverSent;
+    return (
+      !spec.safeToRetry && spec.ambiguousIsUnknown === true && err.kind !== 'rate_limited' && !err.details.neverSent
+    );
   }
 
   private outcomeOf(spec: CallSpec<unknown>, err: unknown): string {
@@ -261,7 +297,10 @@ export class WompiHttpClient {
       this.metrics.wompiCalls.inc({ operation, outcome: 'breaker_open' });
       const seconds = Math.max(1, Math.ceil(this.remainingCooldownMs(this.breaker(spec.group)) / 1000));
       this.logger.debug?.({ msg: 'wompi breaker open', operation, group: spec.group, retry_after_seconds: seconds });
-      return new GatewayUnavailable(`Wompi circuit breaker (${spec.group}) is open; ${operation} was not attempted`, seconds);
+      return new GatewayUnavailable(
+        `Wompi circuit breaker (${spec.group}) is open; ${operation} was not attempted`,
+        seconds,
+      );
     }
     if (err instanceof BulkheadRejectedError) {
       this.metrics.wompiCalls.inc({ operation, outcome: 'bulkhead_full' });
@@ -269,7 +308,10 @@ export class WompiHttpClient {
     }
     if (!(err instanceof AttemptFailure)) return err; // typed DomainErrors pass through as they are
     if (this.isAmbiguousWrite(spec, err)) return new GatewayOutcomeUnknown(operation, err.message);
-    const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(err.details.retryAfterMs ?? 0, this.cfg.retryBaseDelayMs) / 1000));
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil(Math.max(err.details.retryAfterMs ?? 0, this.cfg.retryBaseDelayMs) / 1000),
+    );
     switch (err.kind) {
       case 'timeout':
         return new GatewayTimeout(operation, this.cfg.timeoutMs);
@@ -278,7 +320,10 @@ export class WompiHttpClient {
       case 'server_error':
         return new GatewayUnavailable(`Wompi failed ${operation} (${err.details.status})`, retryAfterSeconds);
       default:
-        return new GatewayUnavailable(`Wompi could not be reached for ${operation} (${err.message})`, retryAfterSeconds);
+        return new GatewayUnavailable(
+          `Wompi could not be reached for ${operation} (${err.message})`,
+          retryAfterSeconds,
+        );
     }
   }
 }

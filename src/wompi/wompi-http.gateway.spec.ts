@@ -1,5 +1,13 @@
 import { Metrics } from '../metrics/metrics';
-import { CapturingLogger, LocalServer, TEST_KEYS, json, txFixture, until, wompiTestConfig } from '../../test/wompi/support';
+import {
+  CapturingLogger,
+  LocalServer,
+  TEST_KEYS,
+  json,
+  txFixture,
+  until,
+  wompiTestConfig,
+} from '../../test/wompi/support';
 import { WompiConfig } from '../config/app-config';
 import { integritySignature } from './signatures';
 import { WompiHttpGateway } from './wompi-http.gateway';
@@ -15,13 +23,22 @@ import {
   GatewayValidationError,
 } from './wompi.errors';
 
-const jwt = (payload: unknown) => `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
+const jwt = (payload: unknown) =>
+  `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
 const merchantBody = {
   data: {
     id: 1,
     public_key: TEST_KEYS.publicKey,
-    presigned_acceptance: { acceptance_token: jwt({ exp: 2_000_000_000 }), permalink: 'https://wompi.com/terms.pdf', type: 'END_USER_POLICY' },
-    presigned_personal_data_auth: { acceptance_token: jwt({ contract_id: 2 }), permalink: 'https://wompi.com/data.pdf', type: 'PERSONAL_DATA_AUTH' },
+    presigned_acceptance: {
+      acceptance_token: jwt({ exp: 2_000_000_000 }),
+      permalink: 'https://wompi.com/terms.pdf',
+      type: 'END_USER_POLICY',
+    },
+    presigned_personal_data_auth: {
+      acceptance_token: jwt({ contract_id: 2 }),
+      permalink: 'https://wompi.com/data.pdf',
+      type: 'PERSONAL_DATA_AUTH',
+    },
   },
   meta: {},
 };
@@ -38,7 +55,8 @@ const createInput = (over: Partial<CreateTransactionInput> = {}): CreateTransact
 });
 
 const metricValue = async (m: Metrics, operation: string, outcome: string) =>
-  ((await m.wompiCalls.get()).values.find((v) => v.labels.operation === operation && v.labels.outcome === outcome)?.value ?? 0);
+  (await m.wompiCalls.get()).values.find((v) => v.labels.operation === operation && v.labels.outcome === outcome)
+    ?.value ?? 0;
 
 const rejectionOf = async (p: Promise<unknown>): Promise<unknown> => {
   try {
@@ -85,7 +103,9 @@ describe('WompiHttpGateway against a local HTTP server', () => {
       expect(req).toMatchObject({ method: 'POST', url: '/v1/transactions' });
       expect(req.headers.authorization).toBe(`Bearer ${TEST_KEYS.privateKey}`);
       const sent = JSON.parse(req.body);
-      expect(sent.signature).toBe(integritySignature({ reference: 'ref-1', amountInCents: 500000, currency: 'COP' }, TEST_KEYS.integritySecret));
+      expect(sent.signature).toBe(
+        integritySignature({ reference: 'ref-1', amountInCents: 500000, currency: 'COP' }, TEST_KEYS.integritySecret),
+      );
       expect(sent).toMatchObject({ reference: 'ref-1', amount_in_cents: 500000, accept_personal_auth: 'd.e.f' });
       expect(logger.lines.some((l) => JSON.stringify(l.message).includes('"reference":"ref-1"'))).toBe(true);
     });
@@ -94,15 +114,26 @@ describe('WompiHttpGateway against a local HTTP server', () => {
       server.reset((_r, res) => json(res, 201, { data: txFixture(), meta: {} }));
       await gateway().createTransaction(createInput({ expiration_time: '2030-01-01T00:00:00.000Z' }));
       expect(JSON.parse(server.received[0].body).signature).toBe(
-        integritySignature({ reference: 'ref-1', amountInCents: 500000, currency: 'COP', expirationTime: '2030-01-01T00:00:00.000Z' }, TEST_KEYS.integritySecret),
+        integritySignature(
+          { reference: 'ref-1', amountInCents: 500000, currency: 'COP', expirationTime: '2030-01-01T00:00:00.000Z' },
+          TEST_KEYS.integritySecret,
+        ),
       );
     });
 
     it('uses the public key for tokens and PSE banks, the private key for reads of transactions', async () => {
       server.reset((r, res) => {
-        if (r.url.startsWith('/v1/pse')) return json(res, 200, { data: [{ financial_institution_code: '1', financial_institution_name: 'Banco que aprueba' }], meta: {} });
-        if (r.url.startsWith('/v1/tokens/nequi')) return json(res, 200, { data: { id: 'nequi_test_1', status: 'PENDING', phone_number: '3991111111' } });
-        return json(res, 200, { data: [txFixture({ reference: 'ref 1/é' }), txFixture({ id: 'other', reference: 'ref 1/é-2' })], meta: {} });
+        if (r.url.startsWith('/v1/pse'))
+          return json(res, 200, {
+            data: [{ financial_institution_code: '1', financial_institution_name: 'Banco que aprueba' }],
+            meta: {},
+          });
+        if (r.url.startsWith('/v1/tokens/nequi'))
+          return json(res, 200, { data: { id: 'nequi_test_1', status: 'PENDING', phone_number: '3991111111' } });
+        return json(res, 200, {
+          data: [txFixture({ reference: 'ref 1/é' }), txFixture({ id: 'other', reference: 'ref 1/é-2' })],
+          meta: {},
+        });
       });
       const g = gateway();
       await g.getPseFinancialInstitutions();
@@ -120,10 +151,24 @@ describe('WompiHttpGateway against a local HTTP server', () => {
     });
 
     it('voids a payment source with PUT /payment_sources/{id}/void and the private key', async () => {
-      server.reset((_r, res) => json(res, 200, { data: { id: 3891, type: 'CARD', status: 'VOIDED', token: 'tok_test_1_a', customer_email: 'a@b.co', public_data: { type: 'CARD' } }, meta: {} }));
+      server.reset((_r, res) =>
+        json(res, 200, {
+          data: {
+            id: 3891,
+            type: 'CARD',
+            status: 'VOIDED',
+            token: 'tok_test_1_a',
+            customer_email: 'a@b.co',
+            public_data: { type: 'CARD' },
+          },
+          meta: {},
+        }),
+      );
       const source = await gateway().voidPaymentSource(3891);
       expect(source).toMatchObject({ id: 3891, status: 'VOIDED' });
-      expect(server.received.map((r) => [r.method, r.url, r.headers.authorization])).toEqual([['PUT', '/v1/payment_sources/3891/void', `Bearer ${TEST_KEYS.privateKey}`]]);
+      expect(server.received.map((r) => [r.method, r.url, r.headers.authorization])).toEqual([
+        ['PUT', '/v1/payment_sources/3891/void', `Bearer ${TEST_KEYS.privateKey}`],
+      ]);
     });
   });
 
@@ -132,24 +177,42 @@ describe('WompiHttpGateway against a local HTTP server', () => {
       server.reset((_r, res) => json(res, 200, merchantBody));
       const g = gateway();
       const t = await g.getAcceptanceTokens();
-      expect(t.presigned_acceptance).toMatchObject({ type: 'END_USER_POLICY', permalink: 'https://wompi.com/terms.pdf', expires_at: '2033-05-18T03:33:20.000Z' });
+      expect(t.presigned_acceptance).toMatchObject({
+        type: 'END_USER_POLICY',
+        permalink: 'https://wompi.com/terms.pdf',
+        expires_at: '2033-05-18T03:33:20.000Z',
+      });
       expect(t.presigned_personal_data_auth).toMatchObject({ type: 'PERSONAL_DATA_AUTH', expires_at: null });
       await g.getAcceptanceTokens();
-      expect(server.received.map((r) => r.url)).toEqual([`/v1/merchants/${TEST_KEYS.publicKey}`, `/v1/merchants/${TEST_KEYS.publicKey}`]);
+      expect(server.received.map((r) => r.url)).toEqual([
+        `/v1/merchants/${TEST_KEYS.publicKey}`,
+        `/v1/merchants/${TEST_KEYS.publicKey}`,
+      ]);
       expect(server.received[0].headers.authorization).toBeUndefined();
     });
 
-    it.each([404, 410])('fall back to /merchants/info with x-merchant-public-key on %i, and remember it', async (status) => {
-      server.reset((r, res) => (r.url === '/v1/merchants/info' ? json(res, 200, merchantBody) : json(res, status, { message: 'Not Found' })));
-      const g = gateway();
-      await g.getAcceptanceTokens();
-      await g.getAcceptanceTokens();
-      expect(server.received.map((r) => r.url)).toEqual([`/v1/merchants/${TEST_KEYS.publicKey}`, '/v1/merchants/info', '/v1/merchants/info']);
-      expect(server.received[1].headers['x-merchant-public-key']).toBe(TEST_KEYS.publicKey);
-    });
+    it.each([404, 410])(
+      'fall back to /merchants/info with x-merchant-public-key on %i, and remember it',
+      async (status) => {
+        server.reset((r, res) =>
+          r.url === '/v1/merchants/info' ? json(res, 200, merchantBody) : json(res, status, { message: 'Not Found' }),
+        );
+        const g = gateway();
+        await g.getAcceptanceTokens();
+        await g.getAcceptanceTokens();
+        expect(server.received.map((r) => r.url)).toEqual([
+          `/v1/merchants/${TEST_KEYS.publicKey}`,
+          '/v1/merchants/info',
+          '/v1/merchants/info',
+        ]);
+        expect(server.received[1].headers['x-merchant-public-key']).toBe(TEST_KEYS.publicKey);
+      },
+    );
 
     it('fail with GatewayNotFound when neither form knows the merchant', async () => {
-      server.reset((_r, res) => json(res, 404, { error: { type: 'NOT_FOUND_ERROR', reason: 'La entidad solicitada no existe' } }));
+      server.reset((_r, res) =>
+        json(res, 404, { error: { type: 'NOT_FOUND_ERROR', reason: 'La entidad solicitada no existe' } }),
+      );
       const e = await rejectionOf(gateway().getAcceptanceTokens());
       expect(e).toBeInstanceOf(GatewayNotFound);
       expect((e as Error).message).not.toContain(TEST_KEYS.publicKey);
@@ -164,7 +227,12 @@ describe('WompiHttpGateway against a local HTTP server', () => {
   describe('error mapping end to end', () => {
     it('401 → GatewayAuthError, logged at error level as a possible leaked or rotated key, without the key', async () => {
       server.reset((_r, res) =>
-        json(res, 401, { error: { type: 'INVALID_ACCESS_TOKEN', reason: `La llave proporcionada no corresponde a este ambiente, se recibió: ${TEST_KEYS.privateKey}` } }),
+        json(res, 401, {
+          error: {
+            type: 'INVALID_ACCESS_TOKEN',
+            reason: `La llave proporcionada no corresponde a este ambiente, se recibió: ${TEST_KEYS.privateKey}`,
+          },
+        }),
       );
       const e = await rejectionOf(gateway().getTransaction('1-2-3'));
       expect(e).toBeInstanceOf(GatewayAuthError);
@@ -177,20 +245,41 @@ describe('WompiHttpGateway against a local HTTP server', () => {
 
     it('422 nested validation → GatewayValidationError with dotted fields', async () => {
       server.reset((_r, res) =>
-        json(res, 422, { error: { type: 'INPUT_VALIDATION_ERROR', messages: { payment_method: { messages: { user_legal_id_type: ['Debe ser uno de estos: RC, TI, CC'] } } } } }),
+        json(res, 422, {
+          error: {
+            type: 'INPUT_VALIDATION_ERROR',
+            messages: { payment_method: { messages: { user_legal_id_type: ['Debe ser uno de estos: RC, TI, CC'] } } },
+          },
+        }),
       );
       const e = await rejectionOf(gateway().createTransaction(createInput()));
       expect(e).toBeInstanceOf(GatewayValidationError);
-      expect((e as GatewayValidationError).fieldErrors).toEqual({ 'payment_method.user_legal_id_type': ['Debe ser uno de estos: RC, TI, CC'] });
+      expect((e as GatewayValidationError).fieldErrors).toEqual({
+        'payment_method.user_legal_id_type': ['Debe ser uno de estos: RC, TI, CC'],
+      });
     });
 
     it('422 UNPROCESSABLE → GatewayBusinessRejection', async () => {
-      server.reset((_r, res) => json(res, 422, { error: { type: 'UNPROCESSABLE', reason: 'La fuente de pago ha sido declinada' } }));
-      await expect(gateway().createPaymentSource({ type: 'NEQUI', token: 'nequi_test_1', customer_email: 'a@b.co', acceptance_token: 'x' })).rejects.toThrow(GatewayBusinessRejection);
+      server.reset((_r, res) =>
+        json(res, 422, { error: { type: 'UNPROCESSABLE', reason: 'La fuente de pago ha sido declinada' } }),
+      );
+      await expect(
+        gateway().createPaymentSource({
+          type: 'NEQUI',
+          token: 'nequi_test_1',
+          customer_email: 'a@b.co',
+          acceptance_token: 'x',
+        }),
+      ).rejects.toThrow(GatewayBusinessRejection);
     });
 
     it('404 → GatewayNotFound naming the entity', async () => {
-      server.reset((_r, res) => json(res, 404, { error: { type: 'NOT_FOUND_ERROR', reason: 'La entidad solicitada no existe' }, meta: { trace_id: 't' } }));
+      server.reset((_r, res) =>
+        json(res, 404, {
+          error: { type: 'NOT_FOUND_ERROR', reason: 'La entidad solicitada no existe' },
+          meta: { trace_id: 't' },
+        }),
+      );
       await expect(gateway().voidTransaction('9-9-9')).rejects.toThrow('Transaction 9-9-9 not found at Wompi');
     });
 
@@ -211,7 +300,9 @@ describe('WompiHttpGateway against a local HTTP server', () => {
   describe('retries', () => {
     it('a GET answered 5xx is retried (3 tries at most) and succeeds', async () => {
       let n = 0;
-      server.reset((_r, res) => (++n <= 2 ? json(res, 503, { message: 'Service Unavailable' }) : json(res, 200, { data: txFixture(), meta: {} })));
+      server.reset((_r, res) =>
+        ++n <= 2 ? json(res, 503, { message: 'Service Unavailable' }) : json(res, 200, { data: txFixture(), meta: {} }),
+      );
       const tx = await gateway().getTransaction('15113-1755396264-52249');
       expect(tx.status).toBe('PENDING');
       expect(server.received).toHaveLength(3);
@@ -228,7 +319,9 @@ describe('WompiHttpGateway against a local HTTP server', () => {
 
     it('honours Retry-After on 429', async () => {
       let n = 0;
-      server.reset((_r, res) => (++n === 1 ? json(res, 429, {}, { 'retry-after': '1' }) : json(res, 200, { data: [], meta: {} })));
+      server.reset((_r, res) =>
+        ++n === 1 ? json(res, 429, {}, { 'retry-after': '1' }) : json(res, 200, { data: [], meta: {} }),
+      );
       const started = Date.now();
       await gateway({ retryBaseDelayMs: 1 }).getPseFinancialInstitutions();
       expect(Date.now() - started).toBeGreaterThanOrEqual(990);
@@ -302,7 +395,15 @@ describe('WompiHttpGateway against a local HTTP server', () => {
 
     it('a hung card tokenisation is a plain timeout (nothing to reconcile)', async () => {
       hang();
-      await expect(gateway({ timeoutMs: 150 }).createCardToken({ number: '4242424242424242', cvc: '123', exp_month: '12', exp_year: '30', card_holder: 'Ana Perez' })).rejects.toThrow(GatewayTimeout);
+      await expect(
+        gateway({ timeoutMs: 150 }).createCardToken({
+          number: '4242424242424242',
+          cvc: '123',
+          exp_month: '12',
+          exp_year: '30',
+          card_holder: 'Ana Perez',
+        }),
+      ).rejects.toThrow(GatewayTimeout);
     });
   });
 
@@ -314,7 +415,9 @@ describe('WompiHttpGateway against a local HTTP server', () => {
       const g = gateway({ breakerThreshold: 5, breakerCooldownMs: 300, retryAttempts: 1 });
       for (let i = 0; i < 5; i++) await expect(g.getTransaction('1-2-3')).rejects.toThrow(GatewayUnavailable);
       expect(g.breakerState()).toBe('open');
-      expect((await metrics.wompiBreakerState.get()).values.find((v) => v.labels.group === 'transactions-read')?.value).toBe(2);
+      expect(
+        (await metrics.wompiBreakerState.get()).values.find((v) => v.labels.group === 'transactions-read')?.value,
+      ).toBe(2);
 
       const started = process.hrtime.bigint();
       const e = await rejectionOf(g.getTransaction('1-2-3'));
@@ -329,7 +432,9 @@ describe('WompiHttpGateway against a local HTTP server', () => {
       await until(() => g.breakerState() === 'half-open', 2000);
       await expect(g.getTransaction('1-2-3')).resolves.toMatchObject({ status: 'PENDING' });
       expect(g.breakerState()).toBe('closed');
-      expect((await metrics.wompiBreakerState.get()).values.find((v) => v.labels.group === 'transactions-read')?.value).toBe(0);
+      expect(
+        (await metrics.wompiBreakerState.get()).values.find((v) => v.labels.group === 'transactions-read')?.value,
+      ).toBe(0);
     });
 
     it('a failed probe re-opens it', async () => {
@@ -346,7 +451,8 @@ describe('WompiHttpGateway against a local HTTP server', () => {
       server.reset((_r, res) => json(res, 404, { error: { type: 'NOT_FOUND_ERROR', reason: 'x' } }));
       for (let i = 0; i < 5; i++) await expect(g.getTransaction('x')).rejects.toThrow(GatewayNotFound);
       server.reset((_r, res) => json(res, 422, { error: { type: 'INPUT_VALIDATION_ERROR', messages: { a: ['b'] } } }));
-      for (let i = 0; i < 5; i++) await expect(g.createTransaction(createInput())).rejects.toThrow(GatewayValidationError);
+      for (let i = 0; i < 5; i++)
+        await expect(g.createTransaction(createInput())).rejects.toThrow(GatewayValidationError);
       server.reset((_r, res) => json(res, 401, { error: { type: 'INVALID_ACCESS_TOKEN', reason: 'Llave no válida' } }));
       for (let i = 0; i < 5; i++) await expect(g.getTransaction('x')).rejects.toThrow(GatewayAuthError);
       expect(g.breakerState()).toBe('closed');

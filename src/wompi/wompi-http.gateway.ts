@@ -87,41 +87,95 @@ export class WompiHttpGateway extends WompiGateway {
       presigned = await this.fetchMerchant(second);
       this.merchantForm = second;
     }
-    return { presigned_acceptance: withExpiry(presigned.acceptance), presigned_personal_data_auth: withExpiry(presigned.personal) };
+    return {
+      presigned_acceptance: withExpiry(presigned.acceptance),
+      presigned_personal_data_auth: withExpiry(presigned.personal),
+    };
   }
 
   private fetchMerchant(form: MerchantForm) {
-    const common = { group: 'merchant' as const, method: 'GET' as const, safeToRetry: true, what: 'Merchant for the configured public key', parse: (b: unknown) => v.merchantPresigned(v.dataOf(b)) };
+    const common = {
+      group: 'merchant' as const,
+      method: 'GET' as const,
+      safeToRetry: true,
+      what: 'Merchant for the configured public key',
+      parse: (b: unknown) => v.merchantPresigned(v.dataOf(b)),
+    };
     return form === 'path'
-      ? this.call('get_merchant', { ...common, path: `/merchants/${enc(this.config.wompi.publicKey)}`, route: '/merchants/:public_key', key: 'none' })
-      : this.call('get_merchant', { ...common, path: '/merchants/info', route: '/merchants/info', key: 'none', headers: { 'x-merchant-public-key': this.config.wompi.publicKey } });
+      ? this.call('get_merchant', {
+          ...common,
+          path: `/merchants/${enc(this.config.wompi.publicKey)}`,
+          route: '/merchants/:public_key',
+          key: 'none',
+        })
+      : this.call('get_merchant', {
+          ...common,
+          path: '/merchants/info',
+          route: '/merchants/info',
+          key: 'none',
+          headers: { 'x-merchant-public-key': this.config.wompi.publicKey },
+        });
   }
 
-  createCardToken(card: { number: string; cvc: string; exp_month: string; exp_year: string; card_holder: string }): Promise<WompiCardToken> {
+  createCardToken(card: {
+    number: string;
+    cvc: string;
+    exp_month: string;
+    exp_year: string;
+    card_holder: string;
+  }): Promise<WompiCardToken> {
     return this.call('create_card_token', {
-      group: 'tokens', method: 'POST', path: '/tokens/cards', route: '/tokens/cards', key: 'public', body: card,
-      safeToRetry: false, ambiguousIsUnknown: false, what: 'Card token', parse: (b) => v.cardToken(v.dataOf(b)),
+      group: 'tokens',
+      method: 'POST',
+      path: '/tokens/cards',
+      route: '/tokens/cards',
+      key: 'public',
+      body: card,
+      safeToRetry: false,
+      ambiguousIsUnknown: false,
+      what: 'Card token',
+      parse: (b) => v.cardToken(v.dataOf(b)),
     });
   }
 
   createNequiToken(phoneNumber: string): Promise<WompiNequiToken> {
     return this.call('create_nequi_token', {
-      group: 'tokens', method: 'POST', path: '/tokens/nequi', route: '/tokens/nequi', key: 'public', body: { phone_number: phoneNumber },
-      safeToRetry: false, ambiguousIsUnknown: false, what: 'Nequi token', parse: (b) => v.nequiToken(v.dataOf(b)),
+      group: 'tokens',
+      method: 'POST',
+      path: '/tokens/nequi',
+      route: '/tokens/nequi',
+      key: 'public',
+      body: { phone_number: phoneNumber },
+      safeToRetry: false,
+      ambiguousIsUnknown: false,
+      what: 'Nequi token',
+      parse: (b) => v.nequiToken(v.dataOf(b)),
     });
   }
 
   getNequiToken(id: string): Promise<WompiNequiToken> {
     return this.call('get_nequi_token', {
-      group: 'tokens', method: 'GET', path: `/tokens/nequi/${enc(id)}`, route: '/tokens/nequi/:id', key: 'public',
-      safeToRetry: true, what: 'Nequi token', parse: (b) => v.nequiToken(v.dataOf(b)),
+      group: 'tokens',
+      method: 'GET',
+      path: `/tokens/nequi/${enc(id)}`,
+      route: '/tokens/nequi/:id',
+      key: 'public',
+      safeToRetry: true,
+      what: 'Nequi token',
+      parse: (b) => v.nequiToken(v.dataOf(b)),
     });
   }
 
   getPseFinancialInstitutions(): Promise<PseFinancialInstitution[]> {
     return this.call('get_pse_institutions', {
-      group: 'merchant', method: 'GET', path: '/pse/financial_institutions', route: '/pse/financial_institutions', key: 'public',
-      safeToRetry: true, what: 'PSE institution list', parse: (b) => v.pseInstitutionsBody(b),
+      group: 'merchant',
+      method: 'GET',
+      path: '/pse/financial_institutions',
+      route: '/pse/financial_institutions',
+      key: 'public',
+      safeToRetry: true,
+      what: 'PSE institution list',
+      parse: (b) => v.pseInstitutionsBody(b),
     });
   }
 
@@ -131,27 +185,54 @@ export class WompiHttpGateway extends WompiGateway {
    */
   createTransaction(input: CreateTransactionInput): Promise<WompiTransaction> {
     const signature = integritySignature(
-      { reference: input.reference, amountInCents: input.amount_in_cents, currency: input.currency, expirationTime: input.expiration_time },
+      {
+        reference: input.reference,
+        amountInCents: input.amount_in_cents,
+        currency: input.currency,
+        expirationTime: input.expiration_time,
+      },
       this.config.wompi.integritySecret,
     );
     return this.call('create_transaction', {
-      group: 'transactions-write', method: 'POST', path: '/transactions', route: '/transactions', key: 'private', body: { ...withMethodDefaults(input), signature },
-      safeToRetry: false, ambiguousIsUnknown: true, what: 'Transaction', reference: input.reference,
+      group: 'transactions-write',
+      method: 'POST',
+      path: '/transactions',
+      route: '/transactions',
+      key: 'private',
+      body: { ...withMethodDefaults(input), signature },
+      safeToRetry: false,
+      ambiguousIsUnknown: true,
+      what: 'Transaction',
+      reference: input.reference,
       parse: (b) => v.transaction(v.dataOf(b)),
     });
   }
 
   getTransaction(id: string): Promise<WompiTransaction> {
     return this.call('get_transaction', {
-      group: 'transactions-read', method: 'GET', path: `/transactions/${enc(id)}`, route: '/transactions/:id', key: 'private', transactionId: id,
-      safeToRetry: true, what: `Transaction ${id}`, parse: (b) => v.transaction(v.dataOf(b)),
+      group: 'transactions-read',
+      method: 'GET',
+      path: `/transactions/${enc(id)}`,
+      route: '/transactions/:id',
+      key: 'private',
+      transactionId: id,
+      safeToRetry: true,
+      what: `Transaction ${id}`,
+      parse: (b) => v.transaction(v.dataOf(b)),
     });
   }
 
   async findTransactionsByReference(reference: string): Promise<WompiTransaction[]> {
     const list = await this.call('search_transactions', {
-      group: 'transactions-read', method: 'GET', path: `/transactions?reference=${enc(reference)}`, route: '/transactions?reference=', key: 'private', reference,
-      safeToRetry: true, what: 'Transactions', parse: (b) => v.transactionList(v.dataOf(b)),
+      group: 'transactions-read',
+      method: 'GET',
+      path: `/transactions?reference=${enc(reference)}`,
+      route: '/transactions?reference=',
+      key: 'private',
+      reference,
+      safeToRetry: true,
+      what: 'Transactions',
+      parse: (b) => v.transactionList(v.dataOf(b)),
     });
     // the search is meant to be exact; a stray match must never be taken for ours
     return list.filter((t) => t.reference === reference);
@@ -160,60 +241,115 @@ export class WompiHttpGateway extends WompiGateway {
   listTransactions(q: ListTransactionsQuery): Promise<TransactionPage> {
     const query = `from_date=${enc(q.fromDate)}&until_date=${enc(q.untilDate)}&page=${q.page}&page_size=${q.pageSize}&order_by=created_at&order=ASC`;
     return this.call('list_transactions', {
-      group: 'transactions-read', method: 'GET', path: `/transactions?${query}`, route: '/transactions?from_date=', key: 'private',
-      safeToRetry: true, what: 'Transactions', parse: (b) => v.transactionPage(b),
+      group: 'transactions-read',
+      method: 'GET',
+      path: `/transactions?${query}`,
+      route: '/transactions?from_date=',
+      key: 'private',
+      safeToRetry: true,
+      what: 'Transactions',
+      parse: (b) => v.transactionPage(b),
     });
   }
 
   voidTransaction(id: string, amountInCents?: number): Promise<WompiVoidResult> {
     return this.call('void_transaction', {
-      group: 'transactions-write', method: 'POST', path: `/transactions/${enc(id)}/void`, route: '/transactions/:id/void', key: 'private', transactionId: id,
+      group: 'transactions-write',
+      method: 'POST',
+      path: `/transactions/${enc(id)}/void`,
+      route: '/transactions/:id/void',
+      key: 'private',
+      transactionId: id,
       body: amountInCents === undefined ? {} : { amount_in_cents: amountInCents },
-      safeToRetry: false, ambiguousIsUnknown: true, what: `Transaction ${id}`, parse: (b) => v.voidResult(v.dataOf(b)),
+      safeToRetry: false,
+      ambiguousIsUnknown: true,
+      what: `Transaction ${id}`,
+      parse: (b) => v.voidResult(v.dataOf(b)),
     });
   }
 
   createPaymentSource(input: CreatePaymentSourceInput): Promise<WompiPaymentSource> {
     return this.call('create_payment_source', {
-      group: 'payment-sources', method: 'POST', path: '/payment_sources', route: '/payment_sources', key: 'private', body: input,
-      safeToRetry: false, ambiguousIsUnknown: true, what: 'Payment source', parse: (b) => v.paymentSource(v.dataOf(b)),
+      group: 'payment-sources',
+      method: 'POST',
+      path: '/payment_sources',
+      route: '/payment_sources',
+      key: 'private',
+      body: input,
+      safeToRetry: false,
+      ambiguousIsUnknown: true,
+      what: 'Payment source',
+      parse: (b) => v.paymentSource(v.dataOf(b)),
     });
   }
 
   getPaymentSource(id: number): Promise<WompiPaymentSource> {
     return this.call('get_payment_source', {
-      group: 'payment-sources', method: 'GET', path: `/payment_sources/${enc(String(id))}`, route: '/payment_sources/:id', key: 'private',
-      safeToRetry: true, what: `Payment source ${id}`, parse: (b) => v.paymentSource(v.dataOf(b)),
+      group: 'payment-sources',
+      method: 'GET',
+      path: `/payment_sources/${enc(String(id))}`,
+      route: '/payment_sources/:id',
+      key: 'private',
+      safeToRetry: true,
+      what: `Payment source ${id}`,
+      parse: (b) => v.paymentSource(v.dataOf(b)),
     });
   }
 
   /** Idempotent by nature (voiding a VOIDED source leaves it VOIDED), so safe to send again. */
   voidPaymentSource(id: number): Promise<WompiPaymentSource> {
     return this.call('void_payment_source', {
-      group: 'payment-sources', method: 'PUT', path: `/payment_sources/${enc(String(id))}/void`, route: '/payment_sources/:id/void', key: 'private',
-      safeToRetry: true, what: `Payment source ${id}`, parse: (b) => v.paymentSource(v.dataOf(b)),
+      group: 'payment-sources',
+      method: 'PUT',
+      path: `/payment_sources/${enc(String(id))}/void`,
+      route: '/payment_sources/:id/void',
+      key: 'private',
+      safeToRetry: true,
+      what: `Payment source ${id}`,
+      parse: (b) => v.paymentSource(v.dataOf(b)),
     });
   }
 
   createPaymentLink(input: CreatePaymentLinkInput): Promise<WompiPaymentLink> {
     return this.call('create_payment_link', {
-      group: 'payment-links', method: 'POST', path: '/payment_links', route: '/payment_links', key: 'private', body: input,
-      safeToRetry: false, ambiguousIsUnknown: true, what: 'Payment link', parse: (b) => v.paymentLink(v.dataOf(b)),
+      group: 'payment-links',
+      method: 'POST',
+      path: '/payment_links',
+      route: '/payment_links',
+      key: 'private',
+      body: input,
+      safeToRetry: false,
+      ambiguousIsUnknown: true,
+      what: 'Payment link',
+      parse: (b) => v.paymentLink(v.dataOf(b)),
     });
   }
 
   getPaymentLink(id: string): Promise<WompiPaymentLink> {
     return this.call('get_payment_link', {
-      group: 'payment-links', method: 'GET', path: `/payment_links/${enc(id)}`, route: '/payment_links/:id', key: 'private',
-      safeToRetry: true, what: `Payment link ${id}`, parse: (b) => v.paymentLink(v.dataOf(b)),
+      group: 'payment-links',
+      method: 'GET',
+      path: `/payment_links/${enc(id)}`,
+      route: '/payment_links/:id',
+      key: 'private',
+      safeToRetry: true,
+      what: `Payment link ${id}`,
+      parse: (b) => v.paymentLink(v.dataOf(b)),
     });
   }
 
   /** Setting `active` to what it already is changes nothing, so safe to send again. */
   setPaymentLinkActive(id: string, active: boolean): Promise<WompiPaymentLink> {
     return this.call('update_payment_link', {
-      group: 'payment-links', method: 'PATCH', path: `/payment_links/${enc(id)}`, route: '/payment_links/:id', key: 'private', body: { active },
-      safeToRetry: true, what: `Payment link ${id}`, parse: (b) => v.paymentLink(v.dataOf(b)),
+      group: 'payment-links',
+      method: 'PATCH',
+      path: `/payment_links/${enc(id)}`,
+      route: '/payment_links/:id',
+      key: 'private',
+      body: { active },
+      safeToRetry: true,
+      what: `Payment link ${id}`,
+      parse: (b) => v.paymentLink(v.dataOf(b)),
     });
   }
 }

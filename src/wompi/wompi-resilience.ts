@@ -50,7 +50,14 @@ export class AttemptFailure extends Error {
 }
 
 /** Connection-phase errors: the request bytes were never written, so even a POST may be repeated. */
-const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NEVER_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** The error code behind undici's `TypeError: fetch failed` (cause, or every cause of an AggregateError). */
 export function networkErrorCode(err: unknown): { code: string; neverSent: boolean } {
@@ -79,7 +86,8 @@ class RetryAfterAwareBackoff implements IBackoffFactory<IRetryBackoffContext<unk
   next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
     const step = this.inner.next(context);
     const reason = context.result;
-    const retryAfter = 'error' in reason && reason.error instanceof AttemptFailure ? (reason.error.details.retryAfterMs ?? 0) : 0;
+    const retryAfter =
+      'error' in reason && reason.error instanceof AttemptFailure ? (reason.error.details.retryAfterMs ?? 0) : 0;
     return { duration: Math.max(step.duration, retryAfter), next: (c) => new RetryAfterAwareBackoff(step).next(c) };
   }
 }
@@ -92,22 +100,33 @@ export interface WompiPolicies {
 
 /** One breaker; the client keeps one per endpoint group (BREAKER_GROUPS). */
 export function buildBreaker(cfg: WompiConfig): CircuitBreakerPolicy {
-  return circuitBreaker(handleWhen((e) => e instanceof AttemptFailure), {
-    halfOpenAfter: cfg.breakerCooldownMs,
-    breaker: new ConsecutiveBreaker(cfg.breakerThreshold),
-  });
+  return circuitBreaker(
+    handleWhen((e) => e instanceof AttemptFailure),
+    {
+      halfOpenAfter: cfg.breakerCooldownMs,
+      breaker: new ConsecutiveBreaker(cfg.breakerThreshold),
+    },
+  );
 }
 
 export function buildPolicies(cfg: WompiConfig): WompiPolicies {
   const retryable = handleWhen(
-    (e) => e instanceof AttemptFailure && e.details.retryable && (e.details.retryAfterMs ?? 0) <= MAX_HONOURED_RETRY_AFTER_MS,
+    (e) =>
+      e instanceof AttemptFailure &&
+      e.details.retryable &&
+      (e.details.retryAfterMs ?? 0) <= MAX_HONOURED_RETRY_AFTER_MS,
   );
   return {
     retry: retry(retryable, {
       // cockatiel counts retries, the config counts tries
       maxAttempts: Math.max(0, cfg.retryAttempts - 1),
       backoff: new RetryAfterAwareBackoff(
-        new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: cfg.retryBaseDelayMs, exponent: 2, maxDelay: 30_000 }),
+        new ExponentialBackoff({
+          generator: fullJitterGenerator,
+          initialDelay: cfg.retryBaseDelayMs,
+          exponent: 2,
+          maxDelay: 30_000,
+        }),
       ),
     }),
     // a queue as deep as the pool: a burst waits briefly instead of failing at once

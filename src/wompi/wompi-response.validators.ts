@@ -18,7 +18,10 @@ import {
 } from './wompi.types';
 
 export class ShapeError extends Error {
-  constructor(readonly path: string, expected: string) {
+  constructor(
+    readonly path: string,
+    expected: string,
+  ) {
     super(`${path} ${expected}`);
     this.name = 'ShapeError';
   }
@@ -63,7 +66,8 @@ function bool(v: unknown, path: string): boolean {
 }
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], path: string): T {
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new ShapeError(path, `must be one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    throw new ShapeError(path, `must be one of ${allowed.join(', ')}`);
   return v as T;
 }
 
@@ -110,7 +114,10 @@ export function transactionPage(body: unknown): TransactionPage {
   const root = obj(body, 'body');
   const meta = root.meta !== undefined && root.meta !== null && typeof root.meta === 'object' ? (root.meta as Obj) : {};
   const total = meta.total_results;
-  return { data: transactionList(dataOf(body)), totalResults: typeof total === 'number' && Number.isSafeInteger(total) ? total : null };
+  return {
+    data: transactionList(dataOf(body)),
+    totalResults: typeof total === 'number' && Number.isSafeInteger(total) ? total : null,
+  };
 }
 
 /**
@@ -204,7 +211,10 @@ export function paymentLink(v: unknown): WompiPaymentLink {
 }
 
 /** The two presigned tokens of the merchant endpoint (`expires_at` is filled in by the caller). */
-export function merchantPresigned(v: unknown): { acceptance: Omit<PresignedToken, 'expires_at'>; personal: Omit<PresignedToken, 'expires_at'> } {
+export function merchantPresigned(v: unknown): {
+  acceptance: Omit<PresignedToken, 'expires_at'>;
+  personal: Omit<PresignedToken, 'expires_at'>;
+} {
   const m = obj(v, 'data');
   const one = <T extends PresignedToken['type']>(key: string, type: T) => {
     const p = obj(m[key], `data.${key}`);
@@ -214,5 +224,8 @@ export function merchantPresigned(v: unknown): { acceptance: Omit<PresignedToken
       type: oneOf(p.type, [type] as const, `data.${key}.type`),
     };
   };
-  return { acceptance: one('presigned_acceptance', 'END_USER_POLICY'), personal: one('presigned_personal_data_auth', 'PERSONAL_DATA_AUTH') };
+  return {
+    acceptance: one('presigned_acceptance', 'END_USER_POLICY'),
+    personal: one('presigned_personal_data_auth', 'PERSONAL_DATA_AUTH'),
+  };
 }

@@ -16,7 +16,10 @@ export class GatewayBusinessRejection extends DomainError {
 
 /** 401/403: our keys were refused. In production this can mean a leaked or rotated key. */
 export class GatewayAuthError extends DomainError {
-  constructor(readonly httpStatus: number, readonly reason: string) {
+  constructor(
+    readonly httpStatus: number,
+    readonly reason: string,
+  ) {
     super('GATEWAY_AUTH_FAILED', `Wompi refused our credentials (${httpStatus}): ${reason}`);
   }
 }
@@ -29,7 +32,10 @@ export class GatewayNotFound extends DomainError {
 
 /** Breaker open, bulkhead full, or Wompi kept failing: try again after `retryAfterSeconds`. */
 export class GatewayUnavailable extends DomainError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super('GATEWAY_UNAVAILABLE', message, undefined, { retry_after_seconds: retryAfterSeconds });
   }
 }
@@ -52,7 +58,10 @@ export class GatewayBadResponse extends DomainError {
  * Never re-send it; resolve it by reference.
  */
 export class GatewayOutcomeUnknown extends DomainError {
-  constructor(readonly operation: string, readonly underlying?: unknown) {
+  constructor(
+    readonly operation: string,
+    readonly underlying?: unknown,
+  ) {
     super('GATEWAY_TIMEOUT', `The outcome of ${operation} at Wompi is unknown`);
   }
 }

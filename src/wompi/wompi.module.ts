@@ -15,7 +15,8 @@ import { WompiHttpGateway } from './wompi-http.gateway';
     {
       provide: WompiGateway,
       inject: [AppConfig, Metrics],
-      useFactory: (config: AppConfig, metrics: Metrics) => new WompiHttpGateway(config, metrics, { logger: new Logger('WompiGateway') }),
+      useFactory: (config: AppConfig, metrics: Metrics) =>
+        new WompiHttpGateway(config, metrics, { logger: new Logger('WompiGateway') }),
     },
   ],
   exports: [WompiGateway],

@@ -83,7 +83,13 @@ export type PaymentMethodInput =
       reference_two?: string;
       reference_three?: string;
     }
-  | { type: 'BANCOLOMBIA_TRANSFER'; user_type: 'PERSON'; payment_description: string; ecommerce_url?: string; sandbox_status?: string }
+  | {
+      type: 'BANCOLOMBIA_TRANSFER';
+      user_type: 'PERSON';
+      payment_description: string;
+      ecommerce_url?: string;
+      sandbox_status?: string;
+    }
   | { type: 'BANCOLOMBIA_QR'; payment_description: string; sandbox_status?: string }
   | { type: 'BANCOLOMBIA_COLLECT' }
   | { type: 'DAVIPLATA'; user_legal_id_type: string; user_legal_id: string; payment_description: string }
@@ -103,7 +109,9 @@ export type PaymentMethodInput =
     };
 
 /** Wompi's minimum per method, above the business minimum of §11 (REFERENCE.md §5, §11). */
-export const METHOD_MIN_AMOUNT_IN_CENTS: Partial<Record<WompiPaymentMethodType, number>> = { BANCOLOMBIA_BNPL: 10_000_000 };
+export const METHOD_MIN_AMOUNT_IN_CENTS: Partial<Record<WompiPaymentMethodType, number>> = {
+  BANCOLOMBIA_BNPL: 10_000_000,
+};
 
 export interface CustomerData {
   phone_number?: string;

@@ -6,7 +6,11 @@ import { get } from '../idempotency/helpers';
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 async function faults(t: TestApp, body: unknown): Promise<void> {
-  const res = await fetch(`${t.sandbox.origin}/__sandbox/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${t.sandbox.origin}/__sandbox/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status >= 300) throw new Error(`faults: ${res.status} ${await res.text()}`);
 }
 
@@ -30,11 +34,29 @@ describe('GET /v1/acceptance', () => {
     expect(b.acceptance_token).toMatch(JWT);
     expect(b.accept_personal_auth).toMatch(JWT);
     expect(b.acceptance_token).not.toBe(b.accept_personal_auth);
-    expect(b.presigned_acceptance).toMatchObject({ acceptance_token: b.acceptance_token, type: 'END_USER_POLICY', permalink: expect.stringMatching(/^https:\/\//) });
-    expect(b.presigned_personal_data_auth).toMatchObject({ acceptance_token: b.accept_personal_auth, type: 'PERSONAL_DATA_AUTH', permalink: expect.stringMatching(/^https:\/\//) });
-    expect(b.permalinks).toEqual({ end_user_policy: b.presigned_acceptance.permalink, personal_data_auth: b.presigned_personal_data_auth.permalink });
+    expect(b.presigned_acceptance).toMatchObject({
+      acceptance_token: b.acceptance_token,
+      type: 'END_USER_POLICY',
+      permalink: expect.stringMatching(/^https:\/\//),
+    });
+    expect(b.presigned_personal_data_auth).toMatchObject({
+      acceptance_token: b.accept_personal_auth,
+      type: 'PERSONAL_DATA_AUTH',
+      permalink: expect.stringMatching(/^https:\/\//),
+    });
+    expect(b.permalinks).toEqual({
+      end_user_policy: b.presigned_acceptance.permalink,
+      personal_data_auth: b.presigned_personal_data_auth.permalink,
+    });
     expect(b.permalinks.end_user_policy).not.toBe(b.permalinks.personal_data_auth);
-    expect(Object.keys(b).sort()).toEqual(['accept_personal_auth', 'acceptance_token', 'expires_at', 'permalinks', 'presigned_acceptance', 'presigned_personal_data_auth']);
+    expect(Object.keys(b).sort()).toEqual([
+      'accept_personal_auth',
+      'acceptance_token',
+      'expires_at',
+      'permalinks',
+      'presigned_acceptance',
+      'presigned_personal_data_auth',
+    ]);
     if (b.expires_at !== null) expect(Date.parse(b.expires_at)).toBeGreaterThan(Date.now());
   });
 
@@ -62,8 +84,17 @@ describe('GET /v1/acceptance', () => {
   });
 
   it('is documented in OpenAPI with an example', async () => {
-    const doc = (await (await fetch(`${t.url}/docs-json`)).json()) as { paths: Record<string, any>; components: { schemas: Record<string, any> } }; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(doc.paths['/v1/acceptance'].get.responses['200'].content['application/json'].schema.$ref).toContain('AcceptanceResponse');
-    expect(doc.components.schemas.AcceptanceResponse.properties.acceptance_token.example).toEqual(expect.stringMatching(JWT));
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const doc = (await (await fetch(`${t.url}/docs-json`)).json()) as {
+      paths: Record<string, any>;
+      components: { schemas: Record<string, any> };
+    };
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+    expect(doc.paths['/v1/acceptance'].get.responses['200'].content['application/json'].schema.$ref).toContain(
+      'AcceptanceResponse',
+    );
+    expect(doc.components.schemas.AcceptanceResponse.properties.acceptance_token.example).toEqual(
+      expect.stringMatching(JWT),
+    );
   });
 });

@@ -19,14 +19,32 @@ suite('chaos smoke: worker-kill, 40 payments', () => {
     runServiceFromSources();
     const logDir = mkdtempSync(join(tmpdir(), 'chaos-smoke-'));
     const drill = DRILLS.find((d) => d.name === 'worker-kill')!;
-    const r = await runDrill(drill, { payments: 40, ratePerS: 10, quick: true, settleMs: 60_000, logDir, keepDb: false, log: () => undefined });
+    const r = await runDrill(drill, {
+      payments: 40,
+      ratePerS: 10,
+      quick: true,
+      settleMs: 60_000,
+      logDir,
+      keepDb: false,
+      log: () => undefined,
+    });
 
     expect(r.error).toBeUndefined();
     const l = r.ledger!;
     // every payment the sandbox finalised is final here with the same status
-    expect({ lost: l.lost, stuck: l.stuck, unanswered: l.unanswered, problems: l.problems }).toEqual({ lost: 0, stuck: 0, unanswered: 0, problems: [] });
+    expect({ lost: l.lost, stuck: l.stuck, unanswered: l.unanswered, problems: l.problems }).toEqual({
+      lost: 0,
+      stuck: 0,
+      unanswered: 0,
+      problems: [],
+    });
     expect(l.matching).toBe(40);
-    expect({ lostEffects: l.lostEffects, dupFulfilments: l.dupFulfilments, dupEvents: l.dupEvents, dupWompi: l.dupWompi }).toEqual({ lostEffects: 0, dupFulfilments: 0, dupEvents: 0, dupWompi: 0 });
+    expect({
+      lostEffects: l.lostEffects,
+      dupFulfilments: l.dupFulfilments,
+      dupEvents: l.dupEvents,
+      dupWompi: l.dupWompi,
+    }).toEqual({ lostEffects: 0, dupFulfilments: 0, dupEvents: 0, dupWompi: 0 });
     // the drill really killed a worker and its events still went out
     expect(r.readinessTimeline.some((t) => t.process === 'worker1' && !t.ready)).toBe(true);
     expect(l.eventsConsumed).toBeGreaterThanOrEqual(40);

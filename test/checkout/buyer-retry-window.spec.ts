@@ -19,23 +19,45 @@ import { payInWidget, widgetRetry } from './support';
 const WINDOW_S = 4;
 const ENV = { BUYER_RETRY_WINDOW_S: String(WINDOW_S), OUTBOX_POLL_MS: '100' };
 
-interface OutboxRow { event_type: string; status: string; attempts: number; next_attempt_at: Date; created_at: Date; sent_at: Date | null }
+interface OutboxRow {
+  event_type: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: Date;
+  created_at: Date;
+  sent_at: Date | null;
+}
 const outboxOf = (dbUrl: string, paymentId: string) =>
-  pgQuery<OutboxRow>(dbUrl, 'select event_type, status, attempts, next_attempt_at, created_at, sent_at from outbox where aggregate_id = $1 order by id', [paymentId]);
+  pgQuery<OutboxRow>(
+    dbUrl,
+    'select event_type, status, attempts, next_attempt_at, created_at, sent_at from outbox where aggregate_id = $1 order by id',
+    [paymentId],
+  );
 const paymentOf = async (dbUrl: string, id: string) =>
-  (await pgQuery<{ status: string; retryable_until: Date | null }>(dbUrl, 'select status, retryable_until from payments where id = $1', [id]))[0];
+  (
+    await pgQuery<{ status: string; retryable_until: Date | null }>(
+      dbUrl,
+      'select status, retryable_until from payments where id = $1',
+      [id],
+    )
+  )[0];
 
 async function newSession(url: string, auth: { Authorization: string }): Promise<Json> {
   const res = await fetch(`${url}/v1/checkout-sessions`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': newKey('brw') },
-    body: JSON.stringify({ amount_in_cents: 4_200_000, currency: 'COP', expiration_time: new Date(Date.now() + 600_000).toISOString() }),
+    body: JSON.stringify({
+      amount_in_cents: 4_200_000,
+      currency: 'COP',
+      expiration_time: new Date(Date.now() + 600_000).toISOString(),
+    }),
   });
   expect(res.status).toBe(201);
   return (await res.json()) as Json;
 }
 
-const forPayment = (bus: BusObserver, id: string) => bus.messages.filter((m) => m.event.data.id === id).map((m) => m.routingKey);
+const forPayment = (bus: BusObserver, id: string) =>
+  bus.messages.filter((m) => m.event.data.id === id).map((m) => m.routingKey);
 
 describe('buyer-retry window: a checkout failure is held, an approval within the window wins', () => {
   let t: TestApp;
@@ -65,7 +87,11 @@ describe('buyer-retry window: a checkout failure is held, an approval within the
 
     const retry = await widgetRetry(t, first, 'APPROVED');
     await bus.waitForCount(1);
-    await waitFor('transaction.approved on the bus', async () => forPayment(bus, s.id).includes('transaction.approved'), 15_000);
+    await waitFor(
+      'transaction.approved on the bus',
+      async () => forPayment(bus, s.id).includes('transaction.approved'),
+      15_000,
+    );
     // the held failure can never leave now: superseded before anyone claimed it
     expect((await outboxOf(t.db.url, s.id)).map((r) => [r.event_type, r.status])).toEqual([
       ['transaction.declined', 'SUPERSEDED'],
@@ -74,7 +100,11 @@ describe('buyer-retry window: a checkout failure is held, an approval within the
     expect(forPayment(bus, s.id)).toEqual(['transaction.approved']);
     expect(await paymentOf(t.db.url, s.id)).toEqual({ status: 'APPROVED', retryable_until: null });
     const approved = bus.messages.find((m) => m.event.data.id === s.id)!;
-    expect(approved.event.data).toMatchObject({ status: 'APPROVED', wompi_transaction_id: retry.id, retryable_until: null });
+    expect(approved.event.data).toMatchObject({
+      status: 'APPROVED',
+      wompi_transaction_id: retry.id,
+      retryable_until: null,
+    });
   });
 
   it('a lone DECLINED is published once, after the window', async () => {
@@ -82,7 +112,11 @@ describe('buyer-retry window: a checkout failure is held, an approval within the
     await payInWidget(t, s, 'DECLINED');
     await waitFor('the DECLINED recorded', async () => (await paymentOf(t.db.url, s.id)).status === 'DECLINED', 15_000);
     const { retryable_until } = await paymentOf(t.db.url, s.id);
-    await waitFor('transaction.declined on the bus', async () => forPayment(bus, s.id).includes('transaction.declined'), (WINDOW_S + 15) * 1000);
+    await waitFor(
+      'transaction.declined on the bus',
+      async () => forPayment(bus, s.id).includes('transaction.declined'),
+      (WINDOW_S + 15) * 1000,
+    );
     const [row] = await outboxOf(t.db.url, s.id);
     expect(row).toMatchObject({ event_type: 'transaction.declined', status: 'SENT', attempts: 1 });
     // the database's own clock: not claimed before the window ended
@@ -95,7 +129,11 @@ describe('buyer-retry window: a checkout failure is held, an approval within the
     const s = await newSession(t.url, t.auth);
     await payInWidget(t, s, 'ERROR');
     await waitFor('the ERROR recorded', async () => (await paymentOf(t.db.url, s.id)).status === 'ERROR', 15_000);
-    await waitFor('transaction.error on the bus', async () => forPayment(bus, s.id).includes('transaction.error'), (WINDOW_S + 15) * 1000);
+    await waitFor(
+      'transaction.error on the bus',
+      async () => forPayment(bus, s.id).includes('transaction.error'),
+      (WINDOW_S + 15) * 1000,
+    );
     const [row] = await outboxOf(t.db.url, s.id);
     expect(row).toMatchObject({ event_type: 'transaction.error', status: 'SENT' });
     expect(row.sent_at!.getTime() - row.created_at.getTime()).toBeGreaterThanOrEqual(WINDOW_S * 1000 - 50);
@@ -106,7 +144,11 @@ describe('buyer-retry window: a checkout failure is held, an approval within the
     const r = await api.create(await cardBody(t.sandbox, DECLINED_CARD));
     expect(r.status).toBe(201);
     const id = String(r.body.id);
-    await waitFor('transaction.declined on the bus', async () => forPayment(bus, id).includes('transaction.declined'), 15_000);
+    await waitFor(
+      'transaction.declined on the bus',
+      async () => forPayment(bus, id).includes('transaction.declined'),
+      15_000,
+    );
     const [row] = await outboxOf(t.db.url, id);
     expect(row.sent_at!.getTime() - row.created_at.getTime()).toBeLessThan(WINDOW_S * 1000);
     expect((await paymentOf(t.db.url, id)).retryable_until).toBeNull();
@@ -138,7 +180,13 @@ describe('buyer-retry window: across a worker restart', () => {
 
   it('the held DECLINED is published once by the next worker, after the window', async () => {
     db = await createTestDatabase();
-    sandbox = await startSandbox({ port: 0, silent: true, cardDelayMs: 200, asyncDelayMs: 400, retryDelaysMs: [500, 1000, 2000] });
+    sandbox = await startSandbox({
+      port: 0,
+      silent: true,
+      cardDelayMs: 200,
+      asyncDelayMs: 400,
+      retryDelaysMs: [500, 1000, 2000],
+    });
     const env = testEnv(db, sandbox, { ...ENV, BUYER_RETRY_WINDOW_S: '6' });
     const { TEST_API_KEY } = await import('../support/app');
     const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
@@ -151,7 +199,9 @@ describe('buyer-retry window: across a worker restart', () => {
     await first.app.close();
     apps.splice(apps.indexOf(first.app), 1);
     // the first process ended inside the window: its held event never left
-    expect((await outboxOf(db.url, s.id)).map((r) => [r.event_type, r.status, r.attempts])).toEqual([['transaction.declined', 'PENDING', 0]]);
+    expect((await outboxOf(db.url, s.id)).map((r) => [r.event_type, r.status, r.attempts])).toEqual([
+      ['transaction.declined', 'PENDING', 0],
+    ]);
     expect(forPayment(bus, s.id)).toEqual([]);
 
     await boot(env);

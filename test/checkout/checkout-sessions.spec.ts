@@ -27,7 +27,14 @@ describe('POST /v1/checkout-sessions', () => {
       reference,
       redirect_url: 'https://shop.example.co/payments/return?order=A-1&lang=es',
       expiration_time: expiration,
-      customer_data: { email: 'buyer@example.com', full_name: 'Juana Pérez', phone_number: '3001234567', phone_number_prefix: '+57', legal_id: '1999888777', legal_id_type: 'CC' },
+      customer_data: {
+        email: 'buyer@example.com',
+        full_name: 'Juana Pérez',
+        phone_number: '3001234567',
+        phone_number_prefix: '+57',
+        legal_id: '1999888777',
+        legal_id_type: 'CC',
+      },
       metadata: { order_id: 'A-1', lines: [{ sku: 'X', qty: 2 }] },
     };
     const r = await post(t, PATH, body, { key: newKey() });
@@ -87,9 +94,24 @@ describe('POST /v1/checkout-sessions', () => {
     });
 
     const [row] = await pgQuery<Record<string, unknown>>(t.db.url, `select * from payments where id = $1`, [s.id]);
-    expect(row).toMatchObject({ reference, wompi_reference: wompiReference, caller: TEST_CALLER, kind: 'CHECKOUT', status: 'PENDING', amount_in_cents: '2490000', currency: 'COP', customer_email: 'buyer@example.com', redirect_url: body.redirect_url, metadata: body.metadata });
+    expect(row).toMatchObject({
+      reference,
+      wompi_reference: wompiReference,
+      caller: TEST_CALLER,
+      kind: 'CHECKOUT',
+      status: 'PENDING',
+      amount_in_cents: '2490000',
+      currency: 'COP',
+      customer_email: 'buyer@example.com',
+      redirect_url: body.redirect_url,
+      metadata: body.metadata,
+    });
     expect(new Date(row.expiration_time as string).toISOString()).toBe(expiration);
-    const history = await pgQuery(t.db.url, `select from_status, to_status, source from payment_status_history where payment_id = $1`, [s.id]);
+    const history = await pgQuery(
+      t.db.url,
+      `select from_status, to_status, source from payment_status_history where payment_id = $1`,
+      [s.id],
+    );
     expect(history).toEqual([{ from_status: null, to_status: 'PENDING', source: 'api' }]);
   });
 
@@ -102,7 +124,9 @@ describe('POST /v1/checkout-sessions', () => {
     expect(r.body.redirect_url).toBeNull();
     expect(r.body.customer_data).toBeNull();
     expect(r.body.metadata).toEqual({});
-    expect(r.body.signature.integrity).toBe(sha256(`${r.body.wompi_reference}150000COP${t.sandbox.keys.integritySecret}`));
+    expect(r.body.signature.integrity).toBe(
+      sha256(`${r.body.wompi_reference}150000COP${t.sandbox.keys.integritySecret}`),
+    );
     const q = new URL(r.body.checkout_url).searchParams;
     expect(q.has('expiration-time')).toBe(false);
     expect(q.has('redirect-url')).toBe(false);
@@ -123,7 +147,7 @@ describe('POST /v1/checkout-sessions', () => {
     expect(rows).toHaveLength(1);
   });
 
-  it('a reference already used by another of the caller\'s payments → 409 naming reference; another caller\'s same reference is its own session', async () => {
+  it("a reference already used by another of the caller's payments → 409 naming reference; another caller's same reference is its own session", async () => {
     const reference = `dup-${Date.now()}`;
     const mine = await post(t, PATH, session({ reference }), { key: newKey() });
     expect(mine.status).toBe(201);
@@ -134,7 +158,10 @@ describe('POST /v1/checkout-sessions', () => {
     expect(Object.keys(otherAmount.body.errors)).toEqual(['reference']);
 
     // per-caller references: no 409, nothing revealed, a distinct payment and a distinct Wompi reference
-    const otherCaller = await post(t, PATH, session({ reference }), { key: newKey(), auth: { Authorization: `Bearer ${OTHER_API_KEY}` } });
+    const otherCaller = await post(t, PATH, session({ reference }), {
+      key: newKey(),
+      auth: { Authorization: `Bearer ${OTHER_API_KEY}` },
+    });
     expect(otherCaller.status).toBe(201);
     expect(otherCaller.body.reference).toBe(reference);
     expect(otherCaller.body.id).not.toBe(mine.body.id);
@@ -193,11 +220,21 @@ describe('POST /v1/checkout-sessions', () => {
   });
 
   it('is documented in OpenAPI with the Idempotency-Key header and examples', async () => {
-    const doc = (await (await fetch(`${t.url}/docs-json`)).json()) as { paths: Record<string, any>; components: { schemas: Record<string, any> } }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const doc = (await (await fetch(`${t.url}/docs-json`)).json()) as {
+      paths: Record<string, any>;
+      components: { schemas: Record<string, any> };
+    };
+    /* eslint-enable @typescript-eslint/no-explicit-any */
     const op = doc.paths[PATH].post;
-    expect(op.parameters.find((p: { name: string }) => p.name === 'Idempotency-Key')).toMatchObject({ in: 'header', required: true });
+    expect(op.parameters.find((p: { name: string }) => p.name === 'Idempotency-Key')).toMatchObject({
+      in: 'header',
+      required: true,
+    });
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['201', '400', '409', '422']));
     expect(doc.components.schemas.CreateCheckoutSessionDto.properties.amount_in_cents.example).toBe(2_490_000);
-    expect(doc.components.schemas.CheckoutSessionResponse.properties.checkout_url.example).toContain('signature%3Aintegrity=');
+    expect(doc.components.schemas.CheckoutSessionResponse.properties.checkout_url.example).toContain(
+      'signature%3Aintegrity=',
+    );
   });
 });

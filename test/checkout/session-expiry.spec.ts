@@ -16,7 +16,9 @@ describe('checkout sessions with no transaction expire', () => {
   let bus: BusObserver;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { CHECKOUT_SESSION_DEFAULT_TTL_S: String(TTL_S), STALE_POLL_EVERY_MS: '200', OUTBOX_POLL_MS: '100' } });
+    t = await startTestApp({
+      env: { CHECKOUT_SESSION_DEFAULT_TTL_S: String(TTL_S), STALE_POLL_EVERY_MS: '200', OUTBOX_POLL_MS: '100' },
+    });
     bus = await observeBus(t.config.amqpExchange);
   });
   afterAll(async () => {
@@ -25,12 +27,29 @@ describe('checkout sessions with no transaction expire', () => {
   });
 
   const session = async (over: Json = {}) => {
-    const r = await post(t, '/v1/checkout-sessions', { amount_in_cents: 4_200_000, currency: 'COP', ...over }, { key: newKey('exp') });
+    const r = await post(
+      t,
+      '/v1/checkout-sessions',
+      { amount_in_cents: 4_200_000, currency: 'COP', ...over },
+      { key: newKey('exp') },
+    );
     expect(r.status).toBe(201);
     return r.body;
   };
   const row = async (id: string) =>
-    (await pgQuery<{ status: string; status_message: string | null; finalized_at: Date | null; expiration_time: Date | null; created_at: Date }>(t.db.url, 'select status, status_message, finalized_at, expiration_time, created_at from payments where id = $1', [id]))[0];
+    (
+      await pgQuery<{
+        status: string;
+        status_message: string | null;
+        finalized_at: Date | null;
+        expiration_time: Date | null;
+        created_at: Date;
+      }>(
+        t.db.url,
+        'select status, status_message, finalized_at, expiration_time, created_at from payments where id = $1',
+        [id],
+      )
+    )[0];
   const onBus = (id: string) => bus.messages.filter((m) => m.event.data.id === id);
 
   it('ends at its expiration_time with one checkout_session.expired', async () => {
@@ -38,31 +57,57 @@ describe('checkout sessions with no transaction expire', () => {
     const s = await session({ expiration_time: expiration.toISOString() });
     const other = await session({ expiration_time: new Date(Date.now() + 3_600_000).toISOString() });
 
-    const ended = await waitFor('the session EXPIRED', async () => {
-      const r = await row(s.id);
-      return r.status === 'EXPIRED' && r;
-    }, 20_000, 100);
+    const ended = await waitFor(
+      'the session EXPIRED',
+      async () => {
+        const r = await row(s.id);
+        return r.status === 'EXPIRED' && r;
+      },
+      20_000,
+      100,
+    );
     expect(ended.finalized_at!.getTime()).toBeGreaterThanOrEqual(expiration.getTime());
     expect(ended.status_message).toBe(`checkout session expired at ${expiration.toISOString()} without a payment`);
     await waitFor('checkout_session.expired on the bus', async () => onBus(s.id).length > 0, 15_000);
     const [m] = onBus(s.id);
     expect(onBus(s.id)).toHaveLength(1);
     expect(m.routingKey).toBe('checkout_session.expired');
-    expect(m.event).toMatchObject({ type: 'checkout_session.expired', subject: s.reference, data: { id: s.id, kind: 'CHECKOUT', status: 'EXPIRED', wompi_transaction_id: null } });
-    expect(await pgQuery(t.db.url, 'select event_type from outbox where aggregate_id = $1', [s.id])).toEqual([{ event_type: 'checkout_session.expired' }]);
+    expect(m.event).toMatchObject({
+      type: 'checkout_session.expired',
+      subject: s.reference,
+      data: { id: s.id, kind: 'CHECKOUT', status: 'EXPIRED', wompi_transaction_id: null },
+    });
+    expect(await pgQuery(t.db.url, 'select event_type from outbox where aggregate_id = $1', [s.id])).toEqual([
+      { event_type: 'checkout_session.expired' },
+    ]);
     // a session not yet at its end is untouched
     expect((await row(other.id)).status).toBe('PENDING');
     // and the reference is not a payable session any more: the same request again is refused
-    const again = await post(t, '/v1/checkout-sessions', { amount_in_cents: 4_200_000, currency: 'COP', reference: s.reference, expiration_time: new Date(Date.now() + 60_000).toISOString() }, { key: newKey('exp') });
+    const again = await post(
+      t,
+      '/v1/checkout-sessions',
+      {
+        amount_in_cents: 4_200_000,
+        currency: 'COP',
+        reference: s.reference,
+        expiration_time: new Date(Date.now() + 60_000).toISOString(),
+      },
+      { key: newKey('exp') },
+    );
     expect(again.status).toBe(409);
   });
 
   it('without expiration_time, ends CHECKOUT_SESSION_DEFAULT_TTL_S after creation', async () => {
     const s = await session();
-    const ended = await waitFor('the session EXPIRED', async () => {
-      const r = await row(s.id);
-      return r.status === 'EXPIRED' && r;
-    }, 20_000, 100);
+    const ended = await waitFor(
+      'the session EXPIRED',
+      async () => {
+        const r = await row(s.id);
+        return r.status === 'EXPIRED' && r;
+      },
+      20_000,
+      100,
+    );
     expect(ended.finalized_at!.getTime() - ended.created_at.getTime()).toBeGreaterThanOrEqual(TTL_S * 1000);
     await waitFor('checkout_session.expired on the bus', async () => onBus(s.id).length > 0, 15_000);
     expect(onBus(s.id).map((m) => m.routingKey)).toEqual(['checkout_session.expired']);
@@ -76,6 +121,8 @@ describe('checkout sessions with no transaction expire', () => {
     await sandboxFaults(t.sandbox, {});
     await waitFor('transaction.approved on the bus', async () => onBus(s.id).length > 0, 15_000);
     expect(onBus(s.id).map((m) => m.routingKey)).toEqual(['transaction.approved']);
-    expect(await pgQuery(t.db.url, 'select event_type from outbox where aggregate_id = $1', [s.id])).toEqual([{ event_type: 'transaction.approved' }]);
+    expect(await pgQuery(t.db.url, 'select event_type from outbox where aggregate_id = $1', [s.id])).toEqual([
+      { event_type: 'transaction.approved' },
+    ]);
   });
 });

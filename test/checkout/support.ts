@@ -4,22 +4,41 @@ import { TestApp } from '../support/app';
 import { Json } from '../idempotency/helpers';
 import { RunningSandbox } from '../../src/sandbox/start-sandbox';
 
-export const WIDGET_CARDS = { APPROVED: '4242424242424242', DECLINED: '4111111111111111', ERROR: '5555555555554444' } as const;
+export const WIDGET_CARDS = {
+  APPROVED: '4242424242424242',
+  DECLINED: '4111111111111111',
+  ERROR: '5555555555554444',
+} as const;
 export type WidgetOutcome = keyof typeof WIDGET_CARDS;
 
 type SandboxHolder = Pick<TestApp, 'sandbox'> | { sandbox: RunningSandbox };
 
-export async function sandboxCall(t: SandboxHolder, method: string, path: string, key: string | undefined, body?: unknown): Promise<{ status: number; body: Json }> {
+export async function sandboxCall(
+  t: SandboxHolder,
+  method: string,
+  path: string,
+  key: string | undefined,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
   const url = path.startsWith('/__sandbox') ? `${t.sandbox.origin}${path}` : `${t.sandbox.baseUrl}${path}`;
   const res = await fetch(url, {
     method,
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: (await res.json()) as Json };
 }
 
-export async function sandboxOk(t: SandboxHolder, method: string, path: string, key: string | undefined, body?: unknown): Promise<Json> {
+export async function sandboxOk(
+  t: SandboxHolder,
+  method: string,
+  path: string,
+  key: string | undefined,
+  body?: unknown,
+): Promise<Json> {
   const r = await sandboxCall(t, method, path, key, body);
   if (r.status >= 300) throw new Error(`sandbox ${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.data as Json;
@@ -29,7 +48,13 @@ export async function sandboxOk(t: SandboxHolder, method: string, path: string, 
 export async function widgetBody(t: SandboxHolder, s: Json, card: string): Promise<Json> {
   const pub = t.sandbox.keys.publicKey;
   const merchant = await sandboxOk(t, 'GET', `/merchants/${pub}`, pub);
-  const token = await sandboxOk(t, 'POST', '/tokens/cards', pub, { number: card, cvc: '123', exp_month: '12', exp_year: '30', card_holder: 'Pedro Pérez' });
+  const token = await sandboxOk(t, 'POST', '/tokens/cards', pub, {
+    number: card,
+    cvc: '123',
+    exp_month: '12',
+    exp_year: '30',
+    card_holder: 'Pedro Pérez',
+  });
   return {
     acceptance_token: merchant.presigned_acceptance.acceptance_token,
     accept_personal_auth: merchant.presigned_personal_data_auth.acceptance_token,

@@ -20,7 +20,13 @@ async function sandboxCall(t: TestApp, method: string, path: string, key: string
 async function payLikeTheWidget(t: TestApp, s: Json, cardNumber: string): Promise<Json> {
   const pub = t.sandbox.keys.publicKey;
   const merchant = await sandboxCall(t, 'GET', `/merchants/${pub}`, pub);
-  const token = await sandboxCall(t, 'POST', '/tokens/cards', pub, { number: cardNumber, cvc: '123', exp_month: '12', exp_year: '30', card_holder: 'Pedro Pérez' });
+  const token = await sandboxCall(t, 'POST', '/tokens/cards', pub, {
+    number: cardNumber,
+    cvc: '123',
+    exp_month: '12',
+    exp_year: '30',
+    card_holder: 'Pedro Pérez',
+  });
   return sandboxCall(t, 'POST', '/transactions', pub, {
     acceptance_token: merchant.presigned_acceptance.acceptance_token,
     accept_personal_auth: merchant.presigned_personal_data_auth.acceptance_token,
@@ -47,7 +53,17 @@ describe('a checkout session paid in the widget', () => {
     ['4242424242424242', 'APPROVED'],
     ['4111111111111111', 'DECLINED'],
   ])('card %s → our payment becomes %s through the webhook', async (card, expected) => {
-    const created = await post(t, '/v1/checkout-sessions', { amount_in_cents: 3_500_000, currency: 'COP', expiration_time: new Date(Date.now() + 600_000).toISOString(), metadata: { order_id: `W-${expected}` } }, { key: newKey() });
+    const created = await post(
+      t,
+      '/v1/checkout-sessions',
+      {
+        amount_in_cents: 3_500_000,
+        currency: 'COP',
+        expiration_time: new Date(Date.now() + 600_000).toISOString(),
+        metadata: { order_id: `W-${expected}` },
+      },
+      { key: newKey() },
+    );
     expect(created.status).toBe(201);
     // Wompi accepts the signature we produced (the sandbox verifies it like Wompi does)
     const tx = await payLikeTheWidget(t, created.body, card);
@@ -55,11 +71,22 @@ describe('a checkout session paid in the widget', () => {
 
     const row = await waitFor(
       `payment ${created.body.id} to become ${expected}`,
-      async () => (await pgQuery<{ status: string; wompi_transaction_id: string }>(t.db.url, `select status, wompi_transaction_id from payments where id = $1 and status = $2`, [created.body.id, expected]))[0],
+      async () =>
+        (
+          await pgQuery<{ status: string; wompi_transaction_id: string }>(
+            t.db.url,
+            `select status, wompi_transaction_id from payments where id = $1 and status = $2`,
+            [created.body.id, expected],
+          )
+        )[0],
       15_000,
     );
     expect(row.wompi_transaction_id).toBe(tx.id);
-    const attempts = await pgQuery(t.db.url, `select wompi_transaction_id, status from payment_attempts where payment_id = $1`, [created.body.id]);
+    const attempts = await pgQuery(
+      t.db.url,
+      `select wompi_transaction_id, status from payment_attempts where payment_id = $1`,
+      [created.body.id],
+    );
     expect(attempts).toEqual([{ wompi_transaction_id: tx.id, status: expected }]);
   });
 });

@@ -9,7 +9,12 @@ const NODE_ARGS = ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'm
 const k = (prefix: string) => prefix + 'Zq9'.repeat(11);
 
 function boot(env: Record<string, string | undefined>) {
-  return spawnSync(process.execPath, NODE_ARGS, { cwd: ROOT, env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, NODE_ARGS, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 const prod = {
@@ -35,7 +40,11 @@ describe('contract: boot refusals', () => {
   });
 
   it('production keys against the sandbox URL name the URL even when one events secret is a test one', () => {
-    const r = boot({ ...prod, WOMPI_BASE_URL: 'https://sandbox.wompi.co/v1', WOMPI_EVENTS_SECRET: `${k('prod_events_')},${k('test_events_')}` });
+    const r = boot({
+      ...prod,
+      WOMPI_BASE_URL: 'https://sandbox.wompi.co/v1',
+      WOMPI_EVENTS_SECRET: `${k('prod_events_')},${k('test_events_')}`,
+    });
     expect(r.status).toBe(1);
     const problems = r.stderr.split('\n').filter((l) => l.trim().startsWith('- '));
     expect(problems.some((l) => l.includes('WOMPI_BASE_URL') && l.includes('WOMPI_PUBLIC_KEY'))).toBe(true);

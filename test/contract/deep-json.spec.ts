@@ -18,32 +18,65 @@ describe('contract: deeply nested JSON is 400 at the door, not 500', () => {
   });
 
   const post = (path: string, raw: string, headers: Record<string, string> = {}) =>
-    fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });
-  const rows = async (table: string) => Number((await pgQuery<{ n: string }>(t.db.url, `select count(*)::text as n from ${table}`))[0].n);
+    fetch(`${t.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: raw,
+    });
+  const rows = async (table: string) =>
+    Number((await pgQuery<{ n: string }>(t.db.url, `select count(*)::text as n from ${table}`))[0].n);
 
   const cases: [string, string, string, string][] = [
-    ['/v1/transactions', 'arrays', `{"amount_in_cents":2500000,"currency":"COP","metadata":{"a":${deepArray(DEPTH)}}}`, 'metadata'],
-    ['/v1/transactions', 'objects', `{"amount_in_cents":2500000,"currency":"COP","metadata":${deepObject(DEPTH)}}`, 'metadata'],
-    ['/v1/checkout-sessions', 'arrays', `{"amount_in_cents":2500000,"currency":"COP","metadata":{"a":${deepArray(DEPTH)}}}`, 'metadata'],
-    ['/v1/checkout-sessions', 'objects', `{"amount_in_cents":2500000,"currency":"COP","metadata":${deepObject(DEPTH)}}`, 'metadata'],
+    [
+      '/v1/transactions',
+      'arrays',
+      `{"amount_in_cents":2500000,"currency":"COP","metadata":{"a":${deepArray(DEPTH)}}}`,
+      'metadata',
+    ],
+    [
+      '/v1/transactions',
+      'objects',
+      `{"amount_in_cents":2500000,"currency":"COP","metadata":${deepObject(DEPTH)}}`,
+      'metadata',
+    ],
+    [
+      '/v1/checkout-sessions',
+      'arrays',
+      `{"amount_in_cents":2500000,"currency":"COP","metadata":{"a":${deepArray(DEPTH)}}}`,
+      'metadata',
+    ],
+    [
+      '/v1/checkout-sessions',
+      'objects',
+      `{"amount_in_cents":2500000,"currency":"COP","metadata":${deepObject(DEPTH)}}`,
+      'metadata',
+    ],
   ];
 
-  it.each(cases)('%s with %s nested 5000 deep → 400 naming the field, no idempotency row', async (path, _kind, raw, field) => {
-    const before = await rows('idempotency_keys');
-    const key = `deep-${Math.random()}`;
-    const res = await post(path, raw, { ...t.auth, 'idempotency-key': key });
-    expect(res.status).toBe(400);
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const body = (await res.json()) as { status: number; code: string; errors: Record<string, string[]>; error_id?: string };
-    expect(body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
-    expect(body.error_id).toBeUndefined();
-    expect(body.errors[field]).toEqual([expect.stringMatching(/nested deeper than 32 levels/)]);
-    expect(await rows('idempotency_keys')).toBe(before);
-    // refused before the idempotency claim: the same key is still free for a proper body
-    const again = await post(path, raw, { ...t.auth, 'idempotency-key': key });
-    expect(again.status).toBe(400);
-    expect(again.headers.get('idempotent-replayed')).toBeNull();
-  });
+  it.each(cases)(
+    '%s with %s nested 5000 deep → 400 naming the field, no idempotency row',
+    async (path, _kind, raw, field) => {
+      const before = await rows('idempotency_keys');
+      const key = `deep-${Math.random()}`;
+      const res = await post(path, raw, { ...t.auth, 'idempotency-key': key });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const body = (await res.json()) as {
+        status: number;
+        code: string;
+        errors: Record<string, string[]>;
+        error_id?: string;
+      };
+      expect(body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(body.error_id).toBeUndefined();
+      expect(body.errors[field]).toEqual([expect.stringMatching(/nested deeper than 32 levels/)]);
+      expect(await rows('idempotency_keys')).toBe(before);
+      // refused before the idempotency claim: the same key is still free for a proper body
+      const again = await post(path, raw, { ...t.auth, 'idempotency-key': key });
+      expect(again.status).toBe(400);
+      expect(again.headers.get('idempotent-replayed')).toBeNull();
+    },
+  );
 
   it('refuses a deep body before authentication (nothing past the parser sees it)', async () => {
     const res = await post('/v1/transactions', `{"metadata":{"a":${deepArray(DEPTH)}}}`);
@@ -53,11 +86,21 @@ describe('contract: deeply nested JSON is 400 at the door, not 500', () => {
 
   it('still accepts nesting up to the limit (the door only refuses what is deeper)', async () => {
     // metadata is level 1, its array level 2: 31 nested arrays end at level 32, the limit
-    const res = await post('/v1/checkout-sessions', `{"amount_in_cents":2500000,"currency":"COP","metadata":{"a":${deepArray(31)}}}`, { ...t.auth, 'idempotency-key': `deep-ok-${Math.random()}` });
+    const res = await post(
+      '/v1/checkout-sessions',
+      `{"amount_in_cents":2500000,"currency":"COP","metadata":{"a":${deepArray(31)}}}`,
+      { ...t.auth, 'idempotency-key': `deep-ok-${Math.random()}` },
+    );
     expect(res.status).toBe(201);
-    const over = await post('/v1/checkout-sessions', `{"amount_in_cents":2500000,"currency":"COP","metadata":{"a":${deepArray(32)}}}`, { ...t.auth, 'idempotency-key': `deep-over-${Math.random()}` });
+    const over = await post(
+      '/v1/checkout-sessions',
+      `{"amount_in_cents":2500000,"currency":"COP","metadata":{"a":${deepArray(32)}}}`,
+      { ...t.auth, 'idempotency-key': `deep-over-${Math.random()}` },
+    );
     expect(over.status).toBe(400);
-    expect(((await over.json()) as { errors: object }).errors).toEqual({ metadata: ['must not be nested deeper than 32 levels'] });
+    expect(((await over.json()) as { errors: object }).errors).toEqual({
+      metadata: ['must not be nested deeper than 32 levels'],
+    });
   });
 
   it('/v1/webhooks/wompi (raw-body route) with a body nested 5000 deep → 400, nothing stored', async () => {
@@ -83,7 +126,11 @@ describe('contract: a JSON body that is not an object is 400 saying so', () => {
   });
 
   const post = (path: string, raw: string, headers: Record<string, string> = {}) =>
-    fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });
+    fetch(`${t.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: raw,
+    });
 
   it.each([
     ['/v1/transactions', 'null'],
@@ -100,7 +147,11 @@ describe('contract: a JSON body that is not an object is 400 saying so', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const body = (await res.json()) as { code: string; detail: string; errors: Record<string, string[]> };
-    expect(body).toMatchObject({ code: 'MALFORMED_BODY', detail: 'The request body must be a JSON object', errors: { body: ['the request body must be a JSON object'] } });
+    expect(body).toMatchObject({
+      code: 'MALFORMED_BODY',
+      detail: 'The request body must be a JSON object',
+      errors: { body: ['the request body must be a JSON object'] },
+    });
   });
 
   it('still calls a syntax error invalid JSON, and the webhook names its envelope', async () => {

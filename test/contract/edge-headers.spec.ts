@@ -13,7 +13,11 @@ function rawExchange(t: TestApp, raw: string | Buffer, timeoutMs = 10_000): Prom
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`the server did not close the connection within ${timeoutMs} ms; got: ${Buffer.concat(chunks).toString('latin1')}`));
+      reject(
+        new Error(
+          `the server did not close the connection within ${timeoutMs} ms; got: ${Buffer.concat(chunks).toString('latin1')}`,
+        ),
+      );
     }, timeoutMs);
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', () => undefined); // the server may reset after answering
@@ -93,7 +97,10 @@ describe('edge headers', () => {
   it.each([
     ['a malformed request line', 'NOT A REQUEST\r\n\r\n'],
     ['a bad header line', 'GET /v1/transactions HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'],
-    ['both Content-Length and chunked', 'POST /v1/checkout-sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    [
+      'both Content-Length and chunked',
+      'POST /v1/checkout-sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
   ])('answers %s with 400 problem+json and closes the connection', async (_what, raw) => {
     const r = parseRaw(await rawExchange(t, raw));
     expect(r.status).toBe(400);
@@ -110,11 +117,14 @@ describe('DOCS_ENABLED=false', () => {
   });
   afterAll(async () => t?.close());
 
-  it.each(['/docs', '/docs/', '/docs-json', '/docs/swagger-ui-init.js'])('answers %s with 404 problem+json', async (path) => {
-    const res = await fetch(`${t.url}${path}`);
-    expect(res.status).toBe(404);
-    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  });
+  it.each(['/docs', '/docs/', '/docs-json', '/docs/swagger-ui-init.js'])(
+    'answers %s with 404 problem+json',
+    async (path) => {
+      const res = await fetch(`${t.url}${path}`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    },
+  );
 
   it('still serves the API', async () => {
     expect((await fetch(`${t.url}/v1/transactions`, { headers: t.auth })).status).toBe(200);

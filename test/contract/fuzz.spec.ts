@@ -33,7 +33,8 @@ interface Outcome {
 function verdict(o: Outcome): string | undefined {
   if (o.status >= 500) return `${o.status}: ${o.body.slice(0, 300)}`;
   if (o.status < 400) return undefined;
-  if (!/^application\/problem\+json/.test(o.type ?? '')) return `${o.status} as ${o.type ?? 'no content type'}, not problem+json`;
+  if (!/^application\/problem\+json/.test(o.type ?? ''))
+    return `${o.status} as ${o.type ?? 'no content type'}, not problem+json`;
   let p: { status?: unknown; errors?: unknown; code?: unknown };
   try {
     p = JSON.parse(o.body) as typeof p;
@@ -46,8 +47,10 @@ function verdict(o: Outcome): string | undefined {
     const fields = errors && typeof errors === 'object' ? Object.entries(errors) : [];
     if (!fields.length) return '400 validation problem without a field in errors';
     for (const [field, msgs] of fields) {
-      if (!field || !Array.isArray(msgs) || !msgs.length || !msgs.every((m) => typeof m === 'string' && m.length > 0)) return `errors.${field} is not a list of messages`;
-      if (msgs.some((m) => /native code|\[object |\bfunction\b.*\(/.test(m as string))) return `errors.${field} quotes implementation text: ${String(msgs[0])}`;
+      if (!field || !Array.isArray(msgs) || !msgs.length || !msgs.every((m) => typeof m === 'string' && m.length > 0))
+        return `errors.${field} is not a list of messages`;
+      if (msgs.some((m) => /native code|\[object |\bfunction\b.*\(/.test(m as string)))
+        return `errors.${field} quotes implementation text: ${String(msgs[0])}`;
     }
   }
   return undefined;
@@ -106,7 +109,8 @@ describe('contract: fuzzing every operation of /docs-json', () => {
         statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
         const wrong = verdict(o);
         if (wrong) failures.push(`${c.label} → ${wrong}`);
-        if (c.path === WEBHOOK_PATH && ![400, 401, 413, 415].includes(o.status)) failures.push(`${c.label} → ${o.status}, expected 400/401 for an unsigned or malformed event`);
+        if (c.path === WEBHOOK_PATH && ![400, 401, 413, 415].includes(o.status))
+          failures.push(`${c.label} → ${o.status}, expected 400/401 for an unsigned or malformed event`);
       }
     };
     try {
@@ -119,12 +123,20 @@ describe('contract: fuzzing every operation of /docs-json', () => {
     const elapsedS = (Date.now() - started) / 1000;
     const maxProbe = Math.max(...probes);
     // one line for the report and the log: what ran, how fast, what came back
-    console.log(`fuzz seed ${SEED}: ${next} of ${cases.length} requests in ${elapsedS.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(statuses))}; /health/live probes ${probes.length}, max ${maxProbe.toFixed(1)} ms wall; longest event-loop block ${longestBlockMs.toFixed(1)} ms CPU`);
+    console.log(
+      `fuzz seed ${SEED}: ${next} of ${cases.length} requests in ${elapsedS.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(statuses))}; /health/live probes ${probes.length}, max ${maxProbe.toFixed(1)} ms wall; longest event-loop block ${longestBlockMs.toFixed(1)} ms CPU`,
+    );
 
-    if (failures.length) throw new Error(`fuzz seed ${SEED} (rerun: FUZZ_SEED=${SEED} npx jest test/contract/fuzz.spec.ts): ${failures.length} bad answers\n${failures.slice(0, 40).join('\n')}`);
+    if (failures.length)
+      throw new Error(
+        `fuzz seed ${SEED} (rerun: FUZZ_SEED=${SEED} npx jest test/contract/fuzz.spec.ts): ${failures.length} bad answers\n${failures.slice(0, 40).join('\n')}`,
+      );
     expect(probes.length).toBeGreaterThan(5);
     expect(next).toBeGreaterThan(200);
     expect(Number.isFinite(maxProbe)).toBe(true); // every probe answered 200
-    if (longestBlockMs > PROBE_BOUND_MS) throw new Error(`fuzz seed ${SEED}: the event loop ran ${longestBlockMs.toFixed(1)} ms without yielding (bound ${PROBE_BOUND_MS} ms; probe wall max ${maxProbe.toFixed(1)} ms)`);
+    if (longestBlockMs > PROBE_BOUND_MS)
+      throw new Error(
+        `fuzz seed ${SEED}: the event loop ran ${longestBlockMs.toFixed(1)} ms without yielding (bound ${PROBE_BOUND_MS} ms; probe wall max ${maxProbe.toFixed(1)} ms)`,
+      );
   }, 120_000);
 });

@@ -53,10 +53,18 @@ describe('contract: a hostile body does not block the process through logging', 
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const env = testEnv(db, sandbox, { PORT: String(port), LOG_LEVEL: 'info' });
-    child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv });
+    child = spawn(process.execPath, NODE_ARGS, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    });
     child.stdout!.on('data', (b: Buffer) => (output += b.toString('utf8')));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString('utf8')));
-    await waitFor('the service to be ready', async () => (await fetch(`${url}/health/ready`)).status === 200, 60_000, 200);
+    await waitFor(
+      'the service to be ready',
+      async () => (await fetch(`${url}/health/ready`)).status === 200,
+      60_000,
+      200,
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -86,39 +94,59 @@ describe('contract: a hostile body does not block the process through logging', 
   }
 
   /** The access-log line of the last request with this id (proves the info log path ran). */
-  const accessLine = (requestId: string) => waitFor(`the access log line of ${requestId}`, async () => output.split('\n').find((l) => l.includes(`"id":"${requestId}"`) && l.includes('"status"')), 30_000, 20);
+  const accessLine = (requestId: string) =>
+    waitFor(
+      `the access log line of ${requestId}`,
+      async () => output.split('\n').find((l) => l.includes(`"id":"${requestId}"`) && l.includes('"status"')),
+      30_000,
+      20,
+    );
 
   const cases: [string, string, Record<string, string>, number, number][] = [
     ['the webhook route, 256 KB', '/v1/webhooks/wompi', {}, 250 * 1024, 400],
     ['an internal route without a key, 60 KB', '/v1/transactions', {}, 60 * 1024, 401],
-    ['an internal route with a key, 60 KB', '/v1/transactions', { authorization: `Bearer ${TEST_API_KEY}`, 'idempotency-key': 'hostile-log-1' }, 60 * 1024, 400],
+    [
+      'an internal route with a key, 60 KB',
+      '/v1/transactions',
+      { authorization: `Bearer ${TEST_API_KEY}`, 'idempotency-key': 'hostile-log-1' },
+      60 * 1024,
+      400,
+    ],
     ['an internal route without a key, 256 KB (over its limit)', '/v1/transactions', {}, 250 * 1024, 413],
   ];
 
-  it.each(cases)('%s: /health/live answers within 100 ms right after', async (_label, path, headers, bytes, status) => {
-    const requestId = `hostile-${Math.random().toString(36).slice(2)}`;
-    const body = hostileBody(bytes);
-    expect(body.length).toBeGreaterThan(bytes * 0.95);
-    expect(body.length).toBeLessThanOrEqual(bytes);
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...headers }, body });
-    expect(res.status).toBe(status);
-    const cpuBefore = childCpuMs();
-    await res.arrayBuffer();
-    const wallMs = await probeWallMs();
-    // The probe's latency as the service sees it: the CPU it spends from the hostile answer to
-    // the probe's answer (all the probe waits for on a quiet machine). The wall clock is also
-    // bounded, loosely: this shared machine may run the service a tenth of the time, but the
-    // bug blocked the probe for minutes.
-    expect(childCpuMs() - cpuBefore).toBeLessThan(PROBE_BOUND_MS);
-    expect(wallMs).toBeLessThan(WALL_BOUND_MS);
-    if (status !== 413 && path !== '/v1/webhooks/wompi') {
-      // (a body refused by the parser never reaches pino-http, and Wompi's route takes a lean
-      // path with no access line — its refusals aggregate: no access line to look at)
-      const line = await accessLine(requestId);
-      expect(line.length).toBeLessThan(4096); // the body never reaches the access line
-    }
-    if (process.env.HOSTILE_LOG_DEBUG) console.log(output.slice(-20_000));
-    expect(output).not.toContain(EMAIL);
-    expect(output).not.toContain('4242 4242 4242 4242');
-  }, 180_000);
+  it.each(cases)(
+    '%s: /health/live answers within 100 ms right after',
+    async (_label, path, headers, bytes, status) => {
+      const requestId = `hostile-${Math.random().toString(36).slice(2)}`;
+      const body = hostileBody(bytes);
+      expect(body.length).toBeGreaterThan(bytes * 0.95);
+      expect(body.length).toBeLessThanOrEqual(bytes);
+      const res = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...headers },
+        body,
+      });
+      expect(res.status).toBe(status);
+      const cpuBefore = childCpuMs();
+      await res.arrayBuffer();
+      const wallMs = await probeWallMs();
+      // The probe's latency as the service sees it: the CPU it spends from the hostile answer to
+      // the probe's answer (all the probe waits for on a quiet machine). The wall clock is also
+      // bounded, loosely: this shared machine may run the service a tenth of the time, but the
+      // bug blocked the probe for minutes.
+      expect(childCpuMs() - cpuBefore).toBeLessThan(PROBE_BOUND_MS);
+      expect(wallMs).toBeLessThan(WALL_BOUND_MS);
+      if (status !== 413 && path !== '/v1/webhooks/wompi') {
+        // (a body refused by the parser never reaches pino-http, and Wompi's route takes a lean
+        // path with no access line — its refusals aggregate: no access line to look at)
+        const line = await accessLine(requestId);
+        expect(line.length).toBeLessThan(4096); // the body never reaches the access line
+      }
+      if (process.env.HOSTILE_LOG_DEBUG) console.log(output.slice(-20_000));
+      expect(output).not.toContain(EMAIL);
+      expect(output).not.toContain('4242 4242 4242 4242');
+    },
+    180_000,
+  );
 });

@@ -12,11 +12,20 @@ describe('contract: Idempotency-Key replays', () => {
   });
 
   const post = (path: string, body: unknown, key: string) =>
-    fetch(`${t.url}${path}`, { method: 'POST', headers: { ...t.auth, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+    fetch(`${t.url}${path}`, {
+      method: 'POST',
+      headers: { ...t.auth, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
 
   it('replays the first response byte for byte', async () => {
     const key = `replay-${Math.random()}`;
-    const body = { amount_in_cents: 2500000, currency: 'COP', customer_data: { email: 'b@example.com', full_name: 'Juana Pérez' }, metadata: { zeta: 1, alpha: { b: 2, a: 1 } } };
+    const body = {
+      amount_in_cents: 2500000,
+      currency: 'COP',
+      customer_data: { email: 'b@example.com', full_name: 'Juana Pérez' },
+      metadata: { zeta: 1, alpha: { b: 2, a: 1 } },
+    };
     const first = await post('/v1/checkout-sessions', body, key);
     expect(first.status).toBe(201);
     const firstText = await first.text();

@@ -41,16 +41,24 @@ describe('contract: the OpenAPI document covers the HTTP API', () => {
     expect(op).toBeDefined();
     expect(Object.keys(op.responses).sort()).toEqual(expect.arrayContaining(statuses));
     for (const status of statuses) expect(typeof op.responses[status].description).toBe('string');
-    for (const status of statuses.filter((s) => s >= '400')) expect(op.responses[status].description.length).toBeGreaterThan(0);
+    for (const status of statuses.filter((s) => s >= '400'))
+      expect(op.responses[status].description.length).toBeGreaterThan(0);
     if (guarded) expect(op.security).toEqual(expect.arrayContaining([{ internal: [] }]));
     else expect(op.security ?? []).toEqual([]);
   });
 
   it('documents the 401 and its WWW-Authenticate challenge on every operation behind the API key', () => {
-    const guarded = Object.entries(doc.paths as Json).flatMap(([path, item]) => Object.entries(item as Json).filter(([, op]) => (op as Json).security?.some((s: Json) => 'internal' in s)).map(([method, op]) => [`${method} ${path}`, op as Json] as const));
+    const guarded = Object.entries(doc.paths as Json).flatMap(([path, item]) =>
+      Object.entries(item as Json)
+        .filter(([, op]) => (op as Json).security?.some((s: Json) => 'internal' in s))
+        .map(([method, op]) => [`${method} ${path}`, op as Json] as const),
+    );
     expect(guarded.length).toBeGreaterThanOrEqual(15); // transactions, checkout, sources, acceptance, PSE, inbox, outbox
     for (const [name, op] of guarded) {
-      expect([name, op.responses['401']?.headers?.['WWW-Authenticate']?.schema?.example]).toEqual([name, 'Bearer realm="payments", error="invalid_token"']);
+      expect([name, op.responses['401']?.headers?.['WWW-Authenticate']?.schema?.example]).toEqual([
+        name,
+        'Bearer realm="payments", error="invalid_token"',
+      ]);
     }
   });
 
@@ -59,7 +67,10 @@ describe('contract: the OpenAPI document covers the HTTP API', () => {
       for (const [method, op] of Object.entries(item as Json)) {
         if (!(op as Json).security?.some((s: Json) => 'internal' in s)) continue;
         const headers = Object.keys((op as Json).responses['429']?.headers ?? {}).sort();
-        expect([`${method} ${path}`, headers]).toEqual([`${method} ${path}`, ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After']]);
+        expect([`${method} ${path}`, headers]).toEqual([
+          `${method} ${path}`,
+          ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+        ]);
       }
     }
   });
@@ -68,7 +79,9 @@ describe('contract: the OpenAPI document covers the HTTP API', () => {
     for (const [path, item] of Object.entries(doc.paths as Json)) {
       for (const [method, op] of Object.entries(item as Json)) {
         if (method !== 'post' || path === '/v1/webhooks/wompi') continue;
-        expect([`${method} ${path}`, ...['400', '413', '415'].filter((s) => !(op as Json).responses[s])]).toEqual([`${method} ${path}`]);
+        expect([`${method} ${path}`, ...['400', '413', '415'].filter((s) => !(op as Json).responses[s])]).toEqual([
+          `${method} ${path}`,
+        ]);
       }
     }
   });
@@ -87,8 +100,17 @@ describe('contract: the OpenAPI document covers the HTTP API', () => {
     for (const [method, path, guarded] of CONTRACT_ROUTES) {
       if (!guarded) continue;
       const url = t.url + path.replace(/\{(\w+)\}/g, (m) => sample[m]);
-      const res = await fetch(url, { method: method.toUpperCase(), headers: { 'content-type': 'application/json', 'idempotency-key': 'openapi-1' }, body: method === 'post' ? '{}' : undefined });
-      expect([method, path, res.status, res.headers.get('www-authenticate')]).toEqual([method, path, 401, 'Bearer realm="payments"']);
+      const res = await fetch(url, {
+        method: method.toUpperCase(),
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'openapi-1' },
+        body: method === 'post' ? '{}' : undefined,
+      });
+      expect([method, path, res.status, res.headers.get('www-authenticate')]).toEqual([
+        method,
+        path,
+        401,
+        'Bearer realm="payments"',
+      ]);
     }
     // and /docs itself is served
     expect((await fetch(`${t.url}/docs`)).status).toBe(200);

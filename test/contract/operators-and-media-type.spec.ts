@@ -46,7 +46,10 @@ describe('operator routes with OPERATOR_CALLERS unset', () => {
     ];
     for (const key of [TEST_API_KEY, OTHER_API_KEY]) {
       for (const [method, path] of routes) {
-        const res = await (method === 'get' ? request(t.url).get(path) : request(t.url).post(path)).set('Authorization', `Bearer ${key}`);
+        const res = await (method === 'get' ? request(t.url).get(path) : request(t.url).post(path)).set(
+          'Authorization',
+          `Bearer ${key}`,
+        );
         expect({ path, status: res.status }).toEqual({ path, status: 403 });
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
         expect(res.body.detail).toMatch(/OPERATOR_CALLERS/);
@@ -66,21 +69,41 @@ describe('request bodies must be JSON', () => {
   });
 
   it('answers 415 to a form or text body on the API, not a misleading 400', async () => {
-    const form = await request(t.url).post('/v1/transactions').set(t.auth).set('Idempotency-Key', 'media-1').type('form').send('amount_in_cents=150000');
+    const form = await request(t.url)
+      .post('/v1/transactions')
+      .set(t.auth)
+      .set('Idempotency-Key', 'media-1')
+      .type('form')
+      .send('amount_in_cents=150000');
     expect(form.status).toBe(415);
     expect(form.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const text = await request(t.url).post('/v1/checkout-sessions').set(t.auth).set('Idempotency-Key', 'media-2').set('Content-Type', 'text/plain').send('{"amount_in_cents":150000}');
+    const text = await request(t.url)
+      .post('/v1/checkout-sessions')
+      .set(t.auth)
+      .set('Idempotency-Key', 'media-2')
+      .set('Content-Type', 'text/plain')
+      .send('{"amount_in_cents":150000}');
     expect(text.status).toBe(415);
     // a JSON body still reaches validation
-    const json = await request(t.url).post('/v1/checkout-sessions').set(t.auth).set('Idempotency-Key', 'media-3').send({ amount_in_cents: 1 });
+    const json = await request(t.url)
+      .post('/v1/checkout-sessions')
+      .set(t.auth)
+      .set('Idempotency-Key', 'media-3')
+      .send({ amount_in_cents: 1 });
     expect(json.status).toBe(400);
   });
 
   it('takes the webhook whatever its content type (Wompi decides it), and a body-less void', async () => {
-    const hook = await request(t.url).post('/v1/webhooks/wompi').set('Content-Type', 'text/plain').send('{"event":"x"}');
+    const hook = await request(t.url)
+      .post('/v1/webhooks/wompi')
+      .set('Content-Type', 'text/plain')
+      .send('{"event":"x"}');
     expect(hook.status).toBe(400); // parsed as JSON and refused for its envelope, not for its media type
     expect(hook.body.code).not.toBe('UNSUPPORTED_MEDIA_TYPE');
-    const voided = await request(t.url).post('/v1/transactions/00000000-0000-4000-8000-000000000000/void').set(t.auth).set('Idempotency-Key', 'media-4');
+    const voided = await request(t.url)
+      .post('/v1/transactions/00000000-0000-4000-8000-000000000000/void')
+      .set(t.auth)
+      .set('Idempotency-Key', 'media-4');
     expect(voided.status).toBe(404);
   });
 });

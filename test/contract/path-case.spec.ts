@@ -9,17 +9,31 @@ import { connect } from 'node:net';
 import { startTestApp, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
 
-const CARD_BODY = JSON.stringify({ amount_in_cents: 2_490_000, currency: 'COP', metadata: { note: 'tarjeta 4242 4242 4242 4242' } });
+const CARD_BODY = JSON.stringify({
+  amount_in_cents: 2_490_000,
+  currency: 'COP',
+  metadata: { note: 'tarjeta 4242 4242 4242 4242' },
+});
 
 async function rows(t: TestApp): Promise<{ payments: number; keys: number }> {
-  const [r] = await pgQuery<{ payments: number; keys: number }>(t.db.url, 'SELECT (SELECT count(*)::int FROM payments) AS payments, (SELECT count(*)::int FROM idempotency_keys) AS keys');
+  const [r] = await pgQuery<{ payments: number; keys: number }>(
+    t.db.url,
+    'SELECT (SELECT count(*)::int FROM payments) AS payments, (SELECT count(*)::int FROM idempotency_keys) AS keys',
+  );
   return r;
 }
 
 /** Raw node:http, so the path goes out byte for byte (fetch would resolve `..` and `%2E%2E`). */
-function call(t: TestApp, method: string, path: string, body?: string, auth = true): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
+function call(
+  t: TestApp,
+  method: string,
+  path: string,
+  body?: string,
+  auth = true,
+): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
   const headers: Record<string, string> = { ...(auth ? t.auth : {}), 'idempotency-key': randomUUID() };
-  if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+  if (body !== undefined)
+    Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
   const { hostname, port } = new URL(t.url);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ hostname, port, method, path, headers }, (res) => {
@@ -27,7 +41,11 @@ function call(t: TestApp, method: string, path: string, body?: string, auth = tr
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+        resolve({
+          status: res.statusCode ?? 0,
+          type: String(res.headers['content-type'] ?? ''),
+          body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+        });
       });
     });
     req.on('error', reject);
@@ -67,20 +85,26 @@ describe('routing case and trailing slashes', () => {
     expect(await rows(t)).toEqual(before);
   });
 
-  it.each(['/v1/webhooks/wompi/', '/V1/WEBHOOKS/WOMPI', '/v1/Webhooks/Wompi', '/v1/webhooks//wompi', '/v1/webhooks%2Fwompi'])(
-    'answers the webhook spelled %s with 404 problem+json (only the exact route is Wompi’s)',
+  it.each([
+    '/v1/webhooks/wompi/',
+    '/V1/WEBHOOKS/WOMPI',
+    '/v1/Webhooks/Wompi',
+    '/v1/webhooks//wompi',
+    '/v1/webhooks%2Fwompi',
+  ])('answers the webhook spelled %s with 404 problem+json (only the exact route is Wompi’s)', async (path) => {
+    const r = await call(t, 'POST', path, '{"event":"transaction.updated"}', false);
+    expect([path, r.status]).toEqual([path, 404]);
+    expect(r.type).toMatch(/^application\/problem\+json/);
+  });
+
+  it.each(['/V1/transactions', '/v1/transactions/', '/v1/Transactions'])(
+    'answers GET %s with 404, not a read that skipped a guard',
     async (path) => {
-      const r = await call(t, 'POST', path, '{"event":"transaction.updated"}', false);
+      const r = await call(t, 'GET', path);
       expect([path, r.status]).toEqual([path, 404]);
       expect(r.type).toMatch(/^application\/problem\+json/);
     },
   );
-
-  it.each(['/V1/transactions', '/v1/transactions/', '/v1/Transactions'])('answers GET %s with 404, not a read that skipped a guard', async (path) => {
-    const r = await call(t, 'GET', path);
-    expect([path, r.status]).toEqual([path, 404]);
-    expect(r.type).toMatch(/^application\/problem\+json/);
-  });
 
   it('screens an absolute-form target (POST http://host/v1/...) as the router routes it', async () => {
     const { hostname, port } = new URL(t.url);

@@ -15,13 +15,22 @@ const BAD_KEY = { Authorization: 'Bearer not-a-key-of-ours-0123456789' };
 async function get(t: { url: string }, path: string, headers: Record<string, string> = {}) {
   const res = await fetch(t.url + path, { headers });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (res.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : text };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (res.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : text,
+  };
 }
 
 function expect429(r: { status: number; headers: Headers; body: unknown }, scope: string) {
   expect(r.status).toBe(429);
   expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(r.body).toMatchObject({ status: 429, code: 'RATE_LIMITED', scope, type: expect.stringContaining('rate-limited') });
+  expect(r.body).toMatchObject({
+    status: 429,
+    code: 'RATE_LIMITED',
+    scope,
+    type: expect.stringContaining('rate-limited'),
+  });
   const retryAfter = r.headers.get('retry-after') ?? '';
   expect(retryAfter).toMatch(/^\d+$/);
   expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
@@ -31,7 +40,14 @@ function expect429(r: { status: number; headers: Headers; body: unknown }, scope
 describe('rate limits (in-process store)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ wireWebhooks: false, env: { RATE_LIMIT_INTERNAL_PER_MIN: '5', RATE_LIMIT_UNAUTHENTICATED_PER_MIN: '3', RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN: '3' } });
+    t = await startTestApp({
+      wireWebhooks: false,
+      env: {
+        RATE_LIMIT_INTERNAL_PER_MIN: '5',
+        RATE_LIMIT_UNAUTHENTICATED_PER_MIN: '3',
+        RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN: '3',
+      },
+    });
   });
   afterAll(async () => t?.close());
 
@@ -89,7 +105,9 @@ describe('rate limits (in-process store)', () => {
     const ok = await deliver(t, ev);
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ received: true });
-    expect(await inboxRow(t, `transaction.updated:${ev.data.transaction.id}:${ev.data.transaction.status}`)).toMatchObject({ checksum: ev.signature.checksum });
+    expect(
+      await inboxRow(t, `transaction.updated:${ev.data.transaction.id}:${ev.data.transaction.status}`),
+    ).toMatchObject({ checksum: ev.signature.checksum });
     expect((await deliver(t, forged())).status).toBe(429); // still throttled for the unverified
     expect(await metricValue(t, 'http_rate_limited_total', '{scope="webhook_unverified"}')).toBe(3);
   });
@@ -98,7 +116,10 @@ describe('rate limits (in-process store)', () => {
 describe('rate limits behind a trusted proxy (TRUST_PROXY)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ wireWebhooks: false, env: { RATE_LIMIT_UNAUTHENTICATED_PER_MIN: '2', TRUST_PROXY: 'loopback' } });
+    t = await startTestApp({
+      wireWebhooks: false,
+      env: { RATE_LIMIT_UNAUTHENTICATED_PER_MIN: '2', TRUST_PROXY: 'loopback' },
+    });
   });
   afterAll(async () => t?.close());
 
@@ -121,13 +142,19 @@ describe('rate limits with the Redis store', () => {
 
   beforeAll(async () => {
     redis = await OwnRedis.create();
-    a = await startTestApp({ wireWebhooks: false, env: { RATE_LIMIT_STORE: 'redis', RATE_LIMIT_REDIS_URL: redis.url, RATE_LIMIT_INTERNAL_PER_MIN: '6' } });
+    a = await startTestApp({
+      wireWebhooks: false,
+      env: { RATE_LIMIT_STORE: 'redis', RATE_LIMIT_REDIS_URL: redis.url, RATE_LIMIT_INTERNAL_PER_MIN: '6' },
+    });
     // a second replica of the same deployment: same config, same database, same store
     b = await createApp(a.config, { bufferLogs: false });
     await b.listen(0, '127.0.0.1');
     bUrl = `http://127.0.0.1:${(b.getHttpServer().address() as AddressInfo).port}`;
     // boot waits for the store only so long; a loaded machine may need longer
-    await waitFor('both replicas on the Redis store', async () => a.app.get(RateLimits).storeReady() && b.get(RateLimits).storeReady());
+    await waitFor(
+      'both replicas on the Redis store',
+      async () => a.app.get(RateLimits).storeReady() && b.get(RateLimits).storeReady(),
+    );
   });
   afterAll(async () => {
     await b?.close();
@@ -165,10 +192,15 @@ describe('rate limits with the Redis store', () => {
       // the restarted Redis is empty: the key appears once a replica counts in it again
       for (const url of [a.url, bUrl]) {
         await peek.del(key);
-        await waitFor(`${url} counting in Redis again`, async () => {
-          expect((await get({ url }, `/v1/transactions/${NO_ID}`, other)).status).not.toBeGreaterThanOrEqual(500);
-          return (await peek.exists(key)) === 1;
-        }, 15_000, 100);
+        await waitFor(
+          `${url} counting in Redis again`,
+          async () => {
+            expect((await get({ url }, `/v1/transactions/${NO_ID}`, other)).status).not.toBeGreaterThanOrEqual(500);
+            return (await peek.exists(key)) === 1;
+          },
+          15_000,
+          100,
+        );
       }
     } finally {
       peek.disconnect();

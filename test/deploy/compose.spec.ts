@@ -12,7 +12,9 @@ function compose(args: string[], file = COMPOSE_FILE): RunResult {
     return run('docker-compose', ['-f', file, ...args], { cwd: path.dirname(file), timeoutMs: 60_000 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error('docker-compose is not installed: apt-get install docker-compose (the CI script .ci/run installs it)');
+      throw new Error(
+        'docker-compose is not installed: apt-get install docker-compose (the CI script .ci/run installs it)',
+      );
     }
     throw e;
   }
@@ -41,12 +43,23 @@ it('docker-compose config -q accepts docker-compose.yml', () => {
 });
 
 it('docker-compose config refuses a broken file (the check bites)', () => {
-  const bad = tempValues('docker-compose.yml', 'services:\n  api:\n    image: x\n    depends_on:\n      db:\n        condition: whenever\n  db:\n    image: y\n');
+  const bad = tempValues(
+    'docker-compose.yml',
+    'services:\n  api:\n    image: x\n    depends_on:\n      db:\n        condition: whenever\n  db:\n    image: y\n',
+  );
   expect(compose(['config', '-q'], bad).status).not.toBe(0);
 });
 
 it('has the whole stack: postgres, redis, rabbitmq with management, sandbox, migrate, api, worker', () => {
-  expect(Object.keys(services).sort()).toEqual(['api', 'migrate', 'postgres', 'rabbitmq', 'redis', 'sandbox', 'worker']);
+  expect(Object.keys(services).sort()).toEqual([
+    'api',
+    'migrate',
+    'postgres',
+    'rabbitmq',
+    'redis',
+    'sandbox',
+    'worker',
+  ]);
   expect(services.rabbitmq.image).toMatch(/^rabbitmq:3-management/);
   for (const s of ['postgres', 'redis', 'rabbitmq', 'sandbox', 'api', 'worker']) {
     expect({ s, test: services[s].healthcheck?.test }).toEqual({ s, test: expect.anything() });
@@ -99,7 +112,8 @@ it('points the service at the sandbox and the sandbox back at the webhook route,
   }
   for (const s of ['api', 'worker']) {
     const e = services[s].environment!;
-    for (const v of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'INTERNAL_API_KEYS', 'NODE_ENV']) expect({ v, set: Boolean(e[v]) }).toEqual({ v, set: true });
+    for (const v of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'INTERNAL_API_KEYS', 'NODE_ENV'])
+      expect({ v, set: Boolean(e[v]) }).toEqual({ v, set: true });
   }
 });
 

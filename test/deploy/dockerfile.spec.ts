@@ -24,7 +24,10 @@ it('is multi-stage: installs with the lockfile, builds, prunes dev dependencies,
     if (!earlier.includes(s.from) && s.from !== 'scratch') expect(s.from).toMatch(nodeImage);
   });
   expect(stages[last].from).toMatch(nodeImage);
-  const runs = find(instructions, 'RUN').filter((i) => i.stage < last).map((i) => i.args).join('\n');
+  const runs = find(instructions, 'RUN')
+    .filter((i) => i.stage < last)
+    .map((i) => i.args)
+    .join('\n');
   expect(runs).toMatch(/npm ci\b/);
   expect(runs).toMatch(/npm run build/);
   expect(runs).toMatch(/npm prune --omit=dev/);
@@ -33,11 +36,17 @@ it('is multi-stage: installs with the lockfile, builds, prunes dev dependencies,
   expect(lockCopy).toBeGreaterThanOrEqual(0);
   expect(lockCopy).toBeLessThan(ci);
   // the runtime takes one allow-listed directory from the build: the pruned node_modules and dist
-  const fromCopies = find(runtime, 'COPY').filter((i) => /--from=/.test(i.args)).map((i) => i.args);
+  const fromCopies = find(runtime, 'COPY')
+    .filter((i) => /--from=/.test(i.args))
+    .map((i) => i.args);
   expect(fromCopies).toEqual(['--from=build /out ./']);
   const intoOut = /mv ([^&]+) \/out\/?(\s|$)/.exec(runs)?.[1].trim().split(/\s+/).sort();
   expect(intoOut).toEqual(['dist', 'node_modules', 'package-lock.json', 'package.json']);
-  expect(find(runtime, 'RUN').map((i) => i.args).join('\n')).not.toMatch(/npm (ci|install)/);
+  expect(
+    find(runtime, 'RUN')
+      .map((i) => i.args)
+      .join('\n'),
+  ).not.toMatch(/npm (ci|install)/);
 });
 
 it('gives the npm registry and CA bundle to npm ci only: a build arg and a build secret in the deps stage, never in the runtime', () => {
@@ -57,16 +66,26 @@ it('runs as a non-root user with NODE_ENV=production', () => {
   expect(users.length).toBeGreaterThan(0);
   const user = users[users.length - 1].args.split(':')[0];
   expect(['root', '0', '']).not.toContain(user);
-  expect(find(runtime, 'ENV').map((i) => i.args).join(' ')).toMatch(/\bNODE_ENV=production\b/);
+  expect(
+    find(runtime, 'ENV')
+      .map((i) => i.args)
+      .join(' '),
+  ).toMatch(/\bNODE_ENV=production\b/);
 });
 
 it('uses tini as PID 1 and starts the production entry', () => {
   const [entry] = find(runtime, 'ENTRYPOINT').slice(-1);
   expect(JSON.parse(entry.args)).toEqual(['/usr/bin/tini', '--']);
-  expect(find(runtime, 'RUN').map((i) => i.args).join('\n')).toMatch(/install[^\n]*\btini\b/);
+  expect(
+    find(runtime, 'RUN')
+      .map((i) => i.args)
+      .join('\n'),
+  ).toMatch(/install[^\n]*\btini\b/);
   const [cmd] = find(runtime, 'CMD').slice(-1);
   expect(JSON.parse(cmd.args)).toEqual(['node', 'dist/src/main.js']);
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
   expect(pkg.scripts.start).toBe('node dist/src/main.js');
 });
 
@@ -84,12 +103,19 @@ it('bakes in no .env file and no secret', () => {
     expect(i.args).not.toMatch(/(^|\s|\/)\.env\b/);
     expect(i.args).not.toMatch(/^(--\S+\s+)*\.\s/); // COPY . would rely on .dockerignore alone
   }
-  const envAndArgs = instructions.filter((i) => i.op === 'ENV' || i.op === 'ARG').map((i) => i.args).join(' ');
+  const envAndArgs = instructions
+    .filter((i) => i.op === 'ENV' || i.op === 'ARG')
+    .map((i) => i.args)
+    .join(' ');
   expect(envAndArgs).not.toMatch(/WOMPI_|DATABASE_URL|REDIS_URL|AMQP_URL|INTERNAL_API_KEYS|SECRET|PASSWORD|TOKEN/i);
 });
 
 describe('.dockerignore', () => {
-  const patterns = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const patterns = fs
+    .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 
   it('excludes .env, node_modules, .git and .data', () => {
     for (const p of ['.env', 'node_modules', '.git', '.data']) expect(patterns).toContain(p);
@@ -99,11 +125,19 @@ describe('.dockerignore', () => {
   it('does not exclude what the Dockerfile copies, and every copied path exists', () => {
     const sources = find(instructions, 'COPY')
       .filter((i) => !/--from=/.test(i.args))
-      .flatMap((i) => i.args.replace(/--\S+\s+/g, '').split(/\s+/).slice(0, -1));
+      .flatMap((i) =>
+        i.args
+          .replace(/--\S+\s+/g, '')
+          .split(/\s+/)
+          .slice(0, -1),
+      );
     expect(sources.length).toBeGreaterThan(3);
     for (const src of sources) {
       expect({ src, exists: fs.existsSync(path.join(ROOT, src)) }).toEqual({ src, exists: true });
-      expect({ src, ignored: patterns.includes(src) || patterns.includes(src.replace(/\/$/, '')) }).toEqual({ src, ignored: false });
+      expect({ src, ignored: patterns.includes(src) || patterns.includes(src.replace(/\/$/, '')) }).toEqual({
+        src,
+        ignored: false,
+      });
     }
   });
 });

@@ -11,7 +11,11 @@ export interface Instruction {
 }
 
 /** Instructions with continuation lines joined and comments dropped, each tagged with its stage. */
-export function parseDockerfile(text: string): { instructions: Instruction[]; stages: Array<{ from: string; name?: string }>; args: Record<string, string> } {
+export function parseDockerfile(text: string): {
+  instructions: Instruction[];
+  stages: Array<{ from: string; name?: string }>;
+  args: Record<string, string>;
+} {
   const logical: string[] = [];
   let current = '';
   for (const raw of text.split('\n')) {
@@ -52,6 +56,7 @@ export function imageUser(text = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 
   const { instructions, stages } = parseDockerfile(text);
   const users = instructions.filter((i) => i.op === 'USER' && i.stage === stages.length - 1);
   const m = /^(\d+):(\d+)$/.exec(users[users.length - 1]?.args ?? '');
-  if (!m) throw new Error(`the runtime stage's last USER must be numeric uid:gid, got ${users[users.length - 1]?.args}`);
+  if (!m)
+    throw new Error(`the runtime stage's last USER must be numeric uid:gid, got ${users[users.length - 1]?.args}`);
   return { uid: Number(m[1]), gid: Number(m[2]) };
 }

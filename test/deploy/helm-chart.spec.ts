@@ -11,7 +11,16 @@ import { loadConfig } from '../../src/config/load-config';
 import { imageUser } from './dockerfile';
 import { CHART, FULL, K8sObject, PROD_VALUES, RELEASE, helm, ofKind, one, render } from './harness';
 
-const SECRET_VARS = ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'WOMPI_PUBLIC_KEY', 'WOMPI_PRIVATE_KEY', 'WOMPI_INTEGRITY_SECRET', 'WOMPI_EVENTS_SECRET', 'INTERNAL_API_KEYS'];
+const SECRET_VARS = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'AMQP_URL',
+  'WOMPI_PUBLIC_KEY',
+  'WOMPI_PRIVATE_KEY',
+  'WOMPI_INTEGRITY_SECRET',
+  'WOMPI_EVENTS_SECRET',
+  'INTERNAL_API_KEYS',
+];
 
 function podSpec(o: K8sObject): IPodSpec {
   const spec = (o as unknown as IDeployment | IJob).spec?.template.spec;
@@ -99,7 +108,13 @@ describe.each([
       expect(tmp?.emptyDir).toBeDefined();
       for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
         expect({ workload: w.metadata.name, container: c.name, sc: c.securityContext }).toMatchObject({
-          sc: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+          sc: {
+            runAsNonRoot: true,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
         });
         expect(c.securityContext?.capabilities?.add).toBeUndefined();
         expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
@@ -113,7 +128,9 @@ describe.each([
     expect(uid).toBeGreaterThan(0);
     for (const w of workloads(objects)) {
       const spec = podSpec(w);
-      expect({ workload: w.metadata.name, pod: spec.securityContext }).toMatchObject({ pod: { runAsUser: uid, runAsGroup: gid, fsGroup: gid } });
+      expect({ workload: w.metadata.name, pod: spec.securityContext }).toMatchObject({
+        pod: { runAsUser: uid, runAsGroup: gid, fsGroup: gid },
+      });
       for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
         expect({ workload: w.metadata.name, container: c.name, sc: c.securityContext }).toMatchObject({
           sc: { runAsUser: uid, runAsGroup: gid, readOnlyRootFilesystem: true },
@@ -127,7 +144,7 @@ describe.each([
     for (const ing of ofKind(objects, 'Ingress')) expect(JSON.stringify(ing)).not.toMatch(/\/docs|\/metrics/);
   });
 
-    it('renders no Secret and no secret value: secrets come only by secretKeyRef from the existing Secret', () => {
+  it('renders no Secret and no secret value: secrets come only by secretKeyRef from the existing Secret', () => {
     expect(ofKind(objects, 'Secret')).toHaveLength(0);
     expect(Object.keys(configMap.data!).filter((k) => SECRET_VARS.includes(k))).toEqual([]);
     // no key material and no credentials in URLs anywhere in the output
@@ -137,7 +154,11 @@ describe.each([
       const c = podSpec(d).containers[0];
       for (const name of SECRET_VARS) {
         const e = c.env?.find((x) => x.name === name);
-        expect({ name, value: e?.value, ref: e?.valueFrom?.secretKeyRef?.name }).toEqual({ name, value: undefined, ref: secretName });
+        expect({ name, value: e?.value, ref: e?.valueFrom?.secretKeyRef?.name }).toEqual({
+          name,
+          value: undefined,
+          ref: secretName,
+        });
       }
       for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) expect(e.value).toBeUndefined();
       for (const ef of c.envFrom ?? []) expect(ef.secretRef?.name ?? secretName).toBe(secretName);
@@ -149,18 +170,49 @@ describe.each([
 
   it('renders the rate limits and TRUST_PROXY into the ConfigMap, values the service boots with', () => {
     const d = configMap.data!;
-    expect(Object.keys(d)).toEqual(expect.arrayContaining(['RATE_LIMIT_ENABLED', 'RATE_LIMIT_STORE', 'RATE_LIMIT_INTERNAL_PER_MIN', 'RATE_LIMIT_UNAUTHENTICATED_PER_MIN', 'RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN', 'TRUST_PROXY']));
+    expect(Object.keys(d)).toEqual(
+      expect.arrayContaining([
+        'RATE_LIMIT_ENABLED',
+        'RATE_LIMIT_STORE',
+        'RATE_LIMIT_INTERNAL_PER_MIN',
+        'RATE_LIMIT_UNAUTHENTICATED_PER_MIN',
+        'RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN',
+        'TRUST_PROXY',
+      ]),
+    );
     const k = (p: string) => p + 'A'.repeat(32);
     const prod = files.length > 0;
-    const secrets = { DATABASE_URL: 'postgres://db/payments', REDIS_URL: 'redis://redis:6379', INTERNAL_API_KEYS: 'orders:0123456789abcdef0123' };
+    const secrets = {
+      DATABASE_URL: 'postgres://db/payments',
+      REDIS_URL: 'redis://redis:6379',
+      INTERNAL_API_KEYS: 'orders:0123456789abcdef0123',
+    };
     const keys = prod
-      ? { WOMPI_PUBLIC_KEY: k('pub_prod_'), WOMPI_PRIVATE_KEY: k('prv_prod_'), WOMPI_INTEGRITY_SECRET: k('prod_integrity_'), WOMPI_EVENTS_SECRET: k('prod_events_') }
-      : { WOMPI_PUBLIC_KEY: k('pub_test_'), WOMPI_PRIVATE_KEY: k('prv_test_'), WOMPI_INTEGRITY_SECRET: k('test_integrity_'), WOMPI_EVENTS_SECRET: k('test_events_') };
+      ? {
+          WOMPI_PUBLIC_KEY: k('pub_prod_'),
+          WOMPI_PRIVATE_KEY: k('prv_prod_'),
+          WOMPI_INTEGRITY_SECRET: k('prod_integrity_'),
+          WOMPI_EVENTS_SECRET: k('prod_events_'),
+        }
+      : {
+          WOMPI_PUBLIC_KEY: k('pub_test_'),
+          WOMPI_PRIVATE_KEY: k('prv_test_'),
+          WOMPI_INTEGRITY_SECRET: k('test_integrity_'),
+          WOMPI_EVENTS_SECRET: k('test_events_'),
+        };
     const config = loadConfig({ ...d, ...secrets, ...keys });
-    expect(config.rateLimits).toMatchObject({ enabled: true, store: prod ? 'redis' : 'memory', internalPerMin: 60_000, unauthenticatedPerMin: 60, webhookUnverifiedPerMin: 60 });
+    expect(config.rateLimits).toMatchObject({
+      enabled: true,
+      store: prod ? 'redis' : 'memory',
+      internalPerMin: 60_000,
+      unauthenticatedPerMin: 60,
+      webhookUnverifiedPerMin: 60,
+    });
     expect(config.trustProxy).toEqual(prod ? ['10.0.0.0/8'] : false);
     // the ingress must not throttle Wompi (verified deliveries are never limited)
-    expect(JSON.stringify(objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.annotations ?? {}))).not.toMatch(/limit-(rps|rpm|connections)/);
+    expect(
+      JSON.stringify(objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.annotations ?? {})),
+    ).not.toMatch(/limit-(rps|rpm|connections)/);
   });
 
   it('runs migrations in a pre-install/pre-upgrade hook Job with a delete policy, never at boot', () => {
@@ -176,13 +228,17 @@ describe.each([
     // it must not depend on release objects that do not exist yet at pre-install
     expect(podSpec(job).serviceAccountName).toBeUndefined();
     expect(podSpec(job).containers[0].envFrom).toBeUndefined();
-    for (const d of ofKind(objects, 'Deployment')) expect(env(podSpec(d).containers[0], 'DB_MIGRATIONS_RUN')).toBeUndefined();
+    for (const d of ofKind(objects, 'Deployment'))
+      expect(env(podSpec(d).containers[0], 'DB_MIGRATIONS_RUN')).toBeUndefined();
   });
 
   it('restricts traffic with a NetworkPolicy: ingress on the HTTP port only; egress to DNS, Postgres, Redis, RabbitMQ and HTTPS', () => {
     const np = one(objects, 'NetworkPolicy', FULL) as unknown as INetworkPolicy;
     expect(np.spec!.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(np.spec!.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'payments', 'app.kubernetes.io/instance': RELEASE });
+    expect(np.spec!.podSelector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'payments',
+      'app.kubernetes.io/instance': RELEASE,
+    });
     const ingressPorts = np.spec!.ingress!.flatMap((r) => r.ports ?? []);
     expect(ingressPorts).toEqual([{ port: 3000, protocol: 'TCP' }]);
     for (const r of np.spec!.ingress!) expect(r.ports?.length).toBeGreaterThan(0);
@@ -214,7 +270,8 @@ describe.each([
 describe('optional objects', () => {
   it('default values: no Ingress, HPA, ServiceMonitor or PrometheusRule; fixed replica counts', () => {
     const { objects } = render();
-    for (const kind of ['Ingress', 'HorizontalPodAutoscaler', 'ServiceMonitor', 'PrometheusRule']) expect(ofKind(objects, kind)).toHaveLength(0);
+    for (const kind of ['Ingress', 'HorizontalPodAutoscaler', 'ServiceMonitor', 'PrometheusRule'])
+      expect(ofKind(objects, kind)).toHaveLength(0);
     expect((one(objects, 'Deployment', `${FULL}-api`) as unknown as IDeployment).spec!.replicas).toBe(2);
   });
 
@@ -228,19 +285,28 @@ describe('optional objects', () => {
     const paths = ingresses[0].spec!.rules!.flatMap((r) => r.http!.paths);
     expect(paths.length).toBeGreaterThan(0);
     for (const p of paths) {
-      expect(p).toEqual({ path: '/v1/webhooks/wompi', pathType: 'Exact', backend: { service: { name: `${FULL}-api`, port: { name: 'http' } } } });
+      expect(p).toEqual({
+        path: '/v1/webhooks/wompi',
+        pathType: 'Exact',
+        backend: { service: { name: `${FULL}-api`, port: { name: 'http' } } },
+      });
     }
     expect(ingresses[0].spec!.defaultBackend).toBeUndefined();
   });
 
   it('values-production.yaml: api HPA on CPU, worker HPA on CPU and the payments_queue_depth external metric, no fixed replicas', () => {
     const { objects } = render([PROD_VALUES]);
-    const api = one(objects, 'HorizontalPodAutoscaler', `${FULL}-api`).spec as { scaleTargetRef: { name: string }; metrics: Array<Record<string, { name?: string; metric?: { name: string } }>> };
+    const api = one(objects, 'HorizontalPodAutoscaler', `${FULL}-api`).spec as {
+      scaleTargetRef: { name: string };
+      metrics: Array<Record<string, { name?: string; metric?: { name: string } }>>;
+    };
     const worker = one(objects, 'HorizontalPodAutoscaler', `${FULL}-worker`).spec as typeof api;
     expect(api.scaleTargetRef.name).toBe(`${FULL}-api`);
     expect(api.metrics.map((m) => m.resource?.name)).toEqual(['cpu']);
     expect(worker.scaleTargetRef.name).toBe(`${FULL}-worker`);
-    expect(worker.metrics.find((m) => m.type === ('External' as never))?.external?.metric?.name).toBe('payments_queue_depth');
+    expect(worker.metrics.find((m) => m.type === ('External' as never))?.external?.metric?.name).toBe(
+      'payments_queue_depth',
+    );
     for (const d of ofKind(objects, 'Deployment')) expect((d as unknown as IDeployment).spec!.replicas).toBeUndefined();
   });
 

@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import { FULL, K8sObject, NAMESPACE, PROD_VALUES, ROOT, one, render } from './harness';
 import { lintPromQL } from './promql-lint';
 
-
 interface Rule {
   alert: string;
   expr: string;
@@ -21,7 +20,9 @@ function sourceFiles(dir = path.join(ROOT, 'src')): Array<{ file: string; text: 
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) return sourceFiles(p);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [{ file: path.relative(ROOT, p), text: fs.readFileSync(p, 'utf8') }] : [];
+    return e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')
+      ? [{ file: path.relative(ROOT, p), text: fs.readFileSync(p, 'utf8') }]
+      : [];
   });
 }
 
@@ -29,13 +30,16 @@ function sourceFiles(dir = path.join(ROOT, 'src')): Array<{ file: string; text: 
 function declaredMetrics(): Map<string, string> {
   const source = fs.readFileSync(path.join(ROOT, 'src', 'metrics', 'metrics.ts'), 'utf8');
   const out = new Map<string, string>();
-  for (const m of source.matchAll(/readonly (\w+) = new (?:Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'/g)) out.set(m[2], m[1]);
+  for (const m of source.matchAll(/readonly (\w+) = new (?:Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'/g))
+    out.set(m[2], m[1]);
   return out;
 }
 
 /** Files under src/ that write the metric held by `prop`: set/inc/dec/observe/startTimer, directly or on .labels(…). */
 function writers(prop: string): string[] {
-  const write = new RegExp(`\\.${prop}(?:\\.labels\\([^)]*\\))?\\.(?:set|inc|dec|observe|startTimer|setToCurrentTime)\\(`);
+  const write = new RegExp(
+    `\\.${prop}(?:\\.labels\\([^)]*\\))?\\.(?:set|inc|dec|observe|startTimer|setToCurrentTime)\\(`,
+  );
   return sourceFiles()
     .filter((f) => write.test(f.text))
     .map((f) => f.file);
@@ -49,10 +53,19 @@ beforeAll(() => {
 it('the ServiceMonitor scrapes /metrics on the http port of both role Services', () => {
   const sm = one(objects, 'ServiceMonitor', FULL);
   expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
-  const spec = sm.spec as { selector: { matchLabels: Record<string, string> }; endpoints: Array<{ port: string; path: string; interval: string }>; namespaceSelector: { matchNames: string[] } };
-  expect(spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics', interval: expect.stringMatching(/^\d+s$/) })]);
+  const spec = sm.spec as {
+    selector: { matchLabels: Record<string, string> };
+    endpoints: Array<{ port: string; path: string; interval: string }>;
+    namespaceSelector: { matchNames: string[] };
+  };
+  expect(spec.endpoints).toEqual([
+    expect.objectContaining({ port: 'http', path: '/metrics', interval: expect.stringMatching(/^\d+s$/) }),
+  ]);
   expect(spec.namespaceSelector.matchNames).toEqual([NAMESPACE]);
-  const selected = objects.filter((o) => o.kind === 'Service' && Object.entries(spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v));
+  const selected = objects.filter(
+    (o) =>
+      o.kind === 'Service' && Object.entries(spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v),
+  );
   expect(selected.map((s) => s.metadata.name).sort()).toEqual([`${FULL}-api`, `${FULL}-worker`]);
   expect(sm.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
 });
@@ -77,7 +90,12 @@ describe('PrometheusRule', () => {
       expect(r.annotations.description.length).toBeGreaterThan(10);
       if (r.for !== undefined) expect(r.for).toMatch(/^\d+[smh]$/);
       // balanced brackets: a typo here would only show up in Prometheus' rule loader
-      for (const [o, c] of [['(', ')'], ['{', '}'], ['[', ']']]) expect(r.expr.split(o).length).toBe(r.expr.split(c).length);
+      for (const [o, c] of [
+        ['(', ')'],
+        ['{', '}'],
+        ['[', ']'],
+      ])
+        expect(r.expr.split(o).length).toBe(r.expr.split(c).length);
       // scoped to this release's Services
       expect(r.expr).toContain(`namespace="${NAMESPACE}"`);
     }
@@ -92,7 +110,11 @@ describe('PrometheusRule', () => {
     ['WebhookInboxLagging', /webhook_inbox_lag_seconds\{[^}]*\}\) > 300/, '5m'],
     ['PaymentsDeclinedSpike', /payments_transitions_total\{[^}]*to="DECLINED"/, undefined],
     ['PaymentAnomalies', /payments_anomalies_total\{[^}]*\}\[10m\]\)\) > 0/, undefined],
-    ['ExternalTransactionsReceived', /payments_external_transactions_total\{[^}]*status="APPROVED"\}\[15m\]\)\) > 0/, undefined],
+    [
+      'ExternalTransactionsReceived',
+      /payments_external_transactions_total\{[^}]*status="APPROVED"\}\[15m\]\)\) > 0/,
+      undefined,
+    ],
     ['PaymentLinkFlaggedPayments', /payments_link_payments_total\{[^}]*flag=~"EXPIRED\|DEACTIVATED"/, undefined],
   ])('alerts %s', (name, expr, forDuration) => {
     const r = rules.find((x) => x.alert === name);
@@ -114,7 +136,9 @@ describe('PrometheusRule', () => {
     const source = fs.readFileSync(path.join(ROOT, 'src', 'metrics', 'metrics.ts'), 'utf8');
     const declared = new Set([...source.matchAll(/name: '([a-z_:]+)'/g)].map((m) => m[1]));
     expect(declared.size).toBeGreaterThan(5);
-    const used = new Set(rules.flatMap((r) => [...r.expr.matchAll(/([a-z_:]+)\{/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''))));
+    const used = new Set(
+      rules.flatMap((r) => [...r.expr.matchAll(/([a-z_:]+)\{/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''))),
+    );
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((m) => !declared.has(m))).toEqual([]);
   });
@@ -123,8 +147,12 @@ describe('PrometheusRule', () => {
     const declared = declaredMetrics();
     expect(declared.size).toBeGreaterThan(5);
     expect(declared.get('payments_queue_depth')).toBe('queueDepth');
-    const alerting = rules.flatMap((r) => [...r.expr.matchAll(/([a-z_:]+)\{/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, '')));
-    const hpa = one(objects, 'HorizontalPodAutoscaler', `${FULL}-worker`).spec as { metrics: Array<{ type: string; external?: { metric: { name: string } } }> };
+    const alerting = rules.flatMap((r) =>
+      [...r.expr.matchAll(/([a-z_:]+)\{/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, '')),
+    );
+    const hpa = one(objects, 'HorizontalPodAutoscaler', `${FULL}-worker`).spec as {
+      metrics: Array<{ type: string; external?: { metric: { name: string } } }>;
+    };
     const scaling = hpa.metrics.filter((m) => m.type === 'External').map((m) => m.external!.metric.name);
     expect(scaling).toEqual(['payments_queue_depth']);
     const needed = [...new Set([...alerting, ...scaling])].sort();
@@ -134,10 +162,22 @@ describe('PrometheusRule', () => {
   });
 
   it.each([
-    ['WompiWebhooksNotArriving', /payments_created_total\{[^}]*\}\[30m\]\)\) >= 3\s+unless\s+sum\(increase\(webhook_events_verified_total\{[^}]*\}\[30m\]\)\) > 0/, 'critical'],
-    ['PaymentSuccessRateLow', /sum by \(method\) \(increase\(payments_finished_total\{[^}]*status="APPROVED"\}\[15m\]\)\)[\s\S]*< 0\.9\s+and\s+sum by \(method\) \(increase\(payments_finished_total\{[^}]*\}\[15m\]\)\) >= 20/, 'warning'],
+    [
+      'WompiWebhooksNotArriving',
+      /payments_created_total\{[^}]*\}\[30m\]\)\) >= 3\s+unless\s+sum\(increase\(webhook_events_verified_total\{[^}]*\}\[30m\]\)\) > 0/,
+      'critical',
+    ],
+    [
+      'PaymentSuccessRateLow',
+      /sum by \(method\) \(increase\(payments_finished_total\{[^}]*status="APPROVED"\}\[15m\]\)\)[\s\S]*< 0\.9\s+and\s+sum by \(method\) \(increase\(payments_finished_total\{[^}]*\}\[15m\]\)\) >= 20/,
+      'warning',
+    ],
     ['PaymentsPendingPastHorizon', /payments_oldest_pending_age_seconds\{[^}]*method="CARD"\}\) > 900 or/, 'warning'],
-    ['WebhookToAppliedSlow', /histogram_quantile\(0\.95, sum by \(le\) \(rate\(payments_webhook_to_applied_seconds_bucket\{[^}]*\}\[10m\]\)\)\) > 60/, 'warning'],
+    [
+      'WebhookToAppliedSlow',
+      /histogram_quantile\(0\.95, sum by \(le\) \(rate\(payments_webhook_to_applied_seconds_bucket\{[^}]*\}\[10m\]\)\)\) > 60/,
+      'warning',
+    ],
     ['WebhookInboxDeadRows', /max\(webhook_inbox_rows\{[^}]*status="DEAD"\}\) > 0/, 'critical'],
   ])('alerts %s (issue 15)', (name, expr, severity) => {
     const r = rules.find((x) => x.alert === name);
@@ -150,8 +190,22 @@ describe('PrometheusRule', () => {
     const r = rules.find((x) => x.alert === 'PaymentsPendingPastHorizon')!;
     const clauses = r.expr.split(/\bor\b/).map((c) => c.trim());
     expect(clauses.map((c) => /method(=|!~)"([^"]+)"\}\) > (\d+)/.exec(c)!.slice(1))).toEqual([
-      ...[['BANCOLOMBIA_BNPL', 3600], ['BANCOLOMBIA_COLLECT', 259200], ['BANCOLOMBIA_QR', 3600], ['BANCOLOMBIA_TRANSFER', 3600], ['CARD', 900], ['DAVIPLATA', 1800], ['NEQUI', 1800], ['PCOL', 259200], ['PSE', 3600]].map(([m, s]) => ['=', m, String(s)]),
-      ['!~', 'BANCOLOMBIA_BNPL|BANCOLOMBIA_COLLECT|BANCOLOMBIA_QR|BANCOLOMBIA_TRANSFER|CARD|DAVIPLATA|NEQUI|PCOL|PSE', '3600'],
+      ...[
+        ['BANCOLOMBIA_BNPL', 3600],
+        ['BANCOLOMBIA_COLLECT', 259200],
+        ['BANCOLOMBIA_QR', 3600],
+        ['BANCOLOMBIA_TRANSFER', 3600],
+        ['CARD', 900],
+        ['DAVIPLATA', 1800],
+        ['NEQUI', 1800],
+        ['PCOL', 259200],
+        ['PSE', 3600],
+      ].map(([m, s]) => ['=', m, String(s)]),
+      [
+        '!~',
+        'BANCOLOMBIA_BNPL|BANCOLOMBIA_COLLECT|BANCOLOMBIA_QR|BANCOLOMBIA_TRANSFER|CARD|DAVIPLATA|NEQUI|PCOL|PSE',
+        '3600',
+      ],
     ]);
   });
 
@@ -160,8 +214,14 @@ describe('PrometheusRule', () => {
     const runbook = fs.readFileSync(path.join(ROOT, 'docs', 'observability.md'), 'utf8');
     for (const r of rules) {
       const names = lintPromQL(r.expr).map((m) => m.replace(/_(bucket|sum|count)$/, ''));
-      expect({ alert: r.alert, unwritten: names.filter((m) => !declared.has(m) || writers(declared.get(m)!).length === 0) }).toEqual({ alert: r.alert, unwritten: [] });
-      expect({ alert: r.alert, runbook: runbook.includes(`### ${r.alert}`) }).toEqual({ alert: r.alert, runbook: true });
+      expect({
+        alert: r.alert,
+        unwritten: names.filter((m) => !declared.has(m) || writers(declared.get(m)!).length === 0),
+      }).toEqual({ alert: r.alert, unwritten: [] });
+      expect({ alert: r.alert, runbook: runbook.includes(`### ${r.alert}`) }).toEqual({
+        alert: r.alert,
+        runbook: true,
+      });
     }
   });
 
@@ -172,14 +232,26 @@ describe('PrometheusRule', () => {
 });
 
 describe('Grafana dashboard', () => {
-  interface Panel { title: string; type: string; targets?: Array<{ expr: string }>; panels?: Panel[] }
+  interface Panel {
+    title: string;
+    type: string;
+    targets?: Array<{ expr: string }>;
+    panels?: Panel[];
+  }
   let dashboard: { uid: string; title: string; panels: Panel[] };
   let cm: K8sObject;
   beforeAll(() => {
-    cm = one(render([PROD_VALUES], ['metrics.grafanaDashboard.enabled=true']).objects, 'ConfigMap', `${FULL}-dashboard`);
+    cm = one(
+      render([PROD_VALUES], ['metrics.grafanaDashboard.enabled=true']).objects,
+      'ConfigMap',
+      `${FULL}-dashboard`,
+    );
     dashboard = JSON.parse((cm as unknown as { data: Record<string, string> }).data['payments-overview.json']);
   });
-  const exprs = () => dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+  const exprs = () =>
+    dashboard.panels
+      .flatMap((p) => [p, ...(p.panels ?? [])])
+      .flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
 
   it('is off by default, and carries the Grafana sidecar label when on', () => {
     expect(objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === `${FULL}-dashboard`)).toBe(false);
@@ -194,25 +266,49 @@ describe('Grafana dashboard', () => {
     for (const { panel, expr } of exprs()) {
       const names = lintPromQL(expr).map((m) => m.replace(/_(bucket|sum|count)$/, ''));
       expect(names.length).toBeGreaterThan(0);
-      expect({ panel, unwritten: names.filter((m) => !declared.has(m) || writers(declared.get(m)!).length === 0) }).toEqual({ panel, unwritten: [] });
+      expect({
+        panel,
+        unwritten: names.filter((m) => !declared.has(m) || writers(declared.get(m)!).length === 0),
+      }).toEqual({ panel, unwritten: [] });
       expect(expr).toContain('namespace="$namespace"');
     }
   });
 
   it('shows what on-call needs first: volume and success by method, amounts, latencies, Wompi, breaker, queue, inbox and outbox', () => {
-    const used = new Set(exprs().flatMap(({ expr }) => lintPromQL(expr).map((m) => m.replace(/_(bucket|sum|count)$/, ''))));
-    for (const m of ['payments_created_total', 'payments_finished_total', 'payments_amount_cop_cents_total', 'payments_webhook_to_applied_seconds', 'payments_create_to_final_seconds', 'payments_oldest_pending_age_seconds', 'webhook_last_received_timestamp_seconds', 'wompi_call_duration_seconds', 'wompi_calls_total', 'wompi_breaker_state', 'payments_queue_depth', 'webhook_inbox_rows', 'outbox_pending', 'outbox_dead', 'webhook_events_rejected_total']) {
+    const used = new Set(
+      exprs().flatMap(({ expr }) => lintPromQL(expr).map((m) => m.replace(/_(bucket|sum|count)$/, ''))),
+    );
+    for (const m of [
+      'payments_created_total',
+      'payments_finished_total',
+      'payments_amount_cop_cents_total',
+      'payments_webhook_to_applied_seconds',
+      'payments_create_to_final_seconds',
+      'payments_oldest_pending_age_seconds',
+      'webhook_last_received_timestamp_seconds',
+      'wompi_call_duration_seconds',
+      'wompi_calls_total',
+      'wompi_breaker_state',
+      'payments_queue_depth',
+      'webhook_inbox_rows',
+      'outbox_pending',
+      'outbox_dead',
+      'webhook_events_rejected_total',
+    ]) {
       expect({ metric: m, shown: used.has(m) }).toEqual({ metric: m, shown: true });
     }
   });
 });
 
 describe('tracing settings', () => {
-  const data = (sets: string[]) => (one(render([PROD_VALUES], sets).objects, 'ConfigMap', FULL) as unknown as { data: Record<string, string> }).data;
+  const data = (sets: string[]) =>
+    (one(render([PROD_VALUES], sets).objects, 'ConfigMap', FULL) as unknown as { data: Record<string, string> }).data;
 
   it('exports traces only when an OTLP endpoint is set, with the configured sampling', () => {
     expect(data([])).not.toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT');
-    expect(data(['config.tracing.otlpEndpoint=http://otel-collector.observability:4318', 'config.tracing.samplerArg=0.25'])).toMatchObject({
+    expect(
+      data(['config.tracing.otlpEndpoint=http://otel-collector.observability:4318', 'config.tracing.samplerArg=0.25']),
+    ).toMatchObject({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318',
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25',
@@ -235,7 +331,9 @@ describe('the PromQL check can fail', () => {
   });
 
   it('accepts the grammar the chart uses', () => {
-    expect(lintPromQL('max(outbox_pending{a="b"}) > 1 and delta(max(outbox_pending{a="b"})[15m:1m]) > 0').sort()).toEqual(['outbox_pending']);
+    expect(
+      lintPromQL('max(outbox_pending{a="b"}) > 1 and delta(max(outbox_pending{a="b"})[15m:1m]) > 0').sort(),
+    ).toEqual(['outbox_pending']);
     expect(lintPromQL('time() - max(w{n="$namespace"})')).toEqual(['w']);
   });
 });

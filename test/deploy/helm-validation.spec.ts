@@ -36,14 +36,32 @@ function validate(o: K8sObject): void {
 
 describe('rendered objects validate against the Kubernetes schemas (kubernetes-models)', () => {
   it('the validator itself rejects a malformed Deployment (guards against a vacuous pass)', () => {
-    const bad = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'two', selector: {}, template: {} } } as unknown as K8sObject;
+    const bad = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'x' },
+      spec: { replicas: 'two', selector: {}, template: {} },
+    } as unknown as K8sObject;
     expect(() => validate(bad)).toThrow();
   });
 
   it.each([
     ['default values', [] as string[], [] as string[], 10],
     ['values-production.yaml', [PROD_VALUES], [], 15],
-    ['every optional object on', [], ['ingress.enabled=true', 'ingress.hosts[0]=hooks.example.com', 'api.autoscaling.enabled=true', 'worker.autoscaling.enabled=true', 'worker.autoscaling.queueDepth.enabled=true', 'metrics.serviceMonitor.enabled=true', 'metrics.prometheusRule.enabled=true'], 15],
+    [
+      'every optional object on',
+      [],
+      [
+        'ingress.enabled=true',
+        'ingress.hosts[0]=hooks.example.com',
+        'api.autoscaling.enabled=true',
+        'worker.autoscaling.enabled=true',
+        'worker.autoscaling.queueDepth.enabled=true',
+        'metrics.serviceMonitor.enabled=true',
+        'metrics.prometheusRule.enabled=true',
+      ],
+      15,
+    ],
   ])('%s', (_l, files, sets, expectedCount) => {
     const { objects } = render(files, sets);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toHaveLength(expectedCount);
@@ -70,11 +88,19 @@ describe('values.schema.json refuses a wrong values file', () => {
     ['existingSecret empty', 'existingSecret: ""\n', /existingSecret/],
     ['image.pullPolicy not an enum value', 'image:\n  pullPolicy: Sometimes\n', /pullPolicy/],
     ['a typo in a role key', 'worker:\n  replicas: 3\n', /additional propert.*replicas/i],
-    ['a secret variable smuggled into config.extra', 'config:\n  extra:\n    WOMPI_PRIVATE_KEY: prv_prod_x\n', /WOMPI_PRIVATE_KEY/],
+    [
+      'a secret variable smuggled into config.extra',
+      'config:\n  extra:\n    WOMPI_PRIVATE_KEY: prv_prod_x\n',
+      /WOMPI_PRIVATE_KEY/,
+    ],
     ['an unknown log level', 'config:\n  logLevel: verbose\n', /logLevel/],
     ['DOCS_ENABLED not a boolean', 'config:\n  docsEnabled: "yes"\n', /docsEnabled/],
     ['DOCS_ENABLED smuggled into config.extra', 'config:\n  extra:\n    DOCS_ENABLED: "true"\n', /DOCS_ENABLED/],
-    ['a queue-depth target that is not a number', 'worker:\n  autoscaling:\n    queueDepth:\n      targetAverageValue: lots\n', /targetAverageValue/],
+    [
+      'a queue-depth target that is not a number',
+      'worker:\n  autoscaling:\n    queueDepth:\n      targetAverageValue: lots\n',
+      /targetAverageValue/,
+    ],
     ['a non-numeric container port', 'containerPort: http\n', /containerPort/],
     ['TRUST_PROXY true (any client could choose its address)', 'config:\n  trustProxy: "true"\n', /trustProxy/],
     ['an unknown rate-limit store', 'config:\n  rateLimit:\n    store: memcached\n', /store/],
@@ -97,11 +123,17 @@ describe('values.schema.json refuses a wrong values file', () => {
   });
 
   it('counts the preStop pause inside the grace period (26 s − 5 s preStop leaves node 21 s < 25 s)', () => {
-    const tight = tempValues('grace-prestop.yaml', 'terminationGracePeriodSeconds: 26\npreStopSleepSeconds: 5\nconfig:\n  shutdownTimeoutMs: 25000\n');
+    const tight = tempValues(
+      'grace-prestop.yaml',
+      'terminationGracePeriodSeconds: 26\npreStopSleepSeconds: 5\nconfig:\n  shutdownTimeoutMs: 25000\n',
+    );
     const t = helm(['template', 'payments', CHART, '-f', tight]);
     expect(t.status).not.toBe(0);
     expect(t.stderr).toContain('minus preStopSleepSeconds (5 s) must exceed config.shutdownTimeoutMs');
-    const enough = tempValues('grace-ok.yaml', 'terminationGracePeriodSeconds: 31\npreStopSleepSeconds: 5\nconfig:\n  shutdownTimeoutMs: 25000\n');
+    const enough = tempValues(
+      'grace-ok.yaml',
+      'terminationGracePeriodSeconds: 31\npreStopSleepSeconds: 5\nconfig:\n  shutdownTimeoutMs: 25000\n',
+    );
     expect(helm(['template', 'payments', CHART, '-f', enough]).status).toBe(0);
   });
 });

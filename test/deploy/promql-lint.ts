@@ -6,11 +6,57 @@
  * It returns the metric names it saw, so callers check them against src/. */
 
 const FUNCTIONS = new Set([
-  'abs', 'absent', 'absent_over_time', 'avg_over_time', 'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min', 'count_over_time', 'delta', 'deriv', 'exp', 'floor',
-  'histogram_quantile', 'idelta', 'increase', 'irate', 'label_replace', 'last_over_time', 'ln', 'max_over_time', 'min_over_time', 'predict_linear', 'quantile_over_time',
-  'rate', 'resets', 'round', 'scalar', 'sort', 'sort_desc', 'sqrt', 'sum_over_time', 'time', 'timestamp', 'vector',
+  'abs',
+  'absent',
+  'absent_over_time',
+  'avg_over_time',
+  'ceil',
+  'changes',
+  'clamp',
+  'clamp_max',
+  'clamp_min',
+  'count_over_time',
+  'delta',
+  'deriv',
+  'exp',
+  'floor',
+  'histogram_quantile',
+  'idelta',
+  'increase',
+  'irate',
+  'label_replace',
+  'last_over_time',
+  'ln',
+  'max_over_time',
+  'min_over_time',
+  'predict_linear',
+  'quantile_over_time',
+  'rate',
+  'resets',
+  'round',
+  'scalar',
+  'sort',
+  'sort_desc',
+  'sqrt',
+  'sum_over_time',
+  'time',
+  'timestamp',
+  'vector',
 ]);
-const AGGREGATIONS = new Set(['sum', 'min', 'max', 'avg', 'count', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'group', 'count_values']);
+const AGGREGATIONS = new Set([
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'count',
+  'stddev',
+  'stdvar',
+  'topk',
+  'bottomk',
+  'quantile',
+  'group',
+  'count_values',
+]);
 const BINARY = ['==', '!=', '>=', '<=', '>', '<', '+', '-', '*', '/', '%', '^', 'and', 'or', 'unless'];
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$|^\$__\w+$/;
 
@@ -66,7 +112,8 @@ class Parser {
     this.unary();
     for (;;) {
       const t = this.peek();
-      if (!t || !((t.t === 'op' && BINARY.includes(t.v)) || (t.t === 'id' && ['and', 'or', 'unless'].includes(t.v)))) return;
+      if (!t || !((t.t === 'op' && BINARY.includes(t.v)) || (t.t === 'id' && ['and', 'or', 'unless'].includes(t.v))))
+        return;
       this.next();
       if (this.peek()?.v === 'bool') this.next();
       if (this.peek()?.v === 'on' || this.peek()?.v === 'ignoring') {
@@ -90,7 +137,12 @@ class Parser {
     this.primary();
     while (this.peek()?.t === 'dur') {
       const body = this.next().v.slice(1, -1).split(':');
-      if (body.length > 2 || !DURATION.test(body[0]) || (body.length === 2 && body[1] !== '' && !DURATION.test(body[1]))) throw new Error(`bad range or subquery [${body.join(':')}]`);
+      if (
+        body.length > 2 ||
+        !DURATION.test(body[0]) ||
+        (body.length === 2 && body[1] !== '' && !DURATION.test(body[1]))
+      )
+        throw new Error(`bad range or subquery [${body.join(':')}]`);
     }
   }
 
@@ -134,7 +186,8 @@ class Parser {
       this.args();
       return;
     }
-    if (['by', 'without', 'on', 'ignoring', 'bool', 'and', 'or', 'unless', 'offset'].includes(t.v)) throw new Error(`misplaced keyword ${t.v}`);
+    if (['by', 'without', 'on', 'ignoring', 'bool', 'and', 'or', 'unless', 'offset'].includes(t.v))
+      throw new Error(`misplaced keyword ${t.v}`);
     this.metrics.add(t.v);
     if (this.peek()?.v === '{') this.matchers();
   }

@@ -14,7 +14,12 @@ const NODE_ARGS = ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'm
 const k = (prefix: string) => prefix + 'Zq9'.repeat(11);
 
 function boot(env: Record<string, string | undefined>) {
-  return spawnSync(process.execPath, NODE_ARGS, { cwd: ROOT, env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, NODE_ARGS, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 describe('boot refuses bad configuration', () => {
@@ -40,7 +45,8 @@ describe('boot refuses bad configuration', () => {
   it('names all three missing variables at once', () => {
     const r = boot({ ...valid, DATABASE_URL: undefined, WOMPI_EVENTS_SECRET: undefined, INTERNAL_API_KEYS: undefined });
     expect(r.status).toBe(1);
-    for (const v of ['DATABASE_URL', 'WOMPI_EVENTS_SECRET', 'INTERNAL_API_KEYS']) expect(r.stderr).toContain(`${v} is required`);
+    for (const v of ['DATABASE_URL', 'WOMPI_EVENTS_SECRET', 'INTERNAL_API_KEYS'])
+      expect(r.stderr).toContain(`${v} is required`);
     expect(r.stderr).toMatch(/3 problems/);
   });
 });
@@ -54,14 +60,32 @@ describe('logs of a busy run hold no secret, card number or buyer data', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    sandbox = await startSandbox({ port: 0, silent: true, cardDelayMs: 100, asyncDelayMs: 200, retryDelaysMs: [300, 600, 900] });
+    sandbox = await startSandbox({
+      port: 0,
+      silent: true,
+      cardDelayMs: 100,
+      asyncDelayMs: 200,
+      retryDelaysMs: [300, 600, 900],
+    });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const env = testEnv(db, sandbox, { PORT: String(port), LOG_LEVEL: 'trace', WOMPI_EVENTS_SECRET: `${sandbox.keys.eventsSecret},test_events_rotatedOldSecretValue000000` });
-    child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv });
+    const env = testEnv(db, sandbox, {
+      PORT: String(port),
+      LOG_LEVEL: 'trace',
+      WOMPI_EVENTS_SECRET: `${sandbox.keys.eventsSecret},test_events_rotatedOldSecretValue000000`,
+    });
+    child = spawn(process.execPath, NODE_ARGS, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    });
     child.stdout!.on('data', (b: Buffer) => (output += b.toString('utf8')));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString('utf8')));
-    await waitFor('the service to be ready', async () => (await fetch(`${url}/health/ready`)).status === 200, 60_000, 200);
+    await waitFor(
+      'the service to be ready',
+      async () => (await fetch(`${url}/health/ready`)).status === 200,
+      60_000,
+      200,
+    );
     sandbox.setEventsUrl(`${url}/v1/webhooks/wompi`);
   });
 
@@ -87,30 +111,77 @@ describe('logs of a busy run hold no secret, card number or buyer data', () => {
     const created = await fetch(`${url}/v1/transactions`, {
       method: 'POST',
       headers: { ...auth, 'idempotency-key': 'logs-card-1' },
-      body: JSON.stringify({ amount_in_cents: 2_490_000, currency: 'COP', customer_email: email, ...tokens, payment_method: { type: 'CARD', token, installments: 1 }, customer_data: { phone_number: phone, full_name: 'Juana Perez', legal_id: legalId, legal_id_type: 'CC' } }),
+      body: JSON.stringify({
+        amount_in_cents: 2_490_000,
+        currency: 'COP',
+        customer_email: email,
+        ...tokens,
+        payment_method: { type: 'CARD', token, installments: 1 },
+        customer_data: { phone_number: phone, full_name: 'Juana Perez', legal_id: legalId, legal_id_type: 'CC' },
+      }),
     });
     expect(created.status).toBe(201);
     const payment = (await created.json()) as { id: string };
-    await waitFor('the payment to be approved', async () => {
-      const r = await fetch(`${url}/v1/transactions/${payment.id}`, { headers: auth });
-      return ((await r.json()) as { status: string }).status === 'APPROVED';
-    }, 20_000, 200);
+    await waitFor(
+      'the payment to be approved',
+      async () => {
+        const r = await fetch(`${url}/v1/transactions/${payment.id}`, { headers: auth });
+        return ((await r.json()) as { status: string }).status === 'APPROVED';
+      },
+      20_000,
+      200,
+    );
 
     // a Nequi payment with the buyer's phone
-    await fetch(`${url}/v1/transactions`, { method: 'POST', headers: { ...auth, 'idempotency-key': 'logs-nequi-1' }, body: JSON.stringify({ amount_in_cents: 300_000, currency: 'COP', customer_email: email, ...(await acceptanceTokens(sandbox)), payment_method: { type: 'NEQUI', phone_number: phone } }) });
+    await fetch(`${url}/v1/transactions`, {
+      method: 'POST',
+      headers: { ...auth, 'idempotency-key': 'logs-nequi-1' },
+      body: JSON.stringify({
+        amount_in_cents: 300_000,
+        currency: 'COP',
+        customer_email: email,
+        ...(await acceptanceTokens(sandbox)),
+        payment_method: { type: 'NEQUI', phone_number: phone },
+      }),
+    });
     // a card number where none belongs (refused by the PAN guard)
-    await fetch(`${url}/v1/transactions`, { method: 'POST', headers: { ...auth, 'idempotency-key': 'logs-pan-1' }, body: JSON.stringify({ amount_in_cents: 300_000, note: '4242 4242 4242 4242' }) });
+    await fetch(`${url}/v1/transactions`, {
+      method: 'POST',
+      headers: { ...auth, 'idempotency-key': 'logs-pan-1' },
+      body: JSON.stringify({ amount_in_cents: 300_000, note: '4242 4242 4242 4242' }),
+    });
     // wrong credentials, forged webhooks, bad bodies
     await fetch(`${url}/v1/acceptance`, { headers: { authorization: `Bearer ${sandbox.keys.privateKey}` } });
-    await fetch(`${url}/v1/webhooks/wompi`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-event-checksum': 'ab'.repeat(32) }, body: JSON.stringify({ event: 'transaction.updated', data: { transaction: { id: '1-2-3', status: 'APPROVED', amount_in_cents: 1, customer_email: email } }, environment: 'test', signature: { properties: ['transaction.id'], checksum: 'ab'.repeat(32) }, timestamp: 1 }) });
-    await fetch(`${url}/v1/webhooks/wompi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"event": broken' });
+    await fetch(`${url}/v1/webhooks/wompi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-event-checksum': 'ab'.repeat(32) },
+      body: JSON.stringify({
+        event: 'transaction.updated',
+        data: { transaction: { id: '1-2-3', status: 'APPROVED', amount_in_cents: 1, customer_email: email } },
+        environment: 'test',
+        signature: { properties: ['transaction.id'], checksum: 'ab'.repeat(32) },
+        timestamp: 1,
+      }),
+    });
+    await fetch(`${url}/v1/webhooks/wompi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"event": broken',
+    });
 
     // a Nequi token the buyer approves: Wompi's nequi_token.updated webhook is ingested (its
     // inbox key embeds the token id) — the ingest line must be there, the token id not
     const nequi = await nequiToken(sandbox, NEQUI_APPROVES);
     expect(nequi.id).toMatch(/^nequi_test_/);
-    await waitFor('the nequi_token.updated event to be stored', async () => /"event_type":"nequi_token\.updated"[^\n]*webhook event stored/.test(output) || undefined, 20_000, 100);
-    const ingestLine = output.split('\n').find((l) => l.includes('"event_type":"nequi_token.updated"') && l.includes('webhook event stored'))!;
+    await waitFor(
+      'the nequi_token.updated event to be stored',
+      async () => /"event_type":"nequi_token\.updated"[^\n]*webhook event stored/.test(output) || undefined,
+      20_000,
+      100,
+    );
+    const ingestLine = output
+      .split('\n')
+      .find((l) => l.includes('"event_type":"nequi_token.updated"') && l.includes('webhook event stored'))!;
     expect(ingestLine).toContain('"event_key":"nequi_token.updated:[REDACTED]:APPROVED"');
 
     const forbidden: Record<string, string> = {

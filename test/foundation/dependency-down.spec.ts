@@ -25,12 +25,15 @@ describe('Postgres unreachable → 503 DEPENDENCY_UNAVAILABLE', () => {
 
   it('answers 503 with Retry-After while the database is unreachable, and 201 again once it is back', async () => {
     // the pool's next connections go to a port where nothing listens; the open ones are cut
-    const pool = (t.app.get(DataSource).driver as unknown as { master: { options: { connectionString: string } } }).master;
+    const pool = (t.app.get(DataSource).driver as unknown as { master: { options: { connectionString: string } } })
+      .master;
     const real = pool.options.connectionString;
     const url = new URL(real);
     url.port = String(await closedPort());
     pool.options.connectionString = url.toString();
-    await pgQuery(PG_ADMIN_URL, 'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [t.db.name]);
+    await pgQuery(PG_ADMIN_URL, 'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [
+      t.db.name,
+    ]);
 
     const post = () =>
       fetch(`${t.url}/v1/checkout-sessions`, {
@@ -57,12 +60,18 @@ describe('Postgres unreachable → 503 DEPENDENCY_UNAVAILABLE', () => {
 
 describe('isDependencyDown', () => {
   it('recognises socket errors, connection-class SQLSTATEs and wrapped driver errors, and nothing else', () => {
-    expect(isDependencyDown(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(
+      isDependencyDown(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })),
+    ).toBe(true);
     expect(isDependencyDown({ code: '57P03', message: 'the database system is starting up' })).toBe(true);
     expect(isDependencyDown({ code: '08006', message: 'connection failure' })).toBe(true);
     expect(isDependencyDown({ message: 'query failed', driverError: { code: '57P01' } })).toBe(true);
     expect(isDependencyDown(new Error('Connection terminated unexpectedly'))).toBe(true);
-    expect(isDependencyDown(Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]), {}))).toBe(true);
+    expect(
+      isDependencyDown(
+        Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]), {}),
+      ),
+    ).toBe(true);
     expect(isDependencyDown({ code: '23505', message: 'duplicate key value violates unique constraint' })).toBe(false);
     expect(isDependencyDown(new TypeError('Cannot read properties of undefined'))).toBe(false);
     expect(isDependencyDown(null)).toBe(false);

@@ -24,7 +24,15 @@ async function startDev(db: TestDatabase, env: Record<string, string>): Promise<
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'dev.mjs')], {
     cwd: ROOT,
     // only what the launcher needs: no REDIS_URL/AMQP_URL → in-process queue and log bus
-    env: { PATH: process.env.PATH, DEV_BUILD_DIR: ROOT, DATABASE_URL: db.url, PORT: String(port), SANDBOX_PORT: String(sandboxPort), LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH,
+      DEV_BUILD_DIR: ROOT,
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      SANDBOX_PORT: String(sandboxPort),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -41,10 +49,15 @@ async function startDev(db: TestDatabase, env: Record<string, string>): Promise<
     clearTimeout(bounded);
   };
   try {
-    await waitFor('the dev banner', async () => {
-      if (dead) throw new Error('exited');
-      return /try: curl .*\n/.test(out);
-    }, 60_000, 100);
+    await waitFor(
+      'the dev banner',
+      async () => {
+        if (dead) throw new Error('exited');
+        return /try: curl .*\n/.test(out);
+      },
+      60_000,
+      100,
+    );
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n--- its output:\n${out.slice(-3000)}`);
@@ -84,8 +97,13 @@ describe('npm run dev: the banner tells the truth about API keys', () => {
   it('with INTERNAL_API_KEYS set, names its callers, prints none of their keys and no generated key', async () => {
     const orders = 'orders-secret-key-0123456789';
     const billing = 'billing-secret-key-0123456789';
-    dev = await startDev(db, { INTERNAL_API_KEYS: `orders:${orders}, billing:${billing}`, DEV_API_KEY: 'dev_unused_0123456789abcdef' });
-    expect(dev.banner).toMatch(/API keys +from INTERNAL_API_KEYS, callers orders, billing \(keys not shown; DEV_API_KEY unused\)/);
+    dev = await startDev(db, {
+      INTERNAL_API_KEYS: `orders:${orders}, billing:${billing}`,
+      DEV_API_KEY: 'dev_unused_0123456789abcdef',
+    });
+    expect(dev.banner).toMatch(
+      /API keys +from INTERNAL_API_KEYS, callers orders, billing \(keys not shown; DEV_API_KEY unused\)/,
+    );
     expect(dev.banner).not.toContain(orders);
     expect(dev.banner).not.toContain(billing);
     expect(dev.banner).not.toMatch(/dev_[0-9a-f]{32}|dev_unused/);
@@ -102,7 +120,20 @@ describe('npm run dev: the banner tells the truth about API keys', () => {
     const metrics = await fetch(m![1]);
     expect([metrics.status, await metrics.text()]).toEqual([200, expect.stringContaining('payments_created_total')]);
     expect((await tryLine(dev.banner)).status).toBe(200);
-    const span = await waitFor('a span line for the Wompi call', async () => dev!.output().split('\n').find((l) => l.includes('"msg":"span"') && l.includes('"span":"wompi get_merchant"')), 15_000);
-    expect(JSON.parse(span)).toMatchObject({ level: 20, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/), span_id: expect.stringMatching(/^[0-9a-f]{16}$/), attributes: expect.objectContaining({ 'wompi.operation': 'get_merchant' }) });
+    const span = await waitFor(
+      'a span line for the Wompi call',
+      async () =>
+        dev!
+          .output()
+          .split('\n')
+          .find((l) => l.includes('"msg":"span"') && l.includes('"span":"wompi get_merchant"')),
+      15_000,
+    );
+    expect(JSON.parse(span)).toMatchObject({
+      level: 20,
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      attributes: expect.objectContaining({ 'wompi.operation': 'get_merchant' }),
+    });
   });
 });

@@ -23,10 +23,16 @@ describe('service foundation over HTTP', () => {
   });
 
   it('refuses a wrong API key with 401 and an invalid_token challenge', async () => {
-    const res = await request(t.url).get('/v1/transactions?reference=abc').set('Authorization', 'Bearer not-a-real-key-123456');
+    const res = await request(t.url)
+      .get('/v1/transactions?reference=abc')
+      .set('Authorization', 'Bearer not-a-real-key-123456');
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="payments", error="invalid_token"');
-    const write = await request(t.url).post('/v1/transactions').set('Authorization', 'Bearer not-a-real-key-123456').set('Idempotency-Key', 'auth-1').send({});
+    const write = await request(t.url)
+      .post('/v1/transactions')
+      .set('Authorization', 'Bearer not-a-real-key-123456')
+      .set('Idempotency-Key', 'auth-1')
+      .send({});
     expect(write.status).toBe(401);
     expect(write.headers['www-authenticate']).toBe('Bearer realm="payments", error="invalid_token"');
     const basic = await request(t.url).get('/v1/acceptance').set('Authorization', 'Basic dXNlcjpwYXNz');
@@ -38,8 +44,14 @@ describe('service foundation over HTTP', () => {
     expect(ok.headers['www-authenticate']).toBeUndefined();
   });
 
-  it('sends no bearer challenge on the webhook\'s 401 (a bad checksum is not bearer auth)', async () => {
-    const event = { event: 'transaction.updated', data: { transaction: { id: '1-2-3', status: 'APPROVED', amount_in_cents: 150000 } }, environment: 'test', timestamp: Math.floor(Date.now() / 1000), signature: { checksum: '0'.repeat(64), properties: ['transaction.id'] } };
+  it("sends no bearer challenge on the webhook's 401 (a bad checksum is not bearer auth)", async () => {
+    const event = {
+      event: 'transaction.updated',
+      data: { transaction: { id: '1-2-3', status: 'APPROVED', amount_in_cents: 150000 } },
+      environment: 'test',
+      timestamp: Math.floor(Date.now() / 1000),
+      signature: { checksum: '0'.repeat(64), properties: ['transaction.id'] },
+    };
     const res = await request(t.url).post('/v1/webhooks/wompi').send(event);
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBeUndefined();
@@ -57,7 +69,12 @@ describe('service foundation over HTTP', () => {
   });
 
   it('answers malformed JSON with 400 problem+json', async () => {
-    const res = await request(t.url).post('/v1/transactions').set(t.auth).set('Content-Type', 'application/json').set('Idempotency-Key', 'k-malformed').send('{"amount_in_cents":');
+    const res = await request(t.url)
+      .post('/v1/transactions')
+      .set(t.auth)
+      .set('Content-Type', 'application/json')
+      .set('Idempotency-Key', 'k-malformed')
+      .send('{"amount_in_cents":');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
@@ -68,7 +85,12 @@ describe('service foundation over HTTP', () => {
     expect(live.body.status).toBe('ok');
     const ready = await request(t.url).get('/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' }, rabbitmq: { status: 'up' }, wompi: { status: 'up', breaker: 'closed' } });
+    expect(ready.body.info).toMatchObject({
+      database: { status: 'up' },
+      redis: { status: 'up' },
+      rabbitmq: { status: 'up' },
+      wompi: { status: 'up', breaker: 'closed' },
+    });
   });
 
   it('echoes a sane X-Request-Id and generates one otherwise', async () => {
@@ -104,22 +126,41 @@ describe('malformed and oversized bodies', () => {
     await t?.close();
   });
 
-  it.each(['/v1/webhooks/wompi', '/v1/transactions'])('answers malformed JSON on %s with 400 that never quotes the body', async (path) => {
-    const res = await request(t.url).post(path).set(t.auth).set('Idempotency-Key', 'k').set('Content-Type', 'application/json').send('{"event": broken buyer@example.com 4242424242424242');
-    expect(res.status).toBe(400);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body.code).toBe('MALFORMED_BODY');
-    expect(res.text).not.toMatch(/broken|buyer@example\.com|4242/);
-  });
+  it.each(['/v1/webhooks/wompi', '/v1/transactions'])(
+    'answers malformed JSON on %s with 400 that never quotes the body',
+    async (path) => {
+      const res = await request(t.url)
+        .post(path)
+        .set(t.auth)
+        .set('Idempotency-Key', 'k')
+        .set('Content-Type', 'application/json')
+        .send('{"event": broken buyer@example.com 4242424242424242');
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.code).toBe('MALFORMED_BODY');
+      expect(res.text).not.toMatch(/broken|buyer@example\.com|4242/);
+    },
+  );
 
   it('answers an oversized body with 413 (256 KiB on the webhook, 64 KiB elsewhere)', async () => {
-    const webhook = await request(t.url).post('/v1/webhooks/wompi').set('Content-Type', 'application/json').send(JSON.stringify({ x: 'a'.repeat(260 * 1024) }));
+    const webhook = await request(t.url)
+      .post('/v1/webhooks/wompi')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ x: 'a'.repeat(260 * 1024) }));
     expect(webhook.status).toBe(413);
     expect(webhook.body.code).toBe('PAYLOAD_TOO_LARGE');
-    const api = await request(t.url).post('/v1/transactions').set(t.auth).set('Idempotency-Key', 'k2').set('Content-Type', 'application/json').send(JSON.stringify({ x: 'a'.repeat(70 * 1024) }));
+    const api = await request(t.url)
+      .post('/v1/transactions')
+      .set(t.auth)
+      .set('Idempotency-Key', 'k2')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ x: 'a'.repeat(70 * 1024) }));
     expect(api.status).toBe(413);
     // a body under the webhook limit but over the API limit is not refused as too large there
-    const mid = await request(t.url).post('/v1/webhooks/wompi').set('Content-Type', 'application/json').send(JSON.stringify({ x: 'a'.repeat(100 * 1024) }));
+    const mid = await request(t.url)
+      .post('/v1/webhooks/wompi')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ x: 'a'.repeat(100 * 1024) }));
     expect(mid.status).toBe(400);
   });
 });

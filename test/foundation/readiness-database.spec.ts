@@ -21,10 +21,19 @@ describe('readiness and the database', () => {
     // one more than the pool: the pool is full and a request is queued behind it
     const held = Array.from({ length: 4 }, () => ds.query(`select pg_sleep(4) as ${marker}`));
     try {
-      await waitFor('the pool to be saturated', async () => {
-        const [r] = await pgQuery<{ n: number }>(t.db.url, `select count(*)::int as n from pg_stat_activity where datname = current_database() and query like $1 and state = 'active'`, [`%${marker}%`]);
-        return r.n === 3;
-      }, 5000, 50);
+      await waitFor(
+        'the pool to be saturated',
+        async () => {
+          const [r] = await pgQuery<{ n: number }>(
+            t.db.url,
+            `select count(*)::int as n from pg_stat_activity where datname = current_database() and query like $1 and state = 'active'`,
+            [`%${marker}%`],
+          );
+          return r.n === 3;
+        },
+        5000,
+        50,
+      );
       for (let i = 0; i < 3; i++) {
         const started = Date.now();
         const res = await fetch(`${t.url}/health/ready`);
@@ -41,7 +50,10 @@ describe('readiness and the database', () => {
   }, 30_000);
 
   it('is unready (503) while a migration the code knows is not applied, and names it', async () => {
-    const [row] = await pgQuery<{ id: number; timestamp: string; name: string }>(t.db.url, 'select id, timestamp, name from schema_migrations order by timestamp desc limit 1');
+    const [row] = await pgQuery<{ id: number; timestamp: string; name: string }>(
+      t.db.url,
+      'select id, timestamp, name from schema_migrations order by timestamp desc limit 1',
+    );
     await pgQuery(t.db.url, 'delete from schema_migrations where id = $1', [row.id]);
     try {
       const res = await fetch(`${t.url}/health/ready`);
@@ -50,7 +62,11 @@ describe('readiness and the database', () => {
       expect(body.error.database.status).toBe('down');
       expect(body.error.database.pending_migrations).toEqual([row.name]);
     } finally {
-      await pgQuery(t.db.url, 'insert into schema_migrations (id, timestamp, name) values ($1, $2, $3)', [row.id, row.timestamp, row.name]);
+      await pgQuery(t.db.url, 'insert into schema_migrations (id, timestamp, name) values ($1, $2, $3)', [
+        row.id,
+        row.timestamp,
+        row.name,
+      ]);
     }
     expect((await fetch(`${t.url}/health/ready`)).status).toBe(200);
   });

@@ -13,11 +13,15 @@ interface Probe {
   timeoutSeconds: number;
   failureThreshold: number;
 }
-const values = parse(readFileSync(join(__dirname, '..', '..', 'helm', 'payments', 'values.yaml'), 'utf8')) as { probes: { readiness: Probe } };
+const values = parse(readFileSync(join(__dirname, '..', '..', 'helm', 'payments', 'values.yaml'), 'utf8')) as {
+  probes: { readiness: Probe };
+};
 const probe = values.probes.readiness;
 
 /** One kubelet-style probe: success is a 2xx within timeoutSeconds. */
-async function probeOnce(url: string): Promise<{ ok: boolean; status?: number; body?: Record<string, Record<string, Record<string, unknown>>> }> {
+async function probeOnce(
+  url: string,
+): Promise<{ ok: boolean; status?: number; body?: Record<string, Record<string, Record<string, unknown>>> }> {
   try {
     const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(probe.timeoutSeconds * 1000) });
     return { ok: res.status >= 200 && res.status < 300, status: res.status, body: (await res.json()) as never };
@@ -51,7 +55,7 @@ describe('readiness per role, with the chart probe settings', () => {
 
     await redis.stop();
     // the kubelet's view over a window one period longer than it takes to mark a pod unready
-    const windowMs = (probe.periodSeconds * (probe.failureThreshold + 1)) * 1000;
+    const windowMs = probe.periodSeconds * (probe.failureThreshold + 1) * 1000;
     const until = Date.now() + windowMs;
     const apiResults: Awaited<ReturnType<typeof probeOnce>>[] = [];
     const workerResults: Awaited<ReturnType<typeof probeOnce>>[] = [];
@@ -82,7 +86,12 @@ describe('readiness per role, with the chart probe settings', () => {
     expect(w.body!.error.redis.status).toBe('down');
 
     await redis.start();
-    await waitFor('the worker to be ready again', async () => (await probeOnce(worker.url)).status === 200, 15_000, 200);
+    await waitFor(
+      'the worker to be ready again',
+      async () => (await probeOnce(worker.url)).status === 200,
+      15_000,
+      200,
+    );
     const back = await probeOnce(api.url);
     expect(back.status).toBe(200);
     expect(back.body!.info.redis).toMatchObject({ status: 'up', required: false });

@@ -21,10 +21,15 @@ describe('readiness follows Redis', () => {
 
     await redis.stop();
     const stoppedAt = Date.now();
-    const down = await waitFor('readiness to fail', async () => {
-      const res = await request(t.url).get('/health/ready');
-      return res.status === 503 ? res : undefined;
-    }, 3000, 100);
+    const down = await waitFor(
+      'readiness to fail',
+      async () => {
+        const res = await request(t.url).get('/health/ready');
+        return res.status === 503 ? res : undefined;
+      },
+      3000,
+      100,
+    );
     const took = Date.now() - stoppedAt;
     expect(took).toBeLessThan(4000); // the poll is bounded at 3 s; one in-flight probe may finish after it
     expect(down.body.error.redis.status).toBe('down');
@@ -32,7 +37,12 @@ describe('readiness follows Redis', () => {
     expect(down.headers['content-type']).toMatch(/json/);
 
     await redis.start();
-    await waitFor('readiness to recover', async () => (await request(t.url).get('/health/ready')).status === 200, 15_000, 200);
+    await waitFor(
+      'readiness to recover',
+      async () => (await request(t.url).get('/health/ready')).status === 200,
+      15_000,
+      200,
+    );
     // liveness never depended on Redis
     expect((await request(t.url).get('/health/live')).status).toBe(200);
   });

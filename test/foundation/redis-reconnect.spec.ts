@@ -25,7 +25,10 @@ describe('Redis reconnect', () => {
     await redis?.stop();
   });
 
-  const enqueue = (n: number) => t.app.get(JobQueue).enqueue(QUEUES.RECONCILIATION, 'reconnect-probe', {}, { jobId: `reconnect-probe-${n}`, delayMs: 3_600_000 });
+  const enqueue = (n: number) =>
+    t.app
+      .get(JobQueue)
+      .enqueue(QUEUES.RECONCILIATION, 'reconnect-probe', {}, { jobId: `reconnect-probe-${n}`, delayMs: 3_600_000 });
 
   it('every Bull client carries the bounded retry strategy', () => {
     const q = t.app.get<Queue>(getQueueToken(QUEUES.RECONCILIATION));
@@ -41,10 +44,15 @@ describe('Redis reconnect', () => {
     await redis.start();
     const backAt = Date.now();
     let n = 1;
-    await waitFor('an enqueue to succeed', async () => {
-      await enqueue(n++);
-      return true;
-    }, 10_000, 50);
+    await waitFor(
+      'an enqueue to succeed',
+      async () => {
+        await enqueue(n++);
+        return true;
+      },
+      10_000,
+      50,
+    );
     const took = Date.now() - backAt;
     console.log(`enqueue succeeded ${took} ms after Redis was back`);
     expect(took).toBeLessThan(3000);

@@ -5,13 +5,34 @@ import { OutboxRelay } from '../../src/messaging/outbox-relay';
 import { JobQueue, QUEUES, RETRY_POLICIES } from '../../src/queue/job-queue.port';
 import { WompiGateway } from '../../src/wompi/wompi-gateway.port';
 import { startTestApp, TestApp, waitFor } from '../support/app';
-import { BusObserver, CARDS, fulfilmentRows, inboxRow, insertInbox, insertPayment, newReference, observeBus, outboxRows, sandboxCardTransaction, transactionUpdated } from './support';
+import {
+  BusObserver,
+  CARDS,
+  fulfilmentRows,
+  inboxRow,
+  insertInbox,
+  insertPayment,
+  newReference,
+  observeBus,
+  outboxRows,
+  sandboxCardTransaction,
+  transactionUpdated,
+} from './support';
 
 describe('fulfilment: an APPROVED event reaches the bus once', () => {
   let t: TestApp;
   let bus: BusObserver;
   const enqueue = (inboxId: string, suffix = '') =>
-    t.app.get(JobQueue).enqueue(QUEUES.WEBHOOK_EVENTS, 'apply-event', { inboxId }, { jobId: `inbox:${inboxId}${suffix}`, ...RETRY_POLICIES.webhookEvent, backoff: { type: 'fixed', delayMs: 200 } });
+    t.app.get(JobQueue).enqueue(
+      QUEUES.WEBHOOK_EVENTS,
+      'apply-event',
+      { inboxId },
+      {
+        jobId: `inbox:${inboxId}${suffix}`,
+        ...RETRY_POLICIES.webhookEvent,
+        backoff: { type: 'fixed', delayMs: 200 },
+      },
+    );
 
   beforeAll(async () => {
     t = await startTestApp({ wireWebhooks: false });
@@ -24,7 +45,11 @@ describe('fulfilment: an APPROVED event reaches the bus once', () => {
 
   it('publishes one transaction.approved CloudEvent with the payment as the API shows it', async () => {
     const reference = newReference();
-    const paymentId = await insertPayment(t.db.url, { reference, amountInCents: 4_990_000, metadata: { order_id: 'A-1001', channel: 'web' } });
+    const paymentId = await insertPayment(t.db.url, {
+      reference,
+      amountInCents: 4_990_000,
+      metadata: { order_id: 'A-1001', channel: 'web' },
+    });
     const tx = await sandboxCardTransaction(t.app.get(WompiGateway), reference, 4_990_000, CARDS.approved);
     expect(tx.status).toBe('APPROVED');
     const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(tx));
@@ -37,7 +62,12 @@ describe('fulfilment: an APPROVED event reaches the bus once', () => {
     expect(msg.contentType).toBe('application/cloudevents+json');
     expect(msg.persistent).toBe(true);
     expect(msg.messageId).toBe(msg.event.id);
-    expect(msg.event).toMatchObject({ specversion: '1.0', type: 'transaction.approved', subject: reference, source: t.config.eventSource });
+    expect(msg.event).toMatchObject({
+      specversion: '1.0',
+      type: 'transaction.approved',
+      subject: reference,
+      source: t.config.eventSource,
+    });
     expect(Date.parse(msg.event.time)).not.toBeNaN();
     expect(msg.event.data).toMatchObject({
       id: paymentId,
@@ -50,9 +80,14 @@ describe('fulfilment: an APPROVED event reaches the bus once', () => {
       metadata: { order_id: 'A-1001', channel: 'web' },
     });
 
-    await waitFor('outbox row SENT', async () => (await outboxRows(t.db.url)).find((r) => r.event_id === msg.event.id)?.status === 'SENT');
+    await waitFor(
+      'outbox row SENT',
+      async () => (await outboxRows(t.db.url)).find((r) => r.event_id === msg.event.id)?.status === 'SENT',
+    );
     expect(await inboxRow(t.db.url, inboxId)).toMatchObject({ status: 'PROCESSED', attempts: 1, last_error: null });
-    expect(await fulfilmentRows(t.db.url, paymentId)).toEqual([{ payment_id: paymentId, status: 'APPROVED', inbox_event_id: inboxId }]);
+    expect(await fulfilmentRows(t.db.url, paymentId)).toEqual([
+      { payment_id: paymentId, status: 'APPROVED', inbox_event_id: inboxId },
+    ]);
 
     // the same event again (a redelivery stored as another row, and the same job re-enqueued): nothing new
     const again = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(tx));
@@ -70,12 +105,20 @@ describe('fulfilment: an APPROVED event reaches the bus once', () => {
     const paymentId = await insertPayment(t.db.url, { reference, amountInCents: 1_500_000 });
     const tx = await sandboxCardTransaction(t.app.get(WompiGateway), reference, 1_500_000, CARDS.declined);
     expect(tx.status).toBe('DECLINED');
-    const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated({ ...tx, status: 'APPROVED' }));
+    const inboxId = await insertInbox(
+      t.db.url,
+      'transaction.updated',
+      transactionUpdated({ ...tx, status: 'APPROVED' }),
+    );
     const before = bus.messages.length;
 
     await enqueue(inboxId);
     const [msg] = (await bus.waitForCount(before + 1)).slice(before);
-    expect(msg.event).toMatchObject({ type: 'transaction.declined', subject: reference, data: { id: paymentId, status: 'DECLINED' } });
+    expect(msg.event).toMatchObject({
+      type: 'transaction.declined',
+      subject: reference,
+      data: { id: paymentId, status: 'DECLINED' },
+    });
     expect(await fulfilmentRows(t.db.url, paymentId)).toEqual([expect.objectContaining({ status: 'DECLINED' })]);
   });
 
@@ -88,7 +131,14 @@ describe('fulfilment: an APPROVED event reaches the bus once', () => {
     const faults = await fetch(`${t.sandbox.origin}/__sandbox/faults`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ fail_next: { count: t.config.wompi.retryAttempts, status: 503, method: 'GET', path: `/v1/transactions/${tx.id}` } }),
+      body: JSON.stringify({
+        fail_next: {
+          count: t.config.wompi.retryAttempts,
+          status: 503,
+          method: 'GET',
+          path: `/v1/transactions/${tx.id}`,
+        },
+      }),
     });
     expect(faults.status).toBeLessThan(300);
     const before = bus.messages.length;

@@ -7,7 +7,19 @@ import { loadConfig } from '../../src/config/load-config';
 import { ApplyInboxEvent } from '../../src/fulfilment/apply-inbox-event';
 import { JobQueue, QUEUES, RETRY_POLICIES } from '../../src/queue/job-queue.port';
 import { startTestApp, TestApp, testEnv, waitFor } from '../support/app';
-import { BusObserver, fulfilmentRows, inboxRow, insertInbox, insertPayment, newReference, observeBus, outboxRows, sql, syntheticTx, transactionUpdated } from './support';
+import {
+  BusObserver,
+  fulfilmentRows,
+  inboxRow,
+  insertInbox,
+  insertPayment,
+  newReference,
+  observeBus,
+  outboxRows,
+  sql,
+  syntheticTx,
+  transactionUpdated,
+} from './support';
 
 const ENV = { WOMPI_VERIFY_APPROVED_BY_FETCH: 'false', FULFILMENT_CONCURRENCY: '8' };
 
@@ -27,7 +39,11 @@ describe('fulfilment: one fulfilment and one event per payment and state', () =>
   it('applies one inbox row once however many times its job runs, even concurrently', async () => {
     const reference = newReference('twice');
     const paymentId = await insertPayment(t.db.url, { reference, amountInCents: 990_000 });
-    const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(syntheticTx(reference, 990_000, 'APPROVED')));
+    const inboxId = await insertInbox(
+      t.db.url,
+      'transaction.updated',
+      transactionUpdated(syntheticTx(reference, 990_000, 'APPROVED')),
+    );
     const apply = t.app.get(ApplyInboxEvent);
 
     const results = await Promise.all(Array.from({ length: 6 }, () => apply.execute(inboxId)));
@@ -44,7 +60,9 @@ describe('fulfilment: one fulfilment and one event per payment and state', () =>
     const reference = newReference('dup');
     const paymentId = await insertPayment(t.db.url, { reference, amountInCents: 1_234_500 });
     const tx = syntheticTx(reference, 1_234_500, 'APPROVED');
-    const ids = await Promise.all(Array.from({ length: 5 }, () => insertInbox(t.db.url, 'transaction.updated', transactionUpdated(tx))));
+    const ids = await Promise.all(
+      Array.from({ length: 5 }, () => insertInbox(t.db.url, 'transaction.updated', transactionUpdated(tx))),
+    );
     const apply = t.app.get(ApplyInboxEvent);
 
     const results = await Promise.all(ids.map((id) => apply.execute(id)));
@@ -88,22 +106,47 @@ describe('fulfilment: one fulfilment and one event per payment and state', () =>
           const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(p.tx));
           rows.push(inboxId);
           for (const suffix of ['', ':sweep-1']) {
-            await queue.enqueue(QUEUES.WEBHOOK_EVENTS, 'apply-event', { inboxId }, { jobId: `inbox:${inboxId}${suffix}`, ...RETRY_POLICIES.webhookEvent });
+            await queue.enqueue(
+              QUEUES.WEBHOOK_EVENTS,
+              'apply-event',
+              { inboxId },
+              { jobId: `inbox:${inboxId}${suffix}`, ...RETRY_POLICIES.webhookEvent },
+            );
           }
         }
       }
 
-      await waitFor('every inbox row processed', async () => {
-        const [{ open }] = await sql<{ open: number }>(t.db.url, `select count(*)::int as open from webhook_inbox where id = any($1) and status <> 'PROCESSED'`, [rows]);
-        return open === 0;
-      }, 30_000);
+      await waitFor(
+        'every inbox row processed',
+        async () => {
+          const [{ open }] = await sql<{ open: number }>(
+            t.db.url,
+            `select count(*)::int as open from webhook_inbox where id = any($1) and status <> 'PROCESSED'`,
+            [rows],
+          );
+          return open === 0;
+        },
+        30_000,
+      );
       const ids = payments.map((p) => p.id);
-      await waitFor('every event SENT', async () => {
-        const [{ pending }] = await sql<{ pending: number }>(t.db.url, `select count(*)::int as pending from outbox where aggregate_id = any($1) and status <> 'SENT'`, [ids]);
-        return pending === 0;
-      }, 30_000);
+      await waitFor(
+        'every event SENT',
+        async () => {
+          const [{ pending }] = await sql<{ pending: number }>(
+            t.db.url,
+            `select count(*)::int as pending from outbox where aggregate_id = any($1) and status <> 'SENT'`,
+            [ids],
+          );
+          return pending === 0;
+        },
+        30_000,
+      );
 
-      const fulfilments = await sql<{ payment_id: string; n: number }>(t.db.url, `select payment_id, count(*)::int as n from fulfilments where payment_id = any($1) group by payment_id`, [ids]);
+      const fulfilments = await sql<{ payment_id: string; n: number }>(
+        t.db.url,
+        `select payment_id, count(*)::int as n from fulfilments where payment_id = any($1) group by payment_id`,
+        [ids],
+      );
       expect(fulfilments).toHaveLength(N);
       expect(fulfilments.every((f) => f.n === 1)).toBe(true);
 

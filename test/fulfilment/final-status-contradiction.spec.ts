@@ -10,7 +10,17 @@ import { deliver, inboxRow as inboxRowByKey, metricValue } from '../webhooks/sup
 import { fulfilmentRows, historyOf, outboxRows, paymentRow, pendingTransfer, signedStatusEvent } from './support';
 
 const anomalies = (t: TestApp, paymentId: string) =>
-  pgQuery<{ kind: string; source: string; wompi_transaction_id: string; expected: Record<string, unknown>; actual: Record<string, unknown> }>(t.db.url, 'select kind, source, wompi_transaction_id, expected, actual from payment_anomalies where payment_id = $1 order by id', [paymentId]);
+  pgQuery<{
+    kind: string;
+    source: string;
+    wompi_transaction_id: string;
+    expected: Record<string, unknown>;
+    actual: Record<string, unknown>;
+  }>(
+    t.db.url,
+    'select kind, source, wompi_transaction_id, expected, actual from payment_anomalies where payment_id = $1 order by id',
+    [paymentId],
+  );
 const CONTRADICTIONS = 'payments_anomalies_total';
 const LABEL = '{kind="status_contradiction"}';
 
@@ -43,15 +53,30 @@ describe('fulfilment: Wompi approves a payment we recorded DECLINED (verify-by-f
       return r && r.status !== 'RECEIVED' && r.status !== 'FAILED' && r;
     });
     expect(row.status).toBe('DEAD');
-    const [lastError] = await pgQuery<{ last_error: string }>(t.db.url, 'select last_error from webhook_inbox where id = $1', [row.id]);
+    const [lastError] = await pgQuery<{ last_error: string }>(
+      t.db.url,
+      'select last_error from webhook_inbox where id = $1',
+      [row.id],
+    );
     expect(lastError.last_error).toMatch(/^contradiction: Wompi reports APPROVED/);
 
     expect(await anomalies(t, p.id)).toEqual([
-      { kind: 'status_contradiction', source: 'webhook', wompi_transaction_id: p.wompiId, expected: expect.objectContaining({ status: 'DECLINED', payment_status: 'DECLINED' }), actual: expect.objectContaining({ status: 'APPROVED', amount_in_cents: p.tx.amount_in_cents }) },
+      {
+        kind: 'status_contradiction',
+        source: 'webhook',
+        wompi_transaction_id: p.wompiId,
+        expected: expect.objectContaining({ status: 'DECLINED', payment_status: 'DECLINED' }),
+        actual: expect.objectContaining({ status: 'APPROVED', amount_in_cents: p.tx.amount_in_cents }),
+      },
     ]);
     expect(await metricValue(t, CONTRADICTIONS, LABEL)).toBe(metricBefore + 1);
     const alert = errors.mock.calls.find(([ctx]) => (ctx as { kind?: string })?.kind === 'status_contradiction');
-    expect(alert?.[0]).toMatchObject({ payment_id: p.id, wompi_transaction_id: p.wompiId, recorded_status: 'DECLINED', reported_status: 'APPROVED' });
+    expect(alert?.[0]).toMatchObject({
+      payment_id: p.id,
+      wompi_transaction_id: p.wompiId,
+      recorded_status: 'DECLINED',
+      reported_status: 'APPROVED',
+    });
     expect(JSON.stringify(alert)).not.toMatch(/@|buyer|comprador/); // ids only, no personal data
 
     // our record is not moved behind an operator's back, and nothing was fulfilled as APPROVED
@@ -77,26 +102,39 @@ describe('fulfilment: a DECLINED event Wompi does not confirm (verify-by-fetch o
     await t?.close();
   });
 
-  it('is not applied while Wompi says PENDING, and Wompi\'s APPROVED then wins without any anomaly', async () => {
+  it("is not applied while Wompi says PENDING, and Wompi's APPROVED then wins without any anomaly", async () => {
     const p = await pendingTransfer(t);
     expect((await deliver(t, signedStatusEvent(t, p.tx, 'DECLINED'))).status).toBe(200);
     const declinedKey = `transaction.updated:${p.wompiId}:DECLINED`;
     const failed = await waitFor('the unconfirmed DECLINED attempt recorded', async () => {
-      const [r] = await pgQuery<{ status: string; attempts: number; last_error: string | null }>(t.db.url, 'select status, attempts, last_error from webhook_inbox where event_key = $1', [declinedKey]);
+      const [r] = await pgQuery<{ status: string; attempts: number; last_error: string | null }>(
+        t.db.url,
+        'select status, attempts, last_error from webhook_inbox where event_key = $1',
+        [declinedKey],
+      );
       return r && r.attempts >= 1 && r;
     });
-    expect(failed).toMatchObject({ status: 'FAILED', last_error: expect.stringMatching(/^unconfirmed: the event reports DECLINED but Wompi still reports PENDING/) });
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      last_error: expect.stringMatching(/^unconfirmed: the event reports DECLINED but Wompi still reports PENDING/),
+    });
     expect(await paymentRow(t, p.id)).toEqual({ status: 'PENDING', finalized_at: null });
 
     await sandboxDecide(t.sandbox, p.wompiId, 'APPROVED');
     await waitFor('the payment APPROVED', async () => (await paymentRow(t, p.id)).status === 'APPROVED', 15_000);
     // the DECLINED row's next attempt applies what Wompi says (APPROVED, already applied): settled, no contradiction
-    await waitFor('the DECLINED row settled', async () => (await inboxRowByKey(t, declinedKey))?.status === 'PROCESSED', 15_000);
+    await waitFor(
+      'the DECLINED row settled',
+      async () => (await inboxRowByKey(t, declinedKey))?.status === 'PROCESSED',
+      15_000,
+    );
     const history = (await historyOf(t, p.id)).map((h) => h.to_status);
     expect(history).toContain('APPROVED');
     expect(history).not.toContain('DECLINED');
     expect(await anomalies(t, p.id)).toEqual([]);
     expect((await fulfilmentRows(t.db.url, p.id)).map((f) => f.status)).toEqual(['APPROVED']);
-    expect((await outboxRows(t.db.url)).filter((r) => r.aggregate_id === p.id).map((r) => r.event_type)).toEqual(['transaction.approved']);
+    expect((await outboxRows(t.db.url)).filter((r) => r.aggregate_id === p.id).map((r) => r.event_type)).toEqual([
+      'transaction.approved',
+    ]);
   });
 });

@@ -15,7 +15,15 @@ export interface ObservedMessage {
   messageId: string | undefined;
   contentType: string | undefined;
   persistent: boolean;
-  event: { id: string; type: string; subject: string; source: string; specversion: string; time: string; data: Record<string, unknown> };
+  event: {
+    id: string;
+    type: string;
+    subject: string;
+    source: string;
+    specversion: string;
+    time: string;
+    data: Record<string, unknown>;
+  };
 }
 
 export interface BusObserver {
@@ -48,7 +56,12 @@ export async function observeBus(exchange: string, url = AMQP_URL): Promise<BusO
   );
   return {
     messages,
-    waitForCount: (n, timeoutMs = 15_000) => waitFor(`${n} messages on ${exchange} (have ${messages.length})`, async () => messages.length >= n && messages, timeoutMs),
+    waitForCount: (n, timeoutMs = 15_000) =>
+      waitFor(
+        `${n} messages on ${exchange} (have ${messages.length})`,
+        async () => messages.length >= n && messages,
+        timeoutMs,
+      ),
     async close() {
       await ch.deleteExchange(exchange).catch(() => undefined);
       await conn.close().catch(() => undefined);
@@ -56,7 +69,11 @@ export async function observeBus(exchange: string, url = AMQP_URL): Promise<BusO
   };
 }
 
-export async function sql<T = Record<string, unknown>>(dbUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T = Record<string, unknown>>(
+  dbUrl: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const c = new Client({ connectionString: dbUrl });
   await c.connect();
   try {
@@ -66,10 +83,14 @@ export async function sql<T = Record<string, unknown>>(dbUrl: string, text: stri
   }
 }
 
-export const newReference = (prefix = 'ful') => `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+export const newReference = (prefix = 'ful') =>
+  `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
 /** A payment row as the transactions API records it before calling Wompi (its Wompi reference = its reference, like a payment made before per-caller references). */
-export async function insertPayment(dbUrl: string, p: { reference: string; amountInCents: number; metadata?: Record<string, unknown>; status?: string }): Promise<string> {
+export async function insertPayment(
+  dbUrl: string,
+  p: { reference: string; amountInCents: number; metadata?: Record<string, unknown>; status?: string },
+): Promise<string> {
   const [row] = await sql<{ id: string }>(
     dbUrl,
     `insert into payments (reference, wompi_reference, caller, status, amount_in_cents, currency, customer_email, metadata)
@@ -80,26 +101,56 @@ export async function insertPayment(dbUrl: string, p: { reference: string; amoun
 }
 
 /** A stored Wompi event as the ingress leaves it (verified, RECEIVED, enqueued now: the suite enqueues it). */
-export async function insertInbox(dbUrl: string, eventType: string, payload: Record<string, unknown>, eventKey = `test:${randomUUID()}`): Promise<string> {
+export async function insertInbox(
+  dbUrl: string,
+  eventType: string,
+  payload: Record<string, unknown>,
+  eventKey = `test:${randomUUID()}`,
+): Promise<string> {
   const [row] = await sql<{ id: string }>(
     dbUrl,
     `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, raw_body, payload, enqueued_at)
      values ($1, $2, 'test', $3, $4, $5, $6, now()) returning id`,
-    [eventKey, eventType, randomBytes(32).toString('hex'), Math.floor(Date.now() / 1000), JSON.stringify(payload), JSON.stringify(payload)],
+    [
+      eventKey,
+      eventType,
+      randomBytes(32).toString('hex'),
+      Math.floor(Date.now() / 1000),
+      JSON.stringify(payload),
+      JSON.stringify(payload),
+    ],
   );
   return row.id;
 }
 
 export function transactionUpdated(tx: WompiTransaction | Record<string, unknown>): Record<string, unknown> {
-  return { event: 'transaction.updated', data: { transaction: tx }, environment: 'test', signature: { properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'], checksum: 'x' }, timestamp: Math.floor(Date.now() / 1000), sent_at: new Date().toISOString() };
+  return {
+    event: 'transaction.updated',
+    data: { transaction: tx },
+    environment: 'test',
+    signature: { properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'], checksum: 'x' },
+    timestamp: Math.floor(Date.now() / 1000),
+    sent_at: new Date().toISOString(),
+  };
 }
 
 export const CARDS = { approved: '4242424242424242', declined: '4111111111111111' } as const;
 
 /** Creates a card transaction at the sandbox and waits until Wompi finalizes it. */
-export async function sandboxCardTransaction(gateway: WompiGateway, reference: string, amountInCents: number, card: string = CARDS.approved): Promise<WompiTransaction> {
+export async function sandboxCardTransaction(
+  gateway: WompiGateway,
+  reference: string,
+  amountInCents: number,
+  card: string = CARDS.approved,
+): Promise<WompiTransaction> {
   const tokens = await gateway.getAcceptanceTokens();
-  const token = await gateway.createCardToken({ number: card, cvc: '123', exp_month: '12', exp_year: '29', card_holder: 'Test Buyer' });
+  const token = await gateway.createCardToken({
+    number: card,
+    cvc: '123',
+    exp_month: '12',
+    exp_year: '29',
+    card_holder: 'Test Buyer',
+  });
   const created = await gateway.createTransaction({
     reference,
     amount_in_cents: amountInCents,
@@ -126,14 +177,33 @@ export interface OutboxRow {
   next_attempt_at: Date;
 }
 
-export const outboxRows = (dbUrl: string) => sql<OutboxRow>(dbUrl, `select id::text, event_id, aggregate_id, event_type, status, attempts, last_error, next_attempt_at from outbox order by id`);
+export const outboxRows = (dbUrl: string) =>
+  sql<OutboxRow>(
+    dbUrl,
+    `select id::text, event_id, aggregate_id, event_type, status, attempts, last_error, next_attempt_at from outbox order by id`,
+  );
 export const inboxRow = async (dbUrl: string, id: string) =>
-  (await sql<{ status: string; attempts: number; last_error: string | null }>(dbUrl, `select status, attempts, last_error from webhook_inbox where id = $1`, [id]))[0];
+  (
+    await sql<{ status: string; attempts: number; last_error: string | null }>(
+      dbUrl,
+      `select status, attempts, last_error from webhook_inbox where id = $1`,
+      [id],
+    )
+  )[0];
 export const fulfilmentRows = (dbUrl: string, paymentId?: string) =>
-  sql<{ payment_id: string; status: string; inbox_event_id: string | null }>(dbUrl, `select payment_id, status, inbox_event_id from fulfilments ${paymentId ? 'where payment_id = $1' : ''} order by created_at`, paymentId ? [paymentId] : []);
+  sql<{ payment_id: string; status: string; inbox_event_id: string | null }>(
+    dbUrl,
+    `select payment_id, status, inbox_event_id from fulfilments ${paymentId ? 'where payment_id = $1' : ''} order by created_at`,
+    paymentId ? [paymentId] : [],
+  );
 
 /** A Wompi transaction as an event carries it (for suites that do not confirm by fetch). */
-export function syntheticTx(reference: string, amountInCents: number, status: WompiTransaction['status'], id = `${Date.now()}-${randomBytes(3).toString('hex')}`): WompiTransaction {
+export function syntheticTx(
+  reference: string,
+  amountInCents: number,
+  status: WompiTransaction['status'],
+  id = `${Date.now()}-${randomBytes(3).toString('hex')}`,
+): WompiTransaction {
   const now = new Date().toISOString();
   return {
     id,
@@ -156,23 +226,45 @@ export function syntheticTx(reference: string, amountInCents: number, status: Wo
 /** A BANCOLOMBIA_TRANSFER created through our API with no sandbox_status: PENDING at Wompi until decided. */
 export async function pendingTransfer(t: TestApp): Promise<{ id: string; wompiId: string; tx: WompiTransaction }> {
   const api = new Api(t);
-  const r = await api.create(await createBody(t.sandbox, { payment_method: { type: 'BANCOLOMBIA_TRANSFER', user_type: 'PERSON', payment_description: 'Order 1' } }), randomUUID());
-  if (r.status !== 201 || r.body.status !== 'PENDING') throw new Error(`create answered ${r.status} ${String(r.body.status)}`);
+  const r = await api.create(
+    await createBody(t.sandbox, {
+      payment_method: { type: 'BANCOLOMBIA_TRANSFER', user_type: 'PERSON', payment_description: 'Order 1' },
+    }),
+    randomUUID(),
+  );
+  if (r.status !== 201 || r.body.status !== 'PENDING')
+    throw new Error(`create answered ${r.status} ${String(r.body.status)}`);
   const wompiId = String(r.body.wompi_transaction_id);
   return { id: String(r.body.id), wompiId, tx: await wompiTx(t, wompiId) };
 }
 
 export async function wompiTx(t: TestApp, wompiId: string): Promise<WompiTransaction> {
-  const res = await fetch(`${t.sandbox.baseUrl}/transactions/${wompiId}`, { headers: { authorization: `Bearer ${t.sandbox.keys.privateKey}` } });
+  const res = await fetch(`${t.sandbox.baseUrl}/transactions/${wompiId}`, {
+    headers: { authorization: `Bearer ${t.sandbox.keys.privateKey}` },
+  });
   if (res.status !== 200) throw new Error(`sandbox GET answered ${res.status}`);
   return ((await res.json()) as { data: WompiTransaction }).data;
 }
 
 /** Wompi's event for `tx` reporting `status`, signed with the sandbox merchant's events secret. */
 export function signedStatusEvent(t: TestApp, tx: WompiTransaction, status: WompiTransaction['status']): Json {
-  return signedEvent(t.sandbox.keys.eventsSecret, { data: { transaction: { ...tx, status, finalized_at: new Date().toISOString() } }, properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] });
+  return signedEvent(t.sandbox.keys.eventsSecret, {
+    data: { transaction: { ...tx, status, finalized_at: new Date().toISOString() } },
+    properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'],
+  });
 }
 
 export const paymentRow = async (t: TestApp, id: string) =>
-  (await pgQuery<{ status: string; finalized_at: Date | null }>(t.db.url, 'select status, finalized_at from payments where id = $1', [id]))[0];
-export const historyOf = (t: TestApp, id: string) => pgQuery<{ to_status: string; source: string }>(t.db.url, 'select to_status, source from payment_status_history where payment_id = $1 order by id', [id]);
+  (
+    await pgQuery<{ status: string; finalized_at: Date | null }>(
+      t.db.url,
+      'select status, finalized_at from payments where id = $1',
+      [id],
+    )
+  )[0];
+export const historyOf = (t: TestApp, id: string) =>
+  pgQuery<{ to_status: string; source: string }>(
+    t.db.url,
+    'select to_status, source from payment_status_history where payment_id = $1 order by id',
+    [id],
+  );

@@ -4,7 +4,19 @@
 import { JobQueue, QUEUES } from '../../src/queue/job-queue.port';
 import { WompiGateway } from '../../src/wompi/wompi-gateway.port';
 import { startTestApp, TestApp, waitFor } from '../support/app';
-import { BusObserver, CARDS, fulfilmentRows, inboxRow, insertInbox, insertPayment, newReference, observeBus, sandboxCardTransaction, sql, transactionUpdated } from './support';
+import {
+  BusObserver,
+  CARDS,
+  fulfilmentRows,
+  inboxRow,
+  insertInbox,
+  insertPayment,
+  newReference,
+  observeBus,
+  sandboxCardTransaction,
+  sql,
+  transactionUpdated,
+} from './support';
 
 describe('fulfilment: Wompi down longer than the retries', () => {
   let t: TestApp;
@@ -12,7 +24,10 @@ describe('fulfilment: Wompi down longer than the retries', () => {
 
   beforeAll(async () => {
     // a breaker that never opens keeps the test about retries, not the breaker's cooldown
-    t = await startTestApp({ wireWebhooks: false, env: { WOMPI_BREAKER_THRESHOLD: '1000', INBOX_SWEEP_AFTER_MS: '2000' } });
+    t = await startTestApp({
+      wireWebhooks: false,
+      env: { WOMPI_BREAKER_THRESHOLD: '1000', INBOX_SWEEP_AFTER_MS: '2000' },
+    });
     bus = await observeBus(t.config.amqpExchange);
   });
   afterAll(async () => {
@@ -30,21 +45,51 @@ describe('fulfilment: Wompi down longer than the retries', () => {
     const faults = await fetch(`${t.sandbox.origin}/__sandbox/faults`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ fail_next: { count: t.config.wompi.retryAttempts * attempts, status: 503, method: 'GET', path: `/v1/transactions/${tx.id}` } }),
+      body: JSON.stringify({
+        fail_next: {
+          count: t.config.wompi.retryAttempts * attempts,
+          status: 503,
+          method: 'GET',
+          path: `/v1/transactions/${tx.id}`,
+        },
+      }),
     });
     expect(faults.status).toBeLessThan(300);
 
-    await t.app.get(JobQueue).enqueue(QUEUES.WEBHOOK_EVENTS, 'apply-event', { inboxId }, { jobId: `inbox:${inboxId}`, attempts, backoff: { type: 'fixed', delayMs: 100 } });
+    await t.app
+      .get(JobQueue)
+      .enqueue(
+        QUEUES.WEBHOOK_EVENTS,
+        'apply-event',
+        { inboxId },
+        { jobId: `inbox:${inboxId}`, attempts, backoff: { type: 'fixed', delayMs: 100 } },
+      );
     const handedBack = await waitFor('the row handed back to the sweeper', async () => {
       const row = await inboxRow(t.db.url, inboxId);
       return (row.attempts >= attempts || row.status === 'PROCESSED') && row;
     });
-    expect(handedBack).toMatchObject({ status: 'RECEIVED', attempts, last_error: expect.stringMatching(/503|unavailable/i) });
-    expect(await sql(t.db.url, `select status from payments where id = $1`, [paymentId])).toEqual([{ status: 'PENDING' }]);
+    expect(handedBack).toMatchObject({
+      status: 'RECEIVED',
+      attempts,
+      last_error: expect.stringMatching(/503|unavailable/i),
+    });
+    expect(await sql(t.db.url, `select status from payments where id = $1`, [paymentId])).toEqual([
+      { status: 'PENDING' },
+    ]);
 
-    await waitFor('the event applied after the sweep', async () => (await inboxRow(t.db.url, inboxId)).status === 'PROCESSED', 15_000);
-    await waitFor('transaction.approved on the bus', async () => bus.messages.some((m) => m.event.subject === reference));
-    expect(bus.messages.filter((m) => m.event.subject === reference).map((m) => m.event.type)).toEqual(['transaction.approved']);
-    expect(await fulfilmentRows(t.db.url, paymentId)).toEqual([expect.objectContaining({ status: 'APPROVED', inbox_event_id: inboxId })]);
+    await waitFor(
+      'the event applied after the sweep',
+      async () => (await inboxRow(t.db.url, inboxId)).status === 'PROCESSED',
+      15_000,
+    );
+    await waitFor('transaction.approved on the bus', async () =>
+      bus.messages.some((m) => m.event.subject === reference),
+    );
+    expect(bus.messages.filter((m) => m.event.subject === reference).map((m) => m.event.type)).toEqual([
+      'transaction.approved',
+    ]);
+    expect(await fulfilmentRows(t.db.url, paymentId)).toEqual([
+      expect.objectContaining({ status: 'APPROVED', inbox_event_id: inboxId }),
+    ]);
   });
 });

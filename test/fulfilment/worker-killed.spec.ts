@@ -10,7 +10,16 @@ import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/load-config';
 import { JobQueue, QUEUES, RETRY_POLICIES } from '../../src/queue/job-queue.port';
 import { startTestApp, TestApp, testEnv, waitFor } from '../support/app';
-import { BusObserver, insertInbox, insertPayment, newReference, observeBus, sql, syntheticTx, transactionUpdated } from './support';
+import {
+  BusObserver,
+  insertInbox,
+  insertPayment,
+  newReference,
+  observeBus,
+  sql,
+  syntheticTx,
+  transactionUpdated,
+} from './support';
 
 const N = 150;
 const WORKER_ENV = {
@@ -23,10 +32,14 @@ const WORKER_ENV = {
 };
 
 function startWorker(env: Record<string, string | undefined>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'fixtures', 'worker.ts')], {
-    env: { ...process.env, ...env, TS_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'fixtures', 'worker.ts')],
+    {
+      env: { ...process.env, ...env, TS_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
   return new Promise((resolve, reject) => {
@@ -69,11 +82,22 @@ describe('fulfilment: a worker killed mid-batch', () => {
     for (let i = 0; i < N; i++) {
       const reference = newReference(`kill${i}`);
       paymentIds.push(await insertPayment(t.db.url, { reference, amountInCents: 50_000 + i }));
-      const inboxId = await insertInbox(t.db.url, 'transaction.updated', transactionUpdated(syntheticTx(reference, 50_000 + i, i % 4 === 0 ? 'DECLINED' : 'APPROVED')));
+      const inboxId = await insertInbox(
+        t.db.url,
+        'transaction.updated',
+        transactionUpdated(syntheticTx(reference, 50_000 + i, i % 4 === 0 ? 'DECLINED' : 'APPROVED')),
+      );
       inboxIds.push(inboxId);
-      await queue.enqueue(QUEUES.WEBHOOK_EVENTS, 'apply-event', { inboxId }, { jobId: `inbox:${inboxId}`, ...RETRY_POLICIES.webhookEvent });
+      await queue.enqueue(
+        QUEUES.WEBHOOK_EVENTS,
+        'apply-event',
+        { inboxId },
+        { jobId: `inbox:${inboxId}`, ...RETRY_POLICIES.webhookEvent },
+      );
     }
-    const processed = async () => (await sql<{ n: number }>(t.db.url, `select count(*)::int as n from webhook_inbox where status = 'PROCESSED'`))[0].n;
+    const processed = async () =>
+      (await sql<{ n: number }>(t.db.url, `select count(*)::int as n from webhook_inbox where status = 'PROCESSED'`))[0]
+        .n;
 
     const env = testEnv(t.db, t.sandbox, WORKER_ENV);
     child = await startWorker(env);
@@ -92,17 +116,25 @@ describe('fulfilment: a worker killed mid-batch', () => {
     await waitFor('every inbox row PROCESSED', async () => (await processed()) === N, 90_000, 250);
     await waitFor(
       'every outbox row SENT',
-      async () => (await sql<{ n: number }>(t.db.url, `select count(*)::int as n from outbox where status <> 'SENT'`))[0].n === 0,
+      async () =>
+        (await sql<{ n: number }>(t.db.url, `select count(*)::int as n from outbox where status <> 'SENT'`))[0].n === 0,
       30_000,
     );
 
-    const perPayment = await sql<{ payment_id: string; n: number }>(t.db.url, `select payment_id, count(*)::int as n from fulfilments group by payment_id`);
+    const perPayment = await sql<{ payment_id: string; n: number }>(
+      t.db.url,
+      `select payment_id, count(*)::int as n from fulfilments group by payment_id`,
+    );
     expect(perPayment).toHaveLength(N);
     expect(perPayment.every((p) => p.n === 1)).toBe(true);
     const events = await sql<{ event_id: string }>(t.db.url, `select event_id from outbox`);
     expect(events).toHaveLength(N);
     // at-least-once: a row published just before the kill may arrive twice, always with its one id
-    await waitFor('every event id on the bus', async () => new Set(bus.messages.map((m) => m.messageId)).size >= N, 15_000);
+    await waitFor(
+      'every event id on the bus',
+      async () => new Set(bus.messages.map((m) => m.messageId)).size >= N,
+      15_000,
+    );
     expect(new Set(bus.messages.map((m) => m.messageId))).toEqual(new Set(events.map((e) => e.event_id)));
   }, 180_000);
 });

@@ -26,7 +26,12 @@ async function lockPayments(url: string): Promise<{ release(): Promise<void> }> 
 }
 
 const keyState = async (t: TestApp, key: string) =>
-  (await pgQuery<{ state: string }>(t.db.url, `select state from idempotency_keys where caller = $1 and key = $2`, [TEST_CALLER, key]))[0]?.state;
+  (
+    await pgQuery<{ state: string }>(t.db.url, `select state from idempotency_keys where caller = $1 and key = $2`, [
+      TEST_CALLER,
+      key,
+    ])
+  )[0]?.state;
 
 describe('Idempotency-Key under concurrency', () => {
   let t: TestApp;
@@ -69,7 +74,10 @@ describe('Idempotency-Key under concurrency', () => {
     expect(created.length).toBeGreaterThanOrEqual(1);
     expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
     expect(created.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
-    const rows = await pgQuery<{ n: string }>(t.db.url, `select count(*) as n from payments where metadata->>'case' = 'parallel'`);
+    const rows = await pgQuery<{ n: string }>(
+      t.db.url,
+      `select count(*) as n from payments where metadata->>'case' = 'parallel'`,
+    );
     expect(Number(rows[0].n)).toBe(1);
   });
 
@@ -88,7 +96,10 @@ describe('Idempotency-Key under concurrency', () => {
       await lock.release().catch(() => undefined);
     }
     expect(replies.map((r) => r.status).sort()).toEqual([201, ...Array(19).fill(409)]);
-    const rows = await pgQuery<{ n: string }>(t.db.url, `select count(*) as n from payments where metadata->>'case' = 'held'`);
+    const rows = await pgQuery<{ n: string }>(
+      t.db.url,
+      `select count(*) as n from payments where metadata->>'case' = 'held'`,
+    );
     expect(Number(rows[0].n)).toBe(1);
   });
 
@@ -96,7 +107,9 @@ describe('Idempotency-Key under concurrency', () => {
     const key = newKey('crashed');
     const body = { amount_in_cents: 150_000, currency: 'COP' };
     // the hash as the contract defines it, computed here independently of the module
-    const hash = createHash('sha256').update(`POST\n${PATH}\n{"amount_in_cents":150000,"currency":"COP"}`).digest('hex');
+    const hash = createHash('sha256')
+      .update(`POST\n${PATH}\n{"amount_in_cents":150000,"currency":"COP"}`)
+      .digest('hex');
     await pgQuery(
       t.db.url,
       `insert into idempotency_keys (caller, key, request_hash, method, path, state, locked_until, expires_at)
@@ -129,7 +142,13 @@ describe('Idempotency-Key under concurrency', () => {
       // the database drops the app's connection mid-request
       const blocked = await waitFor(
         "the app's insert to wait on the lock",
-        async () => (await pgQuery<{ pid: number }>(t.db.url, `select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike 'insert into "payments"%'`))[0],
+        async () =>
+          (
+            await pgQuery<{ pid: number }>(
+              t.db.url,
+              `select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike 'insert into "payments"%'`,
+            )
+          )[0],
         5000,
       );
       await pgQuery(t.db.url, `select pg_terminate_backend($1)`, [blocked.pid]);
@@ -166,7 +185,10 @@ describe('Idempotency-Key under concurrency', () => {
     );
     const purged = await t.app.get(IdempotencyPurger).purge();
     expect(purged).toBe(2500);
-    const left = await pgQuery<{ n: string }>(t.db.url, `select count(*) as n from idempotency_keys where expires_at < now()`);
+    const left = await pgQuery<{ n: string }>(
+      t.db.url,
+      `select count(*) as n from idempotency_keys where expires_at < now()`,
+    );
     expect(Number(left[0].n)).toBe(0);
     expect(await keyState(t, key)).toBe('COMPLETED');
   });

@@ -9,7 +9,12 @@ export interface Reply {
   headers: Headers;
 }
 
-export async function post(t: TestApp, path: string, body: unknown, opts: { key?: string | null; auth?: { Authorization: string } } = {}): Promise<Reply> {
+export async function post(
+  t: TestApp,
+  path: string,
+  body: unknown,
+  opts: { key?: string | null; auth?: { Authorization: string } } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.auth ?? t.auth) };
   if (opts.key !== null && opts.key !== undefined) headers['idempotency-key'] = opts.key;
   const res = await fetch(`${t.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -17,7 +22,11 @@ export async function post(t: TestApp, path: string, body: unknown, opts: { key?
   return { status: res.status, body: text ? (JSON.parse(text) as Json) : {}, headers: res.headers };
 }
 
-export async function get(t: TestApp, path: string, auth: { Authorization: string } | Record<string, never> = t.auth): Promise<Reply> {
+export async function get(
+  t: TestApp,
+  path: string,
+  auth: { Authorization: string } | Record<string, never> = t.auth,
+): Promise<Reply> {
   const res = await fetch(`${t.url}${path}`, { headers: { ...auth } });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Json) : {}, headers: res.headers };

@@ -23,21 +23,38 @@ describe('Idempotency-Key: replay, mismatch, scope', () => {
     expect(first.headers.get('idempotent-replayed')).toBeNull();
 
     // same body, keys in another order: still the same request
-    const again = await post(t, PATH, { metadata: { order_id: 'A-1' }, currency: 'COP', amount_in_cents: 2_490_000 }, { key });
+    const again = await post(
+      t,
+      PATH,
+      { metadata: { order_id: 'A-1' }, currency: 'COP', amount_in_cents: 2_490_000 },
+      { key },
+    );
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
 
-    const rows = await pgQuery<{ n: string }>(t.db.url, `select count(*) as n from payments where caller = $1 and metadata->>'order_id' = 'A-1'`, [TEST_CALLER]);
+    const rows = await pgQuery<{ n: string }>(
+      t.db.url,
+      `select count(*) as n from payments where caller = $1 and metadata->>'order_id' = 'A-1'`,
+      [TEST_CALLER],
+    );
     expect(Number(rows[0].n)).toBe(1);
-    const [record] = await pgQuery<{ state: string; response_status: number; resource_id: string; expires_at: Date; created_at: Date }>(
+    const [record] = await pgQuery<{
+      state: string;
+      response_status: number;
+      resource_id: string;
+      expires_at: Date;
+      created_at: Date;
+    }>(
       t.db.url,
       `select state, response_status, resource_id, expires_at, created_at from idempotency_keys where caller = $1 and key = $2`,
       [TEST_CALLER, key],
     );
     expect(record).toMatchObject({ state: 'COMPLETED', response_status: 201, resource_id: first.body.id });
     // kept at least 24 h
-    expect(new Date(record.expires_at).getTime() - new Date(record.created_at).getTime()).toBeGreaterThanOrEqual(24 * 3600_000 - 1000);
+    expect(new Date(record.expires_at).getTime() - new Date(record.created_at).getTime()).toBeGreaterThanOrEqual(
+      24 * 3600_000 - 1000,
+    );
   });
 
   it('same key, other body → 422 problem, and nothing new is created', async () => {
@@ -48,14 +65,21 @@ describe('Idempotency-Key: replay, mismatch, scope', () => {
     expect(other.status).toBe(422);
     expect(other.headers.get('content-type')).toContain('application/problem+json');
     expect(other.body).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_MISMATCH' });
-    const rows = await pgQuery<{ amount_in_cents: string }>(t.db.url, `select amount_in_cents from payments where reference = $1`, [`mm-${key}`]);
+    const rows = await pgQuery<{ amount_in_cents: string }>(
+      t.db.url,
+      `select amount_in_cents from payments where reference = $1`,
+      [`mm-${key}`],
+    );
     expect(rows.map((r) => Number(r.amount_in_cents))).toEqual([2_490_000]);
   });
 
   it('keys are scoped to the calling API key: the same key from another caller is independent', async () => {
     const key = newKey('shared');
     const mine = await post(t, PATH, session({ amount_in_cents: 300_000 }), { key });
-    const theirs = await post(t, PATH, session({ amount_in_cents: 400_000 }), { key, auth: { Authorization: `Bearer ${OTHER_API_KEY}` } });
+    const theirs = await post(t, PATH, session({ amount_in_cents: 400_000 }), {
+      key,
+      auth: { Authorization: `Bearer ${OTHER_API_KEY}` },
+    });
     expect(mine.status).toBe(201);
     expect(theirs.status).toBe(201);
     expect(theirs.headers.get('idempotent-replayed')).toBeNull();
@@ -107,7 +131,10 @@ describe('Idempotency-Key: replay, mismatch, scope', () => {
     const conflict = await post(t, PATH, session({ reference, amount_in_cents: 999_999 }), { key });
     expect(conflict.status).toBe(409);
     expect(conflict.body.errors).toHaveProperty('reference');
-    const rows = await pgQuery(t.db.url, `select 1 from idempotency_keys where caller = $1 and key = $2`, [TEST_CALLER, key]);
+    const rows = await pgQuery(t.db.url, `select 1 from idempotency_keys where caller = $1 and key = $2`, [
+      TEST_CALLER,
+      key,
+    ]);
     expect(rows).toHaveLength(0);
   });
 

@@ -27,10 +27,14 @@ async function dropConnectionOnComplete(dbUrl: string, times: number): Promise<v
        return new;
      end $$`,
   );
-  await pgQuery(dbUrl, `create trigger test_drop_on_complete before update on idempotency_keys for each row execute function test_drop_on_complete()`);
+  await pgQuery(
+    dbUrl,
+    `create trigger test_drop_on_complete before update on idempotency_keys for each row execute function test_drop_on_complete()`,
+  );
 }
 
-const attempts = async (dbUrl: string) => Number((await pgQuery<{ n: string }>(dbUrl, `select last_value as n from test_complete_attempts`))[0].n);
+const attempts = async (dbUrl: string) =>
+  Number((await pgQuery<{ n: string }>(dbUrl, `select last_value as n from test_complete_attempts`))[0].n);
 
 describe('idempotency: storing the response fails', () => {
   let t: TestApp;

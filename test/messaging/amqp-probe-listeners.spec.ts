@@ -20,7 +20,10 @@ describe('readiness probes while RabbitMQ is unreachable', () => {
   const onWarning = (w: Error) => warnings.push(w);
   beforeAll(async () => {
     process.on('warning', onWarning);
-    t = await startTestApp({ env: { ROLE: 'api', AMQP_URL: `amqp://guest:guest@127.0.0.1:${await closedPort()}` }, wireWebhooks: false });
+    t = await startTestApp({
+      env: { ROLE: 'api', AMQP_URL: `amqp://guest:guest@127.0.0.1:${await closedPort()}` },
+      wireWebhooks: false,
+    });
   });
   afterAll(async () => {
     process.off('warning', onWarning);
@@ -29,7 +32,10 @@ describe('readiness probes while RabbitMQ is unreachable', () => {
 
   it('50 probes add no listener and raise no MaxListenersExceededWarning', async () => {
     const bus = t.app.get(EventBus) as unknown as { channel: EventEmitter; connection: EventEmitter };
-    const before = { channel: bus.channel.listenerCount('connect'), failed: bus.connection.listenerCount('connectFailed') };
+    const before = {
+      channel: bus.channel.listenerCount('connect'),
+      failed: bus.connection.listenerCount('connectFailed'),
+    };
     const statuses: number[] = [];
     const rabbit: unknown[] = [];
     // in batches, as several kubelets/load balancers would probe

@@ -6,9 +6,24 @@ import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/load-config';
 import { ApplyInboxEvent } from '../../src/fulfilment/apply-inbox-event';
 import { startTestApp, TestApp, testEnv, waitFor } from '../support/app';
-import { BusObserver, insertInbox, insertPayment, newReference, observeBus, outboxRows, syntheticTx, transactionUpdated } from '../fulfilment/support';
+import {
+  BusObserver,
+  insertInbox,
+  insertPayment,
+  newReference,
+  observeBus,
+  outboxRows,
+  syntheticTx,
+  transactionUpdated,
+} from '../fulfilment/support';
 
-const RELAY_ENV = { WOMPI_VERIFY_APPROVED_BY_FETCH: 'false', OUTBOX_POLL_MS: '50', OUTBOX_RETRY_BASE_MS: '20', OUTBOX_RETRY_MAX_MS: '200', OUTBOX_MAX_ATTEMPTS: '2' };
+const RELAY_ENV = {
+  WOMPI_VERIFY_APPROVED_BY_FETCH: 'false',
+  OUTBOX_POLL_MS: '50',
+  OUTBOX_RETRY_BASE_MS: '20',
+  OUTBOX_RETRY_MAX_MS: '200',
+  OUTBOX_MAX_ATTEMPTS: '2',
+};
 
 describe('outbox: RabbitMQ unreachable', () => {
   let t: TestApp;
@@ -38,12 +53,22 @@ describe('outbox: RabbitMQ unreachable', () => {
     };
     const txA = syntheticTx(a, 100_000, 'APPROVED');
     // A: approved then voided (two events that must leave in this order); B declined; C approved
-    for (const payload of [transactionUpdated(txA), transactionUpdated({ ...txA, status: 'VOIDED' }), transactionUpdated(syntheticTx(b, 200_000, 'DECLINED')), transactionUpdated(syntheticTx(c, 300_000, 'APPROVED'))]) {
+    for (const payload of [
+      transactionUpdated(txA),
+      transactionUpdated({ ...txA, status: 'VOIDED' }),
+      transactionUpdated(syntheticTx(b, 200_000, 'DECLINED')),
+      transactionUpdated(syntheticTx(c, 300_000, 'APPROVED')),
+    ]) {
       const r = await apply.execute(await insertInbox(t.db.url, 'transaction.updated', payload));
       expect(r.outcome).toBe('changed');
     }
     const mine = async () => (await outboxRows(t.db.url)).filter((r) => Object.values(ids).includes(r.aggregate_id));
-    expect((await mine()).map((r) => r.event_type)).toEqual(['transaction.approved', 'transaction.voided', 'transaction.declined', 'transaction.approved']);
+    expect((await mine()).map((r) => r.event_type)).toEqual([
+      'transaction.approved',
+      'transaction.voided',
+      'transaction.declined',
+      'transaction.approved',
+    ]);
 
     // the relay keeps trying past OUTBOX_MAX_ATTEMPTS: an outage is not the event's fault
     await waitFor(
@@ -63,13 +88,22 @@ describe('outbox: RabbitMQ unreachable', () => {
     expect(bus.messages.filter((m) => [a, b, c].includes(m.event.subject))).toEqual([]);
 
     // a worker that can reach RabbitMQ (the broken one keeps running beside it)
-    healthy = await createApp(loadConfig(testEnv(t.db, t.sandbox, { ...RELAY_ENV, ROLE: 'worker' })), { bufferLogs: false });
+    healthy = await createApp(loadConfig(testEnv(t.db, t.sandbox, { ...RELAY_ENV, ROLE: 'worker' })), {
+      bufferLogs: false,
+    });
     await healthy.init();
 
-    await waitFor('all four events on the bus', async () => bus.messages.filter((m) => [a, b, c].includes(m.event.subject)).length >= 4, 20_000);
+    await waitFor(
+      'all four events on the bus',
+      async () => bus.messages.filter((m) => [a, b, c].includes(m.event.subject)).length >= 4,
+      20_000,
+    );
     await waitFor('all four rows SENT', async () => (await mine()).every((r) => r.status === 'SENT'), 10_000);
     const got = bus.messages.filter((m) => [a, b, c].includes(m.event.subject));
-    expect(got.filter((m) => m.event.subject === a).map((m) => m.event.type)).toEqual(['transaction.approved', 'transaction.voided']);
+    expect(got.filter((m) => m.event.subject === a).map((m) => m.event.type)).toEqual([
+      'transaction.approved',
+      'transaction.voided',
+    ]);
     expect(got.find((m) => m.event.subject === b)!.event.type).toBe('transaction.declined');
     expect(got.find((m) => m.event.subject === c)!.event.type).toBe('transaction.approved');
     const rows = await mine();

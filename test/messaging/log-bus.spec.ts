@@ -48,11 +48,22 @@ describe('LogEventBus', () => {
       payment_method_type: 'DAVIPLATA',
       customer_email: EMAIL,
       redirect_url: `https://shop.example.co/return?email=${EMAIL}`,
-      next_action: { url: 'https://sandbox.wompi.co/v1/payment_methods/redirect/daviplata?id=1', url_services: { token: 'otp-bearer-abcdef', code_otp_send: 'https://x/send' } },
+      next_action: {
+        url: 'https://sandbox.wompi.co/v1/payment_methods/redirect/daviplata?id=1',
+        url_services: { token: 'otp-bearer-abcdef', code_otp_send: 'https://x/send' },
+      },
       metadata: {
         order_id: 'A-1001',
         note: `ping ${EMAIL} please`,
-        buyer: { full_name: NAME, name: 'Juanita', last_name: 'Perezgomez', phone_number: PHONE, customer_phone: PHONE, legal_id: LEGAL_ID, email: EMAIL },
+        buyer: {
+          full_name: NAME,
+          name: 'Juanita',
+          last_name: 'Perezgomez',
+          phone_number: PHONE,
+          customer_phone: PHONE,
+          legal_id: LEGAL_ID,
+          email: EMAIL,
+        },
         items: [{ sku: 'SKU-1', qty: 2 }],
       },
     },
@@ -68,12 +79,39 @@ describe('LogEventBus', () => {
     const [line, ...rest] = await publish();
     expect(rest).toEqual([]);
     expect(line.message).toBe('domain event published (log bus)');
-    expect(line.fields).toMatchObject({ routing_key: 'transaction.approved', message_id: envelope.id, content_type: CLOUDEVENTS_CONTENT_TYPE });
+    expect(line.fields).toMatchObject({
+      routing_key: 'transaction.approved',
+      message_id: envelope.id,
+      content_type: CLOUDEVENTS_CONTENT_TYPE,
+    });
     const ce = line.fields.cloudevent as Json;
-    expect(Object.keys(ce)).toEqual(['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'data']);
-    expect(ce).toMatchObject({ specversion: '1.0', id: envelope.id, source: '/payments-service', type: 'transaction.approved', subject: 'order-1001', time: envelope.time, datacontenttype: 'application/json' });
+    expect(Object.keys(ce)).toEqual([
+      'specversion',
+      'id',
+      'source',
+      'type',
+      'subject',
+      'time',
+      'datacontenttype',
+      'data',
+    ]);
+    expect(ce).toMatchObject({
+      specversion: '1.0',
+      id: envelope.id,
+      source: '/payments-service',
+      type: 'transaction.approved',
+      subject: 'order-1001',
+      time: envelope.time,
+      datacontenttype: 'application/json',
+    });
     // the data's shape and its harmless values stay visible
-    expect(ce.data).toMatchObject({ id: envelope.data.id, reference: 'order-1001', status: 'APPROVED', amount_in_cents: 2_490_000, payment_method_type: 'DAVIPLATA' });
+    expect(ce.data).toMatchObject({
+      id: envelope.data.id,
+      reference: 'order-1001',
+      status: 'APPROVED',
+      amount_in_cents: 2_490_000,
+      payment_method_type: 'DAVIPLATA',
+    });
     expect(ce.data.metadata).toMatchObject({ order_id: 'A-1001', items: [{ sku: 'SKU-1', qty: 2 }] });
     expect(ce.data.next_action.url).toBe(envelope.data.next_action.url);
   });
@@ -82,12 +120,21 @@ describe('LogEventBus', () => {
     const [line] = await publish();
     const ce = line.fields.cloudevent as Json;
     expect(ce.data.customer_email).toBe(REDACTED);
-    expect(ce.data.metadata.buyer).toEqual({ full_name: REDACTED, name: REDACTED, last_name: REDACTED, phone_number: REDACTED, customer_phone: REDACTED, legal_id: REDACTED, email: REDACTED });
+    expect(ce.data.metadata.buyer).toEqual({
+      full_name: REDACTED,
+      name: REDACTED,
+      last_name: REDACTED,
+      phone_number: REDACTED,
+      customer_phone: REDACTED,
+      legal_id: REDACTED,
+      email: REDACTED,
+    });
     expect(ce.data.metadata.note).toBe(`ping ${REDACTED} please`);
     expect(ce.data.redirect_url).not.toContain(EMAIL);
     expect(ce.data.next_action.url_services.token).toBe(REDACTED);
     const text = JSON.stringify(line);
-    for (const value of [EMAIL, PHONE, LEGAL_ID, NAME, 'Juanita', 'otp-bearer-abcdef']) expect({ value, found: text.includes(value) }).toEqual({ value, found: false });
+    for (const value of [EMAIL, PHONE, LEGAL_ID, NAME, 'Juanita', 'otp-bearer-abcdef'])
+      expect({ value, found: text.includes(value) }).toEqual({ value, found: false });
   });
 
   it('does not change the message it is given (what a broker would get)', async () => {
@@ -101,7 +148,14 @@ describe('LogEventBus', () => {
 
   it('logs a body that is not a JSON object by size only', async () => {
     const sink = new CapturingSink();
-    await new LogEventBus(sink).publish([{ id: 'x', routingKey: 'transaction.approved', contentType: CLOUDEVENTS_CONTENT_TYPE, body: Buffer.from(`not json ${EMAIL}`) }]);
+    await new LogEventBus(sink).publish([
+      {
+        id: 'x',
+        routingKey: 'transaction.approved',
+        contentType: CLOUDEVENTS_CONTENT_TYPE,
+        body: Buffer.from(`not json ${EMAIL}`),
+      },
+    ]);
     expect(sink.lines[0].fields.cloudevent).toEqual({ unparseable_body_bytes: Buffer.byteLength(`not json ${EMAIL}`) });
   });
 });
@@ -115,15 +169,35 @@ describe('BUS_DRIVER=log: the running service logs each event as its masked Clou
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    sandbox = await startSandbox({ port: 0, silent: true, cardDelayMs: 100, asyncDelayMs: 200, retryDelaysMs: [300, 600, 900] });
+    sandbox = await startSandbox({
+      port: 0,
+      silent: true,
+      cardDelayMs: 100,
+      asyncDelayMs: 200,
+      retryDelaysMs: [300, 600, 900],
+    });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     // as `npm run dev` without AMQP_URL: the log bus
-    const env = testEnv(db, sandbox, { PORT: String(port), LOG_LEVEL: 'info', AMQP_URL: undefined, BUS_DRIVER: 'log', OUTBOX_POLL_MS: '50' });
-    child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv });
+    const env = testEnv(db, sandbox, {
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      AMQP_URL: undefined,
+      BUS_DRIVER: 'log',
+      OUTBOX_POLL_MS: '50',
+    });
+    child = spawn(process.execPath, NODE_ARGS, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    });
     child.stdout!.on('data', (b: Buffer) => (output += b.toString('utf8')));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString('utf8')));
-    await waitFor('the service to be ready', async () => (await fetch(`${url}/health/ready`)).status === 200, 60_000, 200);
+    await waitFor(
+      'the service to be ready',
+      async () => (await fetch(`${url}/health/ready`)).status === 200,
+      60_000,
+      200,
+    );
     sandbox.setEventsUrl(`${url}/v1/webhooks/wompi`);
   });
 
@@ -162,22 +236,41 @@ describe('BUS_DRIVER=log: the running service logs each event as its masked Clou
           .split('\n')
           .filter((l) => l.startsWith('{'))
           .map((l) => JSON.parse(l) as Json)
-          .find((l) => l.msg === 'domain event published (log bus)' && l.cloudevent?.type === 'transaction.approved' && l.cloudevent?.data?.id === payment.id),
+          .find(
+            (l) =>
+              l.msg === 'domain event published (log bus)' &&
+              l.cloudevent?.type === 'transaction.approved' &&
+              l.cloudevent?.data?.id === payment.id,
+          ),
       20_000,
       100,
     );
-    expect(line).toMatchObject({ context: 'Events', routing_key: 'transaction.approved', message_id: line.cloudevent.id, content_type: CLOUDEVENTS_CONTENT_TYPE });
+    expect(line).toMatchObject({
+      context: 'Events',
+      routing_key: 'transaction.approved',
+      message_id: line.cloudevent.id,
+      content_type: CLOUDEVENTS_CONTENT_TYPE,
+    });
     expect(line.cloudevent).toMatchObject({
       specversion: '1.0',
       source: '/payments-service',
       type: 'transaction.approved',
       subject: payment.reference,
       datacontenttype: 'application/json',
-      data: { id: payment.id, reference: payment.reference, status: 'APPROVED', amount_in_cents: 2_490_000, currency: 'COP', customer_email: REDACTED, metadata: { order_id: 'A-77', buyer_name: REDACTED, contact: REDACTED } },
+      data: {
+        id: payment.id,
+        reference: payment.reference,
+        status: 'APPROVED',
+        amount_in_cents: 2_490_000,
+        currency: 'COP',
+        customer_email: REDACTED,
+        metadata: { order_id: 'A-77', buyer_name: REDACTED, contact: REDACTED },
+      },
     });
     expect(line.cloudevent.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Date(line.cloudevent.time).toISOString()).toBe(line.cloudevent.time);
 
-    for (const value of [EMAIL, PHONE, LEGAL_ID, NAME]) expect({ value, found: output.includes(value) }).toEqual({ value, found: false });
+    for (const value of [EMAIL, PHONE, LEGAL_ID, NAME])
+      expect({ value, found: output.includes(value) }).toEqual({ value, found: false });
   });
 });

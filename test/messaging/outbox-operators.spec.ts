@@ -22,7 +22,15 @@ class RefusingBus extends EventBus {
   async close(): Promise<void> {}
 }
 
-const OPTIONS = { pollMs: 50, batchSize: 50, leaseMs: 10_000, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 5, publishTimeoutMs: 1000 };
+const OPTIONS = {
+  pollMs: 50,
+  batchSize: 50,
+  leaseMs: 10_000,
+  maxAttempts: 3,
+  retryBaseMs: 1,
+  retryMaxMs: 5,
+  publishTimeoutMs: 1000,
+};
 
 describe('outbox: dead events and their operators', () => {
   let t: TestApp;
@@ -32,7 +40,15 @@ describe('outbox: dead events and their operators', () => {
   const other = randomUUID();
 
   const write = (aggregateId: string, status: string) =>
-    ds.transaction((m) => t.app.get(OutboxWriter).write(m, { type: `transaction.${status}`, aggregateId, subject: `ref-${aggregateId.slice(0, 8)}`, dedupeKey: `${aggregateId}:${status}`, data: { id: aggregateId, status: status.toUpperCase(), metadata: {} } }));
+    ds.transaction((m) =>
+      t.app.get(OutboxWriter).write(m, {
+        type: `transaction.${status}`,
+        aggregateId,
+        subject: `ref-${aggregateId.slice(0, 8)}`,
+        dedupeKey: `${aggregateId}:${status}`,
+        data: { id: aggregateId, status: status.toUpperCase(), metadata: {} },
+      }),
+    );
 
   beforeAll(async () => {
     // API role only: no relay of its own, so the relays below are the only publishers
@@ -58,7 +74,11 @@ describe('outbox: dead events and their operators', () => {
     }
     let rows = await outboxRows(t.db.url);
     const byEvent = (id: string) => rows.find((r) => r.event_id === id)!;
-    expect(byEvent(first)).toMatchObject({ status: 'DEAD', attempts: 3, last_error: expect.stringContaining('message nacked') });
+    expect(byEvent(first)).toMatchObject({
+      status: 'DEAD',
+      attempts: 3,
+      last_error: expect.stringContaining('message nacked'),
+    });
     expect(byEvent(unrelated)).toMatchObject({ status: 'DEAD', attempts: 3 });
     // the second event of the parked payment was never even tried
     expect(byEvent(second)).toMatchObject({ status: 'PENDING', attempts: 0 });
@@ -71,11 +91,20 @@ describe('outbox: dead events and their operators', () => {
     expect(list.status).toBe(200);
     expect(list.body.next_cursor).toBeNull();
     expect(list.body.data.map((r: { event_id: string }) => r.event_id)).toEqual([first, unrelated]);
-    expect(list.body.data[0]).toMatchObject({ type: 'transaction.approved', payment_id: paymentId, subject: `ref-${paymentId.slice(0, 8)}`, status: 'DEAD', attempts: 3, sent_at: null });
+    expect(list.body.data[0]).toMatchObject({
+      type: 'transaction.approved',
+      payment_id: paymentId,
+      subject: `ref-${paymentId.slice(0, 8)}`,
+      status: 'DEAD',
+      attempts: 3,
+      sent_at: null,
+    });
 
     const page1 = await request(t.url).get('/v1/outbox?status=dead&limit=1').set(t.auth);
     expect(page1.body.data).toHaveLength(1);
-    const page2 = await request(t.url).get(`/v1/outbox?status=dead&limit=1&cursor=${page1.body.next_cursor}`).set(t.auth);
+    const page2 = await request(t.url)
+      .get(`/v1/outbox?status=dead&limit=1&cursor=${page1.body.next_cursor}`)
+      .set(t.auth);
     expect(page2.body.data.map((r: { event_id: string }) => r.event_id)).toEqual([unrelated]);
     expect(page2.body.next_cursor).toBeNull();
 

@@ -60,14 +60,26 @@ describe('tracing in production: OTLP export from the entry point', () => {
   it('exports the request, database and service spans of a payment as one trace, continuing the caller, without buyer data', async () => {
     const port = await freePort();
     const env = {
-      ...testEnv(db, sandbox, { PORT: String(port), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, OTEL_BSP_SCHEDULE_DELAY: '200' }),
+      ...testEnv(db, sandbox, {
+        PORT: String(port),
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+      }),
       PATH: process.env.PATH,
     };
-    child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')], { cwd: ROOT, env: env as NodeJS.ProcessEnv });
+    child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')], {
+      cwd: ROOT,
+      env: env as NodeJS.ProcessEnv,
+    });
     child.stdout!.on('data', (b: Buffer) => (output += b.toString('utf8')));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString('utf8')));
     const base = `http://127.0.0.1:${port}`;
-    await waitFor('the service to be ready', async () => (await fetch(`${base}/health/ready`)).status === 200, 60_000, 200).catch((e: Error) => {
+    await waitFor(
+      'the service to be ready',
+      async () => (await fetch(`${base}/health/ready`)).status === 200,
+      60_000,
+      200,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}\n${output.slice(-3000)}`);
     });
     sandbox.setEventsUrl(`${base}/v1/webhooks/wompi`);
@@ -76,17 +88,39 @@ describe('tracing in production: OTLP export from the entry point', () => {
     const email = `otlp.${randomBytes(3).toString('hex')}@example.com`;
     const res = await fetch(`${base}/v1/transactions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'idempotency-key': randomUUID(), 'content-type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-      body: JSON.stringify(await cardBody(sandbox, undefined, { customer_email: email, customer_data: { full_name: 'Juana Pérez', phone_number: '+573001234567' } })),
+      headers: {
+        authorization: `Bearer ${TEST_API_KEY}`,
+        'idempotency-key': randomUUID(),
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+      },
+      body: JSON.stringify(
+        await cardBody(sandbox, undefined, {
+          customer_email: email,
+          customer_data: { full_name: 'Juana Pérez', phone_number: '+573001234567' },
+        }),
+      ),
     });
     expect(res.status).toBe(201);
     // a lookup whose query string holds personal data: URL attributes lose their query
-    const lookup = await fetch(`${base}/v1/transactions?reference=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+    const lookup = await fetch(`${base}/v1/transactions?reference=${encodeURIComponent(email)}`, {
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
     expect(lookup.status).toBeLessThan(500);
 
-    const spans = () => bodies.flatMap((b) => (JSON.parse(b) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> }).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+    const spans = () =>
+      bodies.flatMap((b) =>
+        (JSON.parse(b) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> }).resourceSpans.flatMap(
+          (r) => r.scopeSpans.flatMap((s) => s.spans),
+        ),
+      );
     const inTrace = () => spans().filter((s) => s.traceId === traceId);
-    await waitFor('the payment applied and its spans exported', async () => inTrace().some((s) => s.name === 'transaction.approved publish' || s.name === 'payment.apply'), 30_000, 200);
+    await waitFor(
+      'the payment applied and its spans exported',
+      async () => inTrace().some((s) => s.name === 'transaction.approved publish' || s.name === 'payment.apply'),
+      30_000,
+      200,
+    );
 
     const names = new Set(inTrace().map((s) => s.name));
     // the caller's trace continues in the http server span, which parents the service's own
@@ -101,11 +135,32 @@ describe('tracing in production: OTLP export from the entry point', () => {
     };
     const server = servers.find((s) => ancestors(create).includes(s.spanId));
     expect(server).toBeDefined();
-    expect([...names]).toEqual(expect.arrayContaining(['payment.create', 'wompi create_transaction', 'webhook.receive', 'webhook.inbox_insert', 'webhook-events process', 'payment.apply']));
+    expect([...names]).toEqual(
+      expect.arrayContaining([
+        'payment.create',
+        'wompi create_transaction',
+        'webhook.receive',
+        'webhook.inbox_insert',
+        'webhook-events process',
+        'payment.apply',
+      ]),
+    );
     // auto-instrumented database spans inside the trace
-    expect(inTrace().some((s) => s.attributes.some((a) => a.key === 'db.system' || a.key === 'db.system.name'))).toBe(true);
+    expect(inTrace().some((s) => s.attributes.some((a) => a.key === 'db.system' || a.key === 'db.system.name'))).toBe(
+      true,
+    );
 
     const exported = bodies.join('\n');
-    for (const secret of [email, encodeURIComponent(email), 'Juana', '573001234567', TEST_API_KEY, sandbox.keys.privateKey, sandbox.keys.publicKey, '4242424242424242']) expect({ secret, found: exported.includes(secret) }).toEqual({ secret, found: false });
+    for (const secret of [
+      email,
+      encodeURIComponent(email),
+      'Juana',
+      '573001234567',
+      TEST_API_KEY,
+      sandbox.keys.privateKey,
+      sandbox.keys.publicKey,
+      '4242424242424242',
+    ])
+      expect({ secret, found: exported.includes(secret) }).toEqual({ secret, found: false });
   });
 });

@@ -13,7 +13,12 @@ import { BusObserver, observeBus, sql } from '../fulfilment/support';
 import { Api, APPROVED_CARD, cardBody, sandboxFaults } from '../transactions/support';
 
 const exporter = new InMemorySpanExporter();
-const CUSTOMER = { full_name: 'Juana Pérez Rodríguez', phone_number: '+573001234567', legal_id: '1099888777', legal_id_type: 'CC' };
+const CUSTOMER = {
+  full_name: 'Juana Pérez Rodríguez',
+  phone_number: '+573001234567',
+  legal_id: '1099888777',
+  legal_id_type: 'CC',
+};
 const EMAIL = 'juana.perez@example.com';
 
 describe('observability: one trace per payment, business metrics', () => {
@@ -24,7 +29,14 @@ describe('observability: one trace per payment, business metrics', () => {
 
   beforeAll(async () => {
     tracing = startTracing(
-      { exporter: 'none', tracesUrl: undefined, headers: {}, serviceName: 'payments-test', sampler: 'parentbased_always_on', samplerRatio: 1 },
+      {
+        exporter: 'none',
+        tracesUrl: undefined,
+        headers: {},
+        serviceName: 'payments-test',
+        sampler: 'parentbased_always_on',
+        samplerRatio: 1,
+      },
       { spanProcessors: [new SimpleSpanProcessor(exporter)], instrumentations: false },
     );
     t = await startTestApp();
@@ -49,7 +61,11 @@ describe('observability: one trace per payment, business metrics', () => {
     expect(created.status).toBe(201);
     const { id, reference } = created.body;
 
-    await waitFor('transaction.approved on the bus', async () => bus.messages.find((m) => m.event.subject === reference && m.event.type === 'transaction.approved'), 20_000);
+    await waitFor(
+      'transaction.approved on the bus',
+      async () => bus.messages.find((m) => m.event.subject === reference && m.event.type === 'transaction.approved'),
+      20_000,
+    );
     const event = bus.messages.find((m) => m.event.subject === reference)!.event as Record<string, unknown>;
     const [, eventTraceId, eventSpanId, flags] = String(event.traceparent).split('-');
     expect(flags).toBe('01');
@@ -74,7 +90,9 @@ describe('observability: one trace per payment, business metrics', () => {
     expect(wompiCreate).toHaveLength(1);
     expect(parentOf(wompiCreate[0])).toBe(create.spanContext().spanId);
     // the sandbox's delivery carried that call's traceparent: the delivery continues the trace
-    const receive = byName('webhook.receive').find((s) => s.attributes['webhook.inbox_status'] !== undefined && !s.attributes['webhook.duplicate']);
+    const receive = byName('webhook.receive').find(
+      (s) => s.attributes['webhook.inbox_status'] !== undefined && !s.attributes['webhook.duplicate'],
+    );
     expect(receive).toBeDefined();
     expect(parentOf(receive!)).toBe(wompiCreate[0].spanContext().spanId);
     const insert = byName('webhook.inbox_insert').filter((s) => parentOf(s) === receive!.spanContext().spanId);
@@ -84,7 +102,9 @@ describe('observability: one trace per payment, business metrics', () => {
     expect(job).toHaveLength(1);
     const verify = byName('wompi get_transaction').filter((s) => parentOf(s) === job[0].spanContext().spanId);
     expect(verify.length).toBeGreaterThanOrEqual(1);
-    const apply = byName('payment.apply').filter((s) => parentOf(s) === job[0].spanContext().spanId && s.attributes['payment.outcome'] === 'changed');
+    const apply = byName('payment.apply').filter(
+      (s) => parentOf(s) === job[0].spanContext().spanId && s.attributes['payment.outcome'] === 'changed',
+    );
     expect(apply).toHaveLength(1);
     expect(apply[0].attributes['payment.id']).toBe(id);
     // the event carries the state change's span; the relay's publish continues it
@@ -97,7 +117,17 @@ describe('observability: one trace per payment, business metrics', () => {
     // no buyer data, card number or secret in any attribute of any span
     const values = spans().flatMap((s) => Object.values(s.attributes).flat().map(String));
     expect(values.length).toBeGreaterThan(20);
-    const forbidden = [EMAIL, CUSTOMER.full_name, CUSTOMER.phone_number, CUSTOMER.legal_id, APPROVED_CARD, String(body.acceptance_token), t.sandbox.keys.privateKey, t.sandbox.keys.publicKey, t.sandbox.keys.eventsSecret];
+    const forbidden = [
+      EMAIL,
+      CUSTOMER.full_name,
+      CUSTOMER.phone_number,
+      CUSTOMER.legal_id,
+      APPROVED_CARD,
+      String(body.acceptance_token),
+      t.sandbox.keys.privateKey,
+      t.sandbox.keys.publicKey,
+      t.sandbox.keys.eventsSecret,
+    ];
     expect(values.filter((v) => forbidden.some((f) => v.includes(f)))).toEqual([]);
 
     // business metrics, by method and status
@@ -116,7 +146,9 @@ describe('observability: one trace per payment, business metrics', () => {
     await sandboxFaults(t.sandbox, { webhooks: { drop_next: 10 } });
     const created = await api.create<{ id: string; status: string }>(await cardBody(t.sandbox), randomUUID());
     expect(created.body.status).toBe('PENDING');
-    await sql(t.db.url, `update payments set created_at = now() - interval '10 minutes' where id = $1`, [created.body.id]);
+    await sql(t.db.url, `update payments set created_at = now() - interval '10 minutes' where id = $1`, [
+      created.body.id,
+    ]);
     await sql(t.db.url, `update webhook_inbox set status = 'DEAD'`);
     await t.app.get(BusinessGauges).refresh();
     expect(await sample('payments_oldest_pending_age_seconds{method="CARD"}')).toBeGreaterThanOrEqual(600);

@@ -12,7 +12,10 @@ type Json = Record<string, unknown>;
 describe('retention purge (worker role)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ wireWebhooks: false, env: { RETENTION_OUTBOX_SENT_DAYS: '7', RETENTION_INBOX_DAYS: '30' } });
+    t = await startTestApp({
+      wireWebhooks: false,
+      env: { RETENTION_OUTBOX_SENT_DAYS: '7', RETENTION_INBOX_DAYS: '30' },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -65,13 +68,24 @@ describe('retention purge (worker role)', () => {
 describe('retention: buyer data scrubbed from settled inbox rows', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ wireWebhooks: false, env: { RETENTION_INBOX_SCRUB_HOURS: '6', RETENTION_INBOX_DAYS: '90', WOMPI_VERIFY_APPROVED_BY_FETCH: 'false' } });
+    t = await startTestApp({
+      wireWebhooks: false,
+      env: { RETENTION_INBOX_SCRUB_HOURS: '6', RETENTION_INBOX_DAYS: '90', WOMPI_VERIFY_APPROVED_BY_FETCH: 'false' },
+    });
   });
   afterAll(async () => {
     await t?.close();
   });
 
-  const PERSONAL = ['comprador@example.com', '+573001234567', 'Comprador Prueba', '1999888777', 'tok_test_21271_970b76Bf', 'Calle 123', 'VISA-4242'];
+  const PERSONAL = [
+    'comprador@example.com',
+    '+573001234567',
+    'Comprador Prueba',
+    '1999888777',
+    'tok_test_21271_970b76Bf',
+    'Calle 123',
+    'VISA-4242',
+  ];
 
   /** A real-shaped sandbox event full of buyer data, signed with our events secret, delivered over HTTP. */
   async function deliver(status: string): Promise<{ id: string; event: Json }> {
@@ -88,14 +102,30 @@ describe('retention: buyer data scrubbed from settled inbox rows', () => {
           customer_email: 'comprador@example.com',
           currency: 'COP',
           payment_method_type: 'CARD',
-          payment_method: { type: 'CARD', extra: { bin: '424242', name: 'VISA-4242', brand: 'VISA', last_four: '4242' }, token: 'tok_test_21271_970b76Bf236E79E5b9d189DEd014d28E', installments: 1 },
+          payment_method: {
+            type: 'CARD',
+            extra: { bin: '424242', name: 'VISA-4242', brand: 'VISA', last_four: '4242' },
+            token: 'tok_test_21271_970b76Bf236E79E5b9d189DEd014d28E',
+            installments: 1,
+          },
           status,
           status_message: null,
-          shipping_address: { address_line_1: 'Calle 123', country: 'CO', region: 'Cundinamarca', city: 'Bogotá', phone_number: '+573001234567' },
+          shipping_address: {
+            address_line_1: 'Calle 123',
+            country: 'CO',
+            region: 'Cundinamarca',
+            city: 'Bogotá',
+            phone_number: '+573001234567',
+          },
           redirect_url: 'https://shop.example.co/return',
           payment_source_id: null,
           payment_link_id: null,
-          customer_data: { legal_id: '1999888777', full_name: 'Comprador Prueba', phone_number: '+573001234567', legal_id_type: 'CC' },
+          customer_data: {
+            legal_id: '1999888777',
+            full_name: 'Comprador Prueba',
+            phone_number: '+573001234567',
+            legal_id_type: 'CC',
+          },
           billing_data: { legal_id_type: 'CC', legal_id: '1999888777' },
         },
       },
@@ -105,18 +135,45 @@ describe('retention: buyer data scrubbed from settled inbox rows', () => {
       environment: 'test',
     };
     (event.signature as Json).checksum = computeEventChecksum(event as never, t.sandbox.keys.eventsSecret);
-    const res = await fetch(`${t.url}/v1/webhooks/wompi`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    const res = await fetch(`${t.url}/v1/webhooks/wompi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
     expect(res.status).toBe(200);
-    const row = await waitFor('the event settled (PROCESSED: no payment of ours, recorded as external)', async () => (await pgQuery<{ id: string }>(t.db.url, `select id from webhook_inbox where payload->'data'->'transaction'->>'id' = $1 and status = 'PROCESSED'`, [id]))[0], 15_000, 100);
+    const row = await waitFor(
+      'the event settled (PROCESSED: no payment of ours, recorded as external)',
+      async () =>
+        (
+          await pgQuery<{ id: string }>(
+            t.db.url,
+            `select id from webhook_inbox where payload->'data'->'transaction'->>'id' = $1 and status = 'PROCESSED'`,
+            [id],
+          )
+        )[0],
+      15_000,
+      100,
+    );
     return { id: row.id, event };
   }
 
-  const row = async (id: string) => (await pgQuery<{ raw_body: string; payload: Json; checksum: string; scrubbed_at: Date | null }>(t.db.url, `select raw_body, payload, checksum, scrubbed_at from webhook_inbox where id = $1`, [id]))[0];
+  const row = async (id: string) =>
+    (
+      await pgQuery<{ raw_body: string; payload: Json; checksum: string; scrubbed_at: Date | null }>(
+        t.db.url,
+        `select raw_body, payload, checksum, scrubbed_at from webhook_inbox where id = $1`,
+        [id],
+      )
+    )[0];
 
   it('keeps only checksum-verifiable and audit fields of a row settled longer than the horizon; recent rows stay whole', async () => {
     const old = await deliver('APPROVED');
     const recent = await deliver('DECLINED');
-    await pgQuery(t.db.url, `update webhook_inbox set processed_at = now() - interval '7 hours', last_received_at = now() - interval '7 hours' where id = $1`, [old.id]);
+    await pgQuery(
+      t.db.url,
+      `update webhook_inbox set processed_at = now() - interval '7 hours', last_received_at = now() - interval '7 hours' where id = $1`,
+      [old.id],
+    );
     for (const r of [old, recent]) for (const p of PERSONAL) expect((await row(r.id)).raw_body).toContain(p);
 
     const done = await t.app.get(RetentionPurger).purge();

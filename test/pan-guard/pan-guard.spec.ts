@@ -17,7 +17,12 @@ type FsWrite = (...args: unknown[]) => unknown;
  */
 async function captureOutput(fn: () => Promise<void>): Promise<string> {
   const chunks: string[] = [];
-  const text = (chunk: unknown) => (typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : '');
+  const text = (chunk: unknown) =>
+    typeof chunk === 'string'
+      ? chunk
+      : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array
+        ? Buffer.from(chunk).toString('utf8')
+        : '';
   const streams = [process.stdout, process.stderr];
   const originals = streams.map((s) => s.write);
   streams.forEach((s, i) => {
@@ -57,7 +62,9 @@ describe('PAN guard', () => {
     const key = newKey();
     let r!: Awaited<ReturnType<typeof post>>;
     const logs = await captureOutput(async () => {
-      r = await post(t, PATH, session({ metadata: { note: 'pagar con 4242 4242 4242 4242', order_id: 'A-77' } }), { key });
+      r = await post(t, PATH, session({ metadata: { note: 'pagar con 4242 4242 4242 4242', order_id: 'A-77' } }), {
+        key,
+      });
     });
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
@@ -79,7 +86,10 @@ describe('PAN guard', () => {
     const r = await post(
       t,
       PATH,
-      session({ customer_data: { full_name: '5555-5555-5555-4444' }, metadata: { items: [{ sku: 'ok' }, { pan: 4111111111111111 }] } }),
+      session({
+        customer_data: { full_name: '5555-5555-5555-4444' },
+        metadata: { items: [{ sku: 'ok' }, { pan: 4111111111111111 }] },
+      }),
       { key: newKey() },
     );
     expect(r.status).toBe(400);
@@ -90,7 +100,10 @@ describe('PAN guard', () => {
     const r = await post(
       t,
       PATH,
-      session({ customer_data: { phone_number: '3001234567', phone_number_prefix: '+57' }, metadata: { not_a_card: '4242424242424241', long_id: '4242424242424242424242424', ts: 1763700000005 } }),
+      session({
+        customer_data: { phone_number: '3001234567', phone_number_prefix: '+57' },
+        metadata: { not_a_card: '4242424242424241', long_id: '4242424242424242424242424', ts: 1763700000005 },
+      }),
       { key: newKey() },
     );
     expect(r.status).toBe(201);
@@ -107,7 +120,12 @@ describe('PAN guard', () => {
     const res = await fetch(`${t.url}/v1/webhooks/wompi`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ event: 'transaction.updated', data: { transaction: { id: 'x', note: '4242424242424242' } }, signature: { properties: [], checksum: 'bad' }, timestamp: 1 }),
+      body: JSON.stringify({
+        event: 'transaction.updated',
+        data: { transaction: { id: 'x', note: '4242424242424242' } },
+        signature: { properties: [], checksum: 'bad' },
+        timestamp: 1,
+      }),
     });
     const body = (await res.json()) as { code?: string };
     expect(body.code).not.toBe('CARD_DATA_REFUSED');

@@ -16,7 +16,8 @@ describe('payment sources: idempotency', () => {
   });
   afterAll(async () => t?.close());
 
-  const count = async (sql: string, params: unknown[]) => Number((await pgQuery<{ n: string }>(t.db.url, sql, params))[0].n);
+  const count = async (sql: string, params: unknown[]) =>
+    Number((await pgQuery<{ n: string }>(t.db.url, sql, params))[0].n);
 
   it('the same key and body replays the first 201 (Idempotent-Replayed) with one row, one consent and one Wompi source', async () => {
     const key = randomUUID();
@@ -27,7 +28,9 @@ describe('payment sources: idempotency', () => {
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
-    expect(await count('select count(*) n from payment_sources where caller = $1 and idempotency_key = $2', ['orders', key])).toBe(1);
+    expect(
+      await count('select count(*) n from payment_sources where caller = $1 and idempotency_key = $2', ['orders', key]),
+    ).toBe(1);
     expect(await count('select count(*) n from consents where payment_source_id = $1', [first.body.id])).toBe(1);
     // Wompi's ids are sequential: nothing was created after ours
     expect(await wompiSource(t.sandbox, (first.body.wompi_payment_source_id as number) + 1)).toBeUndefined();

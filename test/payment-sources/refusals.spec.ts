@@ -32,8 +32,12 @@ describe('payment sources: refusals', () => {
     expect(await kept()).toEqual({ sources: 0, consents: 0 });
   });
 
-  it('a card token Wompi does not know → 422 with Wompi\'s field message, nothing kept', async () => {
-    const r = await api.post('/v1/payment-sources', await cardSourceBody(t.sandbox, { token: 'tok_test_5113_00000000000000000000000000000000' }), randomUUID());
+  it("a card token Wompi does not know → 422 with Wompi's field message, nothing kept", async () => {
+    const r = await api.post(
+      '/v1/payment-sources',
+      await cardSourceBody(t.sandbox, { token: 'tok_test_5113_00000000000000000000000000000000' }),
+      randomUUID(),
+    );
     expect(r.status).toBe(422);
     expect(r.body).toMatchObject({ code: 'GATEWAY_REJECTED', errors: { token: [expect.any(String)] } });
     expect(await kept()).toEqual({ sources: 0, consents: 0 });
@@ -43,7 +47,11 @@ describe('payment sources: refusals', () => {
     const body = await cardSourceBody(t.sandbox);
     expect((await api.post('/v1/payment-sources', body, randomUUID())).status).toBe(201);
     const before = await kept();
-    const r = await api.post('/v1/payment-sources', { ...body, token: (await cardSourceBody(t.sandbox)).token }, randomUUID());
+    const r = await api.post(
+      '/v1/payment-sources',
+      { ...body, token: (await cardSourceBody(t.sandbox)).token },
+      randomUUID(),
+    );
     expect(r.status).toBe(422);
     expect(r.body.errors).toHaveProperty('acceptance_token');
     expect(await kept()).toEqual(before);
@@ -51,7 +59,9 @@ describe('payment sources: refusals', () => {
   });
 
   it('Wompi rate-limiting (429, provably not processed) → 503 with Retry-After, nothing kept', async () => {
-    await sandboxFaults(t.sandbox, { fail_next: { count: 1, status: 429, method: 'POST', path: '/v1/payment_sources', retry_after_s: 7 } });
+    await sandboxFaults(t.sandbox, {
+      fail_next: { count: 1, status: 429, method: 'POST', path: '/v1/payment_sources', retry_after_s: 7 },
+    });
     const r = await api.post('/v1/payment-sources', await cardSourceBody(t.sandbox), randomUUID());
     expect(r.status).toBe(503);
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -63,12 +73,18 @@ describe('payment sources: refusals', () => {
     const lastWompiId = before.body.wompi_payment_source_id as number;
     const key = randomUUID();
     const body = await cardSourceBody(t.sandbox);
-    await sandboxFaults(t.sandbox, { hang_next: { count: 1, method: 'POST', path: '/v1/payment_sources', apply: true } });
+    await sandboxFaults(t.sandbox, {
+      hang_next: { count: 1, method: 'POST', path: '/v1/payment_sources', apply: true },
+    });
     const r = await api.post('/v1/payment-sources', body, key);
     expect(r.status).toBe(504);
     expect(r.body).toMatchObject({ code: 'GATEWAY_TIMEOUT', reason: 'outcome_unknown', current_status: 'UNKNOWN' });
     const id = String(r.body.payment_source_id);
-    const [row] = await pgQuery<{ status: string; wompi_payment_source_id: string | null }>(t.db.url, 'select status, wompi_payment_source_id from payment_sources where id = $1', [id]);
+    const [row] = await pgQuery<{ status: string; wompi_payment_source_id: string | null }>(
+      t.db.url,
+      'select status, wompi_payment_source_id from payment_sources where id = $1',
+      [id],
+    );
     expect(row).toEqual({ status: 'UNKNOWN', wompi_payment_source_id: null });
     // the consent evidence stays: Wompi may hold the source
     expect((await pgQuery(t.db.url, 'select 1 from consents where payment_source_id = $1', [id])).length).toBe(1);

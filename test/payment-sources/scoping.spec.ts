@@ -19,7 +19,7 @@ describe('payment sources: caller scoping', () => {
   });
   afterAll(async () => t?.close());
 
-  it("another API key gets 404 reading, voiding or charging the source, and no payment is recorded for it", async () => {
+  it('another API key gets 404 reading, voiding or charging the source, and no payment is recorded for it', async () => {
     const created = await api.post('/v1/payment-sources', await cardSourceBody(t.sandbox), randomUUID());
     expect(created.status).toBe(201);
     const id = String(created.body.id);
@@ -31,7 +31,10 @@ describe('payment sources: caller scoping', () => {
 
     const charge = await other.create(await createBody(t.sandbox, { payment_source_id: wompiId }));
     expect(charge.status).toBe(404);
-    expect(charge.body).toMatchObject({ code: 'NOT_FOUND', errors: { payment_source_id: ['no payment source with this id belongs to your API key'] } });
+    expect(charge.body).toMatchObject({
+      code: 'NOT_FOUND',
+      errors: { payment_source_id: ['no payment source with this id belongs to your API key'] },
+    });
     expect(await pgQuery(t.db.url, `select 1 from payments where caller = 'billing'`)).toHaveLength(0);
 
     // the owner still can
@@ -54,13 +57,21 @@ describe('payment sources: caller scoping', () => {
     const res = await fetch(`${t.sandbox.baseUrl}/payment_sources`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${t.sandbox.keys.privateKey}` },
-      body: JSON.stringify({ type: 'CARD', token: await cardToken(t.sandbox), customer_email: 'buyer@example.com', ...(await acceptanceTokens(t.sandbox)) }),
+      body: JSON.stringify({
+        type: 'CARD',
+        token: await cardToken(t.sandbox),
+        customer_email: 'buyer@example.com',
+        ...(await acceptanceTokens(t.sandbox)),
+      }),
     });
     const direct = ((await res.json()) as { data: { id: number } }).data;
     for (const caller of [api, other]) {
       const charge = await caller.create(await createBody(t.sandbox, { payment_source_id: direct.id }));
       expect(charge.status).toBe(404);
-      expect(charge.body).toMatchObject({ code: 'NOT_FOUND', errors: { payment_source_id: ['no payment source with this id belongs to your API key'] } });
+      expect(charge.body).toMatchObject({
+        code: 'NOT_FOUND',
+        errors: { payment_source_id: ['no payment source with this id belongs to your API key'] },
+      });
     }
   });
 });

@@ -25,13 +25,24 @@ describe('payment sources: ids this service has no (resolved) record of', () => 
   afterEach(async () => sandboxFaults(t.sandbox, {}));
   afterAll(async () => t?.close());
 
-  const paymentsOf = async (caller: string) => (await pgQuery(t.db.url, 'select 1 from payments where caller = $1', [caller])).length;
+  const paymentsOf = async (caller: string) =>
+    (await pgQuery(t.db.url, 'select 1 from payments where caller = $1', [caller])).length;
   const row = async (id: string) =>
-    (await pgQuery<{ status: string; wompi_payment_source_id: string | null; caller: string }>(t.db.url, 'select status, wompi_payment_source_id, caller from payment_sources where id = $1', [id]))[0];
+    (
+      await pgQuery<{ status: string; wompi_payment_source_id: string | null; caller: string }>(
+        t.db.url,
+        'select status, wompi_payment_source_id, caller from payment_sources where id = $1',
+        [id],
+      )
+    )[0];
   /** the refusal every unknown or foreign id gets (error_id/instance-free parts) */
   const expectNotYours = (r: HttpAnswer) => {
     expect(r.status).toBe(404);
-    expect(r.body).toMatchObject({ code: 'NOT_FOUND', detail: 'Payment source not found for your API key', errors: { payment_source_id: ['no payment source with this id belongs to your API key'] } });
+    expect(r.body).toMatchObject({
+      code: 'NOT_FOUND',
+      detail: 'Payment source not found for your API key',
+      errors: { payment_source_id: ['no payment source with this id belongs to your API key'] },
+    });
   };
 
   /** A source at Wompi that this service asked for but never heard back about: our row UNKNOWN. */
@@ -39,7 +50,9 @@ describe('payment sources: ids this service has no (resolved) record of', () => 
     const probe = await api.post('/v1/payment-sources', await cardSourceBody(t.sandbox), randomUUID());
     expect(probe.status).toBe(201);
     const wompiId = (probe.body.wompi_payment_source_id as number) + 1; // Wompi's ids are sequential
-    await sandboxFaults(t.sandbox, { hang_next: { count: 1, method: 'POST', path: '/v1/payment_sources', apply: true } });
+    await sandboxFaults(t.sandbox, {
+      hang_next: { count: 1, method: 'POST', path: '/v1/payment_sources', apply: true },
+    });
     const r = await api.post('/v1/payment-sources', body, randomUUID());
     expect(r.status).toBe(504);
     expect(r.body).toMatchObject({ code: 'GATEWAY_TIMEOUT', reason: 'outcome_unknown' });
@@ -56,7 +69,12 @@ describe('payment sources: ids this service has no (resolved) record of', () => 
     const res = await fetch(`${t.sandbox.baseUrl}/payment_sources`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${t.sandbox.keys.privateKey}` },
-      body: JSON.stringify({ type: 'CARD', token: await cardToken(t.sandbox), customer_email: 'buyer@example.com', ...(await acceptanceTokens(t.sandbox)) }),
+      body: JSON.stringify({
+        type: 'CARD',
+        token: await cardToken(t.sandbox),
+        customer_email: 'buyer@example.com',
+        ...(await acceptanceTokens(t.sandbox)),
+      }),
     });
     expect(res.status).toBe(201);
     return ((await res.json()) as { data: { id: number } }).data.id;
@@ -75,7 +93,8 @@ describe('payment sources: ids this service has no (resolved) record of', () => 
   it('a source made at Wompi directly is refused for every caller — also one holding UNKNOWN rows — exactly like a foreign one', async () => {
     await ambiguousSource(await cardSourceBody(t.sandbox)); // so the owner has an unresolved row to compare against
     const direct = await directAtWompi();
-    const foreign = (await other.post('/v1/payment-sources', await cardSourceBody(t.sandbox), randomUUID())).body.wompi_payment_source_id as number;
+    const foreign = (await other.post('/v1/payment-sources', await cardSourceBody(t.sandbox), randomUUID())).body
+      .wompi_payment_source_id as number;
     const [mineBefore, otherBefore] = [await paymentsOf(TEST_CALLER), await paymentsOf(OTHER_CALLER)];
     expectNotYours(await api.create(await createBody(t.sandbox, { payment_source_id: direct })));
     expectNotYours(await other.create(await createBody(t.sandbox, { payment_source_id: direct })));
@@ -83,7 +102,9 @@ describe('payment sources: ids this service has no (resolved) record of', () => 
     // an id Wompi has never issued: the same answer
     expectNotYours(await api.create(await createBody(t.sandbox, { payment_source_id: direct + 10_000 })));
     expect([await paymentsOf(TEST_CALLER), await paymentsOf(OTHER_CALLER)]).toEqual([mineBefore, otherBefore]);
-    expect(await pgQuery(t.db.url, 'select 1 from payment_sources where wompi_payment_source_id = $1', [direct])).toHaveLength(0);
+    expect(
+      await pgQuery(t.db.url, 'select 1 from payment_sources where wompi_payment_source_id = $1', [direct]),
+    ).toHaveLength(0);
   });
 
   it("the owner's charge adopts the ambiguous source when Wompi's copy has the row's token, type and email; then it is an ordinary source", async () => {
@@ -92,9 +113,18 @@ describe('payment sources: ids this service has no (resolved) record of', () => 
     expect(charge.status).toBe(201);
     expect(charge.body.payment_method_type).toBe('CARD');
     expect((await api.settle(String(charge.body.id), ['APPROVED', 'DECLINED', 'ERROR'])).status).toBe('APPROVED');
-    expect(await row(ours)).toEqual({ status: 'AVAILABLE', wompi_payment_source_id: String(wompiId), caller: TEST_CALLER });
+    expect(await row(ours)).toEqual({
+      status: 'AVAILABLE',
+      wompi_payment_source_id: String(wompiId),
+      caller: TEST_CALLER,
+    });
     const read = await api.get(`/v1/payment-sources/${ours}`);
-    expect(read.body).toMatchObject({ id: ours, wompi_payment_source_id: wompiId, status: 'AVAILABLE', public_data: { type: 'CARD' } });
+    expect(read.body).toMatchObject({
+      id: ours,
+      wompi_payment_source_id: wompiId,
+      status: 'AVAILABLE',
+      public_data: { type: 'CARD' },
+    });
     // still the owner's only
     expectNotYours(await other.create(await createBody(t.sandbox, { payment_source_id: wompiId })));
     // and it can be voided, after which it is refused with 409
@@ -104,7 +134,7 @@ describe('payment sources: ids this service has no (resolved) record of', () => 
     expect(voided.body).toMatchObject({ code: 'INVALID_STATE', reason: 'payment_source_status' });
   });
 
-  it("no adoption without proof: an UNKNOWN row does not take a source of another token, type or email", async () => {
+  it('no adoption without proof: an UNKNOWN row does not take a source of another token, type or email', async () => {
     // the owner's UNKNOWN Nequi row; the source at Wompi carries that Nequi token
     const nequiBody = await nequiSourceBody(t.sandbox);
     const { ours } = await ambiguousSource(nequiBody);
@@ -114,8 +144,12 @@ describe('payment sources: ids this service has no (resolved) record of', () => 
     expect(await row(ours)).toEqual({ status: 'UNKNOWN', wompi_payment_source_id: null, caller: TEST_CALLER });
 
     // the right token and type but another customer email: refused too
-    const tokenRow = await ambiguousSource(await cardSourceBody(t.sandbox, { customer_email: 'someone.else@example.com' }));
-    await pgQuery(t.db.url, `update payment_sources set customer_email = 'buyer@example.com' where id = $1`, [tokenRow.ours]);
+    const tokenRow = await ambiguousSource(
+      await cardSourceBody(t.sandbox, { customer_email: 'someone.else@example.com' }),
+    );
+    await pgQuery(t.db.url, `update payment_sources set customer_email = 'buyer@example.com' where id = $1`, [
+      tokenRow.ours,
+    ]);
     expectNotYours(await api.create(await createBody(t.sandbox, { payment_source_id: tokenRow.wompiId })));
     expect(await row(tokenRow.ours)).toEqual({ status: 'UNKNOWN', wompi_payment_source_id: null, caller: TEST_CALLER });
   });

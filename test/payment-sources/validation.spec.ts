@@ -8,7 +8,13 @@ import { Api } from '../transactions/support';
 type Json = Record<string, unknown>;
 const JWT_A = 'eyJhbGciOiJIUzI1NiJ9.eyJjb250cmFjdF9pZCI6NTA3fQ.c2lnbmF0dXJl';
 const JWT_B = 'eyJhbGciOiJIUzI1NiJ9.eyJjb250cmFjdF9pZCI6NDc0fQ.c2lnbmF0dXJl';
-const VALID: Json = { type: 'CARD', token: 'tok_test_5113_7b1c2d3e4f5a6B7c8D9e0F1a2b3C4d5E', customer_email: 'buyer@example.com', acceptance_token: JWT_A, accept_personal_auth: JWT_B };
+const VALID: Json = {
+  type: 'CARD',
+  token: 'tok_test_5113_7b1c2d3e4f5a6B7c8D9e0F1a2b3C4d5E',
+  customer_email: 'buyer@example.com',
+  acceptance_token: JWT_A,
+  accept_personal_auth: JWT_B,
+};
 
 describe('payment sources: validation', () => {
   let t: TestApp;
@@ -36,9 +42,24 @@ describe('payment sources: validation', () => {
     ['no customer_email', { customer_email: undefined }, 'customer_email', /email/],
     ['an acceptance_token that is not a JWT', { acceptance_token: 'yes' }, 'acceptance_token', /GET \/v1\/acceptance/],
     ['no accept_personal_auth', { accept_personal_auth: undefined }, 'accept_personal_auth', /GET \/v1\/acceptance/],
-    ['payment_description on a CARD source', { payment_description: 'Monthly' }, 'payment_description', /only accepted with type BANCOLOMBIA_TRANSFER/],
-    ['BANCOLOMBIA_TRANSFER without payment_description', { type: 'BANCOLOMBIA_TRANSFER', token: 'b7d1e3c5-2a4f' }, 'payment_description', /required for BANCOLOMBIA_TRANSFER/],
-    ['a payment_description over 64 characters', { type: 'BANCOLOMBIA_TRANSFER', token: 'b7d1e3c5', payment_description: 'x'.repeat(65) }, 'payment_description', /64/],
+    [
+      'payment_description on a CARD source',
+      { payment_description: 'Monthly' },
+      'payment_description',
+      /only accepted with type BANCOLOMBIA_TRANSFER/,
+    ],
+    [
+      'BANCOLOMBIA_TRANSFER without payment_description',
+      { type: 'BANCOLOMBIA_TRANSFER', token: 'b7d1e3c5-2a4f' },
+      'payment_description',
+      /required for BANCOLOMBIA_TRANSFER/,
+    ],
+    [
+      'a payment_description over 64 characters',
+      { type: 'BANCOLOMBIA_TRANSFER', token: 'b7d1e3c5', payment_description: 'x'.repeat(65) },
+      'payment_description',
+      /64/,
+    ],
     ['an unknown field', { installments: 1 }, 'installments', /not an accepted field/],
   ])('refuses %s naming the field', async (_what, change, field, message) => {
     const errors = await refused({ ...VALID, ...change });
@@ -90,8 +111,14 @@ describe('payment sources: OpenAPI', () => {
       const header = (op.parameters as Json[]).find((p) => p.in === 'header' && p.name === 'Idempotency-Key');
       expect(Boolean(header)).toBe(idempotent);
     }
-    expect(Object.keys(doc.paths['/v1/payment-sources'].post.requestBody.content['application/json'].examples)).toEqual(['card', 'nequi', 'bancolombia']);
-    expect(doc.paths['/v1/payment-sources'].post.responses['422'].content['application/json'].example.reason).toBe('La fuente de pago ha sido declinada');
-    expect(doc.paths['/v1/transactions/{id}/void'].post.responses['400'].content['application/json'].example.errors).toHaveProperty('amount_in_cents');
+    expect(Object.keys(doc.paths['/v1/payment-sources'].post.requestBody.content['application/json'].examples)).toEqual(
+      ['card', 'nequi', 'bancolombia'],
+    );
+    expect(doc.paths['/v1/payment-sources'].post.responses['422'].content['application/json'].example.reason).toBe(
+      'La fuente de pago ha sido declinada',
+    );
+    expect(
+      doc.paths['/v1/transactions/{id}/void'].post.responses['400'].content['application/json'].example.errors,
+    ).toHaveProperty('amount_in_cents');
   });
 });

@@ -8,7 +8,13 @@ describe('reconciliation during a Wompi outage', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({
-      env: { OPERATOR_CALLERS: TEST_CALLER, RECONCILIATION_ENABLED: 'false', WOMPI_BREAKER_THRESHOLD: '2', WOMPI_BREAKER_COOLDOWN_MS: '500', WOMPI_RETRY_ATTEMPTS: '1' },
+      env: {
+        OPERATOR_CALLERS: TEST_CALLER,
+        RECONCILIATION_ENABLED: 'false',
+        WOMPI_BREAKER_THRESHOLD: '2',
+        WOMPI_BREAKER_COOLDOWN_MS: '500',
+        WOMPI_RETRY_ATTEMPTS: '1',
+      },
     });
   });
   afterAll(async () => {
@@ -33,10 +39,20 @@ describe('reconciliation during a Wompi outage', () => {
     expect(seen).toContain('waiting');
     expect(run).toMatchObject({ status: 'completed', error: null });
     expect(run.waited_ms as number).toBeGreaterThan(0);
-    expect(run.counts).toMatchObject({ wompi_transactions: 2, local_transactions: 2, matched: 1, healed: 1, discrepancies: 0 });
-    expect((await discrepancies(t, id)).map((d) => [d.wompi_transaction_id, d.kind, d.resolution])).toEqual([[silent.wompiId, 'status_mismatch', 'healed']]);
+    expect(run.counts).toMatchObject({
+      wompi_transactions: 2,
+      local_transactions: 2,
+      matched: 1,
+      healed: 1,
+      discrepancies: 0,
+    });
+    expect((await discrepancies(t, id)).map((d) => [d.wompi_transaction_id, d.kind, d.resolution])).toEqual([
+      [silent.wompiId, 'status_mismatch', 'healed'],
+    ]);
     expect((await new Api(t).get(`/v1/transactions/${ours.id}`)).body.status).toBe('PENDING');
     // the outage was really there: the fault was used up by the run's own calls
-    expect(((await (await fetch(`${t.sandbox.origin}/__sandbox/faults`)).json()) as Record<string, unknown>).fail_next).toBeUndefined();
+    expect(
+      ((await (await fetch(`${t.sandbox.origin}/__sandbox/faults`)).json()) as Record<string, unknown>).fail_next,
+    ).toBeUndefined();
   }, 90_000);
 });

@@ -40,9 +40,17 @@ describe('reconciliation runs against the sandbox', () => {
     // healed through the state machine: APPROVED, source reconciliation, one transaction.approved
     const api = new Api(t);
     expect((await api.get(`/v1/transactions/${healed.id}`)).body.status).toBe('APPROVED');
-    const history = await pgQuery<{ source: string; to_status: string }>(t.db.url, 'select source, to_status from payment_status_history where payment_id = $1 and to_status = $2', [healed.id, 'APPROVED']);
+    const history = await pgQuery<{ source: string; to_status: string }>(
+      t.db.url,
+      'select source, to_status from payment_status_history where payment_id = $1 and to_status = $2',
+      [healed.id, 'APPROVED'],
+    );
     expect(history).toEqual([{ source: 'reconciliation', to_status: 'APPROVED' }]);
-    const events = await pgQuery<{ event_type: string }>(t.db.url, 'select event_type from outbox where aggregate_id = $1', [healed.id]);
+    const events = await pgQuery<{ event_type: string }>(
+      t.db.url,
+      'select event_type from outbox where aggregate_id = $1',
+      [healed.id],
+    );
     expect(events).toEqual([{ event_type: 'transaction.approved' }]);
 
     // the amount mismatch is reported, not applied
@@ -51,25 +59,51 @@ describe('reconciliation runs against the sandbox', () => {
 
     const found = await discrepancies(t, queued.id);
     const byTx = Object.fromEntries(found.map((d) => [d.wompi_transaction_id, d]));
-    expect(byTx[healed.wompiId]).toMatchObject({ kind: 'status_mismatch', resolution: 'healed', our_status: 'PENDING', wompi_status: 'APPROVED', payment_id: healed.id });
-    expect(byTx[mismatched.wompiId]).toMatchObject({ kind: 'amount_mismatch', resolution: 'reported', our_amount_in_cents: 2_490_000, wompi_amount_in_cents: 2_400_000, reference: mismatched.reference });
-    expect(byTx[String(foreign.id)]).toMatchObject({ kind: 'unknown_reference', resolution: 'reported', payment_id: null, wompi_reference: foreign.reference });
+    expect(byTx[healed.wompiId]).toMatchObject({
+      kind: 'status_mismatch',
+      resolution: 'healed',
+      our_status: 'PENDING',
+      wompi_status: 'APPROVED',
+      payment_id: healed.id,
+    });
+    expect(byTx[mismatched.wompiId]).toMatchObject({
+      kind: 'amount_mismatch',
+      resolution: 'reported',
+      our_amount_in_cents: 2_490_000,
+      wompi_amount_in_cents: 2_400_000,
+      reference: mismatched.reference,
+    });
+    expect(byTx[String(foreign.id)]).toMatchObject({
+      kind: 'unknown_reference',
+      resolution: 'reported',
+      payment_id: null,
+      wompi_reference: foreign.reference,
+    });
 
     // the finance export
     const csv = await fetch(`${t.url}/v1/reconciliations/${queued.id}`, { headers: { ...t.auth, accept: 'text/csv' } });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('run_id,discrepancy_id,detected_at,kind,resolution,wompi_transaction_id,wompi_reference,payment_id,reference,our_status,wompi_status,our_amount_in_cents,wompi_amount_in_cents,our_currency,wompi_currency,detail');
+    expect(lines[0]).toBe(
+      'run_id,discrepancy_id,detected_at,kind,resolution,wompi_transaction_id,wompi_reference,payment_id,reference,our_status,wompi_status,our_amount_in_cents,wompi_amount_in_cents,our_currency,wompi_currency,detail',
+    );
     expect(lines).toHaveLength(4);
     const amountLine = lines.find((l) => l.includes(mismatched.wompiId))!.split(',');
-    expect([amountLine[3], amountLine[4], amountLine[11], amountLine[12]]).toEqual(['amount_mismatch', 'reported', '2490000', '2400000']);
+    expect([amountLine[3], amountLine[4], amountLine[11], amountLine[12]]).toEqual([
+      'amount_mismatch',
+      'reported',
+      '2490000',
+      '2400000',
+    ]);
 
     // idempotent per range: the same range is the same run, and nothing is healed twice
     const again = await startRun(t, from, until);
     expect(again.status).toBe(200);
     expect(((await again.json()) as { id: string }).id).toBe(queued.id);
-    expect(await pgQuery(t.db.url, 'select event_type from outbox where aggregate_id = $1', [healed.id])).toHaveLength(1);
+    expect(await pgQuery(t.db.url, 'select event_type from outbox where aggregate_id = $1', [healed.id])).toHaveLength(
+      1,
+    );
   }, 60_000);
 
   it('lists runs and refuses ranges that are not valid, naming the field', async () => {
@@ -85,8 +119,16 @@ describe('reconciliation runs against the sandbox', () => {
       [{ from: new Date(now - 40 * 86_400_000).toISOString(), until: new Date(now - 1000).toISOString() }, 'until'],
     ];
     for (const [body, field] of cases) {
-      const r = await fetch(`${t.url}/v1/reconciliations`, { method: 'POST', headers: { ...t.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      expect([JSON.stringify(body), r.status, r.headers.get('content-type')?.split(';')[0]]).toEqual([JSON.stringify(body), 400, 'application/problem+json']);
+      const r = await fetch(`${t.url}/v1/reconciliations`, {
+        method: 'POST',
+        headers: { ...t.auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect([JSON.stringify(body), r.status, r.headers.get('content-type')?.split(';')[0]]).toEqual([
+        JSON.stringify(body),
+        400,
+        'application/problem+json',
+      ]);
       expect(Object.keys(((await r.json()) as { errors: Record<string, string[]> }).errors)).toContain(field);
     }
     expect((await pgQuery<{ n: string }>(t.db.url, 'select count(*) as n from reconciliation_runs'))[0].n).toBe('1');

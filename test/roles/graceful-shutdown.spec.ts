@@ -26,7 +26,13 @@ interface Suite {
 async function setUp(extra: Record<string, string>): Promise<Suite> {
   const db = await createTestDatabase();
   // card outcomes (and their webhooks) come only when the test decides them, once the fault is armed
-  const sandbox = await startSandbox({ port: 0, silent: true, cardDelayMs: 600_000, asyncDelayMs: 400, retryDelaysMs: [500, 1000, 2000] });
+  const sandbox = await startSandbox({
+    port: 0,
+    silent: true,
+    cardDelayMs: 600_000,
+    asyncDelayMs: 400,
+    retryDelaysMs: [500, 1000, 2000],
+  });
   const env = testEnv(db, sandbox, { LOG_LEVEL: 'warn', FULFILMENT_CONCURRENCY: '1', ...extra });
   return { db, sandbox, env, queue: webhookQueue(env.QUEUE_PREFIX!), procs: [] };
 }
@@ -48,12 +54,28 @@ async function boot(s: Suite, env: Record<string, string> = {}): Promise<Service
 }
 
 function create(url: string, body: unknown): Promise<Response> {
-  return fetch(`${url}/v1/transactions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body: JSON.stringify(body) });
+  return fetch(`${url}/v1/transactions`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify(body),
+  });
 }
 
-const inbox = (s: Suite) => sql<{ id: string; status: string; payload: { data: { transaction: { reference: string } } } }>(s.db.url, `select id, status, payload from webhook_inbox order by received_at`);
-const paymentCount = async (s: Suite) => (await sql<{ n: number }>(s.db.url, `select count(*)::int as n from payments`))[0].n;
-const paymentStatus = async (s: Suite, id: string) => (await sql<{ status: string; wompi_transaction_id: string | null }>(s.db.url, `select status, wompi_transaction_id from payments where id = $1`, [id]))[0];
+const inbox = (s: Suite) =>
+  sql<{ id: string; status: string; payload: { data: { transaction: { reference: string } } } }>(
+    s.db.url,
+    `select id, status, payload from webhook_inbox order by received_at`,
+  );
+const paymentCount = async (s: Suite) =>
+  (await sql<{ n: number }>(s.db.url, `select count(*)::int as n from payments`))[0].n;
+const paymentStatus = async (s: Suite, id: string) =>
+  (
+    await sql<{ status: string; wompi_transaction_id: string | null }>(
+      s.db.url,
+      `select status, wompi_transaction_id from payments where id = $1`,
+      [id],
+    )
+  )[0];
 
 describe('graceful shutdown: SIGTERM with a request and a job in flight', () => {
   let s: Suite | undefined;
@@ -75,10 +97,19 @@ describe('graceful shutdown: SIGTERM with a request and a job in flight', () => 
     const third = await cardBody(s.sandbox);
     // from now on every call to Wompi takes 3 s: the first event's verify-by-fetch, and the third create
     await sandboxFaults(s.sandbox, { latency_ms: LATENCY_MS });
-    for (const id of ids) await sandboxDecide(s.sandbox, (await paymentStatus(s, id)).wompi_transaction_id!, 'APPROVED');
+    for (const id of ids)
+      await sandboxDecide(s.sandbox, (await paymentStatus(s, id)).wompi_transaction_id!, 'APPROVED');
 
     // one job running (concurrency 1: its fetch held 3 s), the other event's job waiting behind it
-    await waitFor('one webhook job running and one waiting', async () => (await inbox(s!)).length === 2 && (await s!.queue.getActiveCount()) === 1 && (await s!.queue.getWaitingCount()) === 1, 30_000, 50);
+    await waitFor(
+      'one webhook job running and one waiting',
+      async () =>
+        (await inbox(s!)).length === 2 &&
+        (await s!.queue.getActiveCount()) === 1 &&
+        (await s!.queue.getWaitingCount()) === 1,
+      30_000,
+      50,
+    );
     // an HTTP request in flight: its payment row is written, its call to Wompi is being held
     const inFlight = create(svc.url, third);
     await waitFor('the third create to be in flight', async () => (await paymentCount(s!)) === 3, 10_000, 20);
@@ -86,11 +117,22 @@ describe('graceful shutdown: SIGTERM with a request and a job in flight', () => 
     const t0 = Date.now();
     svc.child.kill('SIGTERM');
     // at once, new connections are refused, while the process is still draining
-    await waitFor('new connections to be refused', () => fetch(`${svc.url}/health/live`).then(() => false, () => true), 2_000, 20);
+    await waitFor(
+      'new connections to be refused',
+      () =>
+        fetch(`${svc.url}/health/live`).then(
+          () => false,
+          () => true,
+        ),
+      2_000,
+      20,
+    );
     expect(svc.child.exitCode).toBeNull();
     const exit = { ...(await svc.exited), ms: Date.now() - t0 };
     const answer = await inFlight;
-    process.stdout.write(`graceful shutdown (job + request in flight, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, signal ${exit.signal}, ${exit.ms} ms\n`);
+    process.stdout.write(
+      `graceful shutdown (job + request in flight, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, signal ${exit.signal}, ${exit.ms} ms\n`,
+    );
 
     expect(answer.status).toBe(201);
     const thirdId = ((await answer.json()) as { id: string }).id;
@@ -110,7 +152,12 @@ describe('graceful shutdown: SIGTERM with a request and a job in flight', () => 
     // a restarted process picks up whatever had not started
     await sandboxFaults(s.sandbox, {});
     await boot(s);
-    await waitFor('every stored event processed after the restart', async () => (await inbox(s!)).every((r) => r.status === 'PROCESSED'), 20_000, 100);
+    await waitFor(
+      'every stored event processed after the restart',
+      async () => (await inbox(s!)).every((r) => r.status === 'PROCESSED'),
+      20_000,
+      100,
+    );
     for (const id of ids) expect((await paymentStatus(s, id)).status).toBe('APPROVED');
   }, 120_000);
 });
@@ -128,10 +175,17 @@ describe('graceful shutdown: a job that would outlast SHUTDOWN_TIMEOUT_MS', () =
     const id = ((await r.json()) as { id: string }).id;
     await sandboxFaults(s.sandbox, { latency_ms: 20_000 });
     await sandboxDecide(s.sandbox, (await paymentStatus(s, id)).wompi_transaction_id!, 'APPROVED');
-    await waitFor('the webhook job to be running', async () => (await inbox(s!)).length === 1 && (await s!.queue.getActiveCount()) === 1, 30_000, 50);
+    await waitFor(
+      'the webhook job to be running',
+      async () => (await inbox(s!)).length === 1 && (await s!.queue.getActiveCount()) === 1,
+      30_000,
+      50,
+    );
 
     const exit = await svc.terminate();
-    process.stdout.write(`bounded shutdown (job held 20 s, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, signal ${exit.signal}, ${exit.ms} ms\n`);
+    process.stdout.write(
+      `bounded shutdown (job held 20 s, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, signal ${exit.signal}, ${exit.ms} ms\n`,
+    );
     expect(exit.ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS + MARGIN_MS);
     expect(exit.signal).toBeNull();
     expect(exit.code).toBe(1); // cut short: not a clean drain, and it says so
@@ -143,7 +197,12 @@ describe('graceful shutdown: a job that would outlast SHUTDOWN_TIMEOUT_MS', () =
 
     await sandboxFaults(s.sandbox, {});
     await boot(s, { ROLE: 'worker' });
-    await waitFor('the event applied by the next worker', async () => (await inbox(s!))[0].status === 'PROCESSED', 30_000, 100);
+    await waitFor(
+      'the event applied by the next worker',
+      async () => (await inbox(s!))[0].status === 'PROCESSED',
+      30_000,
+      100,
+    );
     expect((await paymentStatus(s, id)).status).toBe('APPROVED');
   }, 120_000);
 });
@@ -159,7 +218,9 @@ describe('graceful shutdown: a busy keep-alive connection', () => {
     const svc = await boot(s);
     const held = await cardBody(s.sandbox);
     // a request every ~100 ms over one socket; the sixth is a create whose Wompi call is held 2 s
-    const client = keepAliveClient(svc.url, (n) => (n === 5 ? { method: 'POST', path: '/v1/transactions', body: held } : { method: 'GET', path: '/health/live' }));
+    const client = keepAliveClient(svc.url, (n) =>
+      n === 5 ? { method: 'POST', path: '/v1/transactions', body: held } : { method: 'GET', path: '/health/live' },
+    );
     await waitFor('a few answers on one kept-alive socket', async () => client.answers.length >= 5, 10_000, 20);
     await sandboxFaults(s.sandbox, { latency_ms: 2_000 });
     await waitFor('the create to be in flight on that socket', async () => (await paymentCount(s!)) === 1, 10_000, 20);
@@ -168,12 +229,17 @@ describe('graceful shutdown: a busy keep-alive connection', () => {
 
     const t0 = Date.now();
     svc.child.kill('SIGTERM');
-    const exit = { ...(await Promise.race([svc.exited, rejectAfter(2 * EXIT_BOUND_MS, 'the process to exit')])), ms: Date.now() - t0 };
+    const exit = {
+      ...(await Promise.race([svc.exited, rejectAfter(2 * EXIT_BOUND_MS, 'the process to exit')])),
+      ms: Date.now() - t0,
+    };
     // the client paces itself (~100 ms): let it make its next attempt before stopping it
     await waitFor('the client to try again after the last answer', async () => client.errors.length > 0, 5_000, 20);
     await client.stop();
     const last = client.answers[client.answers.length - 1];
-    process.stdout.write(`graceful shutdown (busy keep-alive client, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, ${exit.ms} ms; last answer ${JSON.stringify(last)}; client errors ${JSON.stringify(client.errors)}\n`);
+    process.stdout.write(
+      `graceful shutdown (busy keep-alive client, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, ${exit.ms} ms; last answer ${JSON.stringify(last)}; client errors ${JSON.stringify(client.errors)}\n`,
+    );
 
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
     expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
@@ -185,7 +251,10 @@ describe('graceful shutdown: a busy keep-alive connection', () => {
   }, 120_000);
 });
 
-const rejectAfter = (ms: number, what: string) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms).unref());
+const rejectAfter = (ms: number, what: string) =>
+  new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms).unref(),
+  );
 
 interface Answer {
   socket: number;
@@ -208,7 +277,12 @@ function keepAliveClient(url: string, pick: (n: number) => { method: string; pat
       const headers = body ? { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {};
       const req = http.request(`${url}${path}`, { method, agent, headers }, (res) => {
         if (!sockets.has(res.socket)) sockets.set(res.socket, socketCount++);
-        answers.push({ socket: sockets.get(res.socket)!, request: n, status: res.statusCode!, connection: res.headers.connection });
+        answers.push({
+          socket: sockets.get(res.socket)!,
+          request: n,
+          status: res.statusCode!,
+          connection: res.headers.connection,
+        });
         res.resume();
         res.on('end', resolve);
       });

@@ -29,20 +29,32 @@ export interface ServiceProcess {
 }
 
 /** Boots `src/main.ts` with `env` (PORT chosen here unless given) and waits for /health/ready. */
-export async function startService(env: Record<string, string | undefined>, readyTimeoutMs = 60_000): Promise<ServiceProcess> {
+export async function startService(
+  env: Record<string, string | undefined>,
+  readyTimeoutMs = 60_000,
+): Promise<ServiceProcess> {
   const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env: { PATH: process.env.PATH, ...env, PORT: String(port) } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, NODE_ARGS, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env, PORT: String(port) } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString('utf8')));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString('utf8')));
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let dead = false;
   void exited.then(() => (dead = true));
-  await waitFor(`${env.ROLE} process on ${url} to be ready`, async () => {
-    if (dead) throw new Error(`exited during boot: ${out.slice(-2000)}`);
-    return (await fetch(`${url}/health/ready`)).status === 200;
-  }, readyTimeoutMs, 200).catch((err: Error) => {
+  await waitFor(
+    `${env.ROLE} process on ${url} to be ready`,
+    async () => {
+      if (dead) throw new Error(`exited during boot: ${out.slice(-2000)}`);
+      return (await fetch(`${url}/health/ready`)).status === 200;
+    },
+    readyTimeoutMs,
+    200,
+  ).catch((err: Error) => {
     child.kill('SIGKILL');
     throw new Error(`${err.message}\n--- its output:\n${out.slice(-3000)}`);
   });

@@ -11,8 +11,15 @@ async function otp(url: string, bearer: string | undefined, body: Json = {}): Pr
 }
 
 /** A form POST, as the payer page's forms send them. */
-async function form(url: string, fields: Record<string, string>): Promise<{ status: number; type: string; html: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+async function form(
+  url: string,
+  fields: Record<string, string>,
+): Promise<{ status: number; type: string; html: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
   return { status: res.status, type: res.headers.get('content-type') ?? '', html: await res.text() };
 }
 
@@ -24,9 +31,15 @@ function actionOf(html: string, pageUrl: string, name: string): string {
   return new URL(/action="([^"]+)"/.exec(f)![1], pageUrl).toString();
 }
 
-const hidden = (html: string, name: string): string => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
+const hidden = (html: string, name: string): string =>
+  new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
 
-const PM = { type: 'DAVIPLATA', user_legal_id: '1099888777', user_legal_id_type: 'CC', payment_description: 'Pago Daviplata' };
+const PM = {
+  type: 'DAVIPLATA',
+  user_legal_id: '1099888777',
+  user_legal_id_type: 'CC',
+  payment_description: 'Pago Daviplata',
+};
 
 describe('sandbox: DAVIPLATA payments — OTP service and payer page (REFERENCE §4.4, §5, §10)', () => {
   let sb: RunningSandbox;
@@ -35,7 +48,8 @@ describe('sandbox: DAVIPLATA payments — OTP service and payer page (REFERENCE 
   });
   afterAll(() => sb.close());
 
-  const status = async (id: string): Promise<string> => (await fetch(`${sb.baseUrl}/transactions/${id}`).then((r) => r.json() as Promise<Json>)).data.status;
+  const status = async (id: string): Promise<string> =>
+    (await fetch(`${sb.baseUrl}/transactions/${id}`).then((r) => r.json() as Promise<Json>)).data.status;
 
   it.each([
     ['574829', 'APPROVED', null],
@@ -53,7 +67,9 @@ describe('sandbox: DAVIPLATA payments — OTP service and payer page (REFERENCE 
     for (let i = 0; i < 2; i++) {
       const wrong = await otp(validate, token, { otp: '123456' });
       expect(wrong.status).toBe(422);
-      expect(wrong.body).toEqual({ error: { type: 'INPUT_VALIDATION_ERROR', messages: { otp: ['Código OTP inválido, intenta de nuevo'] } } });
+      expect(wrong.body).toEqual({
+        error: { type: 'INPUT_VALIDATION_ERROR', messages: { otp: ['Código OTP inválido, intenta de nuevo'] } },
+      });
     }
     expect(await status(tx.id)).toBe('PENDING');
     const r = await otp(validate, token, { otp: code });
@@ -74,9 +90,24 @@ describe('sandbox: DAVIPLATA payments — OTP service and payer page (REFERENCE 
     // the audit's request: no Authorization, no send_otp, a valid OTP → must not approve
     const audit = await otp(validate, undefined, { otp: '574829' });
     expect(audit.status).toBe(401);
-    expect(audit.body).toEqual({ error: { type: 'INVALID_ACCESS_TOKEN', reason: 'Se esperaba el token de url_services pero no se recibió ninguno' } });
-    for (const wrong of [undefined, 'f'.repeat(32), other.payment_method.extra.url_services.token, daviToken.data.url_services.token, sb.keys.publicKey, sb.keys.privateKey]) {
-      for (const [url, body] of [[send, {}], [validate, { otp: '574829' }]] as const) {
+    expect(audit.body).toEqual({
+      error: {
+        type: 'INVALID_ACCESS_TOKEN',
+        reason: 'Se esperaba el token de url_services pero no se recibió ninguno',
+      },
+    });
+    for (const wrong of [
+      undefined,
+      'f'.repeat(32),
+      other.payment_method.extra.url_services.token,
+      daviToken.data.url_services.token,
+      sb.keys.publicKey,
+      sb.keys.privateKey,
+    ]) {
+      for (const [url, body] of [
+        [send, {}],
+        [validate, { otp: '574829' }],
+      ] as const) {
         const r = await otp(url, wrong, body);
         expect([wrong, url, r.status, r.body.error?.type]).toEqual([wrong, url, 401, 'INVALID_ACCESS_TOKEN']);
       }
@@ -84,11 +115,15 @@ describe('sandbox: DAVIPLATA payments — OTP service and payer page (REFERENCE 
     expect(await status(tx.id)).toBe('PENDING');
     const early = await otp(validate, bearer, { otp: '574829' });
     expect(early.status).toBe(422);
-    expect(early.body).toEqual({ error: { type: 'UNPROCESSABLE', reason: 'Primero se debe solicitar el envío del código OTP' } });
+    expect(early.body).toEqual({
+      error: { type: 'UNPROCESSABLE', reason: 'Primero se debe solicitar el envío del código OTP' },
+    });
     expect(await status(tx.id)).toBe('PENDING');
     expect((await otp(send, bearer)).status).toBe(200);
     expect((await otp(send, bearer)).status).toBe(200); // resending is fine
-    expect((await otp(validate, bearer, {})).body).toEqual({ error: { type: 'INPUT_VALIDATION_ERROR', messages: { otp: [MESSAGES.not_present] } } });
+    expect((await otp(validate, bearer, {})).body).toEqual({
+      error: { type: 'INPUT_VALIDATION_ERROR', messages: { otp: [MESSAGES.not_present] } },
+    });
     expect((await otp(validate, bearer, { otp: '574829' })).body.data.status).toBe('APPROVED');
     const again = await otp(validate, bearer, { otp: '932015' });
     expect(again.status).toBe(409);
@@ -102,7 +137,11 @@ describe('sandbox: DAVIPLATA payments — OTP service and payer page (REFERENCE 
     const nequi = await createTx(sb, { type: 'NEQUI', phone_number: '3991111111' });
     for (const id of [nequi.id, '127050-1700000000-00000']) {
       const r = await otp(`${sb.origin}/__sandbox/daviplata/${id}/send_otp`, 'f'.repeat(32));
-      expect([id, r.status, r.body]).toEqual([id, 404, { error: { type: 'NOT_FOUND_ERROR', reason: MESSAGES.not_found } }]);
+      expect([id, r.status, r.body]).toEqual([
+        id,
+        404,
+        { error: { type: 'NOT_FOUND_ERROR', reason: MESSAGES.not_found } },
+      ]);
     }
   });
 
@@ -152,10 +191,21 @@ describe('sandbox: DAVIPLATA payments — OTP service and payer page (REFERENCE 
   });
 
   it('the payer page: unknown ids are 404; other methods keep the decide buttons', async () => {
-    expect((await fetch(`${sb.baseUrl}/payment_methods/redirect/daviplata?id=127050-1700000000-00000`)).status).toBe(404);
-    expect((await form(`${sb.baseUrl}/payment_methods/redirect/daviplata/send_otp`, { id: '127050-1700000000-00000' })).status).toBe(404);
-    const transfer = await createTx(sb, { type: 'BANCOLOMBIA_TRANSFER', user_type: 'PERSON', payment_description: 'Pago' });
-    expect((await form(`${sb.baseUrl}/payment_methods/redirect/daviplata/send_otp`, { id: transfer.id })).status).toBe(404);
+    expect((await fetch(`${sb.baseUrl}/payment_methods/redirect/daviplata?id=127050-1700000000-00000`)).status).toBe(
+      404,
+    );
+    expect(
+      (await form(`${sb.baseUrl}/payment_methods/redirect/daviplata/send_otp`, { id: '127050-1700000000-00000' }))
+        .status,
+    ).toBe(404);
+    const transfer = await createTx(sb, {
+      type: 'BANCOLOMBIA_TRANSFER',
+      user_type: 'PERSON',
+      payment_description: 'Pago',
+    });
+    expect((await form(`${sb.baseUrl}/payment_methods/redirect/daviplata/send_otp`, { id: transfer.id })).status).toBe(
+      404,
+    );
     const html = await (await fetch(transfer.payment_method.extra.async_payment_url)).text();
     expect(html).toContain(`/__sandbox/transactions/${transfer.id}/decide`);
     expect(html).not.toContain('name="otp"');
@@ -170,7 +220,11 @@ describe('sandbox: DAVIPLATA payments — OTP service and payer page (REFERENCE 
       const html = await (await fetch(url)).text();
       await form(actionOf(html, url, 'id'), { id: tx.id });
       await form(actionOf(html, url, 'otp'), { id: tx.id, otp: '932015' });
-      const ev = await waitFor(() => rx.received.find((r) => r.body.data.transaction.id === tx.id), 3000, 'the DECLINED event');
+      const ev = await waitFor(
+        () => rx.received.find((r) => r.body.data.transaction.id === tx.id),
+        3000,
+        'the DECLINED event',
+      );
       expect(ev.body.data.transaction).toMatchObject({ status: 'DECLINED', payment_method_type: 'DAVIPLATA' });
     } finally {
       sb.setEventsUrl(undefined);

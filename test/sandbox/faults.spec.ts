@@ -1,16 +1,32 @@
 import { request as httpRequest } from 'node:http';
 import { RunningSandbox, startSandbox } from '../../src/sandbox/start-sandbox';
-import { call, cardToken, createTx, deliveries, FAST, newRef, Receiver, startFast, txBody, waitFor, waitForStatus } from './helpers';
+import {
+  call,
+  cardToken,
+  createTx,
+  deliveries,
+  FAST,
+  newRef,
+  Receiver,
+  startFast,
+  txBody,
+  waitFor,
+  waitForStatus,
+} from './helpers';
 
 const setFaults = (sb: RunningSandbox, faults: unknown) => call(sb, 'PUT', '/__sandbox/faults', { body: faults });
 
 /** Sends a request and reports whether it was answered before the socket died. */
 function rawPost(sb: RunningSandbox, path: string, body: unknown): { answered: Promise<number | 'socket closed'> } {
   const answered = new Promise<number | 'socket closed'>((resolve) => {
-    const req = httpRequest(`${sb.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sb.keys.publicKey}` } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = httpRequest(
+      `${sb.baseUrl}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sb.keys.publicKey}` } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', () => resolve('socket closed'));
     req.end(JSON.stringify(body));
   });
@@ -37,7 +53,12 @@ describe('sandbox: faults and admin API', () => {
     expect((await call(sb, 'GET', '/__sandbox/faults')).body).toEqual({ error_rate: 0.1 });
     const bad = await setFaults(sb, { error_rate: 2, fail_next: { count: 0, status: 200 }, nope: true });
     expect(bad.status).toBe(422);
-    expect(Object.keys(bad.body.error.messages).sort()).toEqual(['error_rate', 'fail_next.count', 'fail_next.status', 'nope']);
+    expect(Object.keys(bad.body.error.messages).sort()).toEqual([
+      'error_rate',
+      'fail_next.count',
+      'fail_next.status',
+      'nope',
+    ]);
   });
 
   it('latency_ms delays every /v1 answer', async () => {
@@ -58,7 +79,8 @@ describe('sandbox: faults and admin API', () => {
     expect(search.body.data).toEqual([]);
     await setFaults(sb, { error_rate: 0.5 });
     let failed = 0;
-    for (let i = 0; i < 200; i++) if ((await call(sb, 'GET', '/pse/financial_institutions', { key: sb.keys.publicKey })).status === 500) failed++;
+    for (let i = 0; i < 200; i++)
+      if ((await call(sb, 'GET', '/pse/financial_institutions', { key: sb.keys.publicKey })).status === 500) failed++;
     expect(failed).toBeGreaterThan(60);
     expect(failed).toBeLessThan(140);
   });
@@ -81,7 +103,9 @@ describe('sandbox: faults and admin API', () => {
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBe('7');
     await setFaults(sb, { fail_next: { count: 1, status: 429 } });
-    expect((await call(sb, 'GET', '/pse/financial_institutions', { key: sb.keys.publicKey })).headers.get('retry-after')).toBe('1');
+    expect(
+      (await call(sb, 'GET', '/pse/financial_institutions', { key: sb.keys.publicKey })).headers.get('retry-after'),
+    ).toBe('1');
   });
 
   it('hang_next without apply: never answered and nothing created; reset frees the socket', async () => {
@@ -101,10 +125,14 @@ describe('sandbox: faults and admin API', () => {
     const reference = newRef('ambiguous');
     const body = await txBody(sb, { type: 'NEQUI', phone_number: '3991111111' }, { reference });
     const { answered } = rawPost(sb, '/transactions', body);
-    const found = await waitFor(async () => {
-      const r = await call(sb, 'GET', `/transactions?reference=${reference}`, { key: sb.keys.privateKey });
-      return r.body.data.length === 1 ? r.body.data[0] : undefined;
-    }, 3000, 'created transaction');
+    const found = await waitFor(
+      async () => {
+        const r = await call(sb, 'GET', `/transactions?reference=${reference}`, { key: sb.keys.privateKey });
+        return r.body.data.length === 1 ? r.body.data[0] : undefined;
+      },
+      3000,
+      'created transaction',
+    );
     await waitForStatus(sb, found.id, 'APPROVED');
     const raced = await Promise.race([answered, new Promise((r) => setTimeout(() => r('still waiting'), 50))]);
     expect(raced).toBe('still waiting');
@@ -117,11 +145,19 @@ describe('sandbox: faults and admin API', () => {
   it('webhooks.drop_next: dropped attempts are failures retried on the schedule', async () => {
     await setFaults(sb, { webhooks: { drop_next: 2 } });
     await createTx(sb, { type: 'NEQUI', phone_number: '3991111111' });
-    const log = await waitFor(async () => {
-      const l = await deliveries(sb);
-      return l.length === 3 && l[2].http_status !== null ? l : undefined;
-    }, 4000, '3 attempts');
-    expect(log.map((d) => [d.attempt, d.http_status, d.error === null])).toEqual([[1, null, false], [2, null, false], [3, 200, true]]);
+    const log = await waitFor(
+      async () => {
+        const l = await deliveries(sb);
+        return l.length === 3 && l[2].http_status !== null ? l : undefined;
+      },
+      4000,
+      '3 attempts',
+    );
+    expect(log.map((d) => [d.attempt, d.http_status, d.error === null])).toEqual([
+      [1, null, false],
+      [2, null, false],
+      [3, 200, true],
+    ]);
     expect(rx.received).toHaveLength(1);
     // a dropped attempt waits the delay before the next one, like any failure (200 ms, then 400 ms)
     const gaps = [Date.parse(log[1].at) - Date.parse(log[0].at), Date.parse(log[2].at) - Date.parse(log[1].at)];
@@ -151,7 +187,11 @@ describe('sandbox: faults and admin API', () => {
   it('buyer_retry: a DECLINED then an APPROVED transaction with the same reference', async () => {
     await setFaults(sb, { buyer_retry: true });
     const reference = newRef('retry');
-    const tx = await createTx(sb, { type: 'CARD', token: await cardToken(sb, '4242424242424242'), installments: 1 }, { reference });
+    const tx = await createTx(
+      sb,
+      { type: 'CARD', token: await cardToken(sb, '4242424242424242'), installments: 1 },
+      { reference },
+    );
     await waitForStatus(sb, tx.id, 'APPROVED');
     const r = await call(sb, 'GET', `/transactions?reference=${reference}&order=ASC`, { key: sb.keys.privateKey });
     expect(r.body.data.map((t: { status: string }) => t.status)).toEqual(['DECLINED', 'APPROVED']);
@@ -163,7 +203,14 @@ describe('sandbox: faults and admin API', () => {
 
   it('async_url_on_poll: the PSE URL appears only on a later GET', async () => {
     await setFaults(sb, { async_url_on_poll: true });
-    const tx = await createTx(sb, { type: 'PSE', user_type: 0, user_legal_id_type: 'CC', user_legal_id: '1', financial_institution_code: '1', payment_description: 'x' });
+    const tx = await createTx(sb, {
+      type: 'PSE',
+      user_type: 0,
+      user_legal_id_type: 'CC',
+      user_legal_id: '1',
+      financial_institution_code: '1',
+      payment_description: 'x',
+    });
     expect(tx.payment_method.extra.async_payment_url).toBeUndefined();
     const r = await call(sb, 'GET', `/transactions/${tx.id}`);
     expect(r.body.data.payment_method.extra.async_payment_url).toEqual(expect.any(String));

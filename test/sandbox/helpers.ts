@@ -7,7 +7,13 @@ import { RunningSandbox, SandboxOptions, startSandbox } from '../../src/sandbox/
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export const FAST: SandboxOptions = { port: 0, silent: true, cardDelayMs: 60, asyncDelayMs: 120, retryDelaysMs: [200, 400, 600] };
+export const FAST: SandboxOptions = {
+  port: 0,
+  silent: true,
+  cardDelayMs: 60,
+  asyncDelayMs: 120,
+  retryDelaysMs: [200, 400, 600],
+};
 
 export function startFast(extra: SandboxOptions = {}): Promise<RunningSandbox> {
   return startSandbox({ ...FAST, ...extra });
@@ -21,12 +27,21 @@ export interface Reply {
 }
 
 /** One request; `key` is sent as `Authorization: Bearer <key>`. */
-export async function call(sb: RunningSandbox, method: string, path: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+export async function call(
+  sb: RunningSandbox,
+  method: string,
+  path: string,
+  opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   const url = path.startsWith('/__sandbox') ? `${sb.origin}${path}` : `${sb.baseUrl}${path}`;
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
   const text = await res.text();
   let body: Json = {};
   try {
@@ -38,13 +53,26 @@ export async function call(sb: RunningSandbox, method: string, path: string, opt
 }
 
 /** Integrity signature written from REFERENCE §7, independently of src/sandbox. */
-export function integrity(reference: string, amount: number, currency: string, secret: string, expiration?: string): string {
-  return createHash('sha256').update(`${reference}${amount}${currency}${expiration ?? ''}${secret}`).digest('hex');
+export function integrity(
+  reference: string,
+  amount: number,
+  currency: string,
+  secret: string,
+  expiration?: string,
+): string {
+  return createHash('sha256')
+    .update(`${reference}${amount}${currency}${expiration ?? ''}${secret}`)
+    .digest('hex');
 }
 
-export async function acceptance(sb: RunningSandbox): Promise<{ acceptance_token: string; accept_personal_auth: string }> {
+export async function acceptance(
+  sb: RunningSandbox,
+): Promise<{ acceptance_token: string; accept_personal_auth: string }> {
   const r = await call(sb, 'GET', `/merchants/${sb.keys.publicKey}`);
-  return { acceptance_token: r.body.data.presigned_acceptance.acceptance_token, accept_personal_auth: r.body.data.presigned_personal_data_auth.acceptance_token };
+  return {
+    acceptance_token: r.body.data.presigned_acceptance.acceptance_token,
+    accept_personal_auth: r.body.data.presigned_personal_data_auth.acceptance_token,
+  };
 }
 
 let refSeq = 0;
@@ -76,13 +104,20 @@ export async function cardToken(sb: RunningSandbox, number: string): Promise<str
 }
 
 export async function createTx(sb: RunningSandbox, paymentMethod: Json, over: Json = {}): Promise<Json> {
-  const r = await call(sb, 'POST', '/transactions', { key: sb.keys.publicKey, body: await txBody(sb, paymentMethod, over) });
+  const r = await call(sb, 'POST', '/transactions', {
+    key: sb.keys.publicKey,
+    body: await txBody(sb, paymentMethod, over),
+  });
   if (r.status !== 201) throw new Error(`create tx: ${r.status} ${r.text}`);
   return r.body.data;
 }
 
 /** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -93,10 +128,14 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
 }
 
 export async function waitForStatus(sb: RunningSandbox, id: string, status: string, timeoutMs = 5000): Promise<Json> {
-  return waitFor(async () => {
-    const r = await call(sb, 'GET', `/transactions/${id}`, { key: sb.keys.privateKey });
-    return r.body.data?.status === status ? r.body.data : undefined;
-  }, timeoutMs, `${id} to be ${status}`);
+  return waitFor(
+    async () => {
+      const r = await call(sb, 'GET', `/transactions/${id}`, { key: sb.keys.privateKey });
+      return r.body.data?.status === status ? r.body.data : undefined;
+    },
+    timeoutMs,
+    `${id} to be ${status}`,
+  );
 }
 
 export interface Received {

@@ -25,7 +25,13 @@ describe('sandbox: listing pages and silent drift', () => {
     }
     expect(ids).toEqual(created);
     expect((await list(`from_date=${today()}&until_date=${today()}&page=4&page_size=2`)).body.data).toEqual([]);
-    expect((await call(sb, 'GET', `/transactions?from_date=${today()}&until_date=${today()}&page=1&page_size=2`, { key: sb.keys.publicKey })).status).toBe(403);
+    expect(
+      (
+        await call(sb, 'GET', `/transactions?from_date=${today()}&until_date=${today()}&page=1&page_size=2`, {
+          key: sb.keys.publicKey,
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('refuses malformed paging, naming each field', async () => {
@@ -37,14 +43,20 @@ describe('sandbox: listing pages and silent drift', () => {
   it('drifts status and amount without sending a webhook', async () => {
     const tx = await createTx(sb, { type: 'NEQUI', phone_number: '3991111111' });
     const before = (await call(sb, 'GET', '/__sandbox/deliveries')).body.length;
-    const r = await call(sb, 'POST', `/__sandbox/transactions/${tx.id}/drift`, { body: { status: 'DECLINED', amount_in_cents: 160_000 } });
+    const r = await call(sb, 'POST', `/__sandbox/transactions/${tx.id}/drift`, {
+      body: { status: 'DECLINED', amount_in_cents: 160_000 },
+    });
     expect(r.status).toBe(200);
     expect(r.body.data).toMatchObject({ status: 'DECLINED', amount_in_cents: 160_000 });
     const got = await call(sb, 'GET', `/transactions/${tx.id}`);
     expect(got.body.data).toMatchObject({ status: 'DECLINED', amount_in_cents: 160_000 });
     expect((await call(sb, 'GET', '/__sandbox/deliveries')).body.length).toBe(before);
     expect((await call(sb, 'POST', `/__sandbox/transactions/${tx.id}/drift`, { body: {} })).status).toBe(422);
-    expect((await call(sb, 'POST', `/__sandbox/transactions/${tx.id}/drift`, { body: { status: 'LOST' } })).status).toBe(422);
-    expect((await call(sb, 'POST', '/__sandbox/transactions/1-1-1/drift', { body: { status: 'APPROVED' } })).status).toBe(404);
+    expect(
+      (await call(sb, 'POST', `/__sandbox/transactions/${tx.id}/drift`, { body: { status: 'LOST' } })).status,
+    ).toBe(422);
+    expect(
+      (await call(sb, 'POST', '/__sandbox/transactions/1-1-1/drift', { body: { status: 'APPROVED' } })).status,
+    ).toBe(404);
   });
 });

@@ -43,7 +43,11 @@ describe('sandbox: merchants, keys and acceptance tokens', () => {
     // REFERENCE §4.1: jit is "<unix seconds>-<5 digits>", the unix part being the issue time
     expect(claims.jit).toMatch(/^\d{10}-\d{5}$/);
     expect(Math.abs(Number(String(claims.jit).split('-')[0]) - now)).toBeLessThan(5);
-    expect(claims).toMatchObject({ contract_id: expect.any(Number), file_hash: expect.stringMatching(/^[0-9a-f]{32}$/), email: '' });
+    expect(claims).toMatchObject({
+      contract_id: expect.any(Number),
+      file_hash: expect.stringMatching(/^[0-9a-f]{32}$/),
+      email: '',
+    });
     const personal = decodeJwt(r.body.data.presigned_personal_data_auth.acceptance_token);
     expect(Object.keys(personal)).toEqual(['contract_id', 'permalink', 'file_hash', 'jit', 'email']);
     expect(personal.jit).toMatch(/^\d{10}-\d{5}$/);
@@ -72,9 +76,14 @@ describe('sandbox: merchants, keys and acceptance tokens', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({ error: { type: 'NOT_FOUND_ERROR', reason: MESSAGES.not_found } });
     const prod = `pub_prod_${'K'.repeat(32)}`;
-    for (const r of [await call(sb, 'GET', `/merchants/${prod}`), await call(sb, 'GET', '/merchants/info', { headers: { 'x-merchant-public-key': prod } })]) {
+    for (const r of [
+      await call(sb, 'GET', `/merchants/${prod}`),
+      await call(sb, 'GET', '/merchants/info', { headers: { 'x-merchant-public-key': prod } }),
+    ]) {
       expect(r.status).toBe(401);
-      expect(r.body).toEqual({ error: { type: 'INVALID_ACCESS_TOKEN', reason: MESSAGES.unauthorized.wrong_environment } });
+      expect(r.body).toEqual({
+        error: { type: 'INVALID_ACCESS_TOKEN', reason: MESSAGES.unauthorized.wrong_environment },
+      });
     }
     const route = await call(sb, 'GET', `/merchants-wrong-endpoint/${sb.keys.publicKey}`);
     expect(route.status).toBe(404);
@@ -100,35 +109,62 @@ describe('sandbox: merchants, keys and acceptance tokens', () => {
 
   it('acceptance tokens are single use: reuse is 422 "ya fue usado"', async () => {
     const tokens = await acceptance(sb);
-    const tok = await call(sb, 'POST', '/tokens/cards', { key: sb.keys.publicKey, body: { number: '4242424242424242', cvc: '123', exp_month: '12', exp_year: '30', card_holder: 'Pedro Pérez' } });
+    const tok = await call(sb, 'POST', '/tokens/cards', {
+      key: sb.keys.publicKey,
+      body: { number: '4242424242424242', cvc: '123', exp_month: '12', exp_year: '30', card_holder: 'Pedro Pérez' },
+    });
     const pm = { type: 'CARD', token: tok.body.data.id, installments: 1 };
-    const first = await call(sb, 'POST', '/transactions', { key: sb.keys.publicKey, body: await txBody(sb, pm, tokens) });
+    const first = await call(sb, 'POST', '/transactions', {
+      key: sb.keys.publicKey,
+      body: await txBody(sb, pm, tokens),
+    });
     expect(first.status).toBe(201);
-    const reuse = await call(sb, 'POST', '/transactions', { key: sb.keys.publicKey, body: await txBody(sb, pm, tokens) });
+    const reuse = await call(sb, 'POST', '/transactions', {
+      key: sb.keys.publicKey,
+      body: await txBody(sb, pm, tokens),
+    });
     expect(reuse.status).toBe(422);
-    expect(reuse.body).toEqual({ error: { type: 'INPUT_VALIDATION_ERROR', messages: { acceptance_token: [MESSAGES.acceptance.used] } } });
+    expect(reuse.body).toEqual({
+      error: { type: 'INPUT_VALIDATION_ERROR', messages: { acceptance_token: [MESSAGES.acceptance.used] } },
+    });
   });
 
   it('a 422 for a bad signature consumes the token; a 401 does not', async () => {
     const tokens = await acceptance(sb);
-    const unauth = await call(sb, 'POST', '/transactions', { key: `pub_test_${'z'.repeat(32)}`, body: await txBody(sb, { type: 'NEQUI', phone_number: '3991111111' }, tokens) });
+    const unauth = await call(sb, 'POST', '/transactions', {
+      key: `pub_test_${'z'.repeat(32)}`,
+      body: await txBody(sb, { type: 'NEQUI', phone_number: '3991111111' }, tokens),
+    });
     expect(unauth.status).toBe(401);
-    const badSig = await call(sb, 'POST', '/transactions', { key: sb.keys.publicKey, body: await txBody(sb, { type: 'NEQUI', phone_number: '3991111111' }, { ...tokens, signature: 'f'.repeat(64) }) });
+    const badSig = await call(sb, 'POST', '/transactions', {
+      key: sb.keys.publicKey,
+      body: await txBody(sb, { type: 'NEQUI', phone_number: '3991111111' }, { ...tokens, signature: 'f'.repeat(64) }),
+    });
     expect(badSig.body.error.messages).toEqual({ signature: [MESSAGES.signature.invalid] });
-    const after = await call(sb, 'POST', '/transactions', { key: sb.keys.publicKey, body: await txBody(sb, { type: 'NEQUI', phone_number: '3991111111' }, tokens) });
+    const after = await call(sb, 'POST', '/transactions', {
+      key: sb.keys.publicKey,
+      body: await txBody(sb, { type: 'NEQUI', phone_number: '3991111111' }, tokens),
+    });
     expect(after.body.error.messages).toEqual({ acceptance_token: [MESSAGES.acceptance.used] });
   });
 
   it('rejects missing, malformed, forged and swapped acceptance tokens', async () => {
     const pm = { type: 'NEQUI', phone_number: '3991111111' };
     const body = await txBody(sb, pm);
-    const send = (over: Record<string, unknown>) => call(sb, 'POST', '/transactions', { key: sb.keys.publicKey, body: { ...body, ...over } });
+    const send = (over: Record<string, unknown>) =>
+      call(sb, 'POST', '/transactions', { key: sb.keys.publicKey, body: { ...body, ...over } });
     const { acceptance_token: _a, ...withoutToken } = body;
     const missing = await call(sb, 'POST', '/transactions', { key: sb.keys.publicKey, body: withoutToken });
     expect(missing.body.error.messages).toEqual({ acceptance_token: [MESSAGES.not_present] });
-    expect((await send({ acceptance_token: 'not-a-jwt' })).body.error.messages).toEqual({ acceptance_token: [MESSAGES.acceptance.format] });
+    expect((await send({ acceptance_token: 'not-a-jwt' })).body.error.messages).toEqual({
+      acceptance_token: [MESSAGES.acceptance.format],
+    });
     const real = fixture('merchant_200').body.data.presigned_acceptance.acceptance_token;
-    expect((await send({ acceptance_token: real })).body.error.messages).toEqual({ acceptance_token: [MESSAGES.acceptance.invalid] });
-    expect((await send({ acceptance_token: body.accept_personal_auth })).body.error.messages).toEqual({ acceptance_token: [MESSAGES.acceptance.invalid] });
+    expect((await send({ acceptance_token: real })).body.error.messages).toEqual({
+      acceptance_token: [MESSAGES.acceptance.invalid],
+    });
+    expect((await send({ acceptance_token: body.accept_personal_auth })).body.error.messages).toEqual({
+      acceptance_token: [MESSAGES.acceptance.invalid],
+    });
   });
 });

@@ -9,8 +9,15 @@ describe('sandbox: payment links validation', () => {
   });
   afterAll(() => sb.close());
 
-  const BASE = { name: 'Camiseta', description: 'Talla M', single_use: false, collect_shipping: false, currency: 'COP' };
-  const create = (over: Json): Promise<Reply> => call(sb, 'POST', '/payment_links', { key: sb.keys.privateKey, body: { ...BASE, ...over } });
+  const BASE = {
+    name: 'Camiseta',
+    description: 'Talla M',
+    single_use: false,
+    collect_shipping: false,
+    currency: 'COP',
+  };
+  const create = (over: Json): Promise<Reply> =>
+    call(sb, 'POST', '/payment_links', { key: sb.keys.privateKey, body: { ...BASE, ...over } });
   const invalid = (messages: Json) => ({ error: { type: 'INPUT_VALIDATION_ERROR', messages } });
 
   it('accepts every documented optional field when well formed (and echoes them)', async () => {
@@ -21,25 +28,44 @@ describe('sandbox: payment links validation', () => {
       image_url: 'https://tienda.example.com/camiseta.png',
       sku: 'CAM-M-001',
       collect_customer_legal_id: true,
-      customer_data: { customer_references: [{ label: 'Número de pedido', is_required: true }, { label: 'Talla', is_required: false }] },
-      taxes: [{ type: 'VAT', amount_in_cents: 798_319 }, { type: 'CONSUMPTION', percentage: 8 }],
+      customer_data: {
+        customer_references: [
+          { label: 'Número de pedido', is_required: true },
+          { label: 'Talla', is_required: false },
+        ],
+      },
+      taxes: [
+        { type: 'VAT', amount_in_cents: 798_319 },
+        { type: 'CONSUMPTION', percentage: 8 },
+      ],
     };
     const r = await create(body);
     expect(r.status).toBe(201);
     expect(r.body.data).toMatchObject(body);
-    expect((await create({ amount_in_cents: null, expires_at: null, taxes: [], customer_data: { customer_references: [] } })).status).toBe(201);
+    expect(
+      (await create({ amount_in_cents: null, expires_at: null, taxes: [], customer_data: { customer_references: [] } }))
+        .status,
+    ).toBe(201);
   });
 
   it.each<[string, Json, Json]>([
     ['a negative amount', { amount_in_cents: -100 }, { amount_in_cents: ['Debe ser mayor a 0'] }],
     ['a zero amount', { amount_in_cents: 0 }, { amount_in_cents: ['Debe ser mayor a 0'] }],
     ['a fractional amount', { amount_in_cents: 10.5 }, { amount_in_cents: ['No es un número entero'] }],
-    ['an amount above the maximum', { amount_in_cents: 1_000_000_000_001 }, { amount_in_cents: ['Debe ser menor o igual a 1000000000000'] }],
+    [
+      'an amount above the maximum',
+      { amount_in_cents: 1_000_000_000_001 },
+      { amount_in_cents: ['Debe ser menor o igual a 1000000000000'] },
+    ],
     ['expires_at "bad"', { expires_at: 'bad' }, { expires_at: [MESSAGES.bad_format] }],
     ['expires_at not in UTC', { expires_at: '2030-12-31T23:59:59-05:00' }, { expires_at: [MESSAGES.bad_format] }],
     ['expires_at as a number', { expires_at: 1893455999 }, { expires_at: [MESSAGES.bad_format] }],
     ['a redirect_url that is not a URL', { redirect_url: 'gracias' }, { redirect_url: [MESSAGES.bad_format] }],
-    ['a non-boolean collect_customer_legal_id', { collect_customer_legal_id: 'yes' }, { collect_customer_legal_id: ['Debe ser un booleano'] }],
+    [
+      'a non-boolean collect_customer_legal_id',
+      { collect_customer_legal_id: 'yes' },
+      { collect_customer_legal_id: ['Debe ser un booleano'] },
+    ],
     ['a numeric name', { name: 42 }, { name: ['Debe ser texto'] }],
     [
       'three customer_references',
@@ -62,16 +88,32 @@ describe('sandbox: payment links validation', () => {
         },
       },
     ],
-    ['customer_references not a list', { customer_data: { customer_references: 'Pedido' } }, { customer_data: { messages: { customer_references: ['Debe ser una lista'] } } }],
+    [
+      'customer_references not a list',
+      { customer_data: { customer_references: 'Pedido' } },
+      { customer_data: { messages: { customer_references: ['Debe ser una lista'] } } },
+    ],
     ['customer_data not an object', { customer_data: 'Pedido' }, { customer_data: ['Debe ser un objeto'] }],
     [
       'a tax type other than VAT|CONSUMPTION',
-      { taxes: [{ type: 'VAT', amount_in_cents: 100 }, { type: 'IVA', amount_in_cents: 100 }] },
+      {
+        taxes: [
+          { type: 'VAT', amount_in_cents: 100 },
+          { type: 'IVA', amount_in_cents: 100 },
+        ],
+      },
       { taxes: { messages: { '1': { messages: { type: ['Debe ser uno de estos: VAT, CONSUMPTION'] } } } } },
     ],
     [
       'taxes without amount or percentage, or with a bad one',
-      { taxes: [{ type: 'VAT' }, { type: 'CONSUMPTION', amount_in_cents: -1 }, { type: 'VAT', percentage: 'ocho' }, 'VAT'] },
+      {
+        taxes: [
+          { type: 'VAT' },
+          { type: 'CONSUMPTION', amount_in_cents: -1 },
+          { type: 'VAT', percentage: 'ocho' },
+          'VAT',
+        ],
+      },
       {
         taxes: {
           messages: {
@@ -91,13 +133,26 @@ describe('sandbox: payment links validation', () => {
   });
 
   it('reports every problem at once, required fields first', async () => {
-    const r = await call(sb, 'POST', '/payment_links', { key: sb.keys.privateKey, body: { currency: 'USD', amount_in_cents: -1, expires_at: 'bad', taxes: [{ type: 'IVA', percentage: 19 }] } });
+    const r = await call(sb, 'POST', '/payment_links', {
+      key: sb.keys.privateKey,
+      body: { currency: 'USD', amount_in_cents: -1, expires_at: 'bad', taxes: [{ type: 'IVA', percentage: 19 }] },
+    });
     expect(r.status).toBe(422);
-    expect(Object.keys(r.body.error.messages)).toEqual(['name', 'description', 'single_use', 'collect_shipping', 'currency', 'amount_in_cents', 'expires_at', 'taxes']);
+    expect(Object.keys(r.body.error.messages)).toEqual([
+      'name',
+      'description',
+      'single_use',
+      'collect_shipping',
+      'currency',
+      'amount_in_cents',
+      'expires_at',
+      'taxes',
+    ]);
   });
 
   describe('PATCH /payment_links/{id}', () => {
-    const patch = (id: string, body: unknown) => call(sb, 'PATCH', `/payment_links/${id}`, { key: sb.keys.privateKey, body });
+    const patch = (id: string, body: unknown) =>
+      call(sb, 'PATCH', `/payment_links/${id}`, { key: sb.keys.privateKey, body });
 
     it('only `active` is documented: unknown fields are refused by name and nothing changes', async () => {
       const link = (await create({ amount_in_cents: 5_000_000 })).body.data;
@@ -106,7 +161,9 @@ describe('sandbox: payment links validation', () => {
       expect(r.body).toEqual(invalid({ active: [MESSAGES.not_present], name: ['No es un campo permitido'] }));
       const mixed = await patch(link.id, { active: false, name: 'nuevo', amount_in_cents: 1 });
       expect(mixed.status).toBe(422);
-      expect(mixed.body).toEqual(invalid({ name: ['No es un campo permitido'], amount_in_cents: ['No es un campo permitido'] }));
+      expect(mixed.body).toEqual(
+        invalid({ name: ['No es un campo permitido'], amount_in_cents: ['No es un campo permitido'] }),
+      );
       const got = await call(sb, 'GET', `/payment_links/${link.id}`, { key: sb.keys.privateKey });
       expect(got.body.data).toEqual(link);
     });

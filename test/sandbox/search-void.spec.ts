@@ -17,11 +17,15 @@ describe('sandbox: search by reference and void', () => {
     const reference = newRef('search');
     const tx = await createTx(sb, { type: 'NEQUI', phone_number: '3991111111' }, { reference });
     await createTx(sb, { type: 'NEQUI', phone_number: '3991111111' });
-    const r = await call(sb, 'GET', `/transactions?reference=${encodeURIComponent(reference)}`, { key: sb.keys.privateKey });
+    const r = await call(sb, 'GET', `/transactions?reference=${encodeURIComponent(reference)}`, {
+      key: sb.keys.privateKey,
+    });
     expect(r.status).toBe(200);
     expect(r.body.data.map((t: { id: string }) => t.id)).toEqual([tx.id]);
     expect(r.body.meta).toEqual({});
-    expect((await call(sb, 'GET', `/transactions?reference=${reference}`, { key: sb.keys.publicKey })).status).toBe(403);
+    expect((await call(sb, 'GET', `/transactions?reference=${reference}`, { key: sb.keys.publicKey })).status).toBe(
+      403,
+    );
     expect((await call(sb, 'GET', `/transactions?reference=${reference}`)).status).toBe(401);
   });
 
@@ -30,7 +34,9 @@ describe('sandbox: search by reference and void', () => {
     expect(r.status).toBe(422);
     expect(Object.keys(r.body.error.messages)).toEqual(['from_date', 'until_date', 'page', 'page_size']);
     const today = new Date().toISOString().slice(0, 10);
-    const page = await call(sb, 'GET', `/transactions?from_date=${today}&until_date=${today}&page=1&page_size=1`, { key: sb.keys.privateKey });
+    const page = await call(sb, 'GET', `/transactions?from_date=${today}&until_date=${today}&page=1&page_size=1`, {
+      key: sb.keys.privateKey,
+    });
     expect(page.status).toBe(200);
     expect(page.body.data).toHaveLength(1);
     expect(page.body.meta.total_results).toBeGreaterThanOrEqual(2);
@@ -53,8 +59,14 @@ describe('sandbox: search by reference and void', () => {
   it('void refuses non-card, non-approved, the public key, and unknown ids (404 + trace_id)', async () => {
     const nequi = await createTx(sb, { type: 'NEQUI', phone_number: '3991111111' });
     await waitForStatus(sb, nequi.id, 'APPROVED');
-    expect((await call(sb, 'POST', `/transactions/${nequi.id}/void`, { key: sb.keys.privateKey })).body.error.type).toBe('UNPROCESSABLE');
-    const declined = await createTx(sb, { type: 'CARD', token: await cardToken(sb, '4111111111111111'), installments: 1 });
+    expect(
+      (await call(sb, 'POST', `/transactions/${nequi.id}/void`, { key: sb.keys.privateKey })).body.error.type,
+    ).toBe('UNPROCESSABLE');
+    const declined = await createTx(sb, {
+      type: 'CARD',
+      token: await cardToken(sb, '4111111111111111'),
+      installments: 1,
+    });
     await waitForStatus(sb, declined.id, 'DECLINED');
     expect((await call(sb, 'POST', `/transactions/${declined.id}/void`, { key: sb.keys.privateKey })).status).toBe(422);
     const tx = await approvedCard();
@@ -63,9 +75,15 @@ describe('sandbox: search by reference and void', () => {
     expect(missing.status).toBe(404);
     expect(missing.body.error).toEqual(fixture('void_404').body.error);
     expect(missing.body.meta.trace_id).toMatch(/^[0-9a-f]{32}$/);
-    const partial = await call(sb, 'POST', `/transactions/${tx.id}/void`, { key: sb.keys.privateKey, body: { amount_in_cents: 1 } });
+    const partial = await call(sb, 'POST', `/transactions/${tx.id}/void`, {
+      key: sb.keys.privateKey,
+      body: { amount_in_cents: 1 },
+    });
     expect(partial.status).toBe(422);
-    expect(partial.body.error).toEqual({ type: 'INPUT_VALIDATION_ERROR', messages: { amount_in_cents: ['El sandbox solo admite anulaciones por el valor total'] } });
+    expect(partial.body.error).toEqual({
+      type: 'INPUT_VALIDATION_ERROR',
+      messages: { amount_in_cents: ['El sandbox solo admite anulaciones por el valor total'] },
+    });
     expect(partial.body.meta.trace_id).toMatch(/^[0-9a-f]{32}$/);
     const nequiVoid = await call(sb, 'POST', `/transactions/${nequi.id}/void`, { key: sb.keys.privateKey });
     expect(nequiVoid.body.meta.trace_id).toMatch(/^[0-9a-f]{32}$/);

@@ -1,11 +1,26 @@
 import { createHash } from 'node:crypto';
 import { RunningSandbox } from '../../src/sandbox/start-sandbox';
-import { call, cardToken, createTx, deliveries, fixture, Json, Receiver, startFast, waitFor, waitForStatus } from './helpers';
+import {
+  call,
+  cardToken,
+  createTx,
+  deliveries,
+  fixture,
+  Json,
+  Receiver,
+  startFast,
+  waitFor,
+  waitForStatus,
+} from './helpers';
 
 /** Independent checksum (REFERENCE §8), sharing no code with the sandbox's signer. */
 function verify(event: Json, secret: string): boolean {
-  const values = (event.signature.properties as string[]).map((p) => p.split('.').reduce((o: Json, k) => o[k], event.data));
-  const expected = createHash('sha256').update(values.join('') + String(event.timestamp) + secret).digest('hex');
+  const values = (event.signature.properties as string[]).map((p) =>
+    p.split('.').reduce((o: Json, k) => o[k], event.data),
+  );
+  const expected = createHash('sha256')
+    .update(values.join('') + String(event.timestamp) + secret)
+    .digest('hex');
   return expected === String(event.signature.checksum).toLowerCase();
 }
 
@@ -23,10 +38,19 @@ describe('sandbox: webhooks', () => {
 
   it('the independent checksum reproduces the REFERENCE §8 pre-image vector', () => {
     const v = fixture('vectors').event_docs;
-    const event = { data: { transaction: v.transaction }, signature: { properties: v.properties, checksum: v.sha256 }, timestamp: v.timestamp };
+    const event = {
+      data: { transaction: v.transaction },
+      signature: { properties: v.properties, checksum: v.sha256 },
+      timestamp: v.timestamp,
+    };
     expect(verify(event, v.secret)).toBe(true);
     expect(createHash('sha256').update(v.string).digest('hex')).toBe(v.sha256);
-    expect(verify({ ...event, signature: { ...event.signature, checksum: v.docs_printed_checksum_does_not_verify } }, v.secret)).toBe(false);
+    expect(
+      verify(
+        { ...event, signature: { ...event.signature, checksum: v.docs_printed_checksum_does_not_verify } },
+        v.secret,
+      ),
+    ).toBe(false);
   });
 
   it('delivers transaction.updated exactly like Wompi: key order, signature, header, environment', async () => {
@@ -54,7 +78,11 @@ describe('sandbox: webhooks', () => {
     const tx = await createTx(sb, { type: 'CARD', token: await cardToken(sb, '4242424242424242'), installments: 1 });
     await waitForStatus(sb, tx.id, 'APPROVED');
     await call(sb, 'POST', `/transactions/${tx.id}/void`, { key: sb.keys.privateKey });
-    const voided = await waitFor(() => rx.received.find((r) => r.body.data.transaction.status === 'VOIDED'), 3000, 'VOIDED event');
+    const voided = await waitFor(
+      () => rx.received.find((r) => r.body.data.transaction.status === 'VOIDED'),
+      3000,
+      'VOIDED event',
+    );
     expect(verify(voided.body, sb.keys.eventsSecret)).toBe(true);
     expect(rx.received.map((r) => r.body.data.transaction.status)).toEqual(['APPROVED', 'VOIDED']);
   });
@@ -83,8 +111,15 @@ describe('sandbox: webhooks', () => {
       expect(gaps[i]).toBeGreaterThanOrEqual(expected - 2);
       expect(gaps[i]).toBeLessThan(expected + 190);
     });
-    expect(log.map((d) => [d.attempt, d.http_status])).toEqual([[1, 201], [2, 204], [3, 500], [4, 200]]);
-    expect(log.every((d) => d.url === rx.url && d.status_sent === 'APPROVED' && d.event_id === log[0].event_id)).toBe(true);
+    expect(log.map((d) => [d.attempt, d.http_status])).toEqual([
+      [1, 201],
+      [2, 204],
+      [3, 500],
+      [4, 200],
+    ]);
+    expect(log.every((d) => d.url === rx.url && d.status_sent === 'APPROVED' && d.event_id === log[0].event_id)).toBe(
+      true,
+    );
     expect(log[3].error).toBeNull();
     expect(log[0].error).toMatch(/201/);
   });
@@ -104,17 +139,25 @@ describe('sandbox: webhooks', () => {
     try {
       rx.respond = (n) => (n === 1 ? 'hang' : 200);
       await createTx(slow, { type: 'NEQUI', phone_number: '3991111111' });
-      const log = await waitFor(async () => {
-        const l = await deliveries(slow);
-        return l.length === 2 && l[1].http_status === 200 ? l : undefined;
-      }, 5000, 'retry after timeout');
+      const log = await waitFor(
+        async () => {
+          const l = await deliveries(slow);
+          return l.length === 2 && l[1].http_status === 200 ? l : undefined;
+        },
+        5000,
+        'retry after timeout',
+      );
       expect(log[0]).toMatchObject({ attempt: 1, http_status: null, error: 'timeout after 150 ms' });
     } finally {
       await slow.close();
     }
     sb.setEventsUrl('http://127.0.0.1:9/unreachable');
     await createTx(sb, { type: 'NEQUI', phone_number: '3991111111' });
-    const log = await waitFor(async () => ((await deliveries(sb)).length > 0 ? deliveries(sb) : undefined), 3000, 'failed delivery');
+    const log = await waitFor(
+      async () => ((await deliveries(sb)).length > 0 ? deliveries(sb) : undefined),
+      3000,
+      'failed delivery',
+    );
     expect(log[0].http_status).toBeNull();
     expect(log[0].error).toMatch(/^network error/);
   });

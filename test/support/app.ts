@@ -35,7 +35,11 @@ export interface TestAppOptions {
 }
 
 /** The env a test app boots with; override anything. */
-export function testEnv(db: TestDatabase, sandbox: RunningSandbox, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function testEnv(
+  db: TestDatabase,
+  sandbox: RunningSandbox,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     NODE_ENV: 'test',
     PORT: '0',
@@ -63,7 +67,16 @@ export function testEnv(db: TestDatabase, sandbox: RunningSandbox, extra: Record
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const ownSandbox = !opts.useSandbox;
-  const sandbox = opts.useSandbox ?? (await startSandbox({ port: 0, silent: true, cardDelayMs: 200, asyncDelayMs: 400, retryDelaysMs: [500, 1000, 2000], ...opts.sandbox }));
+  const sandbox =
+    opts.useSandbox ??
+    (await startSandbox({
+      port: 0,
+      silent: true,
+      cardDelayMs: 200,
+      asyncDelayMs: 400,
+      retryDelaysMs: [500, 1000, 2000],
+      ...opts.sandbox,
+    }));
   const config = loadConfig(testEnv(db, sandbox, opts.env));
   const app = await createApp(config, { bufferLogs: false });
   await app.listen(0, '127.0.0.1');
@@ -87,7 +100,12 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
 }
 
 /** Waits for a condition with a bound (never a bare sleep). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

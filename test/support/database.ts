@@ -15,5 +15,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `pay_t_${runId}_${randomBytes(4).toString('hex')}`;
   await pgQuery(PG_ADMIN_URL, `create database ${name} template ${template}`);
   const url = withDatabase(PG_ADMIN_URL, name);
-  return { url, name, drop: () => pgQuery(PG_ADMIN_URL, `drop database if exists ${name} with (force)`).then(() => undefined) };
+  return {
+    url,
+    name,
+    drop: () => pgQuery(PG_ADMIN_URL, `drop database if exists ${name} with (force)`).then(() => undefined),
+  };
 }

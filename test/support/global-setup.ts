@@ -6,7 +6,12 @@ import Redis from 'ioredis';
 import { HOW_TO_START, PG_ADMIN_URL, REDIS_URL, AMQP_URL, pgQuery, tcpReachable, withDatabase } from './services';
 
 async function redisPing(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: () => null,
+  });
   try {
     await r.connect();
     return (await r.ping()) === 'PONG';
@@ -24,8 +29,10 @@ export default async function globalSetup(): Promise<void> {
   } catch {
     missing.push(`PostgreSQL at ${new URL(PG_ADMIN_URL).host} — start it: ${HOW_TO_START.PostgreSQL}`);
   }
-  if (!(await redisPing(REDIS_URL))) missing.push(`Redis at ${new URL(REDIS_URL).host} — start it: ${HOW_TO_START.Redis}`);
-  if (!(await tcpReachable(AMQP_URL, 5672))) missing.push(`RabbitMQ at ${new URL(AMQP_URL).host} — start it: ${HOW_TO_START.RabbitMQ}`);
+  if (!(await redisPing(REDIS_URL)))
+    missing.push(`Redis at ${new URL(REDIS_URL).host} — start it: ${HOW_TO_START.Redis}`);
+  if (!(await tcpReachable(AMQP_URL, 5672)))
+    missing.push(`RabbitMQ at ${new URL(AMQP_URL).host} — start it: ${HOW_TO_START.RabbitMQ}`);
   if (missing.length) {
     throw new Error(`npm test needs real services; unreachable:\n  - ${missing.join('\n  - ')}`);
   }

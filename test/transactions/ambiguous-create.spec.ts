@@ -4,7 +4,11 @@
 import { startTestApp, TestApp, waitFor } from '../support/app';
 import { pgQuery } from '../support/services';
 import { ReconciliationWorker } from '../../src/transactions/reconciliation.worker';
-import { NEVER_CREATED_AFTER_MS, NEVER_CREATED_MESSAGE, PaymentResolver } from '../../src/transactions/usecases/resolve-payment';
+import {
+  NEVER_CREATED_AFTER_MS,
+  NEVER_CREATED_MESSAGE,
+  PaymentResolver,
+} from '../../src/transactions/usecases/resolve-payment';
 import { Api, cardBody, createAtWompi, sandboxFaults, wompiTransactions } from './support';
 
 const HANG_CREATE = (apply: boolean) => ({ hang_next: { count: 1, method: 'POST', path: '/v1/transactions', apply } });
@@ -13,7 +17,11 @@ describe('POST /v1/transactions: ambiguous create', () => {
   let t: TestApp;
   let api: Api;
   const history = (id: string) =>
-    pgQuery<{ from_status: string | null; to_status: string; source: string }>(t.db.url, 'select from_status, to_status, source from payment_status_history where payment_id = $1 order by id', [id]);
+    pgQuery<{ from_status: string | null; to_status: string; source: string }>(
+      t.db.url,
+      'select from_status, to_status, source from payment_status_history where payment_id = $1 order by id',
+      [id],
+    );
 
   beforeAll(async () => {
     // cards decide after 1.5 s, so the webhook cannot overtake the ambiguous create's own handling
@@ -34,7 +42,11 @@ describe('POST /v1/transactions: ambiguous create', () => {
     expect(final.wompi_transaction_id).toBeTruthy();
     expect(await wompiTransactions(t.sandbox, String(r.body.wompi_reference))).toHaveLength(1);
     const h = await history(id);
-    expect(h).toEqual(expect.arrayContaining([expect.objectContaining({ from_status: 'PENDING', to_status: 'UNKNOWN', source: 'api' })]));
+    expect(h).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ from_status: 'PENDING', to_status: 'UNKNOWN', source: 'api' }),
+      ]),
+    );
     expect(h.find((x) => x.from_status === 'UNKNOWN')?.source).toBe('reconciliation');
     console.log(`ambiguous create answered in ${answeredMs} ms with status ${String(r.body.status)}`);
   });
@@ -48,7 +60,15 @@ describe('POST /v1/transactions: ambiguous create', () => {
     const id = String(r.body.id);
     const worker = t.app.get(ReconciliationWorker);
     // a job attempt that finds nothing throws, so the queue retries it with backoff
-    await expect(worker.handleResolve({ id: `resolve:${id}`, name: 'resolve-payment', data: { paymentId: id }, attemptsMade: 0, attempts: 10 })).rejects.toThrow(/no Wompi transaction/);
+    await expect(
+      worker.handleResolve({
+        id: `resolve:${id}`,
+        name: 'resolve-payment',
+        data: { paymentId: id },
+        attemptsMade: 0,
+        attempts: 10,
+      }),
+    ).rejects.toThrow(/no Wompi transaction/);
     expect((await api.get(`/v1/transactions/${id}`)).body.status).toBe('UNKNOWN');
 
     const resolver = t.app.get(PaymentResolver);
@@ -56,7 +76,11 @@ describe('POST /v1/transactions: ambiguous create', () => {
     await expect(resolver.resolveOnce(id, { now: later })).resolves.toBe('gave_up');
     const read = await api.get(`/v1/transactions/${id}`);
     expect(read.body).toMatchObject({ status: 'ERROR', status_message: NEVER_CREATED_MESSAGE });
-    expect((await history(id)).pop()).toMatchObject({ from_status: 'UNKNOWN', to_status: 'ERROR', source: 'reconciliation' });
+    expect((await history(id)).pop()).toMatchObject({
+      from_status: 'UNKNOWN',
+      to_status: 'ERROR',
+      source: 'reconciliation',
+    });
     const events = await pgQuery(t.db.url, `select event_type from outbox where aggregate_id = $1`, [id]);
     expect(events).toEqual([{ event_type: 'transaction.error' }]);
     expect(await wompiTransactions(t.sandbox, String(r.body.wompi_reference))).toHaveLength(0);
@@ -69,10 +93,15 @@ describe('POST /v1/transactions: ambiguous create', () => {
     expect(r.body.status).toBe('UNKNOWN');
     // Wompi processes it late (as if the request had been stuck in its queue)
     await createAtWompi(t.sandbox, String(r.body.wompi_reference), Number(r.body.amount_in_cents));
-    const resolved = await waitFor('the resolve job to resolve the payment', async () => {
-      const read = await api.get(`/v1/transactions/${String(r.body.id)}`);
-      return read.body.status !== 'UNKNOWN' ? read.body : undefined;
-    }, 20_000, 200);
+    const resolved = await waitFor(
+      'the resolve job to resolve the payment',
+      async () => {
+        const read = await api.get(`/v1/transactions/${String(r.body.id)}`);
+        return read.body.status !== 'UNKNOWN' ? read.body : undefined;
+      },
+      20_000,
+      200,
+    );
     expect(['PENDING', 'APPROVED']).toContain(resolved.status);
     expect(resolved.wompi_transaction_id).toBeTruthy();
     expect(await wompiTransactions(t.sandbox, String(r.body.wompi_reference))).toHaveLength(1);
@@ -85,7 +114,12 @@ describe('POST /v1/transactions: ambiguous create', () => {
     t.sandbox.setEventsUrl(undefined);
     const r = await api.create(await cardBody(t.sandbox));
     expect(r.body.status).toBe('PENDING');
-    await waitFor('the sandbox to decide the card', async () => (await wompiTransactions(t.sandbox, String(r.body.wompi_reference)))[0]?.status === 'APPROVED', 10_000, 100);
+    await waitFor(
+      'the sandbox to decide the card',
+      async () => (await wompiTransactions(t.sandbox, String(r.body.wompi_reference)))[0]?.status === 'APPROVED',
+      10_000,
+      100,
+    );
     const worker = t.app.get(ReconciliationWorker);
     const soon = new Date(Date.now() + 5 * 60_000);
     const round = await worker.pollOnce(soon);
@@ -101,7 +135,11 @@ describe('POST /v1/transactions: ambiguous create', () => {
       `insert into payments (reference, wompi_reference, caller, status, amount_in_cents, created_at, updated_at) values ($1, $1, 'orders', 'PENDING', 2490000, now() - interval '3 minutes', now()) returning id`,
       [reference],
     );
-    await pgQuery(t.db.url, `insert into payment_attempts (payment_id, status, amount_in_cents) values ($1, 'UNKNOWN', 2490000)`, [orphan[0].id]);
+    await pgQuery(
+      t.db.url,
+      `insert into payment_attempts (payment_id, status, amount_in_cents) values ($1, 'UNKNOWN', 2490000)`,
+      [orphan[0].id],
+    );
     await createAtWompi(t.sandbox, reference, 2_490_000);
     expect((await worker.pollOnce()).resolved).toBeGreaterThanOrEqual(1);
     const found = await api.get(`/v1/transactions/${orphan[0].id}`);

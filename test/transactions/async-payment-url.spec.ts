@@ -9,10 +9,22 @@ import { Api, createBody, sandboxFaults } from './support';
 
 type Json = Record<string, unknown>;
 
-const PSE = { type: 'PSE', user_type: 0, user_legal_id_type: 'CC', user_legal_id: '1999888777', financial_institution_code: '1', payment_description: 'Order 1' };
+const PSE = {
+  type: 'PSE',
+  user_type: 0,
+  user_legal_id_type: 'CC',
+  user_legal_id: '1999888777',
+  financial_institution_code: '1',
+  payment_description: 'Order 1',
+};
 /** no sandbox_status: stays PENDING until the payer acts, so no webhook and no verifying GET */
 const TRANSFER = { type: 'BANCOLOMBIA_TRANSFER', user_type: 'PERSON', payment_description: 'Order 1' };
-const DAVIPLATA = { type: 'DAVIPLATA', user_legal_id_type: 'CC', user_legal_id: '1999888777', payment_description: 'Order 1' };
+const DAVIPLATA = {
+  type: 'DAVIPLATA',
+  user_legal_id_type: 'CC',
+  user_legal_id: '1999888777',
+  payment_description: 'Order 1',
+};
 const GET_FAILS = { fail_next: { count: 100_000, status: 503, method: 'GET', path: '/v1/transactions/' } };
 
 /** `wompi_calls_total{operation="get_transaction"}`, every outcome: one per HTTP attempt (and per fast failure). */
@@ -21,12 +33,23 @@ async function getTransactionCalls(t: TestApp): Promise<number> {
   return values.filter((v) => v.labels.operation === 'get_transaction').reduce((sum, v) => sum + v.value, 0);
 }
 
-async function history(t: TestApp, paymentId: string): Promise<Array<{ from_status: string | null; to_status: string; source: string }>> {
-  return pgQuery(t.db.url, `select from_status, to_status, source from payment_status_history where payment_id = $1 order by created_at, id`, [paymentId]);
+async function history(
+  t: TestApp,
+  paymentId: string,
+): Promise<Array<{ from_status: string | null; to_status: string; source: string }>> {
+  return pgQuery(
+    t.db.url,
+    `select from_status, to_status, source from payment_status_history where payment_id = $1 order by created_at, id`,
+    [paymentId],
+  );
 }
 
 async function storedUrl(t: TestApp, paymentId: string): Promise<string | null> {
-  const rows = await pgQuery<{ url: string | null }>(t.db.url, `select next_action->>'async_payment_url' as url from payments where id = $1`, [paymentId]);
+  const rows = await pgQuery<{ url: string | null }>(
+    t.db.url,
+    `select next_action->>'async_payment_url' as url from payments where id = $1`,
+    [paymentId],
+  );
   return rows[0]?.url ?? null;
 }
 
@@ -48,7 +71,12 @@ describe('POST /v1/transactions: async_payment_url shown only on a later GET', (
   ])('%s: the 201 carries the URL Wompi showed on a follow-up GET', async (_name, method) => {
     await sandboxFaults(t.sandbox, { async_url_on_poll: true });
     const before = await getTransactionCalls(t);
-    const r = await api.create(await createBody(t.sandbox, { payment_method: method, customer_data: { full_name: 'Juana Perez', phone_number: '573001234567' } }));
+    const r = await api.create(
+      await createBody(t.sandbox, {
+        payment_method: method,
+        customer_data: { full_name: 'Juana Perez', phone_number: '573001234567' },
+      }),
+    );
     expect(r.status).toBe(201);
     expect(r.body.async_payment_url).toMatch(/^https?:\/\/.+\/payment_methods\/redirect\//);
     expect((r.body.next_action as Json).async_payment_url).toBe(r.body.async_payment_url);
@@ -69,7 +97,9 @@ describe('POST /v1/transactions: async_payment_url shown only on a later GET', (
     expect(r.body.async_payment_url).toMatch(/^https?:\/\/.+bancolombia_transfer/);
     expect(tookMs).toBeLessThan(2000); // no backoff was served (the first wait alone would be 250 ms on top)
     // a read of a record that has its URL stays in our store
-    expect((await api.get(`/v1/transactions/${String(r.body.id)}`)).body.async_payment_url).toBe(r.body.async_payment_url);
+    expect((await api.get(`/v1/transactions/${String(r.body.id)}`)).body.async_payment_url).toBe(
+      r.body.async_payment_url,
+    );
     expect(await getTransactionCalls(t)).toBe(before);
   });
 
@@ -91,7 +121,11 @@ describe('POST /v1/transactions: the follow-up GETs are bounded and never fail t
 
   beforeAll(async () => {
     // no webhooks: only our GETs (create, read, poller) may move these payments
-    t = await startTestApp({ sandbox: { asyncDelayMs: 50 }, wireWebhooks: false, env: { WOMPI_BREAKER_COOLDOWN_MS: '300', WOMPI_ASYNC_URL_WAIT_MS: '2000' } });
+    t = await startTestApp({
+      sandbox: { asyncDelayMs: 50 },
+      wireWebhooks: false,
+      env: { WOMPI_BREAKER_COOLDOWN_MS: '300', WOMPI_ASYNC_URL_WAIT_MS: '2000' },
+    });
     api = new Api(t);
   });
   afterAll(async () => t?.close());
@@ -99,13 +133,26 @@ describe('POST /v1/transactions: the follow-up GETs are bounded and never fail t
 
   it('a final status arriving in the same poll as the URL is applied normally (history, event)', async () => {
     await sandboxFaults(t.sandbox, { async_url_on_poll: true });
-    const r = await api.create(await createBody(t.sandbox, { payment_method: PSE, customer_data: { full_name: 'Juana Perez', phone_number: '573001234567' } }));
+    const r = await api.create(
+      await createBody(t.sandbox, {
+        payment_method: PSE,
+        customer_data: { full_name: 'Juana Perez', phone_number: '573001234567' },
+      }),
+    );
     expect(r.status).toBe(201);
     expect(r.body.status).toBe('APPROVED'); // the sandbox decided bank "1" after 50 ms; our first GET came at 250 ms
     expect(r.body.async_payment_url).toEqual(expect.any(String));
     expect(r.body.finalized_at).toEqual(expect.any(String));
-    expect((await history(t, String(r.body.id))).pop()).toMatchObject({ from_status: 'PENDING', to_status: 'APPROVED', source: 'poll' });
-    const events = await pgQuery<{ type: string }>(t.db.url, `select event_type as type from outbox where aggregate_id = $1`, [r.body.id]);
+    expect((await history(t, String(r.body.id))).pop()).toMatchObject({
+      from_status: 'PENDING',
+      to_status: 'APPROVED',
+      source: 'poll',
+    });
+    const events = await pgQuery<{ type: string }>(
+      t.db.url,
+      `select event_type as type from outbox where aggregate_id = $1`,
+      [r.body.id],
+    );
     expect(events.map((e) => e.type)).toEqual(['transaction.approved']);
   });
 
@@ -129,10 +176,15 @@ describe('POST /v1/transactions: the follow-up GETs are bounded and never fail t
 
     // Wompi back: a read fills in the first (bounded, once the breaker lets a probe through)
     await sandboxFaults(t.sandbox, { async_url_on_poll: true });
-    const read = await waitFor('a read to fill in async_payment_url', async () => {
-      const g = await api.get(`/v1/transactions/${String(first.body.id)}`);
-      return typeof g.body.async_payment_url === 'string' ? g.body : undefined;
-    }, 15_000, 100);
+    const read = await waitFor(
+      'a read to fill in async_payment_url',
+      async () => {
+        const g = await api.get(`/v1/transactions/${String(first.body.id)}`);
+        return typeof g.body.async_payment_url === 'string' ? g.body : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(read.async_payment_url).toMatch(/bancolombia_transfer/);
     expect(read.status).toBe('PENDING');
 
@@ -140,11 +192,16 @@ describe('POST /v1/transactions: the follow-up GETs are bounded and never fail t
     expect(await storedUrl(t, String(second.body.id))).toBeNull();
     const worker = t.app.get(ReconciliationWorker);
     const later = new Date(Date.now() + 5 * 60_000);
-    await waitFor('the poller to fill in async_payment_url', async () => {
-      if (t.app.get(WompiGateway).breakerState() === 'open') return undefined;
-      await worker.pollOnce(later);
-      return storedUrl(t, String(second.body.id));
-    }, 15_000, 100);
+    await waitFor(
+      'the poller to fill in async_payment_url',
+      async () => {
+        if (t.app.get(WompiGateway).breakerState() === 'open') return undefined;
+        await worker.pollOnce(later);
+        return storedUrl(t, String(second.body.id));
+      },
+      15_000,
+      100,
+    );
     expect((await history(t, String(second.body.id))).map((h) => h.to_status)).toEqual(['PENDING']);
   });
 });

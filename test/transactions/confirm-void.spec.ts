@@ -18,7 +18,14 @@ describe('confirm and void', () => {
   });
   afterAll(async () => t?.close());
 
-  const sourcesOf = async (id: string) => (await pgQuery<{ source: string }>(t.db.url, 'select source from payment_status_history where payment_id = $1 order by id', [id])).map((r) => r.source);
+  const sourcesOf = async (id: string) =>
+    (
+      await pgQuery<{ source: string }>(
+        t.db.url,
+        'select source from payment_status_history where payment_id = $1 order by id',
+        [id],
+      )
+    ).map((r) => r.source);
 
   it('confirm fetches the transaction from Wompi and applies it to our payment', async () => {
     const r = await api.create(await cardBody(t.sandbox, APPROVED_CARD));
@@ -34,25 +41,44 @@ describe('confirm and void', () => {
   });
 
   it('confirm answers 404 for an id Wompi does not know, a reference that is not ours, or another caller', async () => {
-    expect((await api.post('/v1/transactions/confirm', { wompi_transaction_id: '99999-0000000000-00000' })).status).toBe(404);
+    expect(
+      (await api.post('/v1/transactions/confirm', { wompi_transaction_id: '99999-0000000000-00000' })).status,
+    ).toBe(404);
     const foreign = await createAtWompi(t.sandbox, `foreign-${randomUUID()}`, 2_490_000);
     expect((await api.post('/v1/transactions/confirm', { wompi_transaction_id: foreign.id })).status).toBe(404);
     const mine = await api.create(await cardBody(t.sandbox));
-    const asOther = await Api.other(t).post('/v1/transactions/confirm', { wompi_transaction_id: mine.body.wompi_transaction_id });
+    const asOther = await Api.other(t).post('/v1/transactions/confirm', {
+      wompi_transaction_id: mine.body.wompi_transaction_id,
+    });
     expect(asOther.status).toBe(404);
-    expect((await api.post('/v1/transactions/confirm', { wompi_transaction_id: 'no spaces allowed' })).status).toBe(400);
+    expect((await api.post('/v1/transactions/confirm', { wompi_transaction_id: 'no spaces allowed' })).status).toBe(
+      400,
+    );
   });
 
   it('confirm refuses with 409 when Wompi reports another amount, and records the anomaly', async () => {
     const reference = `mismatch-${randomUUID()}`;
-    const ours = await pgQuery<{ id: string }>(t.db.url, `insert into payments (reference, wompi_reference, caller, status, amount_in_cents) values ($1, $1, 'orders', 'PENDING', 2490000) returning id`, [reference]);
+    const ours = await pgQuery<{ id: string }>(
+      t.db.url,
+      `insert into payments (reference, wompi_reference, caller, status, amount_in_cents) values ($1, $1, 'orders', 'PENDING', 2490000) returning id`,
+      [reference],
+    );
     const theirs = await createAtWompi(t.sandbox, reference, 150_000);
     const r = await api.post('/v1/transactions/confirm', { wompi_transaction_id: theirs.id });
     expect(r.status).toBe(409);
     expect(r.body.code).toBe('AMOUNT_MISMATCH');
-    const anomalies = await pgQuery<{ kind: string; source: string; expected: Json; actual: Json }>(t.db.url, 'select kind, source, expected, actual from payment_anomalies where payment_id = $1', [ours[0].id]);
+    const anomalies = await pgQuery<{ kind: string; source: string; expected: Json; actual: Json }>(
+      t.db.url,
+      'select kind, source, expected, actual from payment_anomalies where payment_id = $1',
+      [ours[0].id],
+    );
     expect(anomalies).toHaveLength(1);
-    expect(anomalies[0]).toMatchObject({ kind: 'amount', source: 'confirm', expected: { amount_in_cents: 2_490_000 }, actual: { amount_in_cents: 150_000 } });
+    expect(anomalies[0]).toMatchObject({
+      kind: 'amount',
+      source: 'confirm',
+      expected: { amount_in_cents: 2_490_000 },
+      actual: { amount_in_cents: 150_000 },
+    });
     const read = await api.get(`/v1/transactions/${ours[0].id}`);
     expect(read.body).toMatchObject({ status: 'PENDING', wompi_transaction_id: null });
   });
@@ -66,7 +92,11 @@ describe('confirm and void', () => {
     expect(['APPROVED', 'VOIDED']).toContain(v.body.status);
     const voided = await api.settle(id, ['VOIDED']);
     expect(voided.status).toBe('VOIDED');
-    const events = await pgQuery<{ event_type: string }>(t.db.url, 'select event_type from outbox where aggregate_id = $1 order by id', [id]);
+    const events = await pgQuery<{ event_type: string }>(
+      t.db.url,
+      'select event_type from outbox where aggregate_id = $1 order by id',
+      [id],
+    );
     expect(events.map((e) => e.event_type)).toEqual(['transaction.approved', 'transaction.voided']);
   });
 
@@ -77,7 +107,9 @@ describe('confirm and void', () => {
     expect(v1.status).toBe(409);
     expect(v1.body).toMatchObject({ code: 'INVALID_STATE', reason: 'status', current_status: 'DECLINED' });
 
-    const nequi = await api.create(await createBody(t.sandbox, { payment_method: { type: 'NEQUI', phone_number: '3991111111' } }));
+    const nequi = await api.create(
+      await createBody(t.sandbox, { payment_method: { type: 'NEQUI', phone_number: '3991111111' } }),
+    );
     await api.settle(String(nequi.body.id), ['APPROVED']);
     const v2 = await api.post(`/v1/transactions/${String(nequi.body.id)}/void`, {}, randomUUID());
     expect(v2.status).toBe(409);

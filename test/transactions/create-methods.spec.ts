@@ -2,7 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
-import { Api, APPROVED_CARD, cardBody, cardToken, acceptanceTokens, createBody, DECLINED_CARD, sandboxDecide } from './support';
+import {
+  Api,
+  APPROVED_CARD,
+  cardBody,
+  cardToken,
+  acceptanceTokens,
+  createBody,
+  DECLINED_CARD,
+  sandboxDecide,
+} from './support';
 
 type Json = Record<string, unknown>;
 
@@ -20,7 +29,13 @@ describe('POST /v1/transactions: every method', () => {
     const body = await cardBody(t.sandbox, APPROVED_CARD, { metadata: { order_id: 'ord_1' } });
     const r = await api.create(body);
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ status: 'PENDING', payment_method_type: 'CARD', amount_in_cents: 2_490_000, currency: 'COP', metadata: { order_id: 'ord_1' } });
+    expect(r.body).toMatchObject({
+      status: 'PENDING',
+      payment_method_type: 'CARD',
+      amount_in_cents: 2_490_000,
+      currency: 'COP',
+      metadata: { order_id: 'ord_1' },
+    });
     expect(r.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(r.body.reference).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
     expect(typeof r.body.wompi_transaction_id).toBe('string');
@@ -28,7 +43,12 @@ describe('POST /v1/transactions: every method', () => {
     const final = await api.settle(String(r.body.id), ['APPROVED']);
     expect(final.status).toBe('APPROVED');
 
-    const consents = await pgQuery<{ caller: string; acceptance_permalink: string; personal_data_permalink: string; acceptance_token_sha256: string }>(
+    const consents = await pgQuery<{
+      caller: string;
+      acceptance_permalink: string;
+      personal_data_permalink: string;
+      acceptance_token_sha256: string;
+    }>(
       t.db.url,
       `select caller, acceptance_permalink, personal_data_permalink, acceptance_token_sha256 from consents where payment_id = $1`,
       [r.body.id],
@@ -50,7 +70,14 @@ describe('POST /v1/transactions: every method', () => {
   it('PSE answers with async_payment_url and ends APPROVED with bank "1"', async () => {
     const r = await api.create(
       await createBody(t.sandbox, {
-        payment_method: { type: 'PSE', user_type: 0, user_legal_id_type: 'CC', user_legal_id: '1999888777', financial_institution_code: '1', payment_description: 'Order 1' },
+        payment_method: {
+          type: 'PSE',
+          user_type: 0,
+          user_legal_id_type: 'CC',
+          user_legal_id: '1999888777',
+          financial_institution_code: '1',
+          payment_description: 'Order 1',
+        },
         customer_data: { full_name: 'Juana Perez', phone_number: '573001234567' },
       }),
     );
@@ -62,7 +89,9 @@ describe('POST /v1/transactions: every method', () => {
   });
 
   it('Nequi 3991111111 ends APPROVED', async () => {
-    const r = await api.create(await createBody(t.sandbox, { payment_method: { type: 'NEQUI', phone_number: '3991111111' } }));
+    const r = await api.create(
+      await createBody(t.sandbox, { payment_method: { type: 'NEQUI', phone_number: '3991111111' } }),
+    );
     expect(r.status).toBe(201);
     expect(r.body.payment_method_type).toBe('NEQUI');
     await api.settle(String(r.body.id), ['APPROVED']);
@@ -70,7 +99,14 @@ describe('POST /v1/transactions: every method', () => {
 
   it('Bancolombia transfer answers with async_payment_url; sandbox_status decides', async () => {
     const r = await api.create(
-      await createBody(t.sandbox, { payment_method: { type: 'BANCOLOMBIA_TRANSFER', user_type: 'PERSON', payment_description: 'Order 1', sandbox_status: 'APPROVED' } }),
+      await createBody(t.sandbox, {
+        payment_method: {
+          type: 'BANCOLOMBIA_TRANSFER',
+          user_type: 'PERSON',
+          payment_description: 'Order 1',
+          sandbox_status: 'APPROVED',
+        },
+      }),
     );
     expect(r.status).toBe(201);
     expect(r.body.async_payment_url).toMatch(/bancolombia_transfer/);
@@ -78,7 +114,11 @@ describe('POST /v1/transactions: every method', () => {
   });
 
   it('Bancolombia QR answers with the QR data', async () => {
-    const r = await api.create(await createBody(t.sandbox, { payment_method: { type: 'BANCOLOMBIA_QR', payment_description: 'Order 1', sandbox_status: 'DECLINED' } }));
+    const r = await api.create(
+      await createBody(t.sandbox, {
+        payment_method: { type: 'BANCOLOMBIA_QR', payment_description: 'Order 1', sandbox_status: 'DECLINED' },
+      }),
+    );
     expect(r.status).toBe(201);
     const next = r.body.next_action as Json;
     expect(typeof next.qr_id).toBe('string');
@@ -97,7 +137,16 @@ describe('POST /v1/transactions: every method', () => {
   });
 
   it('Daviplata answers with the OTP urls', async () => {
-    const r = await api.create(await createBody(t.sandbox, { payment_method: { type: 'DAVIPLATA', user_legal_id_type: 'CC', user_legal_id: '1999888777', payment_description: 'Order 1' } }));
+    const r = await api.create(
+      await createBody(t.sandbox, {
+        payment_method: {
+          type: 'DAVIPLATA',
+          user_legal_id_type: 'CC',
+          user_legal_id: '1999888777',
+          payment_description: 'Order 1',
+        },
+      }),
+    );
     expect(r.status).toBe(201);
     const next = r.body.next_action as Json;
     expect(next.url).toBeTruthy();
@@ -106,7 +155,9 @@ describe('POST /v1/transactions: every method', () => {
   });
 
   it('PCOL answers with async_payment_url and ends APPROVED', async () => {
-    const r = await api.create(await createBody(t.sandbox, { payment_method: { type: 'PCOL', sandbox_status: 'APPROVED_ONLY_POINTS' } }));
+    const r = await api.create(
+      await createBody(t.sandbox, { payment_method: { type: 'PCOL', sandbox_status: 'APPROVED_ONLY_POINTS' } }),
+    );
     expect(r.status).toBe(201);
     expect(r.body.async_payment_url).toMatch(/pcol/);
     await api.settle(String(r.body.id), ['APPROVED']);
@@ -114,9 +165,20 @@ describe('POST /v1/transactions: every method', () => {
 
   it('a card payment source is charged with its installments', async () => {
     // only sources saved through this service can be charged (README, Payment sources)
-    const source = await api.post('/v1/payment-sources', { type: 'CARD', token: await cardToken(t.sandbox, APPROVED_CARD), customer_email: 'buyer@example.com', ...(await acceptanceTokens(t.sandbox)) }, randomUUID());
+    const source = await api.post(
+      '/v1/payment-sources',
+      {
+        type: 'CARD',
+        token: await cardToken(t.sandbox, APPROVED_CARD),
+        customer_email: 'buyer@example.com',
+        ...(await acceptanceTokens(t.sandbox)),
+      },
+      randomUUID(),
+    );
     expect(source.status).toBe(201);
-    const r = await api.create(await createBody(t.sandbox, { payment_source_id: source.body.wompi_payment_source_id, installments: 3 }));
+    const r = await api.create(
+      await createBody(t.sandbox, { payment_source_id: source.body.wompi_payment_source_id, installments: 3 }),
+    );
     expect(r.status).toBe(201);
     expect(r.body.payment_method_type).toBe('CARD');
     await api.settle(String(r.body.id), ['APPROVED']);

@@ -54,7 +54,9 @@ describe('POST /v1/transactions: idempotency', () => {
     expect(atWompi).toHaveLength(1);
     const rows = await pgQuery(t.db.url, 'select id from payments where wompi_reference = $1', [reference]);
     expect(rows).toHaveLength(1);
-    console.log(`20 parallel identical creates: ${created.length}×201, ${statuses.filter((s) => s === 409).length}×409, ${atWompi.length} Wompi transaction(s), ${elapsed} ms`);
+    console.log(
+      `20 parallel identical creates: ${created.length}×201, ${statuses.filter((s) => s === 409).length}×409, ${atWompi.length} Wompi transaction(s), ${elapsed} ms`,
+    );
   });
 
   it('a retry after the idempotency record was lost finds the same payment (reference derived from the key)', async () => {
@@ -80,7 +82,11 @@ describe('POST /v1/transactions: idempotency', () => {
       `insert into payments (reference, wompi_reference, caller, status, amount_in_cents, customer_email, created_at, updated_at) values ($1, $1, 'orders', 'PENDING', $2, $3, now() - interval '5 minutes', now() - interval '5 minutes') returning id`,
       [`crash-${key2}`, body2.amount_in_cents, body2.customer_email],
     );
-    await pgQuery(t.db.url, `insert into payment_attempts (payment_id, status, amount_in_cents) values ($1, 'UNKNOWN', $2)`, [intent[0].id, body2.amount_in_cents]);
+    await pgQuery(
+      t.db.url,
+      `insert into payment_attempts (payment_id, status, amount_in_cents) values ($1, 'UNKNOWN', $2)`,
+      [intent[0].id, body2.amount_in_cents],
+    );
     const retry = await api.create({ ...body2, reference: `crash-${key2}` }, key2);
     expect(retry.status).toBe(201);
     expect(retry.body.id).toBe(intent[0].id);

@@ -28,11 +28,19 @@ describe('OpenAPI: transactions', () => {
       expect(op.security).toEqual(expect.arrayContaining([{ internal: [] }]));
       expect(op.responses[ok].content['application/json'].example).toBeDefined();
     }
-    for (const [path, method] of [['/v1/transactions', 'post'], ['/v1/transactions/{id}/void', 'post']]) {
-      const header = doc.paths[path][method].parameters.find((p: Json) => p.in === 'header' && p.name === 'Idempotency-Key');
+    for (const [path, method] of [
+      ['/v1/transactions', 'post'],
+      ['/v1/transactions/{id}/void', 'post'],
+    ]) {
+      const header = doc.paths[path][method].parameters.find(
+        (p: Json) => p.in === 'header' && p.name === 'Idempotency-Key',
+      );
       expect(header).toMatchObject({ required: true });
     }
-    expect(Object.keys(doc.paths['/v1/transactions'].post.requestBody.content['application/json'].examples)).toEqual(['card', 'pse']);
+    expect(Object.keys(doc.paths['/v1/transactions'].post.requestBody.content['application/json'].examples)).toEqual([
+      'card',
+      'pse',
+    ]);
   });
 
   it('documents every payment method as a discriminated schema with examples', () => {
@@ -40,7 +48,19 @@ describe('OpenAPI: transactions', () => {
     const method = schemas.CreateTransactionDto.properties.payment_method;
     expect(method.oneOf).toHaveLength(9);
     expect(method.discriminator.propertyName).toBe('type');
-    expect(schemas.PseMethodDto.properties.user_legal_id_type.enum).toEqual(['RC', 'TI', 'CC', 'TE', 'CE', 'NIT', 'PP', 'DNI']);
-    expect(schemas.CreateTransactionDto.properties.amount_in_cents).toMatchObject({ minimum: 150000, example: 2490000 });
+    expect(schemas.PseMethodDto.properties.user_legal_id_type.enum).toEqual([
+      'RC',
+      'TI',
+      'CC',
+      'TE',
+      'CE',
+      'NIT',
+      'PP',
+      'DNI',
+    ]);
+    expect(schemas.CreateTransactionDto.properties.amount_in_cents).toMatchObject({
+      minimum: 150000,
+      example: 2490000,
+    });
   });
 });

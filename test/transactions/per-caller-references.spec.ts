@@ -34,7 +34,9 @@ describe('per-caller references', () => {
     expect(probe.body.data).toEqual([]);
 
     // … nor by creating with it: no 409, its own payment
-    const b = await billing.create<Json>(await cardBody(t.sandbox, DECLINED_CARD, { reference, amount_in_cents: 3_100_000 }));
+    const b = await billing.create<Json>(
+      await cardBody(t.sandbox, DECLINED_CARD, { reference, amount_in_cents: 3_100_000 }),
+    );
     expect(b.status).toBe(201);
     expect(b.body.id).not.toBe(a.body.id);
     expect(a.body.reference).toBe(reference);
@@ -42,7 +44,8 @@ describe('per-caller references', () => {
     expect(a.body.wompi_reference).toBe(wompiReferenceFor(TEST_CALLER, reference));
     expect(b.body.wompi_reference).toBe(wompiReferenceFor(OTHER_CALLER, reference));
     expect(a.body.wompi_reference).not.toBe(b.body.wompi_reference);
-    for (const w of [a.body.wompi_reference, b.body.wompi_reference]) expect(String(w)).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+    for (const w of [a.body.wompi_reference, b.body.wompi_reference])
+      expect(String(w)).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
 
     // Wompi holds one transaction per payment, under each payment's own Wompi reference
     const [atWompiA] = await wompiTransactions(t.sandbox, String(a.body.wompi_reference));
@@ -64,37 +67,64 @@ describe('per-caller references', () => {
     expect(settledA.status).toBe('APPROVED');
     expect(settledB.status).toBe('DECLINED');
 
-    const fulfilments = await waitFor('both fulfilments', async () => {
-      const rows = await pgQuery<{ payment_id: string; status: string; wompi_transaction_id: string }>(t.db.url, `select payment_id, status, wompi_transaction_id from fulfilments where payment_id = any($1::uuid[]) order by status`, [[a.body.id, b.body.id]]);
-      return rows.length === 2 ? rows : undefined;
-    }, 15_000, 100);
+    const fulfilments = await waitFor(
+      'both fulfilments',
+      async () => {
+        const rows = await pgQuery<{ payment_id: string; status: string; wompi_transaction_id: string }>(
+          t.db.url,
+          `select payment_id, status, wompi_transaction_id from fulfilments where payment_id = any($1::uuid[]) order by status`,
+          [[a.body.id, b.body.id]],
+        );
+        return rows.length === 2 ? rows : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(fulfilments).toEqual([
       { payment_id: a.body.id, status: 'APPROVED', wompi_transaction_id: a.body.wompi_transaction_id },
       { payment_id: b.body.id, status: 'DECLINED', wompi_transaction_id: b.body.wompi_transaction_id },
     ]);
-    const inbox = await pgQuery<{ status: string }>(t.db.url, `select status from webhook_inbox where payload->'data'->'transaction'->>'reference' = any($1::text[])`, [[a.body.wompi_reference, b.body.wompi_reference]]);
+    const inbox = await pgQuery<{ status: string }>(
+      t.db.url,
+      `select status from webhook_inbox where payload->'data'->'transaction'->>'reference' = any($1::text[])`,
+      [[a.body.wompi_reference, b.body.wompi_reference]],
+    );
     expect(inbox.length).toBeGreaterThanOrEqual(2);
     expect(inbox.every((r) => r.status === 'PROCESSED')).toBe(true);
 
     // events: subject is the caller's own reference; data tells the payments apart
-    const events = await pgQuery<{ aggregate_id: string; event_type: string; payload: Json }>(t.db.url, `select aggregate_id, event_type, payload from outbox where aggregate_id = any($1::uuid[]) order by event_type`, [[a.body.id, b.body.id]]);
+    const events = await pgQuery<{ aggregate_id: string; event_type: string; payload: Json }>(
+      t.db.url,
+      `select aggregate_id, event_type, payload from outbox where aggregate_id = any($1::uuid[]) order by event_type`,
+      [[a.body.id, b.body.id]],
+    );
     expect(events.map((e) => [e.aggregate_id, e.event_type])).toEqual([
       [a.body.id, 'transaction.approved'],
       [b.body.id, 'transaction.declined'],
     ]);
-    for (const [e, w] of [[events[0], a], [events[1], b]] as const) {
-      expect(e.payload).toMatchObject({ subject: reference, data: { id: w.body.id, reference, wompi_reference: w.body.wompi_reference } });
+    for (const [e, w] of [
+      [events[0], a],
+      [events[1], b],
+    ] as const) {
+      expect(e.payload).toMatchObject({
+        subject: reference,
+        data: { id: w.body.id, reference, wompi_reference: w.body.wompi_reference },
+      });
     }
   });
 
   it('the same caller reusing its reference for another payment is still 409 REFERENCE_IN_USE', async () => {
     const reference = `own-${randomUUID().slice(0, 8)}`;
     expect((await billing.create(await cardBody(t.sandbox, undefined, { reference }))).status).toBe(201);
-    const again = await billing.create<Problem>(await cardBody(t.sandbox, undefined, { reference, amount_in_cents: 3_000_000 }));
+    const again = await billing.create<Problem>(
+      await cardBody(t.sandbox, undefined, { reference, amount_in_cents: 3_000_000 }),
+    );
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('REFERENCE_IN_USE');
     expect(Object.keys(again.body.errors)).toEqual(['reference']);
     // and the other caller is still free to use it
-    expect((await orders.create(await cardBody(t.sandbox, undefined, { reference, amount_in_cents: 3_000_000 }))).status).toBe(201);
+    expect(
+      (await orders.create(await cardBody(t.sandbox, undefined, { reference, amount_in_cents: 3_000_000 }))).status,
+    ).toBe(201);
   });
 });

@@ -30,7 +30,13 @@ describe('reading transactions', () => {
   it('reads one payment with its attempts', async () => {
     const r = await api.get(`/v1/transactions/${ids[0]}`);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: ids[0], reference: `${prefix}-0`, kind: 'TRANSACTION', amount_in_cents: 2_490_000, currency: 'COP' });
+    expect(r.body).toMatchObject({
+      id: ids[0],
+      reference: `${prefix}-0`,
+      kind: 'TRANSACTION',
+      amount_in_cents: 2_490_000,
+      currency: 'COP',
+    });
     expect(r.body.attempts).toHaveLength(1);
     expect((r.body.attempts as Json[])[0].wompi_transaction_id).toBe(r.body.wompi_transaction_id);
   });
@@ -43,12 +49,14 @@ describe('reading transactions', () => {
     expect((await Api.other(t).get(`/v1/transactions/${ids[0]}`)).status).toBe(404);
   });
 
-  it('pages newest first with an opaque cursor, and only the caller\'s payments', async () => {
+  it("pages newest first with an opaque cursor, and only the caller's payments", async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r: { status: number; body: Page } = await api.get<Page>(`/v1/transactions?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: { status: number; body: Page } = await api.get<Page>(
+        `/v1/transactions?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(r.status).toBe(200);
       expect(r.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...r.body.data.map((p) => String(p.id)));
@@ -64,9 +72,13 @@ describe('reading transactions', () => {
     expect(byRef.body.data.map((p) => p.id)).toEqual([ids[3]]);
     const declined = await api.get<Page>('/v1/transactions?status=DECLINED');
     expect(declined.body.data.map((p) => p.id)).toEqual([ids[1]]);
-    const future = await api.get<Page>(`/v1/transactions?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
+    const future = await api.get<Page>(
+      `/v1/transactions?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+    );
     expect(future.body).toEqual({ data: [], next_cursor: null });
-    const past = await api.get<Page>(`/v1/transactions?to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}&limit=100`);
+    const past = await api.get<Page>(
+      `/v1/transactions?to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}&limit=100`,
+    );
     expect(past.body.data).toHaveLength(5);
   });
 

@@ -19,7 +19,13 @@ const SETTLE_BOUND_MS = 60_000;
 const AMOUNT = 2_490_000;
 
 /** A pass-through to the sandbox that records every GET /v1/transactions/:id, and which are in flight. */
-function countingProxy(target: URL, worker: string, seen: Map<string, string[]>, inFlight: Map<string, number>, overlaps: string[]): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+function countingProxy(
+  target: URL,
+  worker: string,
+  seen: Map<string, string[]>,
+  inFlight: Map<string, number>,
+  overlaps: string[],
+): Promise<{ baseUrl: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     const m = req.method === 'GET' ? /^\/v1\/transactions\/([^/?]+)$/.exec(req.url!.split('?')[0]) : null;
     const id = m?.[1];
@@ -28,17 +34,23 @@ function countingProxy(target: URL, worker: string, seen: Map<string, string[]>,
       if ((inFlight.get(id) ?? 0) > 0) overlaps.push(id);
       inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
     }
-    const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode!, r.headers);
-      r.pipe(res);
-      r.on('end', () => id && inFlight.set(id, inFlight.get(id)! - 1));
-    });
+    const up = http.request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode!, r.headers);
+        r.pipe(res);
+        r.on('end', () => id && inFlight.set(id, inFlight.get(id)! - 1));
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) }),
+      resolve({
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+        close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+      }),
     ),
   );
 }
@@ -46,12 +58,14 @@ function countingProxy(target: URL, worker: string, seen: Map<string, string[]>,
 async function inParallel<T>(n: number, lanes: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(n);
   let next = 0;
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await fn(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await fn(i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -76,7 +90,10 @@ describe('stale-payment poller: 1,000 lost webhooks, two workers', () => {
     // the sandbox's transaction ids carry 5 random digits per second, so a few of 1,000 quick
     // creates collide (the later overwrites the earlier); make spares and keep unique ids only
     const ATTEMPTS = PAYMENTS + 60;
-    const tokens = await inParallel(ATTEMPTS, 16, async () => ({ card: await cardToken(sandbox), acceptance: await acceptanceTokens(sandbox) }));
+    const tokens = await inParallel(ATTEMPTS, 16, async () => ({
+      card: await cardToken(sandbox),
+      acceptance: await acceptanceTokens(sandbox),
+    }));
     const run = Date.now().toString(36);
     const made = await inParallel(ATTEMPTS, 16, async (i) => {
       const reference = `lost-${run}-${i}`;
@@ -84,9 +101,16 @@ describe('stale-payment poller: 1,000 lost webhooks, two workers', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${sandbox.keys.privateKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({
-          reference, amount_in_cents: AMOUNT, currency: 'COP', customer_email: 'buyer@example.com', ...tokens[i].acceptance,
+          reference,
+          amount_in_cents: AMOUNT,
+          currency: 'COP',
+          customer_email: 'buyer@example.com',
+          ...tokens[i].acceptance,
           payment_method: { type: 'CARD', token: tokens[i].card, installments: 1 },
-          signature: integritySignature({ reference, amountInCents: AMOUNT, currency: 'COP' }, sandbox.keys.integritySecret),
+          signature: integritySignature(
+            { reference, amountInCents: AMOUNT, currency: 'COP' },
+            sandbox.keys.integritySecret,
+          ),
         }),
       });
       if (res.status !== 201) throw new Error(`sandbox create answered ${res.status}: ${await res.text()}`);
@@ -107,7 +131,12 @@ describe('stale-payment poller: 1,000 lost webhooks, two workers', () => {
        select id, wompi_transaction_id, 'PENDING', 'CARD', $3 from p`,
       [created.map((c) => c.reference), created.map((c) => c.wompiId), AMOUNT],
     );
-    await waitFor('the sandbox to approve them all', async () => (await wompiTransactions(sandbox, created[PAYMENTS - 1].reference))[0]?.status === 'APPROVED', 10_000, 100);
+    await waitFor(
+      'the sandbox to approve them all',
+      async () => (await wompiTransactions(sandbox, created[PAYMENTS - 1].reference))[0]?.status === 'APPROVED',
+      10_000,
+      100,
+    );
 
     const seen = new Map<string, string[]>();
     const inFlight = new Map<string, number>();
@@ -116,12 +145,20 @@ describe('stale-payment poller: 1,000 lost webhooks, two workers', () => {
     for (const worker of ['w1', 'w2']) {
       const proxy = await countingProxy(new URL(sandbox.baseUrl), worker, seen, inFlight, overlaps);
       proxies.push(proxy);
-      const env = testEnv(db, sandbox, { ROLE: 'worker', WOMPI_BASE_URL: proxy.baseUrl, STALE_POLL_EVERY_MS: '1000', LOG_LEVEL: 'error' });
+      const env = testEnv(db, sandbox, {
+        ROLE: 'worker',
+        WOMPI_BASE_URL: proxy.baseUrl,
+        STALE_POLL_EVERY_MS: '1000',
+        LOG_LEVEL: 'error',
+      });
       const app = await createApp(loadConfig(env), { bufferLogs: false });
       await app.init();
       apps.push(app);
     }
-    const pending = async () => Number((await pgQuery<{ n: string }>(db.url, `select count(*) as n from payments where status = 'PENDING'`))[0].n);
+    const pending = async () =>
+      Number(
+        (await pgQuery<{ n: string }>(db.url, `select count(*) as n from payments where status = 'PENDING'`))[0].n,
+      );
     await waitFor('every payment to settle', async () => (await pending()) === 0, SETTLE_BOUND_MS, 250);
     const ms = Date.now() - t0;
 
@@ -129,9 +166,14 @@ describe('stale-payment poller: 1,000 lost webhooks, two workers', () => {
     for (const ws of seen.values()) for (const w of ws) perWorker[w]++;
     const byBoth = [...seen.values()].filter((ws) => new Set(ws).size > 1).length;
     const twice = [...seen.values()].filter((ws) => ws.length > 1).length;
-    process.stdout.write(`stale poller: ${PAYMENTS} lost webhooks settled in ${ms} ms by two workers (GETs: ${JSON.stringify(perWorker)}; polled twice: ${twice}; by both workers: ${byBoth}; overlapping: ${overlaps.length})\n`);
+    process.stdout.write(
+      `stale poller: ${PAYMENTS} lost webhooks settled in ${ms} ms by two workers (GETs: ${JSON.stringify(perWorker)}; polled twice: ${twice}; by both workers: ${byBoth}; overlapping: ${overlaps.length})\n`,
+    );
 
-    const statuses = await pgQuery<{ status: string; n: string }>(db.url, `select status, count(*) as n from payments group by status`);
+    const statuses = await pgQuery<{ status: string; n: string }>(
+      db.url,
+      `select status, count(*) as n from payments group by status`,
+    );
     expect(statuses.map((s) => [s.status, Number(s.n)])).toEqual([['APPROVED', PAYMENTS]]);
     expect(seen.size).toBe(PAYMENTS);
     expect(overlaps).toEqual([]);

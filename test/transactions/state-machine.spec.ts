@@ -14,8 +14,18 @@ describe('state machine regressions', () => {
   let api: Api;
   let state: PaymentStateService;
   const snapshot = async (id: string) => ({
-    payment: (await pgQuery<{ status: string; version: number }>(t.db.url, 'select status, version from payments where id = $1', [id]))[0],
-    history: await pgQuery(t.db.url, 'select id, from_status, to_status, source from payment_status_history where payment_id = $1 order by id', [id]),
+    payment: (
+      await pgQuery<{ status: string; version: number }>(
+        t.db.url,
+        'select status, version from payments where id = $1',
+        [id],
+      )
+    )[0],
+    history: await pgQuery(
+      t.db.url,
+      'select id, from_status, to_status, source from payment_status_history where payment_id = $1 order by id',
+      [id],
+    ),
     events: await pgQuery(t.db.url, 'select event_type from outbox where aggregate_id = $1', [id]),
   });
 
@@ -33,16 +43,27 @@ describe('state machine regressions', () => {
     const before = await snapshot(id);
     expect(before.payment.status).toBe('APPROVED');
 
-    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    const wompiTx = (
+      await pgQuery<{ snapshot: WompiTransaction }>(
+        t.db.url,
+        'select snapshot from payment_attempts where payment_id = $1',
+        [id],
+      )
+    )[0].snapshot;
     for (const source of ['webhook', 'poll', 'reconciliation'] as const) {
-      const late = await state.apply({ ...wompiTx, status: 'PENDING', status_message: null, finalized_at: null }, source);
+      const late = await state.apply(
+        { ...wompiTx, status: 'PENDING', status_message: null, finalized_at: null },
+        source,
+      );
       expect(late.outcome).toBe('stale');
     }
     // a DECLINED for the transaction we recorded APPROVED is not late but contradictory: refused and recorded
     const declinedLate = await state.apply({ ...wompiTx, status: 'DECLINED' }, 'webhook');
     expect(declinedLate.outcome).toBe('contradiction');
     expect(await snapshot(id)).toEqual(before);
-    expect(await pgQuery(t.db.url, 'select kind, source from payment_anomalies where payment_id = $1', [id])).toEqual([{ kind: 'status_contradiction', source: 'webhook' }]);
+    expect(await pgQuery(t.db.url, 'select kind, source from payment_anomalies where payment_id = $1', [id])).toEqual([
+      { kind: 'status_contradiction', source: 'webhook' },
+    ]);
     expect((await api.get(`/v1/transactions/${id}`)).body.updated_at).toBe(approved.updated_at);
   });
 
@@ -50,18 +71,33 @@ describe('state machine regressions', () => {
     const r = await api.create(await cardBody(t.sandbox, DECLINED_CARD));
     const id = String(r.body.id);
     await api.settle(id, ['DECLINED']);
-    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    const wompiTx = (
+      await pgQuery<{ snapshot: WompiTransaction }>(
+        t.db.url,
+        'select snapshot from payment_attempts where payment_id = $1',
+        [id],
+      )
+    )[0].snapshot;
     const before = await snapshot(id);
-    for (const source of ['webhook', 'poll', 'confirm'] as const) expect((await state.apply({ ...wompiTx, status: 'APPROVED' }, source)).outcome).toBe('contradiction');
+    for (const source of ['webhook', 'poll', 'confirm'] as const)
+      expect((await state.apply({ ...wompiTx, status: 'APPROVED' }, source)).outcome).toBe('contradiction');
     expect(await snapshot(id)).toEqual(before);
-    expect(await pgQuery(t.db.url, 'select kind, source from payment_anomalies where payment_id = $1 order by id', [id])).toEqual(['webhook', 'poll', 'confirm'].map((source) => ({ kind: 'status_contradiction', source })));
+    expect(
+      await pgQuery(t.db.url, 'select kind, source from payment_anomalies where payment_id = $1 order by id', [id]),
+    ).toEqual(['webhook', 'poll', 'confirm'].map((source) => ({ kind: 'status_contradiction', source })));
   });
 
   it('an APPROVED after VOIDED is late, not a contradiction', async () => {
     const r = await api.create(await cardBody(t.sandbox));
     const id = String(r.body.id);
     await api.settle(id, ['APPROVED']);
-    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    const wompiTx = (
+      await pgQuery<{ snapshot: WompiTransaction }>(
+        t.db.url,
+        'select snapshot from payment_attempts where payment_id = $1',
+        [id],
+      )
+    )[0].snapshot;
     expect((await state.apply({ ...wompiTx, status: 'VOIDED' }, 'webhook')).outcome).toBe('changed');
     expect((await state.apply({ ...wompiTx, status: 'APPROVED' }, 'webhook')).outcome).toBe('stale');
     expect(await pgQuery(t.db.url, 'select kind from payment_anomalies where payment_id = $1', [id])).toEqual([]);
@@ -71,7 +107,13 @@ describe('state machine regressions', () => {
     const r = await api.create(await cardBody(t.sandbox));
     const id = String(r.body.id);
     await api.settle(id, ['APPROVED']);
-    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    const wompiTx = (
+      await pgQuery<{ snapshot: WompiTransaction }>(
+        t.db.url,
+        'select snapshot from payment_attempts where payment_id = $1',
+        [id],
+      )
+    )[0].snapshot;
     const before = await snapshot(id);
     expect((await state.apply(wompiTx, 'webhook')).outcome).toBe('stale');
     expect(await snapshot(id)).toEqual(before);
@@ -82,7 +124,13 @@ describe('state machine regressions', () => {
     const r = await api.create(await cardBody(t.sandbox));
     const id = String(r.body.id);
     await api.settle(id, ['APPROVED']);
-    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    const wompiTx = (
+      await pgQuery<{ snapshot: WompiTransaction }>(
+        t.db.url,
+        'select snapshot from payment_attempts where payment_id = $1',
+        [id],
+      )
+    )[0].snapshot;
     expect((await state.apply({ ...wompiTx, status: 'VOIDED' }, 'webhook')).outcome).toBe('changed');
     const before = await snapshot(id);
     const second = { ...wompiTx, id: `${wompiTx.id}-retry`, status: 'APPROVED' as const };
@@ -90,10 +138,34 @@ describe('state machine regressions', () => {
     expect((await state.apply(second, 'poll')).outcome).toBe('stale'); // the same report again: nothing more
     expect(await snapshot(id)).toEqual(before);
     expect(before.events).toEqual([{ event_type: 'transaction.approved' }, { event_type: 'transaction.voided' }]);
-    expect(await pgQuery(t.db.url, 'select kind, source, wompi_transaction_id, expected from payment_anomalies where payment_id = $1', [id])).toEqual([
-      { kind: 'duplicate_approval', source: 'webhook', wompi_transaction_id: second.id, expected: { status: 'VOIDED', payment_status: 'VOIDED', approved_wompi_transaction_id: wompiTx.id, approved_attempt_status: 'VOIDED' } },
+    expect(
+      await pgQuery(
+        t.db.url,
+        'select kind, source, wompi_transaction_id, expected from payment_anomalies where payment_id = $1',
+        [id],
+      ),
+    ).toEqual([
+      {
+        kind: 'duplicate_approval',
+        source: 'webhook',
+        wompi_transaction_id: second.id,
+        expected: {
+          status: 'VOIDED',
+          payment_status: 'VOIDED',
+          approved_wompi_transaction_id: wompiTx.id,
+          approved_attempt_status: 'VOIDED',
+        },
+      },
     ]);
-    expect((await pgQuery<{ status: string }>(t.db.url, 'select status from payment_attempts where payment_id = $1 order by created_at', [id])).map((a) => a.status)).toEqual(['VOIDED', 'APPROVED']);
+    expect(
+      (
+        await pgQuery<{ status: string }>(
+          t.db.url,
+          'select status from payment_attempts where payment_id = $1 order by created_at',
+          [id],
+        )
+      ).map((a) => a.status),
+    ).toEqual(['VOIDED', 'APPROVED']);
   });
 
   it('a payment ERROR because Wompi never created it becomes APPROVED when a transaction with its reference turns up approved', async () => {
@@ -101,7 +173,12 @@ describe('state machine regressions', () => {
     const id = await insertPayment(t.db.url, { reference, amountInCents: 2_490_000, status: 'UNKNOWN' });
     // what reconciliation does after 10 minutes without a trace at Wompi
     await t.app.get(DataSource).transaction(async (m) => {
-      const p = await m.getRepository(PaymentEntity).createQueryBuilder('p').setLock('pessimistic_write').where('p.id = :id', { id }).getOneOrFail();
+      const p = await m
+        .getRepository(PaymentEntity)
+        .createQueryBuilder('p')
+        .setLock('pessimistic_write')
+        .where('p.id = :id', { id })
+        .getOneOrFail();
       await state.recordFinalWithoutReport(m, p, 'ERROR', 'reconciliation', 'Wompi never created this transaction');
     });
     const late = syntheticTx(reference, 2_490_000, 'APPROVED');
@@ -119,11 +196,19 @@ describe('state machine regressions', () => {
   it('a report whose amount disagrees is refused and recorded, never applied', async () => {
     const r = await api.create(await cardBody(t.sandbox));
     const id = String(r.body.id);
-    const wompiTx = (await pgQuery<{ snapshot: WompiTransaction }>(t.db.url, 'select snapshot from payment_attempts where payment_id = $1', [id]))[0].snapshot;
+    const wompiTx = (
+      await pgQuery<{ snapshot: WompiTransaction }>(
+        t.db.url,
+        'select snapshot from payment_attempts where payment_id = $1',
+        [id],
+      )
+    )[0].snapshot;
     const before = await snapshot(id);
     const res = await state.apply({ ...wompiTx, status: 'APPROVED', amount_in_cents: 1 }, 'webhook');
     expect(res.outcome).toBe('mismatch');
     expect(await snapshot(id)).toEqual(before);
-    expect(await pgQuery(t.db.url, 'select kind from payment_anomalies where payment_id = $1', [id])).toEqual([{ kind: 'amount' }]);
+    expect(await pgQuery(t.db.url, 'select kind from payment_anomalies where payment_id = $1', [id])).toEqual([
+      { kind: 'amount' },
+    ]);
   });
 });

@@ -26,7 +26,9 @@ describe('void body', () => {
     expect(Object.keys(r.body.errors as object)).toEqual(['amount_in_cents']);
     expect((r.body.errors as Record<string, string[]>).amount_in_cents[0]).toMatch(/not supported/);
     expect((await api.get(`/v1/transactions/${approvedId}`)).body.status).toBe('APPROVED');
-    const atWompi = await fetch(`${t.sandbox.baseUrl}/transactions/${String((await api.get(`/v1/transactions/${approvedId}`)).body.wompi_transaction_id)}`);
+    const atWompi = await fetch(
+      `${t.sandbox.baseUrl}/transactions/${String((await api.get(`/v1/transactions/${approvedId}`)).body.wompi_transaction_id)}`,
+    );
     expect(((await atWompi.json()) as { data: { status: string } }).data.status).toBe('APPROVED');
   });
 

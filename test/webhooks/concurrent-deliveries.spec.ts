@@ -23,16 +23,32 @@ describe('webhook ingress: concurrent redeliveries', () => {
     const created = await api.create(await cardBody(t.sandbox, APPROVED_CARD));
     expect(created.status).toBe(201);
     const wompiId = String(created.body.wompi_transaction_id);
-    const tx = await waitFor('the sandbox to approve', async () => {
-      const r = await fetch(`${t.sandbox.baseUrl}/transactions/${wompiId}`, { headers: { authorization: `Bearer ${t.sandbox.keys.privateKey}` } });
-      const body = (await r.json()) as Json;
-      return body.data?.status === 'APPROVED' ? body.data : undefined;
-    }, 10_000);
+    const tx = await waitFor(
+      'the sandbox to approve',
+      async () => {
+        const r = await fetch(`${t.sandbox.baseUrl}/transactions/${wompiId}`, {
+          headers: { authorization: `Bearer ${t.sandbox.keys.privateKey}` },
+        });
+        const body = (await r.json()) as Json;
+        return body.data?.status === 'APPROVED' ? body.data : undefined;
+      },
+      10_000,
+    );
 
     // Wompi's retries may carry a new timestamp (and so a new checksum): mix both
     const base = Math.floor(Date.now() / 1000);
     const bodies = Array.from({ length: 20 }, (_, i) => {
-      const ev: Json = { event: 'transaction.updated', data: { transaction: tx }, sent_at: new Date().toISOString(), timestamp: base + (i % 3), signature: { checksum: '', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] }, environment: 'test' };
+      const ev: Json = {
+        event: 'transaction.updated',
+        data: { transaction: tx },
+        sent_at: new Date().toISOString(),
+        timestamp: base + (i % 3),
+        signature: {
+          checksum: '',
+          properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'],
+        },
+        environment: 'test',
+      };
       ev.signature.checksum = checksum(ev as never, t.sandbox.keys.eventsSecret);
       return ev;
     });
@@ -45,15 +61,28 @@ describe('webhook ingress: concurrent redeliveries', () => {
     expect(rows[0]).toMatchObject({ event_key: `transaction.updated:${wompiId}:APPROVED`, delivery_count: 20 });
     expect(await metricValue(t, 'webhook_events_duplicate_total')).toBe(dupBefore + 19);
 
-    const processed = await waitFor('the row to be processed', async () => {
-      const [r] = await pgQuery<{ status: string; attempts: number }>(t.db.url, `select status, attempts from webhook_inbox where id = $1`, [rows[0].id]);
-      return r.status === 'PROCESSED' ? r : undefined;
-    }, 15_000, 100);
+    const processed = await waitFor(
+      'the row to be processed',
+      async () => {
+        const [r] = await pgQuery<{ status: string; attempts: number }>(
+          t.db.url,
+          `select status, attempts from webhook_inbox where id = $1`,
+          [rows[0].id],
+        );
+        return r.status === 'PROCESSED' ? r : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(processed.attempts).toBe(1);
     const jobs = await peek.jobsFor(rows[0].id);
     expect(jobs.map((j) => j.id)).toEqual([`inbox:${rows[0].id}`]);
     // the payment took the webhook's report at most once
-    const history = await pgQuery<{ n: string }>(t.db.url, `select count(*)::text as n from payment_status_history h join payments p on p.id = h.payment_id where p.id = $1 and h.to_status = 'APPROVED'`, [created.body.id]);
+    const history = await pgQuery<{ n: string }>(
+      t.db.url,
+      `select count(*)::text as n from payment_status_history h join payments p on p.id = h.payment_id where p.id = $1 and h.to_status = 'APPROVED'`,
+      [created.body.id],
+    );
     expect(history[0].n).toBe('1');
   });
 });

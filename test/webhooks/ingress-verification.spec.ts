@@ -28,8 +28,19 @@ describe('webhook ingress: verification', () => {
 
     // durable before the answer; the relay hands it to Bull right after (off the request path)
     expect(await inboxRow(t, keyOf(ev))).toBeDefined();
-    const row = await waitFor('the relay to enqueue the stored row', async () => (await inboxRow(t, keyOf(ev)))?.enqueued_at && inboxRow(t, keyOf(ev)), 5000);
-    expect(row).toMatchObject({ event_type: 'transaction.updated', environment: 'test', checksum: ev.signature.checksum, signed_timestamp: String(ev.timestamp), raw_body: raw, delivery_count: 1 });
+    const row = await waitFor(
+      'the relay to enqueue the stored row',
+      async () => (await inboxRow(t, keyOf(ev)))?.enqueued_at && inboxRow(t, keyOf(ev)),
+      5000,
+    );
+    expect(row).toMatchObject({
+      event_type: 'transaction.updated',
+      environment: 'test',
+      checksum: ev.signature.checksum,
+      signed_timestamp: String(ev.timestamp),
+      raw_body: raw,
+      delivery_count: 1,
+    });
     expect(['RECEIVED', 'PROCESSED', 'IGNORED', 'FAILED']).toContain(row!.status);
     expect(row!.payload).toEqual(ev);
     expect(row!.enqueued_at).toBeInstanceOf(Date);
@@ -95,7 +106,11 @@ describe('webhook ingress: verification', () => {
   });
 
   it('an unknown event type → 200, stored IGNORED, not enqueued', async () => {
-    const ev = signedEvent(secret, { event: 'payout.updated', data: { payout: { id: 'po_1', status: 'PAID' } }, properties: ['payout.id', 'payout.status'] });
+    const ev = signedEvent(secret, {
+      event: 'payout.updated',
+      data: { payout: { id: 'po_1', status: 'PAID' } },
+      properties: ['payout.id', 'payout.status'],
+    });
     const res = await deliver(t, ev);
     expect(res.status).toBe(200);
     const row = (await inboxRows(t)).find((r) => r.event_type === 'payout.updated');
@@ -104,13 +119,21 @@ describe('webhook ingress: verification', () => {
     expect(await peek.jobsFor(row!.id)).toHaveLength(0);
     // a redelivery collapses on the same row, still ignored
     expect((await deliver(t, ev)).status).toBe(200);
-    expect((await inboxRows(t)).filter((r) => r.event_type === 'payout.updated')).toEqual([expect.objectContaining({ id: row!.id, status: 'IGNORED', delivery_count: 2 })]);
+    expect((await inboxRows(t)).filter((r) => r.event_type === 'payout.updated')).toEqual([
+      expect.objectContaining({ id: row!.id, status: 'IGNORED', delivery_count: 2 }),
+    ]);
   });
 
   it('a nequi_token.updated event keys on the token id and status', async () => {
-    const ev = signedEvent(secret, { event: 'nequi_token.updated', data: { nequi_token: { id: 'nequi_test_9f8e7d', status: 'APPROVED', phone_number: '3991111111' } }, properties: ['nequi_token.id', 'nequi_token.status'] });
+    const ev = signedEvent(secret, {
+      event: 'nequi_token.updated',
+      data: { nequi_token: { id: 'nequi_test_9f8e7d', status: 'APPROVED', phone_number: '3991111111' } },
+      properties: ['nequi_token.id', 'nequi_token.status'],
+    });
     expect((await deliver(t, ev)).status).toBe(200);
-    expect(await inboxRow(t, 'nequi_token.updated:nequi_test_9f8e7d:APPROVED')).toMatchObject({ status: expect.stringMatching(/RECEIVED|PROCESSED|IGNORED|FAILED/) });
+    expect(await inboxRow(t, 'nequi_token.updated:nequi_test_9f8e7d:APPROVED')).toMatchObject({
+      status: expect.stringMatching(/RECEIVED|PROCESSED|IGNORED|FAILED/),
+    });
   });
 
   it('malformed JSON → 400 problem, nothing stored', async () => {
@@ -138,7 +161,11 @@ describe('webhook ingress: verification', () => {
   });
 
   it('a transaction.updated without a transaction id → 400 naming data.transaction.id', async () => {
-    const ev = signedEvent(secret, { event: 'transaction.updated', data: { transaction: { status: 'APPROVED' } }, properties: ['transaction.status'] });
+    const ev = signedEvent(secret, {
+      event: 'transaction.updated',
+      data: { transaction: { status: 'APPROVED' } },
+      properties: ['transaction.status'],
+    });
     const res = await deliver(t, ev);
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.errors)).toEqual(['data.transaction.id']);
@@ -160,7 +187,11 @@ describe('webhook ingress: verification', () => {
 
   it('a redelivery (new timestamp and checksum) → 200 and the same row, delivery_count 2', async () => {
     const first = signedEvent(secret);
-    const again = signedEvent(secret, { id: first.data.transaction.id, reference: first.data.transaction.reference, timestamp: first.timestamp + 1800 });
+    const again = signedEvent(secret, {
+      id: first.data.transaction.id,
+      reference: first.data.transaction.reference,
+      timestamp: first.timestamp + 1800,
+    });
     const dupBefore = await metricValue(t, 'webhook_events_duplicate_total');
     expect((await deliver(t, first)).status).toBe(200);
     expect((await deliver(t, again)).status).toBe(200);
@@ -172,9 +203,15 @@ describe('webhook ingress: verification', () => {
   });
 
   it('needs no API key, and the raw-body route does not leak into the others (64 KiB there)', async () => {
-    const res = await fetch(`${t.url}/v1/webhooks/events`, { headers: { ...t.auth, 'content-type': 'application/json' } });
+    const res = await fetch(`${t.url}/v1/webhooks/events`, {
+      headers: { ...t.auth, 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
-    const big = await fetch(`${t.url}/v1/webhooks/events/00000000-0000-4000-8000-000000000000/replay`, { method: 'POST', headers: { ...t.auth, 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(100 * 1024) }) });
+    const big = await fetch(`${t.url}/v1/webhooks/events/00000000-0000-4000-8000-000000000000/replay`, {
+      method: 'POST',
+      headers: { ...t.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ x: 'y'.repeat(100 * 1024) }),
+    });
     expect(big.status).toBe(413);
   });
 

@@ -9,7 +9,10 @@ describe('webhook operators and sweeper', () => {
   let t: TestApp;
   let peek: QueuePeek;
   beforeAll(async () => {
-    t = await startTestApp({ wireWebhooks: false, env: { INBOX_SWEEP_AFTER_MS: '1000', OPERATOR_CALLERS: TEST_CALLER } });
+    t = await startTestApp({
+      wireWebhooks: false,
+      env: { INBOX_SWEEP_AFTER_MS: '1000', OPERATOR_CALLERS: TEST_CALLER },
+    });
     peek = new QueuePeek(t);
   });
   afterAll(async () => {
@@ -25,7 +28,12 @@ describe('webhook operators and sweeper', () => {
     const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: auth ? t.auth : {} });
     return { status: res.status, body: (await res.json()) as Json };
   };
-  const unknownEvent = () => signedEvent(t.sandbox.keys.eventsSecret, { event: 'payout.updated', data: { payout: { id: `po_${randomBytes(4).toString('hex')}`, status: 'PAID' } }, properties: ['payout.id', 'payout.status'] });
+  const unknownEvent = () =>
+    signedEvent(t.sandbox.keys.eventsSecret, {
+      event: 'payout.updated',
+      data: { payout: { id: `po_${randomBytes(4).toString('hex')}`, status: 'PAID' } },
+      properties: ['payout.id', 'payout.status'],
+    });
 
   it('requires the internal API key', async () => {
     expect((await get('/v1/webhooks/events', false)).status).toBe(401);
@@ -37,7 +45,19 @@ describe('webhook operators and sweeper', () => {
     const all = await get('/v1/webhooks/events?status=IGNORED&limit=2');
     expect(all.status).toBe(200);
     expect(all.body.data).toHaveLength(2);
-    expect(Object.keys(all.body.data[0]).sort()).toEqual(['attempts', 'delivery_count', 'enqueued_at', 'event_key', 'event_type', 'id', 'last_error', 'last_received_at', 'processed_at', 'received_at', 'status']);
+    expect(Object.keys(all.body.data[0]).sort()).toEqual([
+      'attempts',
+      'delivery_count',
+      'enqueued_at',
+      'event_key',
+      'event_type',
+      'id',
+      'last_error',
+      'last_received_at',
+      'processed_at',
+      'received_at',
+      'status',
+    ]);
     expect(all.body.data[0]).toMatchObject({ event_type: 'payout.updated', status: 'IGNORED', delivery_count: 1 });
     expect(typeof all.body.next_cursor).toBe('string');
 
@@ -51,7 +71,9 @@ describe('webhook operators and sweeper', () => {
     }
     expect(seen).toHaveLength(5);
     expect(new Set(seen).size).toBe(5);
-    const times = (await get('/v1/webhooks/events?status=IGNORED&limit=200')).body.data.map((e: Json) => Date.parse(e.received_at));
+    const times = (await get('/v1/webhooks/events?status=IGNORED&limit=200')).body.data.map((e: Json) =>
+      Date.parse(e.received_at),
+    );
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect((await get('/v1/webhooks/events?status=PROCESSED')).body.data).toEqual([]);
   });
@@ -78,10 +100,18 @@ describe('webhook operators and sweeper', () => {
     expect(r.body).toMatchObject({ enqueued: true, event: { id: row.id, status: 'RECEIVED', processed_at: null } });
     expect(r.body.event.enqueued_at).toEqual(expect.any(String));
     // the processor handles it (an unsupported type ends IGNORED again, one more attempt)
-    const again = await waitFor('the replayed row to be handled', async () => {
-      const [x] = await pgQuery<{ status: string; attempts: number }>(t.db.url, `select status, attempts from webhook_inbox where id = $1`, [row.id]);
-      return x.status !== 'RECEIVED' ? x : undefined;
-    }, 10_000);
+    const again = await waitFor(
+      'the replayed row to be handled',
+      async () => {
+        const [x] = await pgQuery<{ status: string; attempts: number }>(
+          t.db.url,
+          `select status, attempts from webhook_inbox where id = $1`,
+          [row.id],
+        );
+        return x.status !== 'RECEIVED' ? x : undefined;
+      },
+      10_000,
+    );
     expect(again).toEqual({ status: 'IGNORED', attempts: 1 });
     // listed once the job has settled (a job moving between Bull's lists can be missed mid-move)
     const jobs = await peek.jobsFor(row.id);
@@ -98,19 +128,38 @@ describe('webhook operators and sweeper', () => {
        values ($1, $2, 'test', $3, $4, $5::text, $5::text::jsonb, now() - interval '30 seconds', now() + interval '2 seconds') returning id`,
       [`sweep-test:${randomBytes(4).toString('hex')}`, ev.event, 'a'.repeat(64), ev.timestamp, JSON.stringify(ev)],
     );
-    const lag = await waitFor('the lag gauge to see the old row', async () => {
-      const v = await metricValue(t, 'webhook_inbox_lag_seconds');
-      return v >= 25 ? v : undefined;
-    }, 2_500, 100);
-    const handled = await waitFor('the sweeper to enqueue and the processor to handle the row', async () => {
-      const [x] = await pgQuery<{ status: string; enqueued_at: Date | null }>(t.db.url, `select status, enqueued_at from webhook_inbox where id = $1`, [row.id]);
-      return x.status !== 'RECEIVED' ? x : undefined;
-    }, 15_000, 100);
+    const lag = await waitFor(
+      'the lag gauge to see the old row',
+      async () => {
+        const v = await metricValue(t, 'webhook_inbox_lag_seconds');
+        return v >= 25 ? v : undefined;
+      },
+      2_500,
+      100,
+    );
+    const handled = await waitFor(
+      'the sweeper to enqueue and the processor to handle the row',
+      async () => {
+        const [x] = await pgQuery<{ status: string; enqueued_at: Date | null }>(
+          t.db.url,
+          `select status, enqueued_at from webhook_inbox where id = $1`,
+          [row.id],
+        );
+        return x.status !== 'RECEIVED' ? x : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(handled.enqueued_at).toBeInstanceOf(Date);
     const jobs = await peek.jobsFor(row.id);
     expect(jobs.map((j) => j.id)).toEqual([expect.stringMatching(new RegExp(`^inbox:${row.id}:sweep:\\d+$`))]);
     expect(lag).toBeLessThan(60);
-    await waitFor('the lag gauge to drop', async () => (await metricValue(t, 'webhook_inbox_lag_seconds')) < 5, 10_000, 200);
+    await waitFor(
+      'the lag gauge to drop',
+      async () => (await metricValue(t, 'webhook_inbox_lag_seconds')) < 5,
+      10_000,
+      200,
+    );
   });
 
   it('sweeper: a FAILED row whose Bull job was lost (Redis restart) is picked up again, not a fresh one', async () => {
@@ -126,12 +175,21 @@ describe('webhook operators and sweeper', () => {
     // bound is 1 s here: a FAILED row is orphaned after 10 bounds without a new enqueue
     const lost = await insert('1 minute');
     const retrying = await insert('-1 minute'); // (stamped ahead so a slow run can't make it due)
-    const handled = await waitFor('the sweeper to re-enqueue the orphaned FAILED row', async () => {
-      const [x] = await pgQuery<{ status: string }>(t.db.url, `select status from webhook_inbox where id = $1`, [lost.id]);
-      return x.status !== 'FAILED' ? x : undefined;
-    }, 15_000, 100);
+    const handled = await waitFor(
+      'the sweeper to re-enqueue the orphaned FAILED row',
+      async () => {
+        const [x] = await pgQuery<{ status: string }>(t.db.url, `select status from webhook_inbox where id = $1`, [
+          lost.id,
+        ]);
+        return x.status !== 'FAILED' ? x : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(handled.status).toBe('PROCESSED');
-    const [still] = await pgQuery<{ status: string }>(t.db.url, `select status from webhook_inbox where id = $1`, [retrying.id]);
+    const [still] = await pgQuery<{ status: string }>(t.db.url, `select status from webhook_inbox where id = $1`, [
+      retrying.id,
+    ]);
     expect(still.status).toBe('FAILED'); // its job is still retrying it: left alone for now
   });
 });

@@ -10,7 +10,10 @@ import { deliver, signedEvent } from './support';
 class TcpProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
-  constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
 
   async start(): Promise<void> {
     if (this.server) return;
@@ -72,7 +75,10 @@ describe('webhook ingress: Postgres down during delivery', () => {
     // Wompi's retry of the same event, once Postgres answers again
     await waitFor('the ingress to recover', async () => (await deliver(t, ev)).status === 200, 15_000, 200);
     // the app's database is the one behind the proxy (not t.db)
-    const rows = await pgQuery<{ event_key: string; delivery_count: number }>(db.url, `select event_key, delivery_count from webhook_inbox order by received_at`);
+    const rows = await pgQuery<{ event_key: string; delivery_count: number }>(
+      db.url,
+      `select event_key, delivery_count from webhook_inbox order by received_at`,
+    );
     expect(rows).toHaveLength(2);
     expect(rows[1]).toEqual({ event_key: `transaction.updated:${ev.data.transaction.id}:APPROVED`, delivery_count: 1 });
   });

@@ -24,12 +24,25 @@ describe('webhook ingress: Redis down during delivery', () => {
     const created = await api.create(await cardBody(t.sandbox, APPROVED_CARD));
     expect(created.status).toBe(201);
     const wompiId = String(created.body.wompi_transaction_id);
-    const tx = await waitFor('the sandbox to approve', async () => {
-      const r = await fetch(`${t.sandbox.baseUrl}/transactions/${wompiId}`, { headers: { authorization: `Bearer ${t.sandbox.keys.privateKey}` } });
-      const body = (await r.json()) as Json;
-      return body.data?.status === 'APPROVED' ? body.data : undefined;
-    }, 10_000);
-    const ev: Json = { event: 'transaction.updated', data: { transaction: tx }, sent_at: new Date().toISOString(), timestamp: Math.floor(Date.now() / 1000), signature: { checksum: '', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] }, environment: 'test' };
+    const tx = await waitFor(
+      'the sandbox to approve',
+      async () => {
+        const r = await fetch(`${t.sandbox.baseUrl}/transactions/${wompiId}`, {
+          headers: { authorization: `Bearer ${t.sandbox.keys.privateKey}` },
+        });
+        const body = (await r.json()) as Json;
+        return body.data?.status === 'APPROVED' ? body.data : undefined;
+      },
+      10_000,
+    );
+    const ev: Json = {
+      event: 'transaction.updated',
+      data: { transaction: tx },
+      sent_at: new Date().toISOString(),
+      timestamp: Math.floor(Date.now() / 1000),
+      signature: { checksum: '', properties: ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'] },
+      environment: 'test',
+    };
     ev.signature.checksum = checksum(ev as never, t.sandbox.keys.eventsSecret);
     const key = `transaction.updated:${wompiId}:APPROVED`;
 
@@ -45,13 +58,26 @@ describe('webhook ingress: Redis down during delivery', () => {
     expect((await deliver(t, ev)).status).toBe(200);
 
     await redis.start();
-    const done = await waitFor('the event to be processed after Redis returns', async () => {
-      const [r] = await pgQuery<{ status: string; enqueued_at: Date | null }>(t.db.url, `select status, enqueued_at from webhook_inbox where id = $1`, [stored!.id]);
-      return r.status === 'PROCESSED' ? r : undefined;
-    }, 45_000, 200);
+    const done = await waitFor(
+      'the event to be processed after Redis returns',
+      async () => {
+        const [r] = await pgQuery<{ status: string; enqueued_at: Date | null }>(
+          t.db.url,
+          `select status, enqueued_at from webhook_inbox where id = $1`,
+          [stored!.id],
+        );
+        return r.status === 'PROCESSED' ? r : undefined;
+      },
+      45_000,
+      200,
+    );
     expect(done.enqueued_at).toBeInstanceOf(Date);
     expect((await inboxRow(t, key))?.delivery_count).toBe(2);
-    const history = await pgQuery<{ source: string }>(t.db.url, `select source from payment_status_history where payment_id = $1 and to_status = 'APPROVED'`, [created.body.id]);
+    const history = await pgQuery<{ source: string }>(
+      t.db.url,
+      `select source from payment_status_history where payment_id = $1 and to_status = 'APPROVED'`,
+      [created.body.id],
+    );
     expect(history).toHaveLength(1);
   });
 });

@@ -23,14 +23,24 @@ describe('webhook ingress: a sandbox-delivered event', () => {
     const wompiId = String(created.body.wompi_transaction_id);
     const key = `transaction.updated:${wompiId}:APPROVED`;
 
-    const row = await waitFor('the APPROVED event to be processed', async () => {
-      const r = await inboxRow(t, key);
-      return r?.status === 'PROCESSED' ? r : undefined;
-    }, 20_000, 100);
+    const row = await waitFor(
+      'the APPROVED event to be processed',
+      async () => {
+        const r = await inboxRow(t, key);
+        return r?.status === 'PROCESSED' ? r : undefined;
+      },
+      20_000,
+      100,
+    );
     expect(row.event_type).toBe('transaction.updated');
     expect(row.delivery_count).toBe(1);
     expect(JSON.parse(row.raw_body)).toEqual(row.payload);
-    expect(row.payload.data.transaction).toMatchObject({ id: wompiId, status: 'APPROVED', amount_in_cents: 2_490_000, reference: created.body.wompi_reference });
+    expect(row.payload.data.transaction).toMatchObject({
+      id: wompiId,
+      status: 'APPROVED',
+      amount_in_cents: 2_490_000,
+      reference: created.body.wompi_reference,
+    });
     expect(row.processed_at).toBeInstanceOf(Date);
 
     // the sandbox saw exactly HTTP 200 for it, on the first attempt

@@ -15,12 +15,17 @@ function valueAt(data: Json, path: string): unknown {
 }
 
 /** SHA-256 of the property values read inside `data`, then the timestamp, then the secret. */
-export function checksum(event: { data: Json; timestamp: number; signature: { properties: string[] } }, secret: string): string {
+export function checksum(
+  event: { data: Json; timestamp: number; signature: { properties: string[] } },
+  secret: string,
+): string {
   const values = event.signature.properties.map((p) => {
     const v = valueAt(event.data, p);
     return v === null || v === undefined ? '' : String(v);
   });
-  return createHash('sha256').update(`${values.join('')}${event.timestamp}${secret}`).digest('hex');
+  return createHash('sha256')
+    .update(`${values.join('')}${event.timestamp}${secret}`)
+    .digest('hex');
 }
 
 let seq = 0;
@@ -58,8 +63,16 @@ export function signedEvent(secret: string, opts: EventOptions = {}): Json {
       status_message: null,
     },
   };
-  const properties = opts.properties ?? (opts.data ? [] : ['transaction.id', 'transaction.status', 'transaction.amount_in_cents']);
-  const ev: Json = { event: opts.event ?? 'transaction.updated', data, sent_at: new Date(timestamp * 1000).toISOString(), timestamp, signature: { checksum: '', properties }, environment: opts.environment ?? 'test' };
+  const properties =
+    opts.properties ?? (opts.data ? [] : ['transaction.id', 'transaction.status', 'transaction.amount_in_cents']);
+  const ev: Json = {
+    event: opts.event ?? 'transaction.updated',
+    data,
+    sent_at: new Date(timestamp * 1000).toISOString(),
+    timestamp,
+    signature: { checksum: '', properties },
+    environment: opts.environment ?? 'test',
+  };
   ev.signature.checksum = checksum(ev as never, secret);
   return ev;
 }
@@ -72,8 +85,16 @@ export interface PostResult {
 }
 
 /** POST to the ingress; a string body is sent as is (for malformed JSON). */
-export async function deliver(t: TestApp, body: Json | string, headers: Record<string, string> = {}): Promise<PostResult> {
-  const res = await fetch(`${t.url}/v1/webhooks/wompi`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+export async function deliver(
+  t: TestApp,
+  body: Json | string,
+  headers: Record<string, string> = {},
+): Promise<PostResult> {
+  const res = await fetch(`${t.url}/v1/webhooks/wompi`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   let parsed: Json = {};
   try {
@@ -132,6 +153,8 @@ export class QueuePeek {
 
 export async function metricValue(t: TestApp, name: string, labels = ''): Promise<number> {
   const text = await (await fetch(`${t.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name} `)));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name} `)));
   return line ? Number(line.split(' ').pop()) : 0;
 }

@@ -14,10 +14,18 @@ let metrics: Metrics;
 let logger: CapturingLogger;
 
 const gateway = (over: Partial<WompiConfig> = {}) =>
-  new WompiHttpGateway(wompiTestConfig(sandbox.baseUrl, { timeoutMs: 2000, retryBaseDelayMs: 10, ...over }, sandbox.keys), metrics, { logger });
+  new WompiHttpGateway(
+    wompiTestConfig(sandbox.baseUrl, { timeoutMs: 2000, retryBaseDelayMs: 10, ...over }, sandbox.keys),
+    metrics,
+    { logger },
+  );
 
 async function setFaults(faults: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sandbox.origin}/__sandbox/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+  const res = await fetch(`${sandbox.origin}/__sandbox/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
   if (res.status !== 200) throw new Error(`sandbox refused faults: ${res.status} ${await res.text()}`);
 }
 
@@ -26,7 +34,8 @@ async function faults(): Promise<Record<string, unknown>> {
 }
 
 const outcomes = async (operation: string, outcome: string) =>
-  (await metrics.wompiCalls.get()).values.find((v) => v.labels.operation === operation && v.labels.outcome === outcome)?.value ?? 0;
+  (await metrics.wompiCalls.get()).values.find((v) => v.labels.operation === operation && v.labels.outcome === outcome)
+    ?.value ?? 0;
 
 /** A valid Nequi create with fresh acceptance tokens (they are single-use). */
 async function nequiPayment(g: WompiHttpGateway, reference: string) {
@@ -75,7 +84,10 @@ describe('Wompi gateway against the sandbox', () => {
     const reference = `ok-${randomUUID()}`;
     const tokens = await g.getAcceptanceTokens();
     expect(tokens.presigned_acceptance.type).toBe('END_USER_POLICY');
-    expect(tokens.presigned_acceptance.expires_at === null || !Number.isNaN(Date.parse(tokens.presigned_acceptance.expires_at))).toBe(true);
+    expect(
+      tokens.presigned_acceptance.expires_at === null ||
+        !Number.isNaN(Date.parse(tokens.presigned_acceptance.expires_at)),
+    ).toBe(true);
     const created = await g.createTransaction(await nequiPayment(g, reference));
     expect(created).toMatchObject({ reference, status: 'PENDING', amount_in_cents: 250000 });
     expect((await g.getTransaction(created.id)).id).toBe(created.id);
@@ -140,7 +152,9 @@ describe('Wompi gateway against the sandbox', () => {
     const dead = await startSandbox({ port: 0, silent: true });
     const deadUrl = dead.baseUrl;
     await dead.close();
-    const g = new WompiHttpGateway(wompiTestConfig(deadUrl, { retryBaseDelayMs: 5 }, sandbox.keys), metrics, { logger });
+    const g = new WompiHttpGateway(wompiTestConfig(deadUrl, { retryBaseDelayMs: 5 }, sandbox.keys), metrics, {
+      logger,
+    });
     const e = await rejectionOf(g.voidTransaction('1-2-3'));
     expect(e).toBeInstanceOf(GatewayUnavailable);
     expect(await outcomes('void_transaction', 'network_error')).toBe(3);

@@ -38,11 +38,21 @@ export interface LogLine {
 
 export class CapturingLogger implements LoggerService {
   readonly lines: LogLine[] = [];
-  log(message: unknown) { this.lines.push({ level: 'log', message }); }
-  error(message: unknown, ...rest: unknown[]) { this.lines.push({ level: 'error', message: [message, ...rest] }); }
-  warn(message: unknown) { this.lines.push({ level: 'warn', message }); }
-  debug(message: unknown) { this.lines.push({ level: 'debug', message }); }
-  verbose(message: unknown) { this.lines.push({ level: 'verbose', message }); }
+  log(message: unknown) {
+    this.lines.push({ level: 'log', message });
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.lines.push({ level: 'error', message: [message, ...rest] });
+  }
+  warn(message: unknown) {
+    this.lines.push({ level: 'warn', message });
+  }
+  debug(message: unknown) {
+    this.lines.push({ level: 'debug', message });
+  }
+  verbose(message: unknown) {
+    this.lines.push({ level: 'verbose', message });
+  }
   text(): string {
     return JSON.stringify(this.lines);
   }
@@ -94,7 +104,12 @@ export class LocalServer {
   }
 }
 
-export function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsJWT, MaxLength } from 'class-validator';
 
-const TOKEN_DESCRIPTION = 'from GET /v1/acceptance, after the buyer was shown and accepted the document behind its permalink (Habeas Data)';
+const TOKEN_DESCRIPTION =
+  'from GET /v1/acceptance, after the buyer was shown and accepted the document behind its permalink (Habeas Data)';
 
 /**
  * The buyer and the consent Wompi requires on every write that charges or stores a means of
@@ -13,11 +14,17 @@ export class BuyerConsentDto {
   @MaxLength(320)
   customer_email: string;
 
-  @ApiProperty({ description: `END_USER_POLICY token, ${TOKEN_DESCRIPTION}`, example: 'eyJhbGciOiJIUzI1NiJ9.eyJjb250cmFjdF9pZCI6NTA3fQ.c2lnbmF0dXJl' })
+  @ApiProperty({
+    description: `END_USER_POLICY token, ${TOKEN_DESCRIPTION}`,
+    example: 'eyJhbGciOiJIUzI1NiJ9.eyJjb250cmFjdF9pZCI6NTA3fQ.c2lnbmF0dXJl',
+  })
   @IsJWT({ message: 'acceptance_token must be the JWT from GET /v1/acceptance' })
   acceptance_token: string;
 
-  @ApiProperty({ description: `PERSONAL_DATA_AUTH token, ${TOKEN_DESCRIPTION}`, example: 'eyJhbGciOiJIUzI1NiJ9.eyJjb250cmFjdF9pZCI6NDc0fQ.c2lnbmF0dXJl' })
+  @ApiProperty({
+    description: `PERSONAL_DATA_AUTH token, ${TOKEN_DESCRIPTION}`,
+    example: 'eyJhbGciOiJIUzI1NiJ9.eyJjb250cmFjdF9pZCI6NDc0fQ.c2lnbmF0dXJl',
+  })
   @IsJWT({ message: 'accept_personal_auth must be the JWT from GET /v1/acceptance' })
   accept_personal_auth: string;
 }

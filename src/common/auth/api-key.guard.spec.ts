@@ -3,7 +3,15 @@ import { AppConfig } from '../../config/app-config';
 import { ApiKeyGuard, bearerChallenge } from './api-key.guard';
 
 describe('ApiKeyGuard.authenticate', () => {
-  const guard = new ApiKeyGuard({ apiKeys: [{ name: 'orders', key: 'k-orders-0123456789' }, { name: 'billing', key: 'k-billing-0123456789' }] } as AppConfig, new Reflector());
+  const guard = new ApiKeyGuard(
+    {
+      apiKeys: [
+        { name: 'orders', key: 'k-orders-0123456789' },
+        { name: 'billing', key: 'k-billing-0123456789' },
+      ],
+    } as AppConfig,
+    new Reflector(),
+  );
 
   it('names the caller for a known key', () => {
     expect(guard.authenticate('Bearer k-orders-0123456789')).toEqual({ name: 'orders' });

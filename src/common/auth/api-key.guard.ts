@@ -52,7 +52,10 @@ export class ApiKeyGuard implements CanActivate {
   private readonly keys: { name: string; digest: Buffer }[];
   private readonly operators: Set<string>;
 
-  constructor(config: AppConfig, private readonly reflector: Reflector) {
+  constructor(
+    config: AppConfig,
+    private readonly reflector: Reflector,
+  ) {
     this.keys = config.apiKeys.map((k) => ({ name: k.name, digest: digest(k.key) }));
     this.operators = new Set(config.operatorCallers ?? []);
   }
@@ -63,7 +66,10 @@ export class ApiKeyGuard implements CanActivate {
     const caller = this.authenticate(req.headers.authorization);
     if (!caller) {
       // the problem+json filter leaves headers already set on the response in place
-      ctx.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', bearerChallenge(req.headers.authorization));
+      ctx
+        .switchToHttp()
+        .getResponse<Response>()
+        .setHeader('WWW-Authenticate', bearerChallenge(req.headers.authorization));
       throw new DomainError('UNAUTHENTICATED', 'Send Authorization: Bearer <internal API key>');
     }
     req.caller = caller;

@@ -44,7 +44,10 @@ const common = {
 /** A JSON API renders nothing: no source of anything is allowed, nor framing. */
 const apiHeaders = helmet({
   ...common,
-  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  },
 });
 
 /** The Swagger UI runs its own bundle plus inline bootstrapping and styles, from this origin. */
@@ -97,7 +100,8 @@ const CLIENT_ERROR_DETAIL: Record<number, string> = {
  */
 export function answerClientErrorsAsProblems(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    const inProgress = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    const inProgress =
+      (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
     if (err.code === 'ECONNRESET' || !socket.writable || inProgress) {
       socket.destroy();
       return;

@@ -68,7 +68,10 @@ describe('installHttpDrain', () => {
     expect(c.received()).toMatch(/connection: keep-alive/i);
     const partial = 'POST /second HTTP/1.1\r\nHo'; // arriving as the signal comes
     c.socket.write(partial);
-    await until('the server to take in the partial request', () => r.accepted[0]?.bytesRead === first.length + partial.length);
+    await until(
+      'the server to take in the partial request',
+      () => r.accepted[0]?.bytesRead === first.length + partial.length,
+    );
     r.drain.begin();
     c.socket.write('st: t\r\ncontent-length: 2\r\n\r\n{}');
     await c.closed;
@@ -76,7 +79,10 @@ describe('installHttpDrain', () => {
     expect(second).toMatch(/^HTTP\/1\.1 503 /);
     expect(second).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
     expect(second).toMatch(/\r\nconnection: close\r\n/i);
-    expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 503, title: 'Service shutting down' });
+    expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 503,
+      title: 'Service shutting down',
+    });
     expect(r.handled).toEqual(['/first']);
   });
 
@@ -86,7 +92,12 @@ describe('installHttpDrain', () => {
     await until('the first answer', () => c.received().includes('\r\n\r\nok'));
     r.drain.begin();
     await c.closed;
-    const refused = await new Promise<boolean>((resolve) => net.connect(r.port, '127.0.0.1').on('connect', () => resolve(false)).on('error', () => resolve(true)));
+    const refused = await new Promise<boolean>((resolve) =>
+      net
+        .connect(r.port, '127.0.0.1')
+        .on('connect', () => resolve(false))
+        .on('error', () => resolve(true)),
+    );
     expect(refused).toBe(true);
   });
 });

@@ -37,7 +37,12 @@ export function installHttpDrain(server: Server): HttpDrain {
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (draining) {
-      res.writeHead(503, { 'content-type': 'application/problem+json', connection: 'close', 'retry-after': '0', 'content-length': Buffer.byteLength(SHUTTING_DOWN_BODY) });
+      res.writeHead(503, {
+        'content-type': 'application/problem+json',
+        connection: 'close',
+        'retry-after': '0',
+        'content-length': Buffer.byteLength(SHUTTING_DOWN_BODY),
+      });
       res.end(SHUTTING_DOWN_BODY);
       return;
     }

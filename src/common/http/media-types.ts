@@ -13,16 +13,22 @@ export const MEDIA_TYPE_MESSAGE = 'send the body as application/json (charset ut
 
 /** `undefined` when the Content-Type header names the API's JSON, else why it does not. */
 export function apiJsonProblem(contentType: string | undefined): string | undefined {
-  if (contentType === undefined || contentType.trim() === '') return 'a body was sent without a Content-Type; ' + MEDIA_TYPE_MESSAGE;
+  if (contentType === undefined || contentType.trim() === '')
+    return 'a body was sent without a Content-Type; ' + MEDIA_TYPE_MESSAGE;
   const [type, ...params] = contentType.split(';').map((s) => s.trim());
-  if (type.toLowerCase() !== API_MEDIA_TYPE) return `${type || 'this media type'} is not accepted; ${MEDIA_TYPE_MESSAGE}`;
+  if (type.toLowerCase() !== API_MEDIA_TYPE)
+    return `${type || 'this media type'} is not accepted; ${MEDIA_TYPE_MESSAGE}`;
   for (const p of params) {
     if (p === '') continue;
     const i = p.indexOf('=');
     const name = (i > 0 ? p.slice(0, i) : p).trim().toLowerCase();
-    const value = (i > 0 ? p.slice(i + 1) : '').trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    const value = (i > 0 ? p.slice(i + 1) : '')
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
     if (name !== 'charset') return `the Content-Type parameter ${name} is not accepted; ${MEDIA_TYPE_MESSAGE}`;
-    if (value !== 'utf-8') return `charset ${value || '(empty)'} is not accepted: JSON is UTF-8 (RFC 8259); ${MEDIA_TYPE_MESSAGE}`;
+    if (value !== 'utf-8')
+      return `charset ${value || '(empty)'} is not accepted: JSON is UTF-8 (RFC 8259); ${MEDIA_TYPE_MESSAGE}`;
   }
   return undefined;
 }

@@ -10,12 +10,20 @@ type Responses = Record<string, Record<string, unknown>>;
 type Operation = { security?: Record<string, unknown>[]; responses?: Responses };
 
 const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
-const retryAfter = { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer', example: 5 } } };
+const retryAfter = {
+  'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer', example: 5 } },
+};
 /** The headers of our own rate limits (docs/security-rate-limits.md); also on every answer to a known key. */
 export const RATE_LIMIT_HEADERS = {
   'Retry-After': { description: 'seconds until the budget resets', schema: { type: 'integer', example: 42 } },
-  'RateLimit-Limit': { description: 'requests allowed in the one-minute window', schema: { type: 'integer', example: 60000 } },
-  'RateLimit-Remaining': { description: 'requests left in the current window', schema: { type: 'integer', example: 0 } },
+  'RateLimit-Limit': {
+    description: 'requests allowed in the one-minute window',
+    schema: { type: 'integer', example: 60000 },
+  },
+  'RateLimit-Remaining': {
+    description: 'requests left in the current window',
+    schema: { type: 'integer', example: 0 },
+  },
   'RateLimit-Reset': { description: 'seconds until the window resets', schema: { type: 'integer', example: 42 } },
 };
 
@@ -56,7 +64,8 @@ export function documentEdgeResponses(doc: OpenAPIObject): OpenAPIObject {
         problem('No API key, or not one of INTERNAL_API_KEYS (UNAUTHENTICATED)', {
           headers: {
             'WWW-Authenticate': {
-              description: 'RFC 6750 challenge: `Bearer realm="payments"`, with `error="invalid_token"` when the key sent is not ours',
+              description:
+                'RFC 6750 challenge: `Bearer realm="payments"`, with `error="invalid_token"` when the key sent is not ours',
               schema: { type: 'string', example: 'Bearer realm="payments", error="invalid_token"' },
             },
           },
@@ -65,13 +74,34 @@ export function documentEdgeResponses(doc: OpenAPIObject): OpenAPIObject {
       ensure(
         r,
         '429',
-        problem('Rate limited (RATE_LIMITED): this caller spent its RATE_LIMIT_INTERNAL_PER_MIN budget, or this address sent more than RATE_LIMIT_UNAUTHENTICATED_PER_MIN refused keys; `scope` says which. Retry after Retry-After seconds', { headers: RATE_LIMIT_HEADERS }),
+        problem(
+          'Rate limited (RATE_LIMITED): this caller spent its RATE_LIMIT_INTERNAL_PER_MIN budget, or this address sent more than RATE_LIMIT_UNAUTHENTICATED_PER_MIN refused keys; `scope` says which. Retry after Retry-After seconds',
+          { headers: RATE_LIMIT_HEADERS },
+        ),
       );
-      ensure(r, '503', problem('A dependency (Postgres, Redis) is unreachable (DEPENDENCY_UNAVAILABLE); see Retry-After', { headers: retryAfter }));
+      ensure(
+        r,
+        '503',
+        problem('A dependency (Postgres, Redis) is unreachable (DEPENDENCY_UNAVAILABLE); see Retry-After', {
+          headers: retryAfter,
+        }),
+      );
       if (WRITE_METHODS.has(method)) {
-        ensure(r, '400', problem(`The body is not valid JSON, not UTF-8, not a JSON object, or nested deeper than ${MAX_JSON_DEPTH} levels; invalid fields are named in \`errors\``));
+        ensure(
+          r,
+          '400',
+          problem(
+            `The body is not valid JSON, not UTF-8, not a JSON object, or nested deeper than ${MAX_JSON_DEPTH} levels; invalid fields are named in \`errors\``,
+          ),
+        );
         ensure(r, '413', problem('The body is larger than 64 KiB (PAYLOAD_TOO_LARGE)'));
-        ensure(r, '415', problem('A body was sent that is not application/json (charset utf-8 or none; `application/*+json` is refused too) (UNSUPPORTED_MEDIA_TYPE; `errors` names `Content-Type`)'));
+        ensure(
+          r,
+          '415',
+          problem(
+            'A body was sent that is not application/json (charset utf-8 or none; `application/*+json` is refused too) (UNSUPPORTED_MEDIA_TYPE; `errors` names `Content-Type`)',
+          ),
+        );
       }
     }
   }

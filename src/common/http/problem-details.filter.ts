@@ -18,9 +18,23 @@ export interface ProblemDetails {
 const TYPE_BASE = 'https://payments.internal/problems/';
 
 /** Socket errors, and Postgres SQLSTATEs that mean "the server cannot be used right now". */
-const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+const DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
 /** node-postgres' own words when a pooled connection cannot be had or is lost. */
-const DOWN_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+const DOWN_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 /** Seconds a client should wait before retrying when a dependency is down. */
 export const DEPENDENCY_RETRY_AFTER_S = 5;
 
@@ -78,7 +92,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       const spec = ERROR_CODES[exception.code];
       // extra members never override the standard ones
-      const p: ProblemDetails = { ...(exception.extra ?? {}), type: TYPE_BASE + slug(exception.code), title: spec.title, status: spec.status, detail: exception.message, instance, code: exception.code };
+      const p: ProblemDetails = {
+        ...(exception.extra ?? {}),
+        type: TYPE_BASE + slug(exception.code),
+        title: spec.title,
+        status: spec.status,
+        detail: exception.message,
+        instance,
+        code: exception.code,
+      };
       if (exception.fieldErrors) p.errors = exception.fieldErrors;
       if (spec.status >= 500) {
         p.error_id = randomUUID();
@@ -91,8 +113,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const detail = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
       const p: ProblemDetails = {
-        type: status === 404 ? TYPE_BASE + 'not-found' : status === 413 ? TYPE_BASE + 'payload-too-large' : 'about:blank',
-        title: HttpStatus[status] ? HttpStatus[status].replace(/_/g, ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase()) : 'Error',
+        type:
+          status === 404 ? TYPE_BASE + 'not-found' : status === 413 ? TYPE_BASE + 'payload-too-large' : 'about:blank',
+        title: HttpStatus[status]
+          ? HttpStatus[status]
+              .replace(/_/g, ' ')
+              .toLowerCase()
+              .replace(/^./, (c) => c.toUpperCase())
+          : 'Error',
         status,
         detail: Array.isArray(detail) ? detail.join('; ') : String(detail),
         instance,
@@ -119,7 +147,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const errorId = randomUUID();
     if (isDependencyDown(exception)) {
       // an outage, not a bug: 503 with Retry-After, so callers retry (an Idempotency-Key is released)
-      this.logger.warn({ error_id: errorId, code: (exception as { code?: unknown }).code, msg: (exception as Error).message }, 'dependency unavailable');
+      this.logger.warn(
+        { error_id: errorId, code: (exception as { code?: unknown }).code, msg: (exception as Error).message },
+        'dependency unavailable',
+      );
       const spec = ERROR_CODES.DEPENDENCY_UNAVAILABLE;
       return {
         type: TYPE_BASE + slug('DEPENDENCY_UNAVAILABLE'),
@@ -133,6 +164,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     this.logger.error({ error_id: errorId, err: exception }, 'unexpected error');
-    return { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred; quote error_id to the operators', instance, error_id: errorId };
+    return {
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred; quote error_id to the operators',
+      instance,
+      error_id: errorId,
+    };
   }
 }

@@ -23,7 +23,9 @@ function flattenInto(out: Map<string, string[]>, errors: ValidationError[], pare
     if (e.constraints) {
       out.set(
         path,
-        Object.entries(e.constraints).map(([rule, msg]) => (rule === 'whitelistValidation' ? `${path} is not an accepted field` : safeMessage(path, msg))),
+        Object.entries(e.constraints).map(([rule, msg]) =>
+          rule === 'whitelistValidation' ? `${path} is not an accepted field` : safeMessage(path, msg),
+        ),
       );
     }
     if (e.children?.length) flattenInto(out, e.children, path);

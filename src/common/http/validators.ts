@@ -18,27 +18,52 @@ export function isAcceptableRedirectUrl(value: unknown): boolean {
   return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
-function decorator(name: string, validate: (value: unknown, args: ValidationArguments) => boolean, message: (args: ValidationArguments) => string): PropertyDecorator {
+function decorator(
+  name: string,
+  validate: (value: unknown, args: ValidationArguments) => boolean,
+  message: (args: ValidationArguments) => string,
+): PropertyDecorator {
   return (target, propertyName) =>
-    registerDecorator({ name, target: target.constructor, propertyName: propertyName as string, validator: { validate, defaultMessage: message } });
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: { validate, defaultMessage: message },
+    });
 }
 
 export function IsRedirectUrl(): PropertyDecorator {
-  return decorator('isRedirectUrl', isAcceptableRedirectUrl, (a) => `${a.property} must be an https URL (http only for localhost), at most 2048 characters, without credentials`);
+  return decorator(
+    'isRedirectUrl',
+    isAcceptableRedirectUrl,
+    (a) => `${a.property} must be an https URL (http only for localhost), at most 2048 characters, without credentials`,
+  );
 }
 
 export function MaxJsonBytes(max: number): PropertyDecorator {
-  return decorator('maxJsonBytes', (v) => Buffer.byteLength(JSON.stringify(v ?? null), 'utf8') <= max, (a) => `${a.property} must be at most ${max} bytes as JSON`);
+  return decorator(
+    'maxJsonBytes',
+    (v) => Buffer.byteLength(JSON.stringify(v ?? null), 'utf8') <= max,
+    (a) => `${a.property} must be at most ${max} bytes as JSON`,
+  );
 }
 
 /** Refuses a field sent together with another one ("exactly one of"). */
 export function NotWith(other: string): PropertyDecorator {
-  return decorator('notWith', (_, a) => (a.object as Record<string, unknown>)[other] === undefined, (a) => `send either ${a.property} or ${other}, not both`);
+  return decorator(
+    'notWith',
+    (_, a) => (a.object as Record<string, unknown>)[other] === undefined,
+    (a) => `send either ${a.property} or ${other}, not both`,
+  );
 }
 
 /** Only meaningful together with another field. */
 export function OnlyWith(other: string, why = ''): PropertyDecorator {
-  return decorator('onlyWith', (_, a) => (a.object as Record<string, unknown>)[other] !== undefined, (a) => `${a.property} is only accepted with ${other}${why ? ` (${why})` : ''}`);
+  return decorator(
+    'onlyWith',
+    (_, a) => (a.object as Record<string, unknown>)[other] !== undefined,
+    (a) => `${a.property} is only accepted with ${other}${why ? ` (${why})` : ''}`,
+  );
 }
 
 /*
@@ -81,7 +106,12 @@ export function isStrictInstant(value: unknown): value is string {
   const [, y, mo, d, hh, mi, ss, , zone, oh, om] = m;
   if (!isCalendarDay(Number(y), Number(mo), Number(d))) return false;
   if (hh !== undefined && (Number(hh) > 23 || Number(mi) > 59 || (ss !== undefined && Number(ss) > 59))) return false;
-  if (zone !== undefined && zone !== 'Z' && (Number(oh) > 14 || Number(om) > 59 || (Number(oh) === 14 && Number(om) > 0))) return false;
+  if (
+    zone !== undefined &&
+    zone !== 'Z' &&
+    (Number(oh) > 14 || Number(om) > 59 || (Number(oh) === 14 && Number(om) > 0))
+  )
+    return false;
   return !Number.isNaN(new Date(value).getTime());
 }
 
@@ -95,13 +125,18 @@ export function IsStrictInstant(): PropertyDecorator {
   return decorator(
     'isStrictInstant',
     isStrictInstant,
-    (a) => `${a.property} must be a date (YYYY-MM-DD) or an ISO 8601 instant such as 2026-03-01T00:00:00Z (a real calendar day and time, years 0001–9999)`,
+    (a) =>
+      `${a.property} must be a date (YYYY-MM-DD) or an ISO 8601 instant such as 2026-03-01T00:00:00Z (a real calendar day and time, years 0001–9999)`,
   );
 }
 
 /** For DTO properties holding a bigint id as text (e.g. a path `:id`). */
 export function IsBigintId(): PropertyDecorator {
-  return decorator('isBigintId', isBigintId, (a) => `${a.property} must be a positive integer id (digits only, at most 9223372036854775807)`);
+  return decorator(
+    'isBigintId',
+    isBigintId,
+    (a) => `${a.property} must be a positive integer id (digits only, at most 9223372036854775807)`,
+  );
 }
 
 /**
@@ -111,7 +146,9 @@ export function IsBigintId(): PropertyDecorator {
  */
 export function QueryInt(min: number, max: number): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^[0-9]{1,16}$/.test(value) ? Number(value) : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^[0-9]{1,16}$/.test(value) ? Number(value) : value,
+    ),
     decorator(
       'queryInt',
       (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max,

@@ -1,4 +1,13 @@
-import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, Logger, NestInterceptor, RequestMethod } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  Logger,
+  NestInterceptor,
+  RequestMethod,
+} from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
@@ -17,14 +26,17 @@ export const MAX_KEY_LENGTH = 255;
 export type IdempotentRequest = AuthenticatedRequest & { idempotencyKey?: string };
 
 /** Client errors that are a property of the request itself: a retry replays them. */
-const REPLAYABLE_CLIENT_ERROR = (status: number) => status >= 400 && status < 500 && ![401, 408, 409, 429].includes(status);
+const REPLAYABLE_CLIENT_ERROR = (status: number) =>
+  status >= 400 && status < 500 && ![401, 408, 409, 429].includes(status);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function readIdempotencyKey(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined) throw keyProblem(`Send an ${IDEMPOTENCY_HEADER} header (a unique value per logical operation, e.g. a UUID)`);
+  if (value === undefined)
+    throw keyProblem(`Send an ${IDEMPOTENCY_HEADER} header (a unique value per logical operation, e.g. a UUID)`);
   if (value.trim() === '') throw keyProblem(`${IDEMPOTENCY_HEADER} must not be empty`);
-  if (value.length > MAX_KEY_LENGTH) throw keyProblem(`${IDEMPOTENCY_HEADER} must be at most ${MAX_KEY_LENGTH} characters`);
+  if (value.length > MAX_KEY_LENGTH)
+    throw keyProblem(`${IDEMPOTENCY_HEADER} must be at most ${MAX_KEY_LENGTH} characters`);
   return value;
 }
 
@@ -54,11 +66,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private readonly problems = new ProblemDetailsFilter();
   private readonly leaseSeconds: number;
 
-  constructor(private readonly store: IdempotencyStore, private readonly config: AppConfig, private readonly reflector: Reflector) {
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly config: AppConfig,
+    private readonly reflector: Reflector,
+  ) {
     // A holder is presumed dead once it has run longer than any request can: every Wompi
     // call with its retries, three times over, and never less than a minute.
     const w = config.wompi;
-    this.leaseSeconds = Math.max(60, Math.ceil((3 * (w.retryAttempts + 1) * (w.timeoutMs + w.retryBaseDelayMs)) / 1000));
+    this.leaseSeconds = Math.max(
+      60,
+      Math.ceil((3 * (w.retryAttempts + 1) * (w.timeoutMs + w.retryBaseDelayMs)) / 1000),
+    );
   }
 
   async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -81,27 +100,44 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     switch (claim.kind) {
       case 'mismatch':
-        throw new DomainError('IDEMPOTENCY_KEY_MISMATCH', `This ${IDEMPOTENCY_HEADER} was used with a different request (method, path or body); use a new key for a new operation`);
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_MISMATCH',
+          `This ${IDEMPOTENCY_HEADER} was used with a different request (method, path or body); use a new key for a new operation`,
+        );
       case 'in_flight':
-        throw new DomainError('IDEMPOTENCY_KEY_IN_FLIGHT', `A request with this ${IDEMPOTENCY_HEADER} is still being processed; retry later`, undefined, { retry_after_seconds: 1 });
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_IN_FLIGHT',
+          `A request with this ${IDEMPOTENCY_HEADER} is still being processed; retry later`,
+          undefined,
+          { retry_after_seconds: 1 },
+        );
       case 'completed':
         return of(this.replay(res, claim.status, claim.body));
       case 'claimed':
-        if (claim.takenOver) this.logger.warn({ caller, path }, 'took over an idempotency key whose holder did not finish in time');
+        if (claim.takenOver)
+          this.logger.warn({ caller, path }, 'took over an idempotency key whose holder did not finish in time');
     }
 
     req.idempotencyKey = key;
     const successStatus = this.successStatus(ctx, req.method);
     const settled = lastValueFrom(next.handle(), { defaultValue: undefined }).then(
       async (body) => {
-        await this.settle(() => this.store.complete(claim.token, successStatus, body, this.resourceId(body)), claim.token, 'complete');
+        await this.settle(
+          () => this.store.complete(claim.token, successStatus, body, this.resourceId(body)),
+          claim.token,
+          'complete',
+        );
         return body;
       },
       async (err: unknown) => {
         const status = statusOf(err);
         if (REPLAYABLE_CLIENT_ERROR(status)) {
           const problem = this.problems.toProblem(err, req);
-          await this.settle(() => this.store.complete(claim.token, problem.status, problem, null), claim.token, 'complete');
+          await this.settle(
+            () => this.store.complete(claim.token, problem.status, problem, null),
+            claim.token,
+            'complete',
+          );
         } else {
           await this.settle(() => this.store.release(claim.token).then(() => true), claim.token, 'release');
         }
@@ -145,27 +181,43 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const release = () => this.store.release(token).then(() => true);
     try {
       const ok = await withRetries(op, SETTLE_BACKOFF_MS);
-      if (!ok) this.logger.warn({ caller: token.caller }, `idempotency claim was taken over before ${what}; response not stored`);
+      if (!ok)
+        this.logger.warn(
+          { caller: token.caller },
+          `idempotency claim was taken over before ${what}; response not stored`,
+        );
       return;
     } catch (err) {
       if (what === 'release') {
-        this.logger.error({ caller: token.caller, err }, 'could not release an idempotency key; releasing it in the background');
+        this.logger.error(
+          { caller: token.caller, err },
+          'could not release an idempotency key; releasing it in the background',
+        );
         this.releaseLater(release, token);
         return;
       }
-      this.logger.warn({ caller: token.caller, err }, 'could not store the response of an idempotency key; releasing the key so a retry runs again');
+      this.logger.warn(
+        { caller: token.caller, err },
+        'could not store the response of an idempotency key; releasing the key so a retry runs again',
+      );
     }
     try {
       await withRetries(release, SETTLE_BACKOFF_MS);
     } catch (err) {
-      this.logger.error({ caller: token.caller, err }, 'could not release an idempotency key; releasing it in the background');
+      this.logger.error(
+        { caller: token.caller, err },
+        'could not release an idempotency key; releasing it in the background',
+      );
       this.releaseLater(release, token);
     }
   }
 
   private releaseLater(release: () => Promise<boolean>, token: ClaimToken): void {
     withRetries(release, RELEASE_LATER_MS).catch((err: unknown) =>
-      this.logger.error({ caller: token.caller, err }, 'could not release an idempotency key; it stays in flight until its lease ends'),
+      this.logger.error(
+        { caller: token.caller, err },
+        'could not release an idempotency key; it stays in flight until its lease ends',
+      ),
     );
   }
 }

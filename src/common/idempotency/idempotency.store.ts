@@ -58,16 +58,26 @@ export class IdempotencyStore {
         req.ttlHours,
       ]);
       if (rows.length) {
-        return { kind: 'claimed', token: { caller: req.caller, key: req.key, lockedUntil: rows[0].locked_until }, takenOver: !rows[0].inserted };
+        return {
+          kind: 'claimed',
+          token: { caller: req.caller, key: req.key, lockedUntil: rows[0].locked_until },
+          takenOver: !rows[0].inserted,
+        };
       }
-      const existing: { request_hash: string; state: string; response_status: number | null; response_body: unknown }[] = await this.dataSource.query(
+      const existing: {
+        request_hash: string;
+        state: string;
+        response_status: number | null;
+        response_body: unknown;
+      }[] = await this.dataSource.query(
         `select request_hash, state, response_status, response_body from idempotency_keys where caller = $1 and key = $2 and expires_at > now()`,
         [req.caller, req.key],
       );
       if (!existing.length) continue;
       const row = existing[0];
       if (row.request_hash !== req.requestHash) return { kind: 'mismatch' };
-      if (row.state === 'COMPLETED' && row.response_status !== null) return { kind: 'completed', status: row.response_status, body: row.response_body };
+      if (row.state === 'COMPLETED' && row.response_status !== null)
+        return { kind: 'completed', status: row.response_status, body: row.response_body };
       return { kind: 'in_flight' };
     }
     return { kind: 'in_flight' };
@@ -86,11 +96,10 @@ export class IdempotencyStore {
 
   /** Forgets the claim so the client may retry (server-side failure, nothing to replay). */
   async release(token: ClaimToken): Promise<void> {
-    await this.dataSource.query(`delete from idempotency_keys where caller = $1 and key = $2 and state = 'IN_FLIGHT' and locked_until = $3::timestamptz`, [
-      token.caller,
-      token.key,
-      token.lockedUntil,
-    ]);
+    await this.dataSource.query(
+      `delete from idempotency_keys where caller = $1 and key = $2 and state = 'IN_FLIGHT' and locked_until = $3::timestamptz`,
+      [token.caller, token.key, token.lockedUntil],
+    );
   }
 
   /** Deletes up to `batch` expired records; returns how many. */

@@ -3,7 +3,9 @@ import { canonicalJson, referenceForIdempotencyKey, requestHash } from './reques
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('gives the same text for bodies that differ only in key order', () => {
@@ -40,9 +42,24 @@ describe('canonicalJson', () => {
   };
 
   it.each<[string, unknown]>([
-    ['a full create body', { payment_method: { type: 'CARD', token: 'tok_test_1', installments: 1 }, amount_in_cents: 2490000, currency: 'COP', metadata: { order_id: '1001', tags: ['a', 'b'], nested: { z: null, y: [1, [2, [3, {}]], []] } } }],
-    ['escapes, unicode keys and numbers', { 'ñ"\\\n': 'é\u2028"', B: -0, a: 1e21, c: 0.1, d: NaN, e: Infinity, f: true, '': '' }],
-    ['undefined, functions, holes and dates', { a: [undefined, () => 1, , 3], b: () => 2, c: new Date(0), d: [new Date(86_400_000)], e: new Date(NaN) }], // eslint-disable-line no-sparse-arrays
+    [
+      'a full create body',
+      {
+        payment_method: { type: 'CARD', token: 'tok_test_1', installments: 1 },
+        amount_in_cents: 2490000,
+        currency: 'COP',
+        metadata: { order_id: '1001', tags: ['a', 'b'], nested: { z: null, y: [1, [2, [3, {}]], []] } },
+      },
+    ],
+    [
+      'escapes, unicode keys and numbers',
+      { 'ñ"\\\n': 'é\u2028"', B: -0, a: 1e21, c: 0.1, d: NaN, e: Infinity, f: true, '': '' },
+    ],
+    [
+      'undefined, functions, holes and dates',
+      // eslint-disable-next-line no-sparse-arrays
+      { a: [undefined, () => 1, , 3], b: () => 2, c: new Date(0), d: [new Date(86_400_000)], e: new Date(NaN) },
+    ],
     ['empty containers and top-level arrays', [[], {}, [{}], { a: [] }]],
     ['scalars', 'x'],
     ['null', null],
@@ -70,7 +87,9 @@ describe('requestHash', () => {
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
   it('is sha256 of method, path and canonical body', () => {
-    expect(requestHash('post', '/v1/checkout-sessions', { b: 2, a: 1 })).toBe(sha('POST\n/v1/checkout-sessions\n{"a":1,"b":2}'));
+    expect(requestHash('post', '/v1/checkout-sessions', { b: 2, a: 1 })).toBe(
+      sha('POST\n/v1/checkout-sessions\n{"a":1,"b":2}'),
+    );
   });
 
   it('differs when the body, the path or the method differs', () => {
@@ -81,7 +100,9 @@ describe('requestHash', () => {
   });
 
   it('treats a missing body as an empty object', () => {
-    expect(requestHash('POST', '/v1/transactions/x/void', undefined)).toBe(requestHash('POST', '/v1/transactions/x/void', {}));
+    expect(requestHash('POST', '/v1/transactions/x/void', undefined)).toBe(
+      requestHash('POST', '/v1/transactions/x/void', {}),
+    );
   });
 
   it('distinguishes a number from its string form', () => {

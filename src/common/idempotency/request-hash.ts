@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 
 /** Text to emit as is, queued between the values still to serialise. */
 class Emit {
-  constructor(readonly text: string, readonly closes?: object) {}
+  constructor(
+    readonly text: string,
+    readonly closes?: object,
+  ) {}
 }
 
 /**
@@ -68,7 +71,9 @@ export function canonicalJson(value: unknown): string {
  */
 export function requestHash(method: string, path: string, body: unknown): string {
   const normalisedBody = body === undefined || body === null ? {} : body;
-  return createHash('sha256').update(`${method.toUpperCase()}\n${path}\n${canonicalJson(normalisedBody)}`, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(`${method.toUpperCase()}\n${path}\n${canonicalJson(normalisedBody)}`, 'utf8')
+    .digest('hex');
 }
 
 /**

@@ -37,16 +37,26 @@ function scrubLogObject(obj: Record<string, unknown>): Record<string, unknown> {
           genReqId: assignRequestId,
           // Only what operators need; no headers, no bodies, no query strings.
           serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: scrubString(String(req.url).split('?')[0]) }),
-            res: (res: { statusCode: number | null; raw?: { statusCode?: number } }) => ({ status: res.raw?.statusCode ?? res.statusCode }),
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              path: scrubString(String(req.url).split('?')[0]),
+            }),
+            res: (res: { statusCode: number | null; raw?: { statusCode?: number } }) => ({
+              status: res.raw?.statusCode ?? res.statusCode,
+            }),
           },
           // 4xx are the caller's business (and a flood of forged webhooks must not flood the log): info
-          customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+          customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+            err || res.statusCode >= 500 ? 'error' : 'info',
           autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
           formatters: { log: scrubLogObject },
           hooks: {
             logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
-              method.apply(this, args.map((a) => (typeof a === 'string' ? scrubString(a) : a)));
+              method.apply(
+                this,
+                args.map((a) => (typeof a === 'string' ? scrubString(a) : a)),
+              );
             },
           },
         },

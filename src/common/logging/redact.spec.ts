@@ -1,6 +1,15 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { MAX_ITEMS, MAX_KEYS, MAX_STRING_CHARS, MAX_TOTAL_CHARS, REDACTED, redactPatterns, scrub, scrubString } from './redact';
+import {
+  MAX_ITEMS,
+  MAX_KEYS,
+  MAX_STRING_CHARS,
+  MAX_TOTAL_CHARS,
+  REDACTED,
+  redactPatterns,
+  scrub,
+  scrubString,
+} from './redact';
 
 describe('log scrubbing', () => {
   it('removes Wompi keys and secrets wherever they appear in a string', () => {
@@ -9,7 +18,9 @@ describe('log scrubbing', () => {
   });
 
   it('removes bearer tokens, emails, JWTs and card-like numbers', () => {
-    const s = scrubString('Bearer abc.def-123 buyer@example.com eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.sig 4242 4242 4242 4242 and 4111-1111-1111-1111');
+    const s = scrubString(
+      'Bearer abc.def-123 buyer@example.com eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.sig 4242 4242 4242 4242 and 4111-1111-1111-1111',
+    );
     expect(s).not.toContain('abc.def-123');
     expect(s).not.toContain('buyer@example.com');
     expect(s).not.toContain('eyJhbGciOiJIUzI1NiJ9');
@@ -21,7 +32,9 @@ describe('log scrubbing', () => {
       'nequi_token.updated:nequi_test_RfK4abcDEF123:APPROVED tok_test_77763_7b1c2d3e4f5a6B7c8D9e0F1a2b3C4d5E daviplata_prod_Zx-9_q tok_stagtest_1_a',
     );
     expect(s).toBe(`nequi_token.updated:${REDACTED}:APPROVED ${REDACTED} ${REDACTED} ${REDACTED}`);
-    expect(scrubString('transaction.updated:15113-1755396264-52249:APPROVED nequi_token.updated')).toBe('transaction.updated:15113-1755396264-52249:APPROVED nequi_token.updated');
+    expect(scrubString('transaction.updated:15113-1755396264-52249:APPROVED nequi_token.updated')).toBe(
+      'transaction.updated:15113-1755396264-52249:APPROVED nequi_token.updated',
+    );
   });
 
   it('keeps ordinary identifiers readable', () => {
@@ -31,7 +44,12 @@ describe('log scrubbing', () => {
   });
 
   it('redacts sensitive fields by name, deep inside objects and arrays', () => {
-    const out = scrub({ req: { headers: { authorization: 'Bearer x' } }, customer_email: 'a@b.co', list: [{ phone_number: '3991111111', legal_id: '123' }], amount_in_cents: 150000 }) as Record<string, unknown>;
+    const out = scrub({
+      req: { headers: { authorization: 'Bearer x' } },
+      customer_email: 'a@b.co',
+      list: [{ phone_number: '3991111111', legal_id: '123' }],
+      amount_in_cents: 150000,
+    }) as Record<string, unknown>;
     expect(JSON.stringify(out)).not.toMatch(/Bearer x|a@b\.co|3991111111|"123"/);
     expect((out as { amount_in_cents: number }).amount_in_cents).toBe(150000);
     expect(JSON.stringify(out)).toContain(REDACTED);
@@ -116,7 +134,11 @@ describe('log scrubbing is bounded (issue 11: a hostile body froze the process)'
 
   it('never walks a raw request or response', () => {
     const req = new IncomingMessage(new Socket());
-    Object.assign(req, { method: 'POST', url: '/v1/x?email=a@b.co', body: { customer_email: 'buyer@example.com', note: 'x'.repeat(MB) } });
+    Object.assign(req, {
+      method: 'POST',
+      url: '/v1/x?email=a@b.co',
+      body: { customer_email: 'buyer@example.com', note: 'x'.repeat(MB) },
+    });
     const out = scrub({ request: req, response: new ServerResponse(req) });
     expect(out).toEqual({ request: { method: 'POST', path: '/v1/x' }, response: { status: 200 } });
   });

@@ -11,7 +11,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Stream } from 'node:stream';
 
-const SECRET_PATTERN = /\b(?:pub|prv)_(?:test|prod|stagtest)_[A-Za-z0-9]+|\b(?:test|prod|stagtest)_(?:events|integrity)_[A-Za-z0-9]+/g;
+const SECRET_PATTERN =
+  /\b(?:pub|prv)_(?:test|prod|stagtest)_[A-Za-z0-9]+|\b(?:test|prod|stagtest)_(?:events|integrity)_[A-Za-z0-9]+/g;
 // Wompi token ids (card, Nequi, Daviplata): a card token charges the card, and they appear
 // inside other strings too (a nequi_token.updated event's key embeds its token id)
 const TOKEN_ID_PATTERN = /\b(?:tok|nequi|daviplata)_(?:test|prod|stagtest)_[A-Za-z0-9_-]+/g;
@@ -179,11 +180,16 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>, budget: Budg
   if (seen.has(value)) return '[circular]';
   seen.add(value);
   if (value instanceof Error) {
-    return { type: value.name, message: walk(value.message, depth + 1, seen, budget), stack: value.stack ? walk(value.stack, depth + 1, seen, budget) : undefined };
+    return {
+      type: value.name,
+      message: walk(value.message, depth + 1, seen, budget),
+      stack: value.stack ? walk(value.stack, depth + 1, seen, budget) : undefined,
+    };
   }
   if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
   // a raw request/response drags its socket, server and parsed body along: never walked
-  if (value instanceof IncomingMessage) return { method: value.method, path: scrubString(String(value.url).split('?')[0], 256) };
+  if (value instanceof IncomingMessage)
+    return { method: value.method, path: scrubString(String(value.url).split('?')[0], 256) };
   if (value instanceof ServerResponse) return { status: value.statusCode };
   if (value instanceof Stream) return '[stream]';
   if (Array.isArray(value)) {
@@ -207,7 +213,10 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>, budget: Budg
     keys++;
     const v = (value as Record<string, unknown>)[k];
     const key = scrubString(k, 256);
-    out[key] = SENSITIVE_KEYS.has(k.toLowerCase()) && v !== null && v !== undefined && v !== '' ? REDACTED : walk(v, depth + 1, seen, budget);
+    out[key] =
+      SENSITIVE_KEYS.has(k.toLowerCase()) && v !== null && v !== undefined && v !== ''
+        ? REDACTED
+        : walk(v, depth + 1, seen, budget);
   }
   if (more) out['[truncated]'] = more >= MAX_KEYS ? `${more}+ more keys` : `${more} more keys`;
   return out;

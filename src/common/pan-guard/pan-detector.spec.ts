@@ -1,7 +1,14 @@
 import { containsPan, findPanPaths, luhnValid } from './pan-detector';
 
 describe('luhnValid', () => {
-  it.each(['4242424242424242', '4111111111111111', '5555555555554444', '378282246310005', '6011111111111117', '79927398713'])('accepts %s', (n) => {
+  it.each([
+    '4242424242424242',
+    '4111111111111111',
+    '5555555555554444',
+    '378282246310005',
+    '6011111111111117',
+    '79927398713',
+  ])('accepts %s', (n) => {
     expect(luhnValid(n)).toBe(true);
   });
 
@@ -65,7 +72,12 @@ describe('findPanPaths', () => {
   });
 
   it('finds nothing in a clean body', () => {
-    expect(findPanPaths({ reference: 'order-1234567890123', payment_method: { type: 'CARD', token: 'tok_test_12345_ABCDEF', installments: 1 } })).toEqual([]);
+    expect(
+      findPanPaths({
+        reference: 'order-1234567890123',
+        payment_method: { type: 'CARD', token: 'tok_test_12345_ABCDEF', installments: 1 },
+      }),
+    ).toEqual([]);
   });
 
   it('handles a bare string body', () => {
@@ -106,15 +118,22 @@ const formats: [string, (g: string[]) => string][] = [
 ];
 
 describe('every test card in every common formatting is caught', () => {
-  const cases = Object.entries(CARDS).flatMap(([card, groups]) => formats.map(([how, fmt]) => [card, how, fmt(groups)] as const));
+  const cases = Object.entries(CARDS).flatMap(([card, groups]) =>
+    formats.map(([how, fmt]) => [card, how, fmt(groups)] as const),
+  );
   it.each(cases)('%s, %s', (_card, _how, text) => {
     expect(containsPan(text)).toBe(true);
   });
 
-  it.each(Object.entries(CARDS).filter(([, g]) => Number(g.join('')) <= Number.MAX_SAFE_INTEGER))('%s as a JSON number, and in a field named token', (_card, groups) => {
-    expect(findPanPaths({ metadata: { n: Number(groups.join('')) } })).toEqual(['metadata.n']);
-    expect(findPanPaths({ payment_method: { type: 'CARD', token: groups.join('') } })).toEqual(['payment_method.token']);
-  });
+  it.each(Object.entries(CARDS).filter(([, g]) => Number(g.join('')) <= Number.MAX_SAFE_INTEGER))(
+    '%s as a JSON number, and in a field named token',
+    (_card, groups) => {
+      expect(findPanPaths({ metadata: { n: Number(groups.join('')) } })).toEqual(['metadata.n']);
+      expect(findPanPaths({ payment_method: { type: 'CARD', token: groups.join('') } })).toEqual([
+        'payment_method.token',
+      ]);
+    },
+  );
 
   it('a Wompi token beside a card number does not hide the card', () => {
     expect(containsPan('tok_test_27050_3E948382407574026F31BcCf8e4Dd83A 4242 4242 4242 4242')).toBe(true);

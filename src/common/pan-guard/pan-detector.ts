@@ -60,7 +60,10 @@ export const KNOWN_ID_SHAPES: readonly RegExp[] = [
   /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/, // UUID (Bancolombia tokens, our ids)
 ];
 // not when it continues a digit run ("4242 4242 4242 4242-1635300853-71494" keeps its card)
-const KNOWN_IDS = new RegExp(`(?<![\\p{L}\\p{N}_]|\\d[ -])(?:${KNOWN_ID_SHAPES.map((r) => r.source).join('|')})(?![\\p{L}\\p{N}_]|[ -]\\d)`, 'gu');
+const KNOWN_IDS = new RegExp(
+  `(?<![\\p{L}\\p{N}_]|\\d[ -])(?:${KNOWN_ID_SHAPES.map((r) => r.source).join('|')})(?![\\p{L}\\p{N}_]|[ -]\\d)`,
+  'gu',
+);
 const ALNUM = /[\p{L}\p{N}]/u;
 
 /** The text with every known Wompi id or token blanked (same length, so positions and neighbours keep their meaning). */

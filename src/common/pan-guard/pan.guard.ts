@@ -7,7 +7,8 @@ import { findPanPaths } from './pan-detector';
 /** Wompi's event ingress (app.factory WEBHOOK_PATH), not imported to keep the module graph acyclic. */
 const WEBHOOK_PATH = '/v1/webhooks/wompi';
 
-export const PAN_MESSAGE = 'looks like a card number; card data is never accepted here — tokenize it with Wompi and send the token';
+export const PAN_MESSAGE =
+  'looks like a card number; card data is never accepted here — tokenize it with Wompi and send the token';
 
 /**
  * Only `/v1` routes are screened; Wompi's own events are verified by checksum instead. Decided
@@ -36,7 +37,10 @@ export class PanGuard implements CanActivate {
     if (!screenedPath(req) || req.body === undefined || req.body === null) return true;
     const paths = findPanPaths(req.body);
     if (!paths.length) return true;
-    this.logger.warn({ method: req.method, path: req.path, caller: req.caller?.name ?? null, fields: paths }, 'request refused: body holds what looks like card data');
+    this.logger.warn(
+      { method: req.method, path: req.path, caller: req.caller?.name ?? null, fields: paths },
+      'request refused: body holds what looks like card data',
+    );
     throw new DomainError(
       'CARD_DATA_REFUSED',
       'The request body holds what looks like a card number. Card data never reaches this service: tokenize the card with Wompi and send the token.',

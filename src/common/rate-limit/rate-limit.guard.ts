@@ -17,7 +17,11 @@ export class RateLimitGuard implements CanActivate {
   /** the same key check as the API-key guard, which then authenticates the request for real */
   private readonly keys: ApiKeyGuard;
 
-  constructor(config: AppConfig, private readonly reflector: Reflector, private readonly limits: RateLimits) {
+  constructor(
+    config: AppConfig,
+    private readonly reflector: Reflector,
+    private readonly limits: RateLimits,
+  ) {
     this.keys = new ApiKeyGuard(config, reflector);
   }
 

@@ -5,5 +5,8 @@ import { UnverifiedDeliveryThrottle } from './webhook-throttle';
 
 /** The rate limits (docs/security-rate-limits.md); the guard is registered, in order, by AppModule. */
 @Global()
-@Module({ providers: [RateLimits, RateLimitGuard, UnverifiedDeliveryThrottle], exports: [RateLimits, RateLimitGuard, UnverifiedDeliveryThrottle] })
+@Module({
+  providers: [RateLimits, RateLimitGuard, UnverifiedDeliveryThrottle],
+  exports: [RateLimits, RateLimitGuard, UnverifiedDeliveryThrottle],
+})
 export class RateLimitModule {}

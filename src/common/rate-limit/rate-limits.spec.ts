@@ -6,19 +6,33 @@ import { RateLimits } from './rate-limits';
 
 const config = {
   queuePrefix: 'unit',
-  rateLimits: { enabled: true, store: 'memory', redisUrl: undefined, internalPerMin: 2, unauthenticatedPerMin: 2, webhookUnverifiedPerMin: 1 },
+  rateLimits: {
+    enabled: true,
+    store: 'memory',
+    redisUrl: undefined,
+    internalPerMin: 2,
+    unauthenticatedPerMin: 2,
+    webhookUnverifiedPerMin: 1,
+  },
 } as AppConfig;
 
 function fakeRes(): Response & { headers: Record<string, string> } {
   const headers: Record<string, string> = {};
-  return { headers, headersSent: false, setHeader: (k: string, v: string) => (headers[k] = v) } as unknown as Response & { headers: Record<string, string> };
+  return {
+    headers,
+    headersSent: false,
+    setHeader: (k: string, v: string) => (headers[k] = v),
+  } as unknown as Response & { headers: Record<string, string> };
 }
 const req = { ip: '192.0.2.1' } as Request;
 
 describe('RateLimits', () => {
   it('counts a budget per key and tells how much is left and when it resets', async () => {
     const limits = new RateLimits(config, new Metrics(false));
-    expect(await limits.take('internal', 'orders')).toMatchObject({ allowed: true, budget: { limit: 2, remaining: 1 } });
+    expect(await limits.take('internal', 'orders')).toMatchObject({
+      allowed: true,
+      budget: { limit: 2, remaining: 1 },
+    });
     expect(await limits.take('internal', 'orders')).toMatchObject({ allowed: true, budget: { remaining: 0 } });
     const refused = await limits.take('internal', 'orders');
     expect(refused).toMatchObject({ allowed: false, budget: { limit: 2, remaining: 0 } });
@@ -29,7 +43,8 @@ describe('RateLimits', () => {
 
   it('lets the request through when the store fails (never blocks or fails a request)', async () => {
     const limits = new RateLimits(config, new Metrics(false));
-    (limits as unknown as { limiters: Record<string, { consume: () => Promise<never> }> }).limiters.internal.consume = () => Promise.reject(new Error('ECONNREFUSED'));
+    (limits as unknown as { limiters: Record<string, { consume: () => Promise<never> }> }).limiters.internal.consume =
+      () => Promise.reject(new Error('ECONNREFUSED'));
     expect(await limits.take('internal', 'orders')).toEqual({ allowed: true });
   });
 

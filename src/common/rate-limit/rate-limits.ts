@@ -61,18 +61,35 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
   private readonly redis?: Redis;
   private lastStoreWarn = 0;
 
-  constructor(private readonly config: AppConfig, private readonly metrics: Metrics) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
     const rl = config.rateLimits;
     if (rl.store === 'redis' && rl.redisUrl) this.redis = this.connect(rl.redisUrl);
-    const points: Record<RateLimitScope, number> = { internal: rl.internalPerMin, unauthenticated: rl.unauthenticatedPerMin, webhook_unverified: rl.webhookUnverifiedPerMin };
+    const points: Record<RateLimitScope, number> = {
+      internal: rl.internalPerMin,
+      unauthenticated: rl.unauthenticatedPerMin,
+      webhook_unverified: rl.webhookUnverifiedPerMin,
+    };
     const build = (scope: RateLimitScope): RateLimiterAbstract => {
       const opts = { points: points[scope], duration: WINDOW_S };
       const memory = new RateLimiterMemory({ ...opts, keyPrefix: `ratelimit:${scope}` });
       if (!this.redis) return memory;
       // QUEUE_PREFIX already separates deployments sharing one Redis
-      return new RateLimiterRedis({ ...opts, storeClient: this.redis, keyPrefix: `${config.queuePrefix}:ratelimit:${scope}`, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+      return new RateLimiterRedis({
+        ...opts,
+        storeClient: this.redis,
+        keyPrefix: `${config.queuePrefix}:ratelimit:${scope}`,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: memory,
+      });
     };
-    this.limiters = { internal: build('internal'), unauthenticated: build('unauthenticated'), webhook_unverified: build('webhook_unverified') };
+    this.limiters = {
+      internal: build('internal'),
+      unauthenticated: build('unauthenticated'),
+      webhook_unverified: build('webhook_unverified'),
+    };
   }
 
   get enabled(): boolean {
@@ -96,10 +113,15 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
     this.metrics.rateLimited.inc({ scope });
     setRateLimitHeaders(res, budget);
     const limit = budget?.limit ?? this.limiters[scope].points;
-    return new DomainError('RATE_LIMITED', `More than ${limit} ${WHAT[scope]} in ${WINDOW_S} s; retry after the window resets`, undefined, {
-      retry_after_seconds: budget?.resetS ?? WINDOW_S,
-      scope,
-    });
+    return new DomainError(
+      'RATE_LIMITED',
+      `More than ${limit} ${WHAT[scope]} in ${WINDOW_S} s; retry after the window resets`,
+      undefined,
+      {
+        retry_after_seconds: budget?.resetS ?? WINDOW_S,
+        scope,
+      },
+    );
   }
 
   /**
@@ -125,7 +147,10 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
     });
     clearTimeout(timer);
     if (onReady) client.off('ready', onReady);
-    if (!this.storeReady()) this.logger.warn(`rate-limit store (Redis) not ready after ${STORE_BOOT_WAIT_MS} ms; per-process limits apply until it is`);
+    if (!this.storeReady())
+      this.logger.warn(
+        `rate-limit store (Redis) not ready after ${STORE_BOOT_WAIT_MS} ms; per-process limits apply until it is`,
+      );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -138,7 +163,11 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
   }
 
   private budgetOf(limiter: RateLimiterAbstract, r: RateLimiterRes): Budget {
-    return { limit: limiter.points, remaining: Math.max(0, r.remainingPoints), resetS: Math.max(1, Math.ceil(r.msBeforeNext / 1000)) };
+    return {
+      limit: limiter.points,
+      remaining: Math.max(0, r.remainingPoints),
+      resetS: Math.max(1, Math.ceil(r.msBeforeNext / 1000)),
+    };
   }
 
   private connect(url: string): Redis {
@@ -151,7 +180,9 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
       retryStrategy: (times) => Math.min(times * 200, 2000),
     });
     client.on('error', (err) => this.warnStore(err));
-    client.on('ready', () => this.logger.log('rate-limit store (Redis) connected; budgets are shared by every replica'));
+    client.on('ready', () =>
+      this.logger.log('rate-limit store (Redis) connected; budgets are shared by every replica'),
+    );
     return client;
   }
 
@@ -159,7 +190,10 @@ export class RateLimits implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     if (now - this.lastStoreWarn < STORE_WARN_EVERY_MS) return;
     this.lastStoreWarn = now;
-    this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate-limit store (Redis) unavailable; per-process limits apply meanwhile');
+    this.logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'rate-limit store (Redis) unavailable; per-process limits apply meanwhile',
+    );
   }
 }
 
@@ -170,6 +204,7 @@ function isClientRefusal(err: unknown): boolean {
   }
   // body-parser errors that reached here unconverted carry their own status
   const e = err as { status?: unknown; statusCode?: unknown } | null;
-  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  const status =
+    typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
   return status !== undefined && status >= 400 && status < 500 && status !== 429;
 }

@@ -14,7 +14,13 @@ export class UnverifiedDeliveryThrottle implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = ctx.switchToHttp().getRequest<Request>();
     const res = ctx.switchToHttp().getResponse<Response>();
-    return next.handle().pipe(catchError((err: unknown) => from(this.limits.refusedDelivery(req, res, err)).pipe(switchMap((e) => throwError(() => e)))));
+    return next
+      .handle()
+      .pipe(
+        catchError((err: unknown) =>
+          from(this.limits.refusedDelivery(req, res, err)).pipe(switchMap((e) => throwError(() => e))),
+        ),
+      );
   }
 }
 

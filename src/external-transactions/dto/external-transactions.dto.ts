@@ -25,7 +25,11 @@ export class ListExternalTransactionsQuery {
   @IsIn(EXTERNAL_STATUSES)
   status?: string;
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: only those nobody owns (no EXTERNAL_PAYMENTS_OWNER payment)', example: 'true' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: only those nobody owns (no EXTERNAL_PAYMENTS_OWNER payment)',
+    example: 'true',
+  })
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'unclaimed must be true or false' })
   unclaimed?: 'true' | 'false';
@@ -52,14 +56,27 @@ export class ExternalTransactionIdParam {
 export class ExternalTransactionResponse {
   @ApiProperty({ format: 'uuid', example: EXTERNAL_TRANSACTION_EXAMPLE.id }) id: string;
   @ApiProperty({ example: EXTERNAL_TRANSACTION_EXAMPLE.wompi_transaction_id }) wompi_transaction_id: string;
-  @ApiProperty({ description: "Wompi's reference (none of ours)", example: EXTERNAL_TRANSACTION_EXAMPLE.reference }) reference: string;
+  @ApiProperty({ description: "Wompi's reference (none of ours)", example: EXTERNAL_TRANSACTION_EXAMPLE.reference })
+  reference: string;
   @ApiProperty({ example: 5000000 }) amount_in_cents: number;
   @ApiProperty({ example: 'COP' }) currency: string;
-  @ApiProperty({ enum: EXTERNAL_STATUSES, description: "Wompi's status as last reported", example: 'APPROVED' }) status: string;
+  @ApiProperty({ enum: EXTERNAL_STATUSES, description: "Wompi's status as last reported", example: 'APPROVED' })
+  status: string;
   @ApiProperty({ nullable: true, type: String, example: 'CARD' }) payment_method_type: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'a Wompi payment link that is not one of ours (made in the dashboard)', example: EXTERNAL_TRANSACTION_EXAMPLE.wompi_payment_link_id })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'a Wompi payment link that is not one of ours (made in the dashboard)',
+    example: EXTERNAL_TRANSACTION_EXAMPLE.wompi_payment_link_id,
+  })
   wompi_payment_link_id: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'the payment EXTERNAL_PAYMENTS_OWNER claimed it as; null: nobody owns it and nothing is fulfilled', example: null })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description: 'the payment EXTERNAL_PAYMENTS_OWNER claimed it as; null: nobody owns it and nothing is fulfilled',
+    example: null,
+  })
   payment_id: string | null;
   @ApiProperty({ example: EXTERNAL_TRANSACTION_EXAMPLE.first_seen_at }) first_seen_at: string;
   @ApiProperty({ example: EXTERNAL_TRANSACTION_EXAMPLE.last_status_at }) last_status_at: string;
@@ -67,5 +84,10 @@ export class ExternalTransactionResponse {
 
 export class ExternalTransactionPage {
   @ApiProperty({ type: [ExternalTransactionResponse] }) data: ExternalTransactionView[];
-  @ApiProperty({ nullable: true, type: String, description: 'pass as `cursor` for the next page; null on the last page' }) next_cursor: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'pass as `cursor` for the next page; null on the last page',
+  })
+  next_cursor: string | null;
 }

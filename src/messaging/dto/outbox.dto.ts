@@ -6,7 +6,11 @@ export const OUTBOX_LIST_STATUSES = ['dead', 'pending', 'sent'] as const;
 export type OutboxListStatus = (typeof OUTBOX_LIST_STATUSES)[number];
 
 export class ListOutboxQuery {
-  @ApiProperty({ enum: OUTBOX_LIST_STATUSES, example: 'dead', description: 'which rows: parked (dead), waiting (pending) or published (sent)' })
+  @ApiProperty({
+    enum: OUTBOX_LIST_STATUSES,
+    example: 'dead',
+    description: 'which rows: parked (dead), waiting (pending) or published (sent)',
+  })
   @IsIn(OUTBOX_LIST_STATUSES)
   status: OutboxListStatus;
 
@@ -32,13 +36,19 @@ export class OutboxEventView {
   @ApiProperty({ example: '1042', description: 'outbox row id (publication order)' })
   id: string;
 
-  @ApiProperty({ example: '3b7d2c1e-9f4a-5c2b-8d1e-6a0f4b3c2d1e', description: 'the CloudEvent id (= AMQP message-id); stable across redeliveries' })
+  @ApiProperty({
+    example: '3b7d2c1e-9f4a-5c2b-8d1e-6a0f4b3c2d1e',
+    description: 'the CloudEvent id (= AMQP message-id); stable across redeliveries',
+  })
   event_id: string;
 
   @ApiProperty({ example: 'transaction.approved', description: 'event type, also the routing key' })
   type: string;
 
-  @ApiProperty({ example: '0f8fad5b-d9cb-469f-a165-70867728950e', description: 'our payment id (events of one payment are published in order)' })
+  @ApiProperty({
+    example: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    description: 'our payment id (events of one payment are published in order)',
+  })
   payment_id: string;
 
   @ApiProperty({ example: 'order-2024-000123', description: 'CloudEvent subject: the payment reference' })
@@ -67,6 +77,11 @@ export class OutboxPage {
   @ApiProperty({ type: [OutboxEventView] })
   data: OutboxEventView[];
 
-  @ApiProperty({ example: 'MTA0Mg', nullable: true, type: String, description: 'pass as `cursor` for the next page; null on the last page' })
+  @ApiProperty({
+    example: 'MTA0Mg',
+    nullable: true,
+    type: String,
+    description: 'pass as `cursor` for the next page; null on the last page',
+  })
   next_cursor: string | null;
 }

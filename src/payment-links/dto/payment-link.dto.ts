@@ -1,14 +1,40 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Equals, IsBoolean, IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, registerDecorator, ValidateIf } from 'class-validator';
+import {
+  Equals,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  registerDecorator,
+  ValidateIf,
+} from 'class-validator';
 import { QueryInt } from '../../common/http/validators';
-import { isFutureInstant, MAX_AMOUNT_IN_CENTS, MetadataField, MIN_AMOUNT_IN_CENTS, RedirectUrlField, UTC_INSTANT } from '../../transactions/dto/payment-fields';
+import {
+  isFutureInstant,
+  MAX_AMOUNT_IN_CENTS,
+  MetadataField,
+  MIN_AMOUNT_IN_CENTS,
+  RedirectUrlField,
+  UTC_INSTANT,
+} from '../../transactions/dto/payment-fields';
 
 const IsFuture = (): PropertyDecorator => (target, propertyName) =>
   registerDecorator({
     name: 'isFutureInstant',
     target: target.constructor,
     propertyName: propertyName as string,
-    validator: { validate: (v: unknown) => isFutureInstant(v), defaultMessage: () => `${String(propertyName)} must be in the future` },
+    validator: {
+      validate: (v: unknown) => isFutureInstant(v),
+      defaultMessage: () => `${String(propertyName)} must be in the future`,
+    },
   });
 
 /** Wompi's POST /payment_links fields (REFERENCE §4.12) this service offers. */
@@ -53,7 +79,11 @@ export class CreatePaymentLinkDto {
   @Max(MAX_AMOUNT_IN_CENTS)
   amount_in_cents?: number | null;
 
-  @ApiPropertyOptional({ description: 'after this instant (UTC) the link should not be paid; a payment made after it is still recorded, flagged EXPIRED', example: '2026-12-31T23:59:59.000Z' })
+  @ApiPropertyOptional({
+    description:
+      'after this instant (UTC) the link should not be paid; a payment made after it is still recorded, flagged EXPIRED',
+    example: '2026-12-31T23:59:59.000Z',
+  })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'expires_at must be an ISO 8601 instant' })
   @Matches(UTC_INSTANT, { message: 'expires_at must be in UTC, e.g. 2026-12-31T23:59:59.000Z' })
@@ -75,7 +105,12 @@ export class CreatePaymentLinkDto {
 
 /** PATCH: only deactivation (Wompi's PATCH takes only `active`). */
 export class UpdatePaymentLinkDto {
-  @ApiProperty({ enum: [false], description: 'false deactivates the link: Wompi stops taking payments on it. A deactivated link is not reactivated here.', example: false })
+  @ApiProperty({
+    enum: [false],
+    description:
+      'false deactivates the link: Wompi stops taking payments on it. A deactivated link is not reactivated here.',
+    example: false,
+  })
   @Equals(false, { message: 'active must be false (the only change offered: deactivation)' })
   active: boolean;
 }

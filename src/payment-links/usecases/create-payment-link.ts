@@ -3,7 +3,13 @@ import { DataSource, QueryFailedError } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { WompiGateway } from '../../wompi/wompi-gateway.port';
-import { GatewayAuthError, GatewayBusinessRejection, GatewayNotFound, GatewayUnavailable, GatewayValidationError } from '../../wompi/wompi.errors';
+import {
+  GatewayAuthError,
+  GatewayBusinessRejection,
+  GatewayNotFound,
+  GatewayUnavailable,
+  GatewayValidationError,
+} from '../../wompi/wompi.errors';
 import { CreatePaymentLinkInput, WompiPaymentLink } from '../../wompi/wompi.types';
 import { CreatePaymentLinkDto } from '../dto/payment-link.dto';
 import { PaymentLinkEntity } from '../payment-link.entity';
@@ -12,11 +18,18 @@ import { ReadPaymentLinks } from './read-payment-links';
 
 /** Wompi answered and refused (or provably never got it): nothing exists there, so nothing may stay here. */
 function isDefinitiveRefusal(err: unknown): boolean {
-  return err instanceof GatewayValidationError || err instanceof GatewayBusinessRejection || err instanceof GatewayUnavailable || err instanceof GatewayAuthError || err instanceof GatewayNotFound;
+  return (
+    err instanceof GatewayValidationError ||
+    err instanceof GatewayBusinessRejection ||
+    err instanceof GatewayUnavailable ||
+    err instanceof GatewayAuthError ||
+    err instanceof GatewayNotFound
+  );
 }
 
 function isKeyTaken(err: unknown): boolean {
-  const driver = err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
+  const driver =
+    err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
   return driver?.code === '23505' && driver.constraint === 'uq_payment_links_caller_key';
 }
 
@@ -62,12 +75,23 @@ export class CreatePaymentLink {
         throw err;
       }
       await this.repo().update({ id: row.id, status: 'CREATING' }, { status: 'UNKNOWN' });
-      this.logger.warn({ payment_link_id: row.id, error: (err as Error)?.message }, 'payment link create outcome unknown; kept as UNKNOWN');
+      this.logger.warn(
+        { payment_link_id: row.id, error: (err as Error)?.message },
+        'payment link create outcome unknown; kept as UNKNOWN',
+      );
       throw this.unknownOutcome(row.id, 'GATEWAY_TIMEOUT');
     }
     const status = link.active ? 'ACTIVE' : 'INACTIVE';
     await this.repo().update({ id: row.id }, { wompiPaymentLinkId: link.id, status });
-    this.logger.log({ payment_link_id: row.id, wompi_payment_link_id: link.id, single_use: row.singleUse, amount_in_cents: row.amountInCents }, 'payment link created');
+    this.logger.log(
+      {
+        payment_link_id: row.id,
+        wompi_payment_link_id: link.id,
+        single_use: row.singleUse,
+        amount_in_cents: row.amountInCents,
+      },
+      'payment link created',
+    );
     return this.reader.view({ ...row, wompiPaymentLinkId: link.id, status });
   }
 
@@ -92,12 +116,24 @@ export class CreatePaymentLink {
 
   /** The same key again after its idempotency record was released or purged: the row it made answers. */
   private async again(row: PaymentLinkEntity, dto: CreatePaymentLinkDto): Promise<PaymentLinkView> {
-    if (row.name !== dto.name || row.singleUse !== dto.single_use || (row.amountInCents ?? null) !== (dto.amount_in_cents ?? null)) {
-      throw new DomainError('IDEMPOTENCY_KEY_MISMATCH', 'This Idempotency-Key already created a different payment link; use a new key for a new operation');
+    if (
+      row.name !== dto.name ||
+      row.singleUse !== dto.single_use ||
+      (row.amountInCents ?? null) !== (dto.amount_in_cents ?? null)
+    ) {
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_MISMATCH',
+        'This Idempotency-Key already created a different payment link; use a new key for a new operation',
+      );
     }
     if (row.wompiPaymentLinkId !== null) return this.reader.view(row);
     if (row.status === 'CREATING' && Date.now() - new Date(row.createdAt).getTime() < this.inFlightGraceMs) {
-      throw new DomainError('IDEMPOTENCY_KEY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed; retry later', undefined, { retry_after_seconds: 5 });
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_IN_FLIGHT',
+        'A request with this Idempotency-Key is still being processed; retry later',
+        undefined,
+        { retry_after_seconds: 5 },
+      );
     }
     if (row.status === 'CREATING') await this.repo().update({ id: row.id, status: 'CREATING' }, { status: 'UNKNOWN' });
     throw this.unknownOutcome(row.id, 'INVALID_STATE');
@@ -119,7 +155,9 @@ export class CreatePaymentLink {
       single_use: dto.single_use,
       collect_shipping: dto.collect_shipping ?? false,
       currency: 'COP',
-      ...(dto.amount_in_cents !== undefined && dto.amount_in_cents !== null ? { amount_in_cents: dto.amount_in_cents } : {}),
+      ...(dto.amount_in_cents !== undefined && dto.amount_in_cents !== null
+        ? { amount_in_cents: dto.amount_in_cents }
+        : {}),
       ...(dto.expires_at !== undefined ? { expires_at: dto.expires_at } : {}),
       ...(dto.redirect_url !== undefined ? { redirect_url: dto.redirect_url } : {}),
       ...(dto.sku !== undefined ? { sku: dto.sku } : {}),

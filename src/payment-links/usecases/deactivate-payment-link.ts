@@ -26,7 +26,12 @@ export class DeactivatePaymentLink {
     const row = await this.reader.findOwned(caller, id);
     if (row.status === 'INACTIVE') return this.reader.view(row);
     if (row.wompiPaymentLinkId === null) {
-      throw new DomainError('INVALID_STATE', `This payment link was never confirmed by Wompi (${row.status}); there is nothing to deactivate`, undefined, { reason: 'status', current_status: row.status });
+      throw new DomainError(
+        'INVALID_STATE',
+        `This payment link was never confirmed by Wompi (${row.status}); there is nothing to deactivate`,
+        undefined,
+        { reason: 'status', current_status: row.status },
+      );
     }
     const askedAt = new Date();
     await this.gateway.setPaymentLinkActive(row.wompiPaymentLinkId, false);
@@ -37,7 +42,10 @@ export class DeactivatePaymentLink {
       .setParameter('askedAt', askedAt)
       .where('id = :id', { id: row.id })
       .execute();
-    this.logger.log({ payment_link_id: row.id, wompi_payment_link_id: row.wompiPaymentLinkId }, 'payment link deactivated at Wompi');
+    this.logger.log(
+      { payment_link_id: row.id, wompi_payment_link_id: row.wompiPaymentLinkId },
+      'payment link deactivated at Wompi',
+    );
     return this.reader.get(caller, id);
   }
 }

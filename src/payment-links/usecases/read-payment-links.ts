@@ -10,7 +10,10 @@ import { PaymentLinkView, toPaymentLinkView } from '../payment-link.view';
 /** GET /v1/payment-links(/:id): from our store, scoped to the calling API key (another's is 404). */
 @Injectable()
 export class ReadPaymentLinks {
-  constructor(private readonly dataSource: DataSource, private readonly config: AppConfig) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
   async findOwned(caller: string, id: string): Promise<PaymentLinkEntity> {
     const row = await this.dataSource.getRepository(PaymentLinkEntity).findOne({ where: { id, caller } });
@@ -27,7 +30,10 @@ export class ReadPaymentLinks {
   }
 
   /** Newest first; keyset pagination on (created_at, id). Links still CREATING are not listed. */
-  async list(caller: string, q: ListPaymentLinksQuery): Promise<{ data: PaymentLinkView[]; next_cursor: string | null }> {
+  async list(
+    caller: string,
+    q: ListPaymentLinksQuery,
+  ): Promise<{ data: PaymentLinkView[]; next_cursor: string | null }> {
     const limit = q.limit ?? 20;
     const qb = this.dataSource
       .getRepository(PaymentLinkEntity)
@@ -41,11 +47,14 @@ export class ReadPaymentLinks {
       if (!c) throw new ValidationFailed({ cursor: ['cursor is not a next_cursor this API returned'] });
       qb.andWhere('(l.created_at, l.id) < (:cts::timestamptz, :cid::uuid)', { cts: c.t, cid: c.i });
     }
-    qb.orderBy('l.created_at', 'DESC').addOrderBy('l.id', 'DESC').limit(limit + 1);
+    qb.orderBy('l.created_at', 'DESC')
+      .addOrderBy('l.id', 'DESC')
+      .limit(limit + 1);
     const { entities, raw } = await qb.getRawAndEntities<{ cursor_ts: string }>();
     const page = entities.slice(0, limit);
     const last = page[page.length - 1];
-    const next = entities.length > limit && last ? encodeCursor({ t: raw[page.length - 1].cursor_ts, i: last.id }) : null;
+    const next =
+      entities.length > limit && last ? encodeCursor({ t: raw[page.length - 1].cursor_ts, i: last.id }) : null;
     return { data: page.map((r) => this.view(r)), next_cursor: next };
   }
 }

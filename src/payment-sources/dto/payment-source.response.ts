@@ -14,16 +14,29 @@ export const PAYMENT_SOURCE_EXAMPLE: PaymentSourceView = {
 
 /** OpenAPI shape of PaymentSourceView (payment-source.view.ts is the source of truth). */
 export class PaymentSourceResponse {
-  @ApiProperty({ format: 'uuid', description: 'our id: use it with this API', example: PAYMENT_SOURCE_EXAMPLE.id }) id: string;
-  @ApiProperty({ nullable: true, type: Number, description: "Wompi's id: send it as `payment_source_id` to POST /v1/transactions (null only while UNKNOWN)", example: 3891 })
+  @ApiProperty({ format: 'uuid', description: 'our id: use it with this API', example: PAYMENT_SOURCE_EXAMPLE.id })
+  id: string;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "Wompi's id: send it as `payment_source_id` to POST /v1/transactions (null only while UNKNOWN)",
+    example: 3891,
+  })
   wompi_payment_source_id: number | null;
   @ApiProperty({ enum: PAYMENT_SOURCE_TYPES, example: 'NEQUI' }) type: string;
   @ApiProperty({
-    description: "Wompi's status (AVAILABLE: chargeable; PENDING: not yet, e.g. 3DS; VOIDED: never again), or ours: UNKNOWN when Wompi's answer to the create was lost",
+    description:
+      "Wompi's status (AVAILABLE: chargeable; PENDING: not yet, e.g. 3DS; VOIDED: never again), or ours: UNKNOWN when Wompi's answer to the create was lost",
     example: 'AVAILABLE',
   })
   status: string;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true, description: "Wompi's public_data, read from Wompi (never stored here)", example: PAYMENT_SOURCE_EXAMPLE.public_data })
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description: "Wompi's public_data, read from Wompi (never stored here)",
+    example: PAYMENT_SOURCE_EXAMPLE.public_data,
+  })
   public_data: Record<string, unknown> | null;
   @ApiProperty({ example: 'buyer@example.com' }) customer_email: string;
   @ApiProperty({ example: '2026-03-01T12:00:00.000Z' }) created_at: string;

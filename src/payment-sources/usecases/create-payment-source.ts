@@ -6,7 +6,13 @@ import { consentEvidence } from '../../transactions/consent-evidence';
 import { ConsentEntity } from '../../transactions/entities/consent.entity';
 import { sha256Hex } from '../../transactions/references';
 import { WompiGateway } from '../../wompi/wompi-gateway.port';
-import { GatewayAuthError, GatewayBusinessRejection, GatewayNotFound, GatewayUnavailable, GatewayValidationError } from '../../wompi/wompi.errors';
+import {
+  GatewayAuthError,
+  GatewayBusinessRejection,
+  GatewayNotFound,
+  GatewayUnavailable,
+  GatewayValidationError,
+} from '../../wompi/wompi.errors';
 import { CreatePaymentSourceInput, WompiPaymentSource } from '../../wompi/wompi.types';
 import { CreatePaymentSourceDto } from '../dto/create-payment-source.dto';
 import { PaymentSourceEntity } from '../payment-source.entity';
@@ -15,11 +21,18 @@ import { ReadPaymentSource } from './read-payment-source';
 
 /** Wompi answered and refused (or provably never got it): nothing exists there, so nothing may stay here. */
 function isDefinitiveRefusal(err: unknown): boolean {
-  return err instanceof GatewayValidationError || err instanceof GatewayBusinessRejection || err instanceof GatewayUnavailable || err instanceof GatewayAuthError || err instanceof GatewayNotFound;
+  return (
+    err instanceof GatewayValidationError ||
+    err instanceof GatewayBusinessRejection ||
+    err instanceof GatewayUnavailable ||
+    err instanceof GatewayAuthError ||
+    err instanceof GatewayNotFound
+  );
 }
 
 function isKeyTaken(err: unknown): boolean {
-  const driver = err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
+  const driver =
+    err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
   return driver?.code === '23505' && driver.constraint === 'uq_payment_sources_caller_key';
 }
 
@@ -68,21 +81,45 @@ export class CreatePaymentSource {
         throw err;
       }
       await this.repo().update({ id: row.id, status: 'CREATING' }, { status: 'UNKNOWN' });
-      this.logger.warn({ payment_source_id: row.id, error: (err as Error)?.message }, 'payment source create outcome unknown; kept as UNKNOWN');
+      this.logger.warn(
+        { payment_source_id: row.id, error: (err as Error)?.message },
+        'payment source create outcome unknown; kept as UNKNOWN',
+      );
       throw this.unknownOutcome(row.id, 'GATEWAY_TIMEOUT');
     }
     await this.repo().update({ id: row.id }, { wompiPaymentSourceId: source.id, status: source.status });
     row.wompiPaymentSourceId = source.id;
     row.status = source.status;
-    this.logger.log({ payment_source_id: row.id, wompi_payment_source_id: source.id, type: source.type, status: source.status }, 'payment source created');
+    this.logger.log(
+      { payment_source_id: row.id, wompi_payment_source_id: source.id, type: source.type, status: source.status },
+      'payment source created',
+    );
     return toPaymentSourceView(row, source.public_data);
   }
 
-  private recordIntent(caller: string, idempotencyKey: string, dto: CreatePaymentSourceDto): Promise<PaymentSourceEntity> {
+  private recordIntent(
+    caller: string,
+    idempotencyKey: string,
+    dto: CreatePaymentSourceDto,
+  ): Promise<PaymentSourceEntity> {
     return this.dataSource.transaction(async (m) => {
       const repo = m.getRepository(PaymentSourceEntity);
-      const row = await repo.save(repo.create({ caller, idempotencyKey, type: dto.type, status: 'CREATING', customerEmail: dto.customer_email, tokenSha256: sha256Hex(dto.token), wompiPaymentSourceId: null }));
-      await m.getRepository(ConsentEntity).insert({ paymentId: null, paymentSourceId: row.id, ...consentEvidence(caller, dto.acceptance_token, dto.accept_personal_auth) });
+      const row = await repo.save(
+        repo.create({
+          caller,
+          idempotencyKey,
+          type: dto.type,
+          status: 'CREATING',
+          customerEmail: dto.customer_email,
+          tokenSha256: sha256Hex(dto.token),
+          wompiPaymentSourceId: null,
+        }),
+      );
+      await m.getRepository(ConsentEntity).insert({
+        paymentId: null,
+        paymentSourceId: row.id,
+        ...consentEvidence(caller, dto.acceptance_token, dto.accept_personal_auth),
+      });
       return row;
     });
   }
@@ -93,11 +130,19 @@ export class CreatePaymentSource {
    */
   private async again(row: PaymentSourceEntity, dto: CreatePaymentSourceDto): Promise<PaymentSourceView> {
     if (row.type !== dto.type || row.customerEmail !== dto.customer_email) {
-      throw new DomainError('IDEMPOTENCY_KEY_MISMATCH', 'This Idempotency-Key already created a different payment source; use a new key for a new operation');
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_MISMATCH',
+        'This Idempotency-Key already created a different payment source; use a new key for a new operation',
+      );
     }
     if (row.wompiPaymentSourceId !== null) return this.reader.refresh(row);
     if (row.status === 'CREATING' && Date.now() - new Date(row.createdAt).getTime() < this.inFlightGraceMs) {
-      throw new DomainError('IDEMPOTENCY_KEY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed; retry later', undefined, { retry_after_seconds: 5 });
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_IN_FLIGHT',
+        'A request with this Idempotency-Key is still being processed; retry later',
+        undefined,
+        { retry_after_seconds: 5 },
+      );
     }
     if (row.status === 'CREATING') await this.repo().update({ id: row.id, status: 'CREATING' }, { status: 'UNKNOWN' });
     throw this.unknownOutcome(row.id, 'INVALID_STATE');

@@ -20,14 +20,22 @@ export class VoidPaymentSource {
   async execute(caller: string, id: string): Promise<PaymentSourceView> {
     const row = await this.reader.findOwned(caller, id);
     if (row.wompiPaymentSourceId === null) {
-      throw new DomainError('INVALID_STATE', `This payment source was never confirmed by Wompi (${row.status}); there is nothing to void`, undefined, {
-        reason: 'status',
-        current_status: row.status,
-      });
+      throw new DomainError(
+        'INVALID_STATE',
+        `This payment source was never confirmed by Wompi (${row.status}); there is nothing to void`,
+        undefined,
+        {
+          reason: 'status',
+          current_status: row.status,
+        },
+      );
     }
     if (row.status === 'VOIDED') return this.reader.refresh(row);
     const source = await this.gateway.voidPaymentSource(row.wompiPaymentSourceId);
-    this.logger.log({ payment_source_id: row.id, wompi_payment_source_id: row.wompiPaymentSourceId, status: source.status }, 'payment source voided at Wompi');
+    this.logger.log(
+      { payment_source_id: row.id, wompi_payment_source_id: row.wompiPaymentSourceId, status: source.status },
+      'payment source voided at Wompi',
+    );
     return this.reader.record(row, source);
   }
 }

@@ -9,12 +9,18 @@ const WITH_ZONE = /T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 const zoneMessage = (f: string) => `${f} must be an ISO 8601 instant with a zone, e.g. 2026-03-01T00:00:00-05:00`;
 
 export class CreateReconciliationDto {
-  @ApiProperty({ description: 'start of the range (inclusive), by Wompi creation time; ISO 8601 with a zone', example: '2026-03-01T00:00:00-05:00' })
+  @ApiProperty({
+    description: 'start of the range (inclusive), by Wompi creation time; ISO 8601 with a zone',
+    example: '2026-03-01T00:00:00-05:00',
+  })
   @IsStrictInstant()
   @Matches(WITH_ZONE, { message: zoneMessage('from') })
   from: string;
 
-  @ApiProperty({ description: 'end of the range (exclusive), not in the future; ISO 8601 with a zone', example: '2026-03-02T00:00:00-05:00' })
+  @ApiProperty({
+    description: 'end of the range (exclusive), not in the future; ISO 8601 with a zone',
+    example: '2026-03-02T00:00:00-05:00',
+  })
   @IsStrictInstant()
   @Matches(WITH_ZONE, { message: zoneMessage('until') })
   until: string;
@@ -44,12 +50,21 @@ export class ListDiscrepanciesQuery {
   @IsIn(DISCREPANCY_KINDS)
   kind?: string;
 
-  @ApiPropertyOptional({ enum: RESOLUTIONS, description: 'healed: applied through the state machine; reported: left to a person' })
+  @ApiPropertyOptional({
+    enum: RESOLUTIONS,
+    description: 'healed: applied through the state machine; reported: left to a person',
+  })
   @IsOptional()
   @IsIn(RESOLUTIONS)
   resolution?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100, example: 100, description: 'JSON only; the CSV has every row' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 500,
+    default: 100,
+    example: 100,
+    description: 'JSON only; the CSV has every row',
+  })
   @IsOptional()
   @QueryInt(1, 500)
   limit?: number;
@@ -62,7 +77,8 @@ export class ListDiscrepanciesQuery {
 
 export class RunCounts {
   @ApiProperty({ example: 1250, description: 'Wompi transactions created in the range' }) wompi_transactions: number;
-  @ApiProperty({ example: 1249, description: 'our Wompi transactions (attempts) created in the range' }) local_transactions: number;
+  @ApiProperty({ example: 1249, description: 'our Wompi transactions (attempts) created in the range' })
+  local_transactions: number;
   @ApiProperty({ example: 1246 }) matched: number;
   @ApiProperty({ example: 2, description: 'discrepancies applied through the state machine' }) healed: number;
   @ApiProperty({ example: 1, description: 'discrepancies left to a person (reported)' }) discrepancies: number;
@@ -72,7 +88,8 @@ export class RunCounts {
 export class ReconciliationRunView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: RUN_TRIGGERS }) trigger: string;
-  @ApiProperty({ enum: RUN_STATUSES, description: 'waiting: Wompi is unavailable and the run waits to resume' }) status: string;
+  @ApiProperty({ enum: RUN_STATUSES, description: 'waiting: Wompi is unavailable and the run waits to resume' })
+  status: string;
   @ApiProperty({ example: '2026-03-01T05:00:00.000Z' }) from: string;
   @ApiProperty({ example: '2026-03-02T05:00:00.000Z' }) until: string;
   @ApiProperty({ nullable: true, type: String, example: 'ops' }) requested_by: string | null;
@@ -98,7 +115,8 @@ export class DiscrepancyView {
   @ApiProperty({ example: '15113-1755396264-52249' }) wompi_transaction_id: string;
   @ApiProperty({ nullable: true, type: String }) wompi_reference: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) payment_id: string | null;
-  @ApiProperty({ nullable: true, type: String, description: "the caller's reference of our payment" }) reference: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "the caller's reference of our payment" }) reference:
+    string | null;
   @ApiProperty({ nullable: true, type: String }) our_status: string | null;
   @ApiProperty({ nullable: true, type: String }) wompi_status: string | null;
   @ApiProperty({ nullable: true, type: Number }) our_amount_in_cents: number | null;
@@ -123,7 +141,14 @@ export function runView(r: ReconciliationRunEntity): ReconciliationRunView {
     until: r.untilAt.toISOString(),
     requested_by: r.requestedBy,
     attempt: r.attempt,
-    counts: { wompi_transactions: r.wompiTransactions, local_transactions: r.localTransactions, matched: r.matched, healed: r.healed, discrepancies: r.discrepancies, pages: r.pages },
+    counts: {
+      wompi_transactions: r.wompiTransactions,
+      local_transactions: r.localTransactions,
+      matched: r.matched,
+      healed: r.healed,
+      discrepancies: r.discrepancies,
+      pages: r.pages,
+    },
     waited_ms: r.waitedMs,
     error: r.error,
     created_at: r.createdAt.toISOString(),

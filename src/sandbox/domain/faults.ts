@@ -21,22 +21,37 @@ export interface Faults {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isInt = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isInt = (v: unknown, min: number, max: number) =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
 function checkMatch(v: Obj, name: string, problems: Record<string, string[]>): void {
   if (!isInt(v.count, 1, 1_000_000)) problems[`${name}.count`] = ['Debe ser un entero mayor a 0'];
   if (v.method !== undefined && typeof v.method !== 'string') problems[`${name}.method`] = ['Debe ser texto'];
-  if (v.path !== undefined && (typeof v.path !== 'string' || !v.path.startsWith('/'))) problems[`${name}.path`] = ['Debe empezar por /'];
+  if (v.path !== undefined && (typeof v.path !== 'string' || !v.path.startsWith('/')))
+    problems[`${name}.path`] = ['Debe empezar por /'];
 }
 
 /** Validates a fault set from the admin API or the environment; throws a 422 listing every problem. */
 export function parseFaults(input: unknown): Faults {
   const problems: Record<string, string[]> = {};
-  if (!isObj(input)) throw new WompiError(422, { error: { type: 'INPUT_VALIDATION_ERROR', messages: { faults: ['Debe ser un objeto'] } } });
-  const known = ['latency_ms', 'error_rate', 'fail_next', 'hang_next', 'webhooks', 'buyer_retry', 'async_url_on_poll', 'abandon_next'];
+  if (!isObj(input))
+    throw new WompiError(422, {
+      error: { type: 'INPUT_VALIDATION_ERROR', messages: { faults: ['Debe ser un objeto'] } },
+    });
+  const known = [
+    'latency_ms',
+    'error_rate',
+    'fail_next',
+    'hang_next',
+    'webhooks',
+    'buyer_retry',
+    'async_url_on_poll',
+    'abandon_next',
+  ];
   for (const k of Object.keys(input)) if (!known.includes(k)) problems[k] = ['Campo desconocido'];
   const f = input as Obj;
-  if (f.latency_ms !== undefined && !isInt(f.latency_ms, 0, 600_000)) problems.latency_ms = ['Debe ser un entero entre 0 y 600000'];
+  if (f.latency_ms !== undefined && !isInt(f.latency_ms, 0, 600_000))
+    problems.latency_ms = ['Debe ser un entero entre 0 y 600000'];
   if (f.error_rate !== undefined && (typeof f.error_rate !== 'number' || f.error_rate < 0 || f.error_rate > 1)) {
     problems.error_rate = ['Debe ser un número entre 0 y 1'];
   }
@@ -44,7 +59,8 @@ export function parseFaults(input: unknown): Faults {
     if (!isObj(f.fail_next)) problems.fail_next = ['Debe ser un objeto'];
     else {
       checkMatch(f.fail_next, 'fail_next', problems);
-      if (!isInt(f.fail_next.status, 400, 599)) problems['fail_next.status'] = ['Debe ser un estado HTTP entre 400 y 599'];
+      if (!isInt(f.fail_next.status, 400, 599))
+        problems['fail_next.status'] = ['Debe ser un estado HTTP entre 400 y 599'];
       if (f.fail_next.retry_after_s !== undefined && !isInt(f.fail_next.retry_after_s, 0, 86_400)) {
         problems['fail_next.retry_after_s'] = ['Debe ser un entero entre 0 y 86400'];
       }
@@ -54,30 +70,38 @@ export function parseFaults(input: unknown): Faults {
     if (!isObj(f.hang_next)) problems.hang_next = ['Debe ser un objeto'];
     else {
       checkMatch(f.hang_next, 'hang_next', problems);
-      if (f.hang_next.apply !== undefined && typeof f.hang_next.apply !== 'boolean') problems['hang_next.apply'] = ['Debe ser booleano'];
+      if (f.hang_next.apply !== undefined && typeof f.hang_next.apply !== 'boolean')
+        problems['hang_next.apply'] = ['Debe ser booleano'];
     }
   }
   if (f.webhooks !== undefined) {
     if (!isObj(f.webhooks)) problems.webhooks = ['Debe ser un objeto'];
     else {
       const w = f.webhooks;
-      if (w.drop_next !== undefined && !isInt(w.drop_next, 0, 1_000_000)) problems['webhooks.drop_next'] = ['Debe ser un entero mayor o igual a 0'];
+      if (w.drop_next !== undefined && !isInt(w.drop_next, 0, 1_000_000))
+        problems['webhooks.drop_next'] = ['Debe ser un entero mayor o igual a 0'];
       for (const b of ['duplicate', 'reorder'] as const) {
         if (w[b] !== undefined && typeof w[b] !== 'boolean') problems[`webhooks.${b}`] = ['Debe ser booleano'];
       }
-      if (w.reorder_window_ms !== undefined && !isInt(w.reorder_window_ms, 0, 3_600_000)) problems['webhooks.reorder_window_ms'] = ['Debe ser un entero'];
+      if (w.reorder_window_ms !== undefined && !isInt(w.reorder_window_ms, 0, 3_600_000))
+        problems['webhooks.reorder_window_ms'] = ['Debe ser un entero'];
     }
   }
-  if (f.abandon_next !== undefined && !isInt(f.abandon_next, 0, 1_000_000)) problems.abandon_next = ['Debe ser un entero mayor o igual a 0'];
+  if (f.abandon_next !== undefined && !isInt(f.abandon_next, 0, 1_000_000))
+    problems.abandon_next = ['Debe ser un entero mayor o igual a 0'];
   for (const b of ['buyer_retry', 'async_url_on_poll'] as const) {
     if (f[b] !== undefined && typeof f[b] !== 'boolean') problems[b] = ['Debe ser booleano'];
   }
-  if (Object.keys(problems).length > 0) throw new WompiError(422, { error: { type: 'INPUT_VALIDATION_ERROR', messages: problems } });
+  if (Object.keys(problems).length > 0)
+    throw new WompiError(422, { error: { type: 'INPUT_VALIDATION_ERROR', messages: problems } });
   return structuredClone(f) as Faults;
 }
 
 function matches(m: RequestMatch, method: string, path: string): boolean {
-  return (m.method === undefined || m.method.toUpperCase() === method.toUpperCase()) && (m.path === undefined || path.startsWith(m.path));
+  return (
+    (m.method === undefined || m.method.toUpperCase() === method.toUpperCase()) &&
+    (m.path === undefined || path.startsWith(m.path))
+  );
 }
 
 /** The live fault set; one-shot counters are consumed as requests and deliveries match them. */

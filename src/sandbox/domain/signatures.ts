@@ -14,7 +14,12 @@ export function integritySignature(
 }
 
 function valueAt(data: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      data,
+    );
 }
 
 /** Event checksum (REFERENCE §8): values of `properties` read inside `data`, then timestamp, then secret. */

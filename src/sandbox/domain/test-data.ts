@@ -64,7 +64,15 @@ export const STATUS_MESSAGES = {
 } as const;
 
 export const ACCEPTED_METHODS = [
-  'NEQUI', 'PSE', 'BANCOLOMBIA_TRANSFER', 'CARD', 'BANCOLOMBIA_COLLECT', 'BANCOLOMBIA_QR', 'DAVIPLATA', 'BANCOLOMBIA_BNPL', 'PCOL',
+  'NEQUI',
+  'PSE',
+  'BANCOLOMBIA_TRANSFER',
+  'CARD',
+  'BANCOLOMBIA_COLLECT',
+  'BANCOLOMBIA_QR',
+  'DAVIPLATA',
+  'BANCOLOMBIA_BNPL',
+  'PCOL',
 ] as const;
 
 /** REFERENCE §4.6: `customer_data.legal_id_type` of POST /transactions. */

@@ -60,9 +60,14 @@ export const wompiErrors = {
   unauthorized: (reason: string) => new WompiError(401, { error: { type: 'INVALID_ACCESS_TOKEN', reason } }),
   forbidden: () => new WompiError(403, { error: { type: 'INVALID_ACCESS_TOKEN', reason: MSG.forbidden } }),
   notFound: (traceId?: string) =>
-    new WompiError(404, { error: { type: 'NOT_FOUND_ERROR', reason: MSG.notFound }, ...(traceId ? { meta: { trace_id: traceId } } : {}) }),
+    new WompiError(404, {
+      error: { type: 'NOT_FOUND_ERROR', reason: MSG.notFound },
+      ...(traceId ? { meta: { trace_id: traceId } } : {}),
+    }),
   merchantNotFound: (publicKey: string) =>
-    new WompiError(404, { error: { type: 'NOT_FOUND', reason: `Comercio con llave ${publicKey} no encontrado`, code: 'MERCHANT_NOT_FOUND' } }),
+    new WompiError(404, {
+      error: { type: 'NOT_FOUND', reason: `Comercio con llave ${publicKey} no encontrado`, code: 'MERCHANT_NOT_FOUND' },
+    }),
   validation: (messages: FieldMessages) => new WompiError(422, { error: { type: 'INPUT_VALIDATION_ERROR', messages } }),
   unprocessable: (reason: string) => new WompiError(422, { error: { type: 'UNPROCESSABLE', reason } }),
   field: (field: string, message: string) => wompiErrors.validation({ [field]: [message] }),

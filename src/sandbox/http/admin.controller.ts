@@ -87,7 +87,11 @@ export class AdminController {
 
   @Post('daviplata/:id/validate_otp')
   @HttpCode(200)
-  validateOtp(@Param('id') id: string, @Headers('authorization') authz: string | undefined, @Body() body: unknown): Obj {
+  validateOtp(
+    @Param('id') id: string,
+    @Headers('authorization') authz: string | undefined,
+    @Body() body: unknown,
+  ): Obj {
     if (this.tokens.isDaviplataToken(id)) return this.tokens.daviplataValidateOtp(id, authz, objectBody(body).otp);
     return this.transactions.daviplataValidateOtp(id, authz, objectBody(body).otp);
   }

@@ -40,7 +40,10 @@ export class PayerPagesController {
     if (!tx) return this.tokenPage(req.originalUrl);
     if (tx.otp) return this.daviplataPage(tx);
     const buttons = ['APPROVED', 'DECLINED', 'ERROR']
-      .map((s) => `<form method="post" action="/__sandbox/transactions/${escape(tx.id)}/decide"><button name="status" value="${s}">${s}</button></form>`)
+      .map(
+        (s) =>
+          `<form method="post" action="/__sandbox/transactions/${escape(tx.id)}/decide"><button name="status" value="${s}">${s}</button></form>`,
+      )
       .join('\n');
     return `<!doctype html><html lang="es"><head><title>Wompi sandbox</title></head><body>
 <h1>Sandbox ${escape(tx.paymentMethodType)}</h1>
@@ -72,7 +75,11 @@ ${tx.status === 'PENDING' ? buttons : ''}
     });
   }
 
-  private daviplataAction(res: Response, body: unknown, act: (tx: TransactionRecord, fields: Record<string, unknown>) => string): void {
+  private daviplataAction(
+    res: Response,
+    body: unknown,
+    act: (tx: TransactionRecord, fields: Record<string, unknown>) => string,
+  ): void {
     const fields = objectBody(body);
     const tx = typeof fields.id === 'string' ? this.rt.store.transactions.get(fields.id) : undefined;
     if (!tx?.otp) throw wompiErrors.notFound();
@@ -104,7 +111,10 @@ ${tx.status === 'PENDING' ? forms : ''}
     const token = [...this.rt.store.bancolombiaTokens.values()].find((t) => t.authorizationUrl?.endsWith(url));
     if (!token) throw wompiErrors.notFound();
     const buttons = ['APPROVED', 'DECLINED']
-      .map((s) => `<form method="post" action="/__sandbox/tokens/bancolombia_transfer/${escape(token.id)}/decide"><button name="status" value="${s}">${s}</button></form>`)
+      .map(
+        (s) =>
+          `<form method="post" action="/__sandbox/tokens/bancolombia_transfer/${escape(token.id)}/decide"><button name="status" value="${s}">${s}</button></form>`,
+      )
       .join('\n');
     return `<!doctype html><html lang="es"><head><title>Wompi sandbox</title></head><body>
 <h1>Sandbox BANCOLOMBIA_TRANSFER — inscripción de cuenta</h1>

@@ -21,7 +21,9 @@ export class WompiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       // Body-parser refusals (malformed JSON, too large): Wompi's exact answer is unknown.
-      res.status(exception.getStatus()).json({ error: { type: 'INPUT_VALIDATION_ERROR', reason: 'El cuerpo de la petición no es un JSON válido' } });
+      res
+        .status(exception.getStatus())
+        .json({ error: { type: 'INPUT_VALIDATION_ERROR', reason: 'El cuerpo de la petición no es un JSON válido' } });
       return;
     }
     this.log.error(`unexpected error: ${exception instanceof Error ? exception.name : typeof exception}`);

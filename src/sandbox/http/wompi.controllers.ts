@@ -105,7 +105,12 @@ export class TransactionsController {
   ) {}
 
   @Post()
-  create(@Headers('authorization') authz: string | undefined, @Body() body: unknown, @Headers('traceparent') traceparent?: string, @Headers('tracestate') tracestate?: string): Promise<Obj> {
+  create(
+    @Headers('authorization') authz: string | undefined,
+    @Body() body: unknown,
+    @Headers('traceparent') traceparent?: string,
+    @Headers('tracestate') tracestate?: string,
+  ): Promise<Obj> {
     const caller = this.auth.authenticate(authz, 'any');
     return this.transactions.create(objectBody(body), caller, { traceparent, tracestate });
   }

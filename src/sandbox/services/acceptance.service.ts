@@ -32,7 +32,13 @@ export class AcceptanceService {
 
   async issue(type: AcceptanceType): Promise<{ acceptance_token: string; permalink: string; type: AcceptanceType }> {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { contract_id: CONTRACT_IDS[type], permalink: PERMALINKS[type], file_hash: FILE_HASHES[type], jit: this.freshJit(now), email: '' };
+    const claims = {
+      contract_id: CONTRACT_IDS[type],
+      permalink: PERMALINKS[type],
+      file_hash: FILE_HASHES[type],
+      jit: this.freshJit(now),
+      email: '',
+    };
     let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
     if (type === 'END_USER_POLICY') jwt = jwt.setExpirationTime(now + ACCEPTANCE_TTL_S);
     return { acceptance_token: await jwt.sign(this.secret), permalink: PERMALINKS[type], type };
@@ -61,7 +67,8 @@ export class AcceptanceService {
     } catch {
       throw wompiErrors.field(field, MSG.acceptanceInvalid);
     }
-    if (payload.permalink !== PERMALINKS[type] || typeof payload.jit !== 'string') throw wompiErrors.field(field, MSG.acceptanceInvalid);
+    if (payload.permalink !== PERMALINKS[type] || typeof payload.jit !== 'string')
+      throw wompiErrors.field(field, MSG.acceptanceInvalid);
     if (this.rt.store.usedAcceptance.has(payload.jit)) throw wompiErrors.field(field, MSG.acceptanceUsed);
     return { jit: payload.jit };
   }

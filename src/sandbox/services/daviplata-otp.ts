@@ -48,6 +48,7 @@ export const daviplataOtp = {
 function open(subject: OtpSubject, authorization: string | undefined): void {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
   if (!bearer) throw wompiErrors.unauthorized('Se esperaba el token de url_services pero no se recibió ninguno');
-  if (bearer !== subject.otp.bearer) throw wompiErrors.unauthorized('El token de url_services no es válido para este proceso');
+  if (bearer !== subject.otp.bearer)
+    throw wompiErrors.unauthorized('El token de url_services no es válido para este proceso');
   if (subject.status !== 'PENDING') throw subject.conflict();
 }

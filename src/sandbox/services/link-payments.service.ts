@@ -29,12 +29,14 @@ export class LinkPaymentsService {
     const link = this.rt.store.links.get(linkId);
     if (!link) throw wompiErrors.notFound();
     const status = body.status ?? 'APPROVED';
-    if (!['APPROVED', 'DECLINED', 'ERROR'].includes(status as string)) throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED, ERROR');
+    if (!['APPROVED', 'DECLINED', 'ERROR'].includes(status as string))
+      throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED, ERROR');
     const fixed = link.amount_in_cents as number | null;
     const amount = fixed ?? body.amount_in_cents;
     if (fixed === null && !Number.isInteger(amount)) throw wompiErrors.field('amount_in_cents', MSG.notPresent);
     if ((amount as number) < MIN_AMOUNT_IN_CENTS) throw wompiErrors.field('valid_amount_in_cents', MSG.minimumAmount);
-    if ((amount as number) > MAX_AMOUNT_IN_CENTS) throw wompiErrors.field('amount_in_cents', `Debe ser menor o igual a ${MAX_AMOUNT_IN_CENTS}`);
+    if ((amount as number) > MAX_AMOUNT_IN_CENTS)
+      throw wompiErrors.field('amount_in_cents', `Debe ser menor o igual a ${MAX_AMOUNT_IN_CENTS}`);
     const email = body.customer_email ?? 'payer@example.com';
     if (typeof email !== 'string' || !EMAIL.test(email)) throw wompiErrors.field('customer_email', MSG.email);
     const now = new Date();
@@ -47,7 +49,18 @@ export class LinkPaymentsService {
       customerEmail: email,
       currency: 'COP',
       paymentMethodType: 'CARD',
-      paymentMethod: { type: 'CARD', installments: 1, extra: { bin: '424242', name: 'VISA-4242', brand: 'VISA', last_four: '4242', is_three_ds: false, three_ds_auth_type: null } },
+      paymentMethod: {
+        type: 'CARD',
+        installments: 1,
+        extra: {
+          bin: '424242',
+          name: 'VISA-4242',
+          brand: 'VISA',
+          last_four: '4242',
+          is_three_ds: false,
+          three_ds_auth_type: null,
+        },
+      },
       status: 'PENDING',
       statusMessage: null,
       billingData: null,

@@ -37,7 +37,9 @@ export class MerchantService {
         fraud_javascript_key: null,
         fraud_groups: [],
         accepted_payment_methods: [...ACCEPTED_METHODS],
-        payment_methods: [...ACCEPTED_METHODS].sort().map((name) => ({ name, payment_processors: [{ name: `${name}_SANDBOX` }] })),
+        payment_methods: [...ACCEPTED_METHODS]
+          .sort()
+          .map((name) => ({ name, payment_processors: [{ name: `${name}_SANDBOX` }] })),
         presigned_acceptance: await this.acceptance.issue('END_USER_POLICY'),
         presigned_personal_data_auth: await this.acceptance.issue('PERSONAL_DATA_AUTH'),
         click_to_pay_dpa_id: null,

@@ -33,7 +33,11 @@ export function transactionView(tx: TransactionRecord): Record<string, unknown> 
 }
 
 /** `GET /transactions/{id}` adds the merchant (REFERENCE §4.7), just before `taxes` as in the real capture. */
-export function transactionWithMerchant(tx: TransactionRecord, merchantId: number, publicKey: string): Record<string, unknown> {
+export function transactionWithMerchant(
+  tx: TransactionRecord,
+  merchantId: number,
+  publicKey: string,
+): Record<string, unknown> {
   const { taxes, tip_in_cents: tip, ...head } = transactionView(tx);
   return {
     ...head,

@@ -20,7 +20,8 @@ export class SourcesLinksService {
 
   async createSource(body: Obj): Promise<Obj> {
     const messages: Record<string, string[]> = {};
-    if (!(SOURCE_TYPES as readonly unknown[]).includes(body.type)) messages.type = [`Debe ser uno de estos: ${SOURCE_TYPES.join(', ')}`];
+    if (!(SOURCE_TYPES as readonly unknown[]).includes(body.type))
+      messages.type = [`Debe ser uno de estos: ${SOURCE_TYPES.join(', ')}`];
     if (typeof body.token !== 'string' || body.token === '') messages.token = [MSG.notPresent];
     if (typeof body.customer_email !== 'string' || !EMAIL.test(body.customer_email)) {
       messages.customer_email = [body.customer_email === undefined ? MSG.notPresent : MSG.email];
@@ -68,13 +69,24 @@ export class SourcesLinksService {
         const davi = this.rt.store.daviplataTokens.get(token);
         if (!davi) throw missing();
         if (davi.status !== 'APPROVED') throw wompiErrors.unprocessable(MSG.sourceDeclined);
-        return { type, type_document: davi.typeDocument, number_document: davi.numberDocument, phone_number: davi.phoneNumber };
+        return {
+          type,
+          type_document: davi.typeDocument,
+          number_document: davi.numberDocument,
+          phone_number: davi.phoneNumber,
+        };
       }
       case 'BANCOLOMBIA_TRANSFER': {
         const bc = this.rt.store.bancolombiaTokens.get(token);
         if (!bc) throw missing();
-        if (bc.status !== (bc.typeAuth === 'TOKEN' ? 'APPROVED' : 'AVAILABLE')) throw wompiErrors.unprocessable(MSG.sourceDeclined);
-        return { type, payment_description: body.payment_description, bank_account_type: bc.bankAccountType, bank_account_last_four: bc.bankAccountLastFour };
+        if (bc.status !== (bc.typeAuth === 'TOKEN' ? 'APPROVED' : 'AVAILABLE'))
+          throw wompiErrors.unprocessable(MSG.sourceDeclined);
+        return {
+          type,
+          payment_description: body.payment_description,
+          bank_account_type: bc.bankAccountType,
+          bank_account_last_four: bc.bankAccountLastFour,
+        };
       }
     }
   }
@@ -93,7 +105,14 @@ export class SourcesLinksService {
   }
 
   private sourceView(s: PaymentSourceRecord): Obj {
-    return { id: s.id, public_data: s.publicData, token: s.token, type: s.type, status: s.status, customer_email: s.customerEmail };
+    return {
+      id: s.id,
+      public_data: s.publicData,
+      token: s.token,
+      type: s.type,
+      status: s.status,
+      customer_email: s.customerEmail,
+    };
   }
 
   /** POST /payment_links (REFERENCE §4.12): every problem at once, nested objects Wompi style. */
@@ -107,7 +126,11 @@ export class SourcesLinksService {
       if (body[k] === undefined) messages[k] = [MSG.notPresent];
       else if (typeof body[k] !== 'boolean') messages[k] = [MSG.notBoolean];
     }
-    if (body.collect_customer_legal_id !== undefined && body.collect_customer_legal_id !== null && typeof body.collect_customer_legal_id !== 'boolean') {
+    if (
+      body.collect_customer_legal_id !== undefined &&
+      body.collect_customer_legal_id !== null &&
+      typeof body.collect_customer_legal_id !== 'boolean'
+    ) {
       messages.collect_customer_legal_id = [MSG.notBoolean];
     }
     if (body.currency === undefined) messages.currency = [MSG.notPresent];
@@ -116,12 +139,15 @@ export class SourcesLinksService {
     if (amount !== undefined && amount !== null) {
       if (!Number.isInteger(amount)) messages.amount_in_cents = [MSG.notInteger];
       else if ((amount as number) < 1) messages.amount_in_cents = [MSG.greaterThanZero];
-      else if ((amount as number) > MAX_AMOUNT_IN_CENTS) messages.amount_in_cents = [`Debe ser menor o igual a ${MAX_AMOUNT_IN_CENTS}`];
+      else if ((amount as number) > MAX_AMOUNT_IN_CENTS)
+        messages.amount_in_cents = [`Debe ser menor o igual a ${MAX_AMOUNT_IN_CENTS}`];
     }
-    if (body.expires_at !== undefined && body.expires_at !== null && !isIsoUtc(body.expires_at)) messages.expires_at = [MSG.badFormat];
+    if (body.expires_at !== undefined && body.expires_at !== null && !isIsoUtc(body.expires_at))
+      messages.expires_at = [MSG.badFormat];
     for (const k of ['redirect_url', 'image_url']) {
       const v = body[k];
-      if (v !== undefined && v !== null && (typeof v !== 'string' || !/^https?:\/\/\S+$/.test(v) || !URL.canParse(v))) messages[k] = [MSG.badFormat];
+      if (v !== undefined && v !== null && (typeof v !== 'string' || !/^https?:\/\/\S+$/.test(v) || !URL.canParse(v)))
+        messages[k] = [MSG.badFormat];
     }
     if (body.sku !== undefined && body.sku !== null) {
       if (typeof body.sku !== 'string') messages.sku = [MSG.notText];
@@ -144,7 +170,18 @@ export class SourcesLinksService {
       amount_in_cents: amount ?? null,
       currency: 'COP',
     };
-    for (const k of ['signature', 'reference', 'expiration_time', 'sku', 'expires_at', 'redirect_url', 'image_url', 'customer_data', 'taxes']) link[k] = body[k] ?? null;
+    for (const k of [
+      'signature',
+      'reference',
+      'expiration_time',
+      'sku',
+      'expires_at',
+      'redirect_url',
+      'image_url',
+      'customer_data',
+      'taxes',
+    ])
+      link[k] = body[k] ?? null;
     link.created_at = now;
     link.updated_at = now;
     this.rt.store.links.set(link.id as string, link);
@@ -176,7 +213,9 @@ const LINK_TAX_TYPES = ['VAT', 'CONSUMPTION'] as const;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 /** ISO 8601 in UTC (`Z` or `+00:00`), e.g. `2026-12-31T23:59:59.000Z`. */
 const isIsoUtc = (v: unknown): boolean =>
-  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|\+00:00)$/.test(v) && !Number.isNaN(Date.parse(v));
+  typeof v === 'string' &&
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|\+00:00)$/.test(v) &&
+  !Number.isNaN(Date.parse(v));
 
 /** `customer_data.customer_references`: at most 2 items `{label, is_required}`. */
 function linkCustomerData(v: unknown): FieldMessages[string] | undefined {
@@ -214,7 +253,8 @@ function linkTaxes(v: unknown): FieldMessages[string] | undefined {
     }
     const m: Record<string, string[]> = {};
     if (tax.type === undefined || tax.type === null || tax.type === '') m.type = [MSG.notPresent];
-    else if (!(LINK_TAX_TYPES as readonly unknown[]).includes(tax.type)) m.type = [`Debe ser uno de estos: ${LINK_TAX_TYPES.join(', ')}`];
+    else if (!(LINK_TAX_TYPES as readonly unknown[]).includes(tax.type))
+      m.type = [`Debe ser uno de estos: ${LINK_TAX_TYPES.join(', ')}`];
     const hasAmount = tax.amount_in_cents !== undefined && tax.amount_in_cents !== null;
     const hasPercentage = tax.percentage !== undefined && tax.percentage !== null;
     if (hasAmount && hasPercentage) m.percentage = ['No se puede enviar junto con amount_in_cents'];

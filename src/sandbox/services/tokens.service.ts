@@ -45,7 +45,8 @@ const plusZero = (d: Date): string => d.toISOString().replace('Z', '+00:00');
 /** Same refusal as `POST /tokens/nequi` for a phone that is not a Colombian mobile (REFERENCE §4.3). */
 const PHONE_REASON = 'El número de teléfono debe ser un celular colombiano de 10 dígitos';
 const isPhone = (v: unknown): v is string => typeof v === 'string' && /^3\d{9}$/.test(v);
-const conflict = (status: string) => new WompiError(409, { error: { type: 'CONFLICT', reason: `El token ya está en estado ${status}` } });
+const conflict = (status: string) =>
+  new WompiError(409, { error: { type: 'CONFLICT', reason: `El token ya está en estado ${status}` } });
 
 @Injectable()
 export class TokensService {
@@ -122,7 +123,8 @@ export class TokensService {
   }
 
   private async decryptPayload(payload: unknown): Promise<Record<string, unknown>> {
-    if (typeof payload !== 'string' || payload.split('.').length !== 5) throw wompiErrors.field('payload', MSG.badFormat);
+    if (typeof payload !== 'string' || payload.split('.').length !== 5)
+      throw wompiErrors.field('payload', MSG.badFormat);
     try {
       const { plaintext } = await compactDecrypt(payload, this.rsa().privateKey, {
         keyManagementAlgorithms: ['RSA-OAEP-256'],
@@ -177,7 +179,8 @@ export class TokensService {
       messages.type_document = [`Debe ser uno de estos: ${LEGAL_ID_TYPES_DAVIPLATA.join(', ')}`];
     }
     const numberDocument = text('number_document');
-    if (numberDocument !== undefined && !/^[A-Za-z0-9]{3,20}$/.test(numberDocument)) messages.number_document = [MSG.badFormat];
+    if (numberDocument !== undefined && !/^[A-Za-z0-9]{3,20}$/.test(numberDocument))
+      messages.number_document = [MSG.badFormat];
     const phone = text('product_number');
     if (Object.keys(messages).length > 0) throw wompiErrors.validation(messages);
     if (!isPhone(phone)) throw wompiErrors.unprocessable(PHONE_REASON);
@@ -197,7 +200,11 @@ export class TokensService {
       data: {
         id: token.id,
         status: token.status,
-        url_services: { token: token.otp.bearer, code_otp_send: `${base}/send_otp`, code_otp_validate: `${base}/validate_otp` },
+        url_services: {
+          token: token.otp.bearer,
+          code_otp_send: `${base}/send_otp`,
+          code_otp_validate: `${base}/validate_otp`,
+        },
       },
     };
   }
@@ -233,11 +240,17 @@ export class TokensService {
    */
   daviplataValidateOtp(id: string, authorization: string | undefined, otp: unknown): Record<string, unknown> {
     const subject = this.otpSubject(id);
-    const code = daviplataOtp.validate(subject, authorization, otp, [DAVIPLATA_TOKEN.approveOtp, DAVIPLATA_TOKEN.subscriptionExistsOtp]);
+    const code = daviplataOtp.validate(subject, authorization, otp, [
+      DAVIPLATA_TOKEN.approveOtp,
+      DAVIPLATA_TOKEN.subscriptionExistsOtp,
+    ]);
     const t = this.rt.store.daviplataTokens.get(id)!;
-    if (t.phoneNumber === DAVIPLATA_TOKEN.invalidWalletPhone) this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.invalidWallet);
-    else if (t.phoneNumber !== DAVIPLATA_TOKEN.approvedPhone) this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.declined);
-    else if (code === DAVIPLATA_TOKEN.subscriptionExistsOtp) this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.subscriptionExists);
+    if (t.phoneNumber === DAVIPLATA_TOKEN.invalidWalletPhone)
+      this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.invalidWallet);
+    else if (t.phoneNumber !== DAVIPLATA_TOKEN.approvedPhone)
+      this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.declined);
+    else if (code === DAVIPLATA_TOKEN.subscriptionExistsOtp)
+      this.decideDaviplata(t, DAVIPLATA_TOKEN_MESSAGES.subscriptionExists);
     else this.decideDaviplata(t, null);
     return { data: this.daviplataView(t), meta: {} };
   }
@@ -263,10 +276,12 @@ export class TokensService {
     const messages: Record<string, string[]> = {};
     const redirect = body.redirect_url;
     if (redirect === undefined || redirect === null || redirect === '') messages.redirect_url = [MSG.notPresent];
-    else if (typeof redirect !== 'string' || !/^https?:\/\/[^\s]+$/.test(redirect) || !URL.canParse(redirect)) messages.redirect_url = [MSG.badFormat];
+    else if (typeof redirect !== 'string' || !/^https?:\/\/[^\s]+$/.test(redirect) || !URL.canParse(redirect))
+      messages.redirect_url = [MSG.badFormat];
     const typeAuth = body.type_auth;
     if (typeAuth === undefined || typeAuth === null || typeAuth === '') messages.type_auth = [MSG.notPresent];
-    else if (typeAuth !== 'TOKEN' && typeAuth !== 'TRANSACTION') messages.type_auth = ['Debe ser uno de estos: TOKEN, TRANSACTION'];
+    else if (typeAuth !== 'TOKEN' && typeAuth !== 'TRANSACTION')
+      messages.type_auth = ['Debe ser uno de estos: TOKEN, TRANSACTION'];
     if (Object.keys(messages).length > 0) throw wompiErrors.validation(messages);
     const now = new Date();
     const id = randomUUID();
@@ -279,7 +294,10 @@ export class TokensService {
       bankAccountLastFour: null,
       redirectUrl: redirect as string,
       // The same payer page as async_payment_url (GET /v1/payment_methods/redirect/…).
-      authorizationUrl: typeAuth === 'TOKEN' ? `${this.rt.origin}/v1/payment_methods/redirect/bancolombia_transfer_token?id=${id}` : null,
+      authorizationUrl:
+        typeAuth === 'TOKEN'
+          ? `${this.rt.origin}/v1/payment_methods/redirect/bancolombia_transfer_token?id=${id}`
+          : null,
       createdAt: now,
       updatedAt: now,
     };
@@ -297,7 +315,8 @@ export class TokensService {
   decideBancolombiaToken(id: string, status: unknown): Record<string, unknown> {
     const t = this.rt.store.bancolombiaTokens.get(id);
     if (!t) throw wompiErrors.notFound();
-    if (status !== 'APPROVED' && status !== 'DECLINED') throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED');
+    if (status !== 'APPROVED' && status !== 'DECLINED')
+      throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED');
     if (t.status !== 'PENDING') throw conflict(t.status);
     t.status = status;
     if (status === 'APPROVED') {

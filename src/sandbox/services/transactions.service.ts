@@ -8,13 +8,22 @@ import { AcceptanceService } from './acceptance.service';
 import { buyerDataMessages } from './buyer-data';
 import { daviplataOtp, OtpSubject } from './daviplata-otp';
 import { Caller } from './auth.service';
-import { cardExtra, cardOutcome, nequiOutcome, orderCardExtra, outcomeFor, prepareMethod, PreparedMethod } from './payment-methods';
+import {
+  cardExtra,
+  cardOutcome,
+  nequiOutcome,
+  orderCardExtra,
+  outcomeFor,
+  prepareMethod,
+  PreparedMethod,
+} from './payment-methods';
 import { FinalStatus, Outcome, TransactionRecord } from './sandbox-store';
 import { transactionView, transactionWithMerchant } from './serializers';
 import { WebhookService } from './webhook.service';
 
 type Obj = Record<string, unknown>;
-const txConflict = (status: string) => new WompiError(409, { error: { type: 'CONFLICT', reason: `La transacción ya está en estado ${status}` } });
+const txConflict = (status: string) =>
+  new WompiError(409, { error: { type: 'CONFLICT', reason: `La transacción ya está en estado ${status}` } });
 
 /** REFERENCE §10: the Daviplata payment OTPs; any other code is an invalid OTP (retry). */
 const DAVIPLATA_OUTCOMES: Record<string, Outcome> = {
@@ -26,7 +35,6 @@ const DAVIPLATA_OUTCOMES: Record<string, Outcome> = {
 /** the largest `page_size` the sandbox's listing takes (Wompi's own limit is undocumented) */
 export const MAX_PAGE_SIZE = 500;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 @Injectable()
@@ -41,7 +49,8 @@ export class TransactionsService {
 
   /** POST /transactions, validated in Wompi's order: acceptance → signature → expiration → amount → … → method → buyer data. */
   async create(body: Obj, caller: Caller, trace: { traceparent?: string; tracestate?: string } = {}): Promise<Obj> {
-    if (body.payment_source_id !== undefined && body.payment_source_id !== null && caller !== 'private') throw wompiErrors.forbidden();
+    if (body.payment_source_id !== undefined && body.payment_source_id !== null && caller !== 'private')
+      throw wompiErrors.forbidden();
     await this.acceptance.checkAndConsume(body);
     this.checkSignature(body);
     this.checkExpiration(body);
@@ -49,14 +58,19 @@ export class TransactionsService {
     if (amount === undefined) throw wompiErrors.field('amount_in_cents', MSG.notPresent);
     if (!Number.isInteger(amount)) throw wompiErrors.field('amount_in_cents', MSG.notInteger);
     if ((amount as number) < MIN_AMOUNT_IN_CENTS) throw wompiErrors.field('valid_amount_in_cents', MSG.minimumAmount);
-    if ((amount as number) > MAX_AMOUNT_IN_CENTS) throw wompiErrors.field('amount_in_cents', `Debe ser menor o igual a ${MAX_AMOUNT_IN_CENTS}`);
+    if ((amount as number) > MAX_AMOUNT_IN_CENTS)
+      throw wompiErrors.field('amount_in_cents', `Debe ser menor o igual a ${MAX_AMOUNT_IN_CENTS}`);
     if (body.currency === undefined) throw wompiErrors.field('currency', MSG.notPresent);
     if (body.currency !== 'COP') throw wompiErrors.field('currency', MSG.currency);
-    if (body.customer_email === undefined || body.customer_email === '') throw wompiErrors.field('customer_email', MSG.notPresent);
-    if (typeof body.customer_email !== 'string' || !EMAIL.test(body.customer_email)) throw wompiErrors.field('customer_email', MSG.email);
-    if (typeof body.reference !== 'string' || body.reference === '') throw wompiErrors.field('reference', MSG.notPresent);
+    if (body.customer_email === undefined || body.customer_email === '')
+      throw wompiErrors.field('customer_email', MSG.notPresent);
+    if (typeof body.customer_email !== 'string' || !EMAIL.test(body.customer_email))
+      throw wompiErrors.field('customer_email', MSG.email);
+    if (typeof body.reference !== 'string' || body.reference === '')
+      throw wompiErrors.field('reference', MSG.notPresent);
     const reference = body.reference;
-    if ([...this.rt.store.transactions.values()].some((t) => t.reference === reference)) throw wompiErrors.field('reference', MSG.referenceUsed);
+    if ([...this.rt.store.transactions.values()].some((t) => t.reference === reference))
+      throw wompiErrors.field('reference', MSG.referenceUsed);
 
     const now = new Date();
     const id = transactionId(this.rt.options.merchantId, now);
@@ -84,7 +98,14 @@ export class TransactionsService {
       taxes: Array.isArray(body.taxes) ? body.taxes : [],
       tipInCents: Number.isInteger(body.tip_in_cents) ? (body.tip_in_cents as number) : null,
       ...(method.otp ? { otp: method.otp } : {}),
-      ...(trace.traceparent && TRACEPARENT.test(trace.traceparent) ? { trace: { traceparent: trace.traceparent, ...(trace.tracestate ? { tracestate: trace.tracestate.slice(0, 512) } : {}) } } : {}),
+      ...(trace.traceparent && TRACEPARENT.test(trace.traceparent)
+        ? {
+            trace: {
+              traceparent: trace.traceparent,
+              ...(trace.tracestate ? { tracestate: trace.tracestate.slice(0, 512) } : {}),
+            },
+          }
+        : {}),
     };
     if (this.rt.faults.asyncUrlOnPoll && 'async_payment_url' in method.extra) {
       tx.deferredExtra = { async_payment_url: method.extra.async_payment_url };
@@ -107,7 +128,13 @@ export class TransactionsService {
     const sig = body.signature;
     if (sig === undefined || sig === null || sig === '') throw wompiErrors.field('signature', MSG.signatureMissing);
     const exp = typeof body.expiration_time === 'string' ? body.expiration_time : undefined;
-    const expected = integritySignature(String(body.reference ?? ''), String(body.amount_in_cents ?? ''), String(body.currency ?? ''), this.rt.keys.integritySecret, exp);
+    const expected = integritySignature(
+      String(body.reference ?? ''),
+      String(body.amount_in_cents ?? ''),
+      String(body.currency ?? ''),
+      this.rt.keys.integritySecret,
+      exp,
+    );
     if (sig !== expected) throw wompiErrors.field('signature', MSG.signatureInvalid);
   }
 
@@ -137,18 +164,44 @@ export class TransactionsService {
         if (pm === undefined || pm === null) throw wompiErrors.field('payment_method', MSG.notPresent);
         if (typeof pm !== 'object' || Array.isArray(pm)) throw wompiErrors.field('payment_method', MSG.notObject);
         const installments = (pm as Obj).installments;
-        if (installments === undefined || installments === null) throw wompiErrors.methodFields({ installments: [MSG.notPresent] });
-        if (!Number.isInteger(installments) || (installments as number) < 1 || (installments as number) > 36) throw wompiErrors.methodFields({ installments: [MSG.installments] });
-        return { type: 'CARD', echoed: { installments }, extra: cardExtra(token), outcome: cardOutcome(token.number), delay: 'card' };
+        if (installments === undefined || installments === null)
+          throw wompiErrors.methodFields({ installments: [MSG.notPresent] });
+        if (!Number.isInteger(installments) || (installments as number) < 1 || (installments as number) > 36)
+          throw wompiErrors.methodFields({ installments: [MSG.installments] });
+        return {
+          type: 'CARD',
+          echoed: { installments },
+          extra: cardExtra(token),
+          outcome: cardOutcome(token.number),
+          delay: 'card',
+        };
       }
       if (source.type === 'DAVIPLATA') {
         // The subscription was authorised with the token's OTP: charges need no OTP and are approved.
-        const echoed = { user_legal_id: source.publicData.number_document, user_legal_id_type: source.publicData.type_document };
-        return { type: 'DAVIPLATA', echoed, extra: { is_three_ds: false, three_ds_auth_type: null }, outcome: outcomeFor('APPROVED'), delay: 'async' };
+        const echoed = {
+          user_legal_id: source.publicData.number_document,
+          user_legal_id_type: source.publicData.type_document,
+        };
+        return {
+          type: 'DAVIPLATA',
+          echoed,
+          extra: { is_three_ds: false, three_ds_auth_type: null },
+          outcome: outcomeFor('APPROVED'),
+          delay: 'async',
+        };
       }
       if (source.type === 'BANCOLOMBIA_TRANSFER') {
-        const pm = { type: 'BANCOLOMBIA_TRANSFER', user_type: 'PERSON', payment_description: source.publicData.payment_description };
-        const prepared = prepareMethod(pm, { txId, origin: this.rt.origin, amountInCents: amount, cardToken: () => undefined });
+        const pm = {
+          type: 'BANCOLOMBIA_TRANSFER',
+          user_type: 'PERSON',
+          payment_description: source.publicData.payment_description,
+        };
+        const prepared = prepareMethod(pm, {
+          txId,
+          origin: this.rt.origin,
+          amountInCents: amount,
+          cardToken: () => undefined,
+        });
         // TOKEN: the account was enrolled, so the debit goes through; TRANSACTION: the payer
         // authorises each charge on async_payment_url, like a direct transfer.
         if (this.rt.store.bancolombiaTokens.get(source.token)?.typeAuth !== 'TRANSACTION') {
@@ -158,9 +211,16 @@ export class TransactionsService {
         return prepared;
       }
       const phone = String(source.publicData.phone_number);
-      return { type: 'NEQUI', echoed: { phone_number: phone }, extra: { is_three_ds: false, three_ds_auth_type: null }, outcome: nequiOutcome(phone), delay: 'async' };
+      return {
+        type: 'NEQUI',
+        echoed: { phone_number: phone },
+        extra: { is_three_ds: false, three_ds_auth_type: null },
+        outcome: nequiOutcome(phone),
+        delay: 'async',
+      };
     }
-    if (body.payment_method === undefined || body.payment_method === null) throw wompiErrors.unprocessable(MSG.noPaymentMethod);
+    if (body.payment_method === undefined || body.payment_method === null)
+      throw wompiErrors.unprocessable(MSG.noPaymentMethod);
     return prepareMethod(body.payment_method, {
       txId,
       origin: this.rt.origin,
@@ -179,7 +239,11 @@ export class TransactionsService {
     };
     this.rt.store.transactions.set(declined.id, declined);
     const base = cardOutcome('0');
-    this.scheduleOutcome(declined, { ...outcomeFor('DECLINED'), extra: { ...base.extra, processor_response_code: '51' } }, this.rt.options.cardDelayMs);
+    this.scheduleOutcome(
+      declined,
+      { ...outcomeFor('DECLINED'), extra: { ...base.extra, processor_response_code: '51' } },
+      this.rt.options.cardDelayMs,
+    );
   }
 
   /** A transaction made elsewhere than POST /transactions (a link's checkout page): stored, finalised after the card delay. */
@@ -232,9 +296,11 @@ export class TransactionsService {
     else {
       const problems: Record<string, string[]> = {};
       for (const k of ['from_date', 'until_date', 'page', 'page_size']) if (!q[k]) problems[k] = [MSG.notPresent];
-      for (const k of ['from_date', 'until_date']) if (q[k] && !/^\d{4}-\d{2}-\d{2}$/.test(q[k]!)) problems[k] = [MSG.badFormat];
+      for (const k of ['from_date', 'until_date'])
+        if (q[k] && !/^\d{4}-\d{2}-\d{2}$/.test(q[k]!)) problems[k] = [MSG.badFormat];
       if (q.page && !/^[1-9]\d{0,5}$/.test(q.page)) problems.page = [MSG.notInteger];
-      if (q.page_size && (!/^[1-9]\d{0,2}$/.test(q.page_size) || Number(q.page_size) > MAX_PAGE_SIZE)) problems.page_size = [`Debe ser un entero entre 1 y ${MAX_PAGE_SIZE}`];
+      if (q.page_size && (!/^[1-9]\d{0,2}$/.test(q.page_size) || Number(q.page_size) > MAX_PAGE_SIZE))
+        problems.page_size = [`Debe ser un entero entre 1 y ${MAX_PAGE_SIZE}`];
       const from = Date.parse(`${q.from_date}T00:00:00.000Z`);
       const until = Date.parse(`${q.until_date}T23:59:59.999Z`);
       if (q.from_date && !problems.from_date && Number.isNaN(from)) problems.from_date = [MSG.badFormat];
@@ -253,7 +319,15 @@ export class TransactionsService {
     if (!paging) return { data: list.map(transactionView), meta: {} };
     const total = list.length;
     const page = list.slice((paging.page - 1) * paging.size, paging.page * paging.size);
-    return { data: page.map(transactionView), meta: { page: paging.page, page_size: paging.size, total_results: total, total_pages: Math.ceil(total / paging.size) } };
+    return {
+      data: page.map(transactionView),
+      meta: {
+        page: paging.page,
+        page_size: paging.size,
+        total_results: total,
+        total_pages: Math.ceil(total / paging.size),
+      },
+    };
   }
 
   /**
@@ -264,9 +338,18 @@ export class TransactionsService {
     const tx = this.rt.store.transactions.get(id);
     if (!tx) throw wompiErrors.notFound();
     const problems: Record<string, string[]> = {};
-    if (body.status === undefined && body.amount_in_cents === undefined) problems.status = ['Envíe status, amount_in_cents o ambos'];
-    if (body.status !== undefined && !['PENDING', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'].includes(body.status as string)) problems.status = ['Debe ser uno de estos: PENDING, APPROVED, DECLINED, ERROR, VOIDED'];
-    if (body.amount_in_cents !== undefined && (!Number.isInteger(body.amount_in_cents) || (body.amount_in_cents as number) < MIN_AMOUNT_IN_CENTS)) problems.amount_in_cents = [MSG.minimumAmount];
+    if (body.status === undefined && body.amount_in_cents === undefined)
+      problems.status = ['Envíe status, amount_in_cents o ambos'];
+    if (
+      body.status !== undefined &&
+      !['PENDING', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED'].includes(body.status as string)
+    )
+      problems.status = ['Debe ser uno de estos: PENDING, APPROVED, DECLINED, ERROR, VOIDED'];
+    if (
+      body.amount_in_cents !== undefined &&
+      (!Number.isInteger(body.amount_in_cents) || (body.amount_in_cents as number) < MIN_AMOUNT_IN_CENTS)
+    )
+      problems.amount_in_cents = [MSG.minimumAmount];
     if (Object.keys(problems).length) throw wompiErrors.validation(problems);
     // a pending outcome would otherwise overwrite the drift later (with its webhook)
     this.rt.timers.cancel(this.pendingTimers.get(tx.id));
@@ -287,7 +370,10 @@ export class TransactionsService {
     const tx = this.rt.store.transactions.get(id);
     if (!tx) throw wompiErrors.notFound(trace);
     if (tx.paymentMethodType !== 'CARD' || tx.status !== 'APPROVED' || tx.voidRequested) {
-      throw new WompiError(422, { error: { type: 'UNPROCESSABLE', reason: 'Solo se pueden anular transacciones con tarjeta en estado APPROVED' }, meta: { trace_id: trace } });
+      throw new WompiError(422, {
+        error: { type: 'UNPROCESSABLE', reason: 'Solo se pueden anular transacciones con tarjeta en estado APPROVED' },
+        meta: { trace_id: trace },
+      });
     }
     if (body.amount_in_cents !== undefined && body.amount_in_cents !== tx.amountInCents) {
       const partial = wompiErrors.field('amount_in_cents', 'El sandbox solo admite anulaciones por el valor total');
@@ -308,7 +394,8 @@ export class TransactionsService {
   decide(id: string, status: unknown): Obj {
     const tx = this.rt.store.transactions.get(id);
     if (!tx) throw wompiErrors.notFound();
-    if (!['APPROVED', 'DECLINED', 'ERROR'].includes(status as string)) throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED, ERROR');
+    if (!['APPROVED', 'DECLINED', 'ERROR'].includes(status as string))
+      throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED, ERROR');
     if (tx.status !== 'PENDING') throw txConflict(tx.status);
     this.finalize(tx, outcomeFor(status as FinalStatus));
     return { data: transactionView(tx), meta: {} };
@@ -323,10 +410,18 @@ export class TransactionsService {
   buyerRetry(id: string, status: unknown): Obj {
     const tx = this.rt.store.transactions.get(id);
     if (!tx) throw wompiErrors.notFound();
-    if (!['APPROVED', 'DECLINED', 'ERROR'].includes(status as string)) throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED, ERROR');
+    if (!['APPROVED', 'DECLINED', 'ERROR'].includes(status as string))
+      throw wompiErrors.field('status', 'Debe ser uno de estos: APPROVED, DECLINED, ERROR');
     const { otp: _otp, voidRequested: _void, deferredExtra: _deferred, ...rest } = tx;
     const now = new Date();
-    const retry: TransactionRecord = { ...structuredClone(rest), id: transactionId(this.rt.options.merchantId, now), createdAt: now, finalizedAt: null, status: 'PENDING', statusMessage: null };
+    const retry: TransactionRecord = {
+      ...structuredClone(rest),
+      id: transactionId(this.rt.options.merchantId, now),
+      createdAt: now,
+      finalizedAt: null,
+      status: 'PENDING',
+      statusMessage: null,
+    };
     this.rt.store.transactions.set(retry.id, retry);
     this.scheduleOutcome(retry, outcomeFor(status as FinalStatus), this.rt.options.cardDelayMs);
     this.rt.log.log(`transaction ${retry.id} created as a buyer retry of ${tx.id} (reference ${tx.reference})`);

@@ -39,7 +39,13 @@ export class WebhookService {
 
   /** `final`: no further status change can follow (lets `reorder` flush at once). */
   emitTransaction(tx: TransactionRecord, final: boolean): void {
-    const ev = this.build('transaction.updated', { transaction: eventTransactionView(tx) }, TRANSACTION_PROPERTIES, tx.status, tx.id);
+    const ev = this.build(
+      'transaction.updated',
+      { transaction: eventTransactionView(tx) },
+      TRANSACTION_PROPERTIES,
+      tx.status,
+      tx.id,
+    );
     if (tx.trace) ev.trace = tx.trace;
     if (!this.rt.faults.reorder) {
       this.dispatch(ev);
@@ -58,13 +64,25 @@ export class WebhookService {
   }
 
   emitNequiToken(token: Record<string, unknown>): void {
-    const ev = this.build('nequi_token.updated', { nequi_token: token }, NEQUI_TOKEN_PROPERTIES, String(token.status), null);
+    const ev = this.build(
+      'nequi_token.updated',
+      { nequi_token: token },
+      NEQUI_TOKEN_PROPERTIES,
+      String(token.status),
+      null,
+    );
     ev.nequiTokenId = String(token.id);
     this.dispatch(ev);
   }
 
   emitBancolombiaToken(token: Record<string, unknown>): void {
-    const ev = this.build('bancolombia_transfer_token.updated', { bancolombia_transfer_token: token }, BANCOLOMBIA_TOKEN_PROPERTIES, String(token.status), null);
+    const ev = this.build(
+      'bancolombia_transfer_token.updated',
+      { bancolombia_transfer_token: token },
+      BANCOLOMBIA_TOKEN_PROPERTIES,
+      String(token.status),
+      null,
+    );
     ev.bancolombiaTokenId = String(token.id);
     this.dispatch(ev);
   }
@@ -73,7 +91,13 @@ export class WebhookService {
     this.held.clear();
   }
 
-  private build(event: string, data: Record<string, unknown>, properties: string[], status: string, txId: string | null): PendingEvent {
+  private build(
+    event: string,
+    data: Record<string, unknown>,
+    properties: string[],
+    status: string,
+    txId: string | null,
+  ): PendingEvent {
     const sentAt = new Date();
     const timestamp = Math.floor(sentAt.getTime() / 1000);
     const checksum = eventChecksum(data, properties, timestamp, this.rt.keys.eventsSecret);
@@ -119,7 +143,9 @@ export class WebhookService {
     }
     const delay = this.rt.options.retryDelaysMs[attempt - 1];
     if (delay === undefined) {
-      this.rt.log.warn(`event ${ev.id} (${ev.event} ${ev.transactionId ?? ev.nequiTokenId ?? ev.bancolombiaTokenId}) gave up after ${attempt} attempts`);
+      this.rt.log.warn(
+        `event ${ev.id} (${ev.event} ${ev.transactionId ?? ev.nequiTokenId ?? ev.bancolombiaTokenId}) gave up after ${attempt} attempts`,
+      );
       return;
     }
     this.rt.timers.schedule(() => void this.attempt(ev, attempt + 1), delay);
@@ -141,8 +167,13 @@ export class WebhookService {
       if (res.status === 200) return true;
       record.error = `HTTP ${res.status} (only 200 counts as delivered)`;
     } catch (e) {
-      const reason = ctrl.signal.aborted ? (ctrl.signal.reason instanceof Error ? ctrl.signal.reason.message : 'aborted') : (e as Error).message;
-      record.error = reason === 'timeout' ? `timeout after ${this.rt.options.deliveryTimeoutMs} ms` : `network error: ${reason}`;
+      const reason = ctrl.signal.aborted
+        ? ctrl.signal.reason instanceof Error
+          ? ctrl.signal.reason.message
+          : 'aborted'
+        : (e as Error).message;
+      record.error =
+        reason === 'timeout' ? `timeout after ${this.rt.options.deliveryTimeoutMs} ms` : `network error: ${reason}`;
     } finally {
       clearTimeout(timer);
       this.rt.inflight.delete(ctrl);

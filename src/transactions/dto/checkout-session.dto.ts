@@ -1,8 +1,25 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  IsEmail,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { CUSTOMER_LEGAL_ID_TYPES } from './create-transaction.dto';
-import { AmountInCentsField, CurrencyCopField, ExpirationTimeField, MetadataField, RedirectUrlField, ReferenceField } from './payment-fields';
+import {
+  AmountInCentsField,
+  CurrencyCopField,
+  ExpirationTimeField,
+  MetadataField,
+  RedirectUrlField,
+  ReferenceField,
+} from './payment-fields';
 
 /** Prefills the buyer's data on Wompi's checkout (`customer-data:*`). */
 export class CheckoutCustomerDataDto {
@@ -47,13 +64,22 @@ export class CreateCheckoutSessionDto {
   @CurrencyCopField()
   currency: 'COP';
 
-  @ReferenceField({ description: 'Your unique reference (letters, digits, - and _). When absent one is derived from your Idempotency-Key.' })
+  @ReferenceField({
+    description:
+      'Your unique reference (letters, digits, - and _). When absent one is derived from your Idempotency-Key.',
+  })
   reference?: string;
 
-  @RedirectUrlField({ description: 'Where Wompi sends the buyer afterwards (with ?id=<wompi transaction id>); https, or http for localhost' })
+  @RedirectUrlField({
+    description:
+      'Where Wompi sends the buyer afterwards (with ?id=<wompi transaction id>); https, or http for localhost',
+  })
   redirect_url?: string;
 
-  @ExpirationTimeField({ description: 'ISO 8601 UTC instant (…Z), in the future, after which Wompi refuses the payment; it enters the signature' })
+  @ExpirationTimeField({
+    description:
+      'ISO 8601 UTC instant (…Z), in the future, after which Wompi refuses the payment; it enters the signature',
+  })
   expiration_time?: string;
 
   @ApiPropertyOptional({ type: CheckoutCustomerDataDto })
@@ -63,6 +89,8 @@ export class CreateCheckoutSessionDto {
   @Type(() => CheckoutCustomerDataDto)
   customer_data?: CheckoutCustomerDataDto;
 
-  @MetadataField({ description: 'Yours (order id and such); stored and echoed, also in events. At most 8 KiB as JSON.' })
+  @MetadataField({
+    description: 'Yours (order id and such); stored and echoed, also in events. At most 8 KiB as JSON.',
+  })
   metadata?: Record<string, unknown>;
 }

@@ -1,7 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class CheckoutSignature {
-  @ApiProperty({ description: 'SHA-256 hex of wompi_reference + amount_in_cents + currency [+ expiration_time] + integrity secret', example: '37c8407747e595535433ef8f6a811d853cd943046624a0ec04662b17bbf33bf5' })
+  @ApiProperty({
+    description: 'SHA-256 hex of wompi_reference + amount_in_cents + currency [+ expiration_time] + integrity secret',
+    example: '37c8407747e595535433ef8f6a811d853cd943046624a0ec04662b17bbf33bf5',
+  })
   integrity: string;
 }
 
@@ -15,13 +18,20 @@ export class CheckoutCustomerData {
 }
 
 export class CheckoutSessionResponse {
-  @ApiProperty({ description: 'Our payment id (GET /v1/transactions/:id)', example: '3f2b9c1e-8d4a-4b7e-9c61-2a8d4e7f1b90' })
+  @ApiProperty({
+    description: 'Our payment id (GET /v1/transactions/:id)',
+    example: '3f2b9c1e-8d4a-4b7e-9c61-2a8d4e7f1b90',
+  })
   id: string;
 
   @ApiProperty({ description: 'your own reference (unique among your payments)', example: 'order-1234' })
   reference: string;
 
-  @ApiProperty({ description: 'the reference Wompi sees (checkout URL, Widget, integrity signature): derived from your caller name and reference', example: 'order-1234-5f0c2a9be1d47c3a86f2e190' })
+  @ApiProperty({
+    description:
+      'the reference Wompi sees (checkout URL, Widget, integrity signature): derived from your caller name and reference',
+    example: 'order-1234-5f0c2a9be1d47c3a86f2e190',
+  })
   wompi_reference: string;
 
   @ApiProperty({ example: 2_490_000 })
@@ -47,7 +57,8 @@ export class CheckoutSessionResponse {
 
   @ApiProperty({
     description: 'Wompi Web Checkout URL with every parameter, ready to redirect the buyer to',
-    example: 'https://checkout.wompi.co/p/?public-key=pub_test_Q5yDA9xoKdePzhSGeVe9HAez7HgGORGf&currency=COP&amount-in-cents=2490000&reference=order-1234&signature%3Aintegrity=37c8407747e595535433ef8f6a811d853cd943046624a0ec04662b17bbf33bf5&redirect-url=https%3A%2F%2Fshop.example.co%2Fpayments%2Freturn',
+    example:
+      'https://checkout.wompi.co/p/?public-key=pub_test_Q5yDA9xoKdePzhSGeVe9HAez7HgGORGf&currency=COP&amount-in-cents=2490000&reference=order-1234&signature%3Aintegrity=37c8407747e595535433ef8f6a811d853cd943046624a0ec04662b17bbf33bf5&redirect-url=https%3A%2F%2Fshop.example.co%2Fpayments%2Freturn',
   })
   checkout_url: string;
 
@@ -65,7 +76,10 @@ export class CheckoutSessionResponse {
   })
   widget: Record<string, string>;
 
-  @ApiProperty({ enum: ['PENDING', 'UNKNOWN', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED', 'EXPIRED'], example: 'PENDING' })
+  @ApiProperty({
+    enum: ['PENDING', 'UNKNOWN', 'APPROVED', 'DECLINED', 'ERROR', 'VOIDED', 'EXPIRED'],
+    example: 'PENDING',
+  })
   status: string;
 
   @ApiProperty({ example: { order_id: 'A-1001' } })

@@ -20,7 +20,15 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { NotWith, OnlyWith } from '../../common/http/validators';
-import { AmountInCentsField, CurrencyCopField, ExpirationTimeField, METADATA_MAX_BYTES, MetadataField, RedirectUrlField, ReferenceField } from './payment-fields';
+import {
+  AmountInCentsField,
+  CurrencyCopField,
+  ExpirationTimeField,
+  METADATA_MAX_BYTES,
+  MetadataField,
+  RedirectUrlField,
+  ReferenceField,
+} from './payment-fields';
 import {
   BancolombiaBnplMethodDto,
   BancolombiaCollectMethodDto,
@@ -63,15 +71,20 @@ export class CustomerDataDto {
 
 export class ShippingAddressDto {
   @ApiProperty({ example: 'Calle 34 # 56 - 78' }) @IsString() @IsNotEmpty() @MaxLength(200) address_line_1: string;
-  @ApiPropertyOptional({ example: 'Apartamento 502, Torre I' }) @IsOptional() @IsString() @MaxLength(200) address_line_2?: string;
+  @ApiPropertyOptional({ example: 'Apartamento 502, Torre I' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  address_line_2?: string;
   @ApiProperty({ description: 'ISO 3166-1 alpha-2', example: 'CO' }) @IsISO31661Alpha2() country: string;
   @ApiProperty({ example: 'Cundinamarca' }) @IsString() @IsNotEmpty() @MaxLength(100) region: string;
   @ApiProperty({ example: 'Bogotá' }) @IsString() @IsNotEmpty() @MaxLength(100) city: string;
   @ApiPropertyOptional({ example: 'Juana Pérez' }) @IsOptional() @IsString() @MaxLength(128) name?: string;
-  @ApiProperty({ example: '573001234567' }) @Matches(/^\+?\d{7,15}$/, { message: 'phone_number must be 7–15 digits, optionally with a leading +' }) phone_number: string;
+  @ApiProperty({ example: '573001234567' })
+  @Matches(/^\+?\d{7,15}$/, { message: 'phone_number must be 7–15 digits, optionally with a leading +' })
+  phone_number: string;
   @ApiPropertyOptional({ example: '111111' }) @IsOptional() @IsString() @MaxLength(16) postal_code?: string;
 }
-
 
 /** The DTO class for a `payment_method` value: its type's subclass, or the base (whose type check then fails). */
 function paymentMethodClass(value: unknown): typeof PaymentMethodDto {
@@ -132,7 +145,12 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @Type((o) => paymentMethodClass((o?.object as { payment_method?: unknown } | undefined)?.payment_method))
   payment_method?: PaymentMethodDto;
 
-  @ApiPropertyOptional({ description: 'A Wompi payment source (saved card, Nequi…) instead of payment_method', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 3891 })
+  @ApiPropertyOptional({
+    description: 'A Wompi payment source (saved card, Nequi…) instead of payment_method',
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    example: 3891,
+  })
   // absent is absent; null is a wrong value (it used to skip the payment_method check and 404)
   @ValidateIf((o: CreateTransactionDto) => o.payment_source_id !== undefined)
   @IsInt({ message: 'payment_source_id must be an integer (a Wompi payment source id)' })
@@ -141,7 +159,12 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @Max(Number.MAX_SAFE_INTEGER, { message: `payment_source_id must be at most ${Number.MAX_SAFE_INTEGER}` })
   payment_source_id?: number;
 
-  @ApiPropertyOptional({ description: 'Installments when charging a CARD payment source', minimum: 1, maximum: 36, example: 1 })
+  @ApiPropertyOptional({
+    description: 'Installments when charging a CARD payment source',
+    minimum: 1,
+    maximum: 36,
+    example: 1,
+  })
   @IsOptional()
   @OnlyWith('payment_source_id', 'card methods carry installments in payment_method')
   @IsInt()
@@ -149,19 +172,28 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @Max(36)
   installments?: number;
 
-  @AmountInCentsField({ description: 'Integer cents; Wompi minimum COP 1,500, and BANCOLOMBIA_BNPL at least 10000000 (COP 100,000)' }, AtLeastMethodMinimum())
+  @AmountInCentsField(
+    { description: 'Integer cents; Wompi minimum COP 1,500, and BANCOLOMBIA_BNPL at least 10000000 (COP 100,000)' },
+    AtLeastMethodMinimum(),
+  )
   amount_in_cents: number;
 
   @CurrencyCopField()
   currency: 'COP';
 
-  @ReferenceField({ description: 'Your unique reference (letters, digits, - and _). When absent one is derived from your Idempotency-Key, so a retry never pays twice.' })
+  @ReferenceField({
+    description:
+      'Your unique reference (letters, digits, - and _). When absent one is derived from your Idempotency-Key, so a retry never pays twice.',
+  })
   reference?: string;
 
   @RedirectUrlField({ description: 'Where Wompi sends the buyer afterwards (with ?id=<wompi transaction id>)' })
   redirect_url?: string;
 
-  @ExpirationTimeField({ description: 'ISO 8601 UTC instant (…Z), in the future, after which Wompi refuses the payment; it enters the signature' })
+  @ExpirationTimeField({
+    description:
+      'ISO 8601 UTC instant (…Z), in the future, after which Wompi refuses the payment; it enters the signature',
+  })
   expiration_time?: string;
 
   @ApiPropertyOptional({ type: CustomerDataDto })
@@ -178,6 +210,8 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @Type(() => ShippingAddressDto)
   shipping_address?: ShippingAddressDto;
 
-  @MetadataField({ description: `Yours (order id and such), stored and echoed; at most ${METADATA_MAX_BYTES} bytes as JSON` })
+  @MetadataField({
+    description: `Yours (order id and such), stored and echoed; at most ${METADATA_MAX_BYTES} bytes as JSON`,
+  })
   metadata?: Record<string, unknown>;
 }

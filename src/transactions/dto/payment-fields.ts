@@ -26,7 +26,8 @@ export const AmountInCentsField = (doc: Doc, ...more: PropertyDecorator[]) =>
     ...more,
   );
 
-export const CurrencyCopField = () => applyDecorators(ApiProperty({ enum: ['COP'], example: 'COP' }), Equals('COP', { message: 'currency must be COP' }));
+export const CurrencyCopField = () =>
+  applyDecorators(ApiProperty({ enum: ['COP'], example: 'COP' }), Equals('COP', { message: 'currency must be COP' }));
 
 export const ReferenceField = (doc: Doc) =>
   applyDecorators(
@@ -36,7 +37,11 @@ export const ReferenceField = (doc: Doc) =>
   );
 
 export const RedirectUrlField = (doc: Doc) =>
-  applyDecorators(ApiPropertyOptional({ example: 'https://shop.example.co/payments/return', ...doc }), IsOptional(), IsRedirectUrl());
+  applyDecorators(
+    ApiPropertyOptional({ example: 'https://shop.example.co/payments/return', ...doc }),
+    IsOptional(),
+    IsRedirectUrl(),
+  );
 
 /**
  * An instant after the moment the request is validated (no margin): Wompi refuses to pay a
@@ -55,7 +60,10 @@ const IsFutureInstant = (): PropertyDecorator => (target, propertyName) =>
     name: 'isFutureInstant',
     target: target.constructor,
     propertyName: propertyName as string,
-    validator: { validate: (v: unknown) => isFutureInstant(v), defaultMessage: () => `${String(propertyName)} must be in the future` },
+    validator: {
+      validate: (v: unknown) => isFutureInstant(v),
+      defaultMessage: () => `${String(propertyName)} must be in the future`,
+    },
   });
 
 export const ExpirationTimeField = (doc: Doc) =>

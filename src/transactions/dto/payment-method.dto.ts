@@ -1,7 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Equals, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  Equals,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { IsRedirectUrl } from '../../common/http/validators';
-import { METHOD_MIN_AMOUNT_IN_CENTS, WOMPI_PAYMENT_METHOD_TYPES, WompiPaymentMethodType } from '../../wompi/wompi.types';
+import {
+  METHOD_MIN_AMOUNT_IN_CENTS,
+  WOMPI_PAYMENT_METHOD_TYPES,
+  WompiPaymentMethodType,
+} from '../../wompi/wompi.types';
 
 /** Wompi's limits per method (REFERENCE.md §5, §9.3). */
 export const PSE_LEGAL_ID_TYPES = ['RC', 'TI', 'CC', 'TE', 'CE', 'NIT', 'PP', 'DNI'] as const;
@@ -25,9 +41,14 @@ export class PaymentMethodDto {
 export class CardMethodDto extends PaymentMethodDto {
   @ApiProperty({ enum: ['CARD'] }) @Equals('CARD') override type = 'CARD' as const;
 
-  @ApiProperty({ description: 'Wompi card token (tokenised in the browser; card numbers never reach this service)', example: 'tok_test_77763_7b1c2d3e4f5a6B7c8D9e0F1a2b3C4d5E' })
+  @ApiProperty({
+    description: 'Wompi card token (tokenised in the browser; card numbers never reach this service)',
+    example: 'tok_test_77763_7b1c2d3e4f5a6B7c8D9e0F1a2b3C4d5E',
+  })
   @IsString()
-  @Matches(/^tok_(test|prod|stagtest)_[A-Za-z0-9_]{1,120}$/, { message: 'token must be a Wompi card token (tok_test_… or tok_prod_…)' })
+  @Matches(/^tok_(test|prod|stagtest)_[A-Za-z0-9_]{1,120}$/, {
+    message: 'token must be a Wompi card token (tok_test_… or tok_prod_…)',
+  })
   token: string;
 
   @ApiProperty({ minimum: 1, maximum: 36, example: 1 })
@@ -62,7 +83,10 @@ export class PseMethodDto extends PaymentMethodDto {
   @Matches(/^[A-Za-z0-9-]{1,20}$/, { message: 'user_legal_id must be 1–20 letters, digits or dashes' })
   user_legal_id: string;
 
-  @ApiProperty({ description: 'a code from GET /pse/financial_institutions (sandbox: "1" approves, "2" declines, "3" errors)', example: '1' })
+  @ApiProperty({
+    description: 'a code from GET /pse/financial_institutions (sandbox: "1" approves, "2" declines, "3" errors)',
+    example: '1',
+  })
   @IsString()
   @Matches(/^\d{1,10}$/, { message: 'financial_institution_code must be the bank code (digits) as a string' })
   financial_institution_code: string;
@@ -93,7 +117,8 @@ export class PseMethodDto extends PaymentMethodDto {
 }
 
 export class BancolombiaTransferMethodDto extends PaymentMethodDto {
-  @ApiProperty({ enum: ['BANCOLOMBIA_TRANSFER'] }) @Equals('BANCOLOMBIA_TRANSFER') override type = 'BANCOLOMBIA_TRANSFER' as const;
+  @ApiProperty({ enum: ['BANCOLOMBIA_TRANSFER'] }) @Equals('BANCOLOMBIA_TRANSFER') override type =
+    'BANCOLOMBIA_TRANSFER' as const;
 
   @ApiProperty({ enum: ['PERSON'], example: 'PERSON' })
   @Equals('PERSON', { message: 'user_type must be PERSON' })
@@ -134,7 +159,8 @@ export class BancolombiaQrMethodDto extends PaymentMethodDto {
 }
 
 export class BancolombiaCollectMethodDto extends PaymentMethodDto {
-  @ApiProperty({ enum: ['BANCOLOMBIA_COLLECT'] }) @Equals('BANCOLOMBIA_COLLECT') override type = 'BANCOLOMBIA_COLLECT' as const;
+  @ApiProperty({ enum: ['BANCOLOMBIA_COLLECT'] }) @Equals('BANCOLOMBIA_COLLECT') override type =
+    'BANCOLOMBIA_COLLECT' as const;
 
   @ApiPropertyOptional({ enum: SANDBOX_STATUSES, description: 'sandbox only: the outcome to simulate' })
   @IsOptional()
@@ -146,7 +172,9 @@ export class DaviplataMethodDto extends PaymentMethodDto {
   @ApiProperty({ enum: ['DAVIPLATA'] }) @Equals('DAVIPLATA') override type = 'DAVIPLATA' as const;
 
   @ApiProperty({ enum: DAVIPLATA_LEGAL_ID_TYPES, example: 'CC' })
-  @IsIn(DAVIPLATA_LEGAL_ID_TYPES, { message: `user_legal_id_type must be one of ${DAVIPLATA_LEGAL_ID_TYPES.join(', ')}` })
+  @IsIn(DAVIPLATA_LEGAL_ID_TYPES, {
+    message: `user_legal_id_type must be one of ${DAVIPLATA_LEGAL_ID_TYPES.join(', ')}`,
+  })
   user_legal_id_type: string;
 
   @ApiProperty({ example: '1999888777' })
@@ -199,7 +227,11 @@ export class BancolombiaBnplMethodDto extends PaymentMethodDto {
   @Matches(/^3\d{9}$/, { message: 'phone_number must be a 10-digit Colombian mobile number (3XXXXXXXXX)' })
   phone_number: string;
 
-  @ApiPropertyOptional({ enum: BNPL_PHONE_CODES, default: '+57', description: 'country calling code; "+57" when absent' })
+  @ApiPropertyOptional({
+    enum: BNPL_PHONE_CODES,
+    default: '+57',
+    description: 'country calling code; "+57" when absent',
+  })
   @IsIn(BNPL_PHONE_CODES, { message: 'phone_code must be +57' })
   phone_code = '+57';
 
@@ -209,7 +241,10 @@ export class BancolombiaBnplMethodDto extends PaymentMethodDto {
   @MaxLength(DESCRIPTION_MAX)
   payment_description: string;
 
-  @ApiPropertyOptional({ description: "where Bancolombia sends the buyer back; the transaction's redirect_url when absent", example: 'https://shop.example.co/payments/return' })
+  @ApiPropertyOptional({
+    description: "where Bancolombia sends the buyer back; the transaction's redirect_url when absent",
+    example: 'https://shop.example.co/payments/return',
+  })
   @IsOptional()
   @IsRedirectUrl()
   redirect_url?: string;
@@ -223,7 +258,9 @@ export class BancolombiaBnplMethodDto extends PaymentMethodDto {
 /** The lowest `amount_in_cents` a method takes, when it has its own (BNPL: COP 100,000). */
 export function minAmountFor(type: unknown): number | undefined {
   // own keys only: `type` is caller input ('constructor' would find Object's own constructor)
-  return typeof type === 'string' && Object.hasOwn(METHOD_MIN_AMOUNT_IN_CENTS, type) ? METHOD_MIN_AMOUNT_IN_CENTS[type as WompiPaymentMethodType] : undefined;
+  return typeof type === 'string' && Object.hasOwn(METHOD_MIN_AMOUNT_IN_CENTS, type)
+    ? METHOD_MIN_AMOUNT_IN_CENTS[type as WompiPaymentMethodType]
+    : undefined;
 }
 
 export const PAYMENT_METHOD_SUBTYPES = [

@@ -39,7 +39,10 @@ export class ListTransactionsQuery {
   @QueryInt(1, MAX_PAGE_SIZE)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page (opaque)', example: 'eyJ0IjoiMjAyNi0wMy0wMVQxMjowMDowMC4xMjM0NTZaIiwiaSI6IjhhM2M1ZDBlLTZmMWItNGI4ZS05YTQ3LTNjMmQxZTBmOWI4YSJ9' })
+  @ApiPropertyOptional({
+    description: 'next_cursor of the previous page (opaque)',
+    example: 'eyJ0IjoiMjAyNi0wMy0wMVQxMjowMDowMC4xMjM0NTZaIiwiaSI6IjhhM2M1ZDBlLTZmMWItNGI4ZS05YTQ3LTNjMmQxZTBmOWI4YSJ9',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)
@@ -47,7 +50,10 @@ export class ListTransactionsQuery {
 }
 
 export class ConfirmTransactionDto {
-  @ApiProperty({ description: 'The `id` query parameter Wompi appended to your redirect_url', example: '12345-1668624561-38705' })
+  @ApiProperty({
+    description: 'The `id` query parameter Wompi appended to your redirect_url',
+    example: '12345-1668624561-38705',
+  })
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'wompi_transaction_id must be a Wompi transaction id' })
   wompi_transaction_id: string;
 }

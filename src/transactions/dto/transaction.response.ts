@@ -4,7 +4,12 @@ import { PAYMENT_STATUSES } from '../payment-status';
 /** OpenAPI shapes of TransactionView (transaction.view.ts is the source of truth). */
 export class AttemptResponse {
   @ApiProperty({ nullable: true, example: '12345-1668624561-38705' }) wompi_transaction_id: string | null;
-  @ApiProperty({ enum: PAYMENT_STATUSES.filter((s) => s !== 'EXPIRED'), description: "Wompi's status of this transaction (EXPIRED is only ever the payment's)", example: 'APPROVED' }) status: string;
+  @ApiProperty({
+    enum: PAYMENT_STATUSES.filter((s) => s !== 'EXPIRED'),
+    description: "Wompi's status of this transaction (EXPIRED is only ever the payment's)",
+    example: 'APPROVED',
+  })
+  status: string;
   @ApiProperty({ nullable: true, example: null }) status_message: string | null;
   @ApiProperty({ nullable: true, example: 'CARD' }) payment_method_type: string | null;
   @ApiProperty({ example: '2026-03-01T12:00:00.000Z' }) created_at: string;
@@ -13,20 +18,35 @@ export class AttemptResponse {
 
 export class TransactionResponse {
   @ApiProperty({ format: 'uuid', example: '8a3c5d0e-6f1b-4b8e-9a47-3c2d1e0f9b8a' }) id: string;
-  @ApiProperty({ description: 'your own reference (unique among your payments)', example: 'order-1234' }) reference: string;
-  @ApiProperty({ description: 'the reference Wompi knows (its dashboard, its events): derived from your caller name and reference; equal to `reference` for payments made before per-caller references', example: 'order-1234-5f0c2a9be1d47c3a86f2e190' }) wompi_reference: string;
+  @ApiProperty({ description: 'your own reference (unique among your payments)', example: 'order-1234' })
+  reference: string;
+  @ApiProperty({
+    description:
+      'the reference Wompi knows (its dashboard, its events): derived from your caller name and reference; equal to `reference` for payments made before per-caller references',
+    example: 'order-1234-5f0c2a9be1d47c3a86f2e190',
+  })
+  wompi_reference: string;
   @ApiProperty({
     enum: ['TRANSACTION', 'CHECKOUT', 'PAYMENT_LINK', 'EXTERNAL'],
-    description: 'PAYMENT_LINK: a buyer paid one of your payment links (`reference` and `wompi_reference` are the one Wompi generated); EXTERNAL: a Wompi transaction with a reference this service never issued, claimed by EXTERNAL_PAYMENTS_OWNER',
+    description:
+      'PAYMENT_LINK: a buyer paid one of your payment links (`reference` and `wompi_reference` are the one Wompi generated); EXTERNAL: a Wompi transaction with a reference this service never issued, claimed by EXTERNAL_PAYMENTS_OWNER',
     example: 'TRANSACTION',
   })
   kind: string;
-  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'the payment link (GET /v1/payment-links/:id) this payment came from', example: null }) payment_link_id: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description: 'the payment link (GET /v1/payment-links/:id) this payment came from',
+    example: null,
+  })
+  payment_link_id: string | null;
   @ApiProperty({
     nullable: true,
     type: String,
     enum: ['EXPIRED', 'DEACTIVATED'],
-    description: 'set when the buyer paid a link that had expired or been deactivated: the money moved and the payment is recorded, but look at it',
+    description:
+      'set when the buyer paid a link that had expired or been deactivated: the money moved and the payment is recorded, but look at it',
     example: null,
   })
   payment_link_flag: string | null;
@@ -43,20 +63,30 @@ export class TransactionResponse {
   @ApiProperty({ example: 'COP' }) currency: string;
   @ApiProperty({ nullable: true, example: 'PSE' }) payment_method_type: string | null;
   @ApiProperty({ nullable: true, example: '12345-1668624561-38705' }) wompi_transaction_id: string | null;
-  @ApiProperty({ nullable: true, description: 'send the buyer here (PSE bank, Bancolombia transfer, PCOL)', example: 'https://sandbox.wompi.co/v1/payment_methods/redirect/pse?ticket_id=123451668624561' })
+  @ApiProperty({
+    nullable: true,
+    description: 'send the buyer here (PSE bank, Bancolombia transfer, PCOL)',
+    example: 'https://sandbox.wompi.co/v1/payment_methods/redirect/pse?ticket_id=123451668624561',
+  })
   async_payment_url: string | null;
   @ApiProperty({
     nullable: true,
     type: 'object',
     additionalProperties: true,
-    description: 'every method extra the buyer needs: async_payment_url, qr_id/qr_image (Bancolombia QR), business_agreement_code/payment_intention_identifier (collect), url/url_services (Daviplata)…',
-    example: { async_payment_url: 'https://sandbox.wompi.co/v1/payment_methods/redirect/pse?ticket_id=123451668624561' },
+    description:
+      'every method extra the buyer needs: async_payment_url, qr_id/qr_image (Bancolombia QR), business_agreement_code/payment_intention_identifier (collect), url/url_services (Daviplata)…',
+    example: {
+      async_payment_url: 'https://sandbox.wompi.co/v1/payment_methods/redirect/pse?ticket_id=123451668624561',
+    },
   })
   next_action: Record<string, unknown> | null;
   @ApiProperty({ nullable: true, example: 'buyer@example.com' }) customer_email: string | null;
   @ApiProperty({ nullable: true, example: 'https://shop.example.co/payments/return' }) redirect_url: string | null;
   @ApiProperty({ nullable: true, example: null }) expiration_time: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { order_id: 'ord_1234' } }) metadata: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { order_id: 'ord_1234' } }) metadata: Record<
+    string,
+    unknown
+  >;
   @ApiProperty({ example: '2026-03-01T12:00:00.000Z' }) created_at: string;
   @ApiProperty({ example: '2026-03-01T12:00:00.500Z' }) updated_at: string;
   @ApiProperty({ nullable: true, example: null }) finalized_at: string | null;
@@ -68,13 +98,21 @@ export class TransactionResponse {
     example: null,
   })
   retryable_until: string | null;
-  @ApiPropertyOptional({ type: [AttemptResponse], description: 'the Wompi transactions of this payment (a buyer retry makes several); single reads only' })
+  @ApiPropertyOptional({
+    type: [AttemptResponse],
+    description: 'the Wompi transactions of this payment (a buyer retry makes several); single reads only',
+  })
   attempts?: AttemptResponse[];
 }
 
 export class TransactionListResponse {
   @ApiProperty({ type: [TransactionResponse] }) data: TransactionResponse[];
-  @ApiProperty({ nullable: true, description: 'pass as `cursor` for the next page; null on the last page', example: null }) next_cursor: string | null;
+  @ApiProperty({
+    nullable: true,
+    description: 'pass as `cursor` for the next page; null on the last page',
+    example: null,
+  })
+  next_cursor: string | null;
 }
 
 export class ProblemResponse {
@@ -86,8 +124,14 @@ export class ProblemResponse {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'array', items: { type: 'string' } },
-    example: { 'payment_method.user_legal_id_type': ['user_legal_id_type must be one of RC, TI, CC, TE, CE, NIT, PP, DNI'] },
+    example: {
+      'payment_method.user_legal_id_type': ['user_legal_id_type must be one of RC, TI, CC, TE, CE, NIT, PP, DNI'],
+    },
   })
   errors?: Record<string, string[]>;
-  @ApiPropertyOptional({ description: 'on 5xx: quote it to the operators', example: '0b8f5c1e-3a2d-4f6b-8c9e-1d2a3b4c5d6e' }) error_id?: string;
+  @ApiPropertyOptional({
+    description: 'on 5xx: quote it to the operators',
+    example: '0b8f5c1e-3a2d-4f6b-8c9e-1d2a3b4c5d6e',
+  })
+  error_id?: string;
 }

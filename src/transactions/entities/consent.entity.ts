@@ -23,6 +23,7 @@ export class ConsentEntity {
   @Column({ name: 'personal_data_permalink', type: 'text', nullable: true }) personalDataPermalink: string | null;
   /** the tokens themselves are single-use bearer values: keep only their hashes */
   @Column({ name: 'acceptance_token_sha256', type: 'char', length: 64 }) acceptanceTokenSha256: string;
-  @Column({ name: 'personal_data_token_sha256', type: 'char', length: 64, nullable: true }) personalDataTokenSha256: string | null;
+  @Column({ name: 'personal_data_token_sha256', type: 'char', length: 64, nullable: true }) personalDataTokenSha256:
+    string | null;
   @Column({ name: 'accepted_at', type: 'timestamptz', default: () => 'now()' }) acceptedAt: Date;
 }

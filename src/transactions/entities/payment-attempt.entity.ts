@@ -1,4 +1,14 @@
-import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
 import { bigintAsNumber } from '../../database/transformers';
 import { PaymentStatus } from '../payment-status';
 import { PaymentEntity } from './payment.entity';
@@ -14,9 +24,11 @@ export class PaymentAttemptEntity {
   @Column({ name: 'payment_id', type: 'uuid' })
   paymentId: string;
   /** null while UNKNOWN (the create's outcome was not seen) */
-  @Column({ name: 'wompi_transaction_id', type: 'varchar', length: 64, nullable: true }) wompiTransactionId: string | null;
+  @Column({ name: 'wompi_transaction_id', type: 'varchar', length: 64, nullable: true }) wompiTransactionId:
+    string | null;
   @Column({ type: 'varchar', length: 16 }) status: PaymentStatus;
-  @Column({ name: 'payment_method_type', type: 'varchar', length: 32, nullable: true }) paymentMethodType: string | null;
+  @Column({ name: 'payment_method_type', type: 'varchar', length: 32, nullable: true }) paymentMethodType:
+    string | null;
   @Column({ name: 'amount_in_cents', type: 'bigint', transformer: bigintAsNumber }) amountInCents: number;
   @Column({ name: 'status_message', type: 'text', nullable: true }) statusMessage: string | null;
   /** last Wompi view of the transaction */

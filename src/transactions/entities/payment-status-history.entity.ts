@@ -12,7 +12,8 @@ export class PaymentStatusHistoryEntity {
   @Column({ name: 'payment_id', type: 'uuid' })
   paymentId: string;
   @Column({ name: 'attempt_id', type: 'uuid', nullable: true }) attemptId: string | null;
-  @Column({ name: 'wompi_transaction_id', type: 'varchar', length: 64, nullable: true }) wompiTransactionId: string | null;
+  @Column({ name: 'wompi_transaction_id', type: 'varchar', length: 64, nullable: true }) wompiTransactionId:
+    string | null;
   @Column({ name: 'from_status', type: 'varchar', length: 16, nullable: true }) fromStatus: PaymentStatus | null;
   @Column({ name: 'to_status', type: 'varchar', length: 16 }) toStatus: PaymentStatus;
   @Column({ type: 'varchar', length: 16 }) source: TransitionSource;

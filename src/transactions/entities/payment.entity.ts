@@ -1,4 +1,14 @@
-import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
 import { bigintAsNumber } from '../../database/transformers';
 import { PaymentLinkEntity } from '../../payment-links/payment-link.entity';
 import { PaymentStatus } from '../payment-status';
@@ -33,7 +43,9 @@ export type PaymentLinkFlag = 'EXPIRED' | 'DEACTIVATED';
 // an expression index (coalesce(next_poll_at, updated_at), partial): declared by its migration only
 @Index('ix_payments_stale_poll', { synchronize: false })
 @Index('ix_payments_payment_link', ['paymentLinkId'])
-@Index('ix_payments_unpaid_sessions', ['createdAt'], { where: `status = 'PENDING' and wompi_transaction_id is null and kind = 'CHECKOUT'` })
+@Index('ix_payments_unpaid_sessions', ['createdAt'], {
+  where: `status = 'PENDING' and wompi_transaction_id is null and kind = 'CHECKOUT'`,
+})
 export class PaymentEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ type: 'varchar', length: 64 }) reference: string;
@@ -43,8 +55,10 @@ export class PaymentEntity {
   @Column({ type: 'varchar', length: 16 }) status: PaymentStatus;
   @Column({ name: 'amount_in_cents', type: 'bigint', transformer: bigintAsNumber }) amountInCents: number;
   @Column({ type: 'char', length: 3, default: 'COP' }) currency: string;
-  @Column({ name: 'payment_method_type', type: 'varchar', length: 32, nullable: true }) paymentMethodType: string | null;
-  @Column({ name: 'wompi_transaction_id', type: 'varchar', length: 64, nullable: true }) wompiTransactionId: string | null;
+  @Column({ name: 'payment_method_type', type: 'varchar', length: 32, nullable: true }) paymentMethodType:
+    string | null;
+  @Column({ name: 'wompi_transaction_id', type: 'varchar', length: 64, nullable: true }) wompiTransactionId:
+    string | null;
   @Column({ name: 'customer_email', type: 'varchar', length: 320, nullable: true }) customerEmail: string | null;
   @Column({ name: 'redirect_url', type: 'text', nullable: true }) redirectUrl: string | null;
   @Column({ name: 'expiration_time', type: 'timestamptz', nullable: true }) expirationTime: Date | null;
@@ -56,7 +70,8 @@ export class PaymentEntity {
   @ForeignKey(() => PaymentLinkEntity, { name: 'fk_payments_payment_link', onDelete: 'RESTRICT' })
   @Column({ name: 'payment_link_id', type: 'uuid', nullable: true })
   paymentLinkId: string | null;
-  @Column({ name: 'payment_link_flag', type: 'varchar', length: 16, nullable: true }) paymentLinkFlag: PaymentLinkFlag | null;
+  @Column({ name: 'payment_link_flag', type: 'varchar', length: 16, nullable: true })
+  paymentLinkFlag: PaymentLinkFlag | null;
   @Column({ type: 'integer', default: 1 }) version: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;

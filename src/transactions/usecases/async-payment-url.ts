@@ -22,12 +22,22 @@ export const READ_REFRESH_MAX_MS = 1000;
 
 /** A PENDING Wompi answer for a redirect method without the URL yet. */
 export function answerLacksAsyncUrl(tx: WompiTransaction): boolean {
-  return !isFinal(tx.status) && ASYNC_URL_METHODS.has(tx.payment_method_type) && typeof tx.payment_method?.extra?.async_payment_url !== 'string';
+  return (
+    !isFinal(tx.status) &&
+    ASYNC_URL_METHODS.has(tx.payment_method_type) &&
+    typeof tx.payment_method?.extra?.async_payment_url !== 'string'
+  );
 }
 
 /** Our PENDING record of a redirect method, known at Wompi, still without the URL (a checkout session's buyer is already on Wompi's page). */
 export function recordLacksAsyncUrl(p: PaymentEntity): boolean {
-  return p.kind === 'TRANSACTION' && p.status === 'PENDING' && !!p.wompiTransactionId && ASYNC_URL_METHODS.has(p.paymentMethodType ?? '') && typeof p.nextAction?.async_payment_url !== 'string';
+  return (
+    p.kind === 'TRANSACTION' &&
+    p.status === 'PENDING' &&
+    !!p.wompiTransactionId &&
+    ASYNC_URL_METHODS.has(p.paymentMethodType ?? '') &&
+    typeof p.nextAction?.async_payment_url !== 'string'
+  );
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -83,12 +93,18 @@ export class AsyncPaymentUrlFetcher {
       gets++;
       const step = await this.fetchAndApply(paymentId, wompiTransactionId, left);
       if (step === 'done') {
-        this.logger.debug({ payment_id: paymentId, gets, waited_ms: Date.now() - started }, 'async_payment_url fetched after create');
+        this.logger.debug(
+          { payment_id: paymentId, gets, waited_ms: Date.now() - started },
+          'async_payment_url fetched after create',
+        );
         return;
       }
       if (step === 'failed') break;
     }
-    this.logger.warn({ payment_id: paymentId, wompi_transaction_id: wompiTransactionId, gets, waited_ms: Date.now() - started }, 'async_payment_url not fetched (WOMPI_ASYNC_URL_WAIT_MS spent, breaker open or Wompi failing); answering the create without it (reads and the poller fill it in)');
+    this.logger.warn(
+      { payment_id: paymentId, wompi_transaction_id: wompiTransactionId, gets, waited_ms: Date.now() - started },
+      'async_payment_url not fetched (WOMPI_ASYNC_URL_WAIT_MS spent, breaker open or Wompi failing); answering the create without it (reads and the poller fill it in)',
+    );
   }
 
   /**
@@ -97,7 +113,12 @@ export class AsyncPaymentUrlFetcher {
    * record may have changed.
    */
   async refreshOnRead(payment: PaymentEntity): Promise<boolean> {
-    if (this.budgetMs <= 0 || !recordLacksAsyncUrl(payment) || this.gateway.breakerState('transactions-read') === 'open') return false;
+    if (
+      this.budgetMs <= 0 ||
+      !recordLacksAsyncUrl(payment) ||
+      this.gateway.breakerState('transactions-read') === 'open'
+    )
+      return false;
     const now = Date.now();
     if (now - (this.lastRead.get(payment.id) ?? 0) < READ_REFRESH_EVERY_MS) return false;
     this.remember(payment.id, now);
@@ -110,17 +131,25 @@ export class AsyncPaymentUrlFetcher {
    * `again`: still no URL (or Wompi does not show the transaction yet); `failed`: Wompi or our
    * store failed (logged).
    */
-  private async fetchAndApply(paymentId: string, wompiTransactionId: string, ms: number): Promise<'done' | 'again' | 'failed'> {
+  private async fetchAndApply(
+    paymentId: string,
+    wompiTransactionId: string,
+    ms: number,
+  ): Promise<'done' | 'again' | 'failed'> {
     try {
       const tx = await within(this.gateway.getTransaction(wompiTransactionId), ms);
       if (tx === TIMED_OUT) return 'failed';
       const result = await this.state.apply(tx, 'poll', { paymentId });
       // a refused report (mismatch, contradiction) is recorded by the state service; asking again will not help
-      if (result.outcome === 'mismatch' || result.outcome === 'contradiction' || result.outcome === 'unknown_payment') return 'done';
+      if (result.outcome === 'mismatch' || result.outcome === 'contradiction' || result.outcome === 'unknown_payment')
+        return 'done';
       return answerLacksAsyncUrl(tx) ? 'again' : 'done';
     } catch (err) {
       if (err instanceof GatewayNotFound) return 'again';
-      this.logger.warn({ payment_id: paymentId, wompi_transaction_id: wompiTransactionId, error: (err as Error)?.message }, 'fetching async_payment_url from Wompi failed');
+      this.logger.warn(
+        { payment_id: paymentId, wompi_transaction_id: wompiTransactionId, error: (err as Error)?.message },
+        'fetching async_payment_url from Wompi failed',
+      );
       return 'failed';
     }
   }

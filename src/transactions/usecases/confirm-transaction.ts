@@ -27,14 +27,23 @@ export class ConfirmTransaction {
 
   async execute(caller: string, wompiTransactionId: string): Promise<TransactionView> {
     const tx = await this.gateway.getTransaction(wompiTransactionId);
-    const payment = (await this.dataSource.getRepository(PaymentEntity).findOne({ where: { wompiReference: tx.reference, caller } })) ?? (await this.claimLinkPayment(caller, tx));
+    const payment =
+      (await this.dataSource
+        .getRepository(PaymentEntity)
+        .findOne({ where: { wompiReference: tx.reference, caller } })) ?? (await this.claimLinkPayment(caller, tx));
     if (!payment) {
-      this.logger.warn({ wompi_transaction_id: tx.id }, 'confirm for a Wompi transaction whose reference is not one of this caller\'s payments');
+      this.logger.warn(
+        { wompi_transaction_id: tx.id },
+        "confirm for a Wompi transaction whose reference is not one of this caller's payments",
+      );
       throw new NotFound('Transaction');
     }
     const result = await this.state.apply(tx, 'confirm', { paymentId: payment.id });
     if (result.outcome === 'mismatch') {
-      throw new DomainError('AMOUNT_MISMATCH', 'Wompi reports this transaction with a different amount or currency than our payment; it was refused and recorded');
+      throw new DomainError(
+        'AMOUNT_MISMATCH',
+        'Wompi reports this transaction with a different amount or currency than our payment; it was refused and recorded',
+      );
     }
     return this.reader.get(caller, payment.id);
   }
@@ -46,7 +55,9 @@ export class ConfirmTransaction {
    */
   private async claimLinkPayment(caller: string, tx: WompiTransaction): Promise<PaymentEntity | null> {
     if (!tx.payment_link_id) return null;
-    const link = await this.dataSource.getRepository(PaymentLinkEntity).findOne({ where: { wompiPaymentLinkId: tx.payment_link_id, caller } });
+    const link = await this.dataSource
+      .getRepository(PaymentLinkEntity)
+      .findOne({ where: { wompiPaymentLinkId: tx.payment_link_id, caller } });
     if (!link) return null;
     const claimed = await this.state.apply(tx, 'confirm');
     return claimed.payment?.caller === caller ? claimed.payment : null;

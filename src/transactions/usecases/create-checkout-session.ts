@@ -41,7 +41,10 @@ const CUSTOMER_PARAMS: [keyof NonNullable<CreateCheckoutSessionDto['customer_dat
  */
 @Injectable()
 export class CreateCheckoutSession {
-  constructor(private readonly dataSource: DataSource, private readonly config: AppConfig) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
   async execute(cmd: CreateCheckoutSessionCommand): Promise<CheckoutSessionResponse> {
     const input = cmd.input;
@@ -66,19 +69,50 @@ export class CreateCheckoutSession {
   }
 
   private async createOrFind(m: EntityManager, wanted: Partial<PaymentEntity>): Promise<PaymentEntity> {
-    const inserted = await m.createQueryBuilder().insert().into(PaymentEntity).values(wanted as QueryDeepPartialEntity<PaymentEntity>).orIgnore().returning(['id']).execute();
+    const inserted = await m
+      .createQueryBuilder()
+      .insert()
+      .into(PaymentEntity)
+      .values(wanted as QueryDeepPartialEntity<PaymentEntity>)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
     const id = (inserted.raw as { id?: string }[] | undefined)?.[0]?.id;
     if (id) {
-      await m.getRepository(PaymentStatusHistoryEntity).insert({ paymentId: id, attemptId: null, wompiTransactionId: null, fromStatus: null, toStatus: 'PENDING', source: 'api', detail: { kind: 'CHECKOUT' } });
+      await m.getRepository(PaymentStatusHistoryEntity).insert({
+        paymentId: id,
+        attemptId: null,
+        wompiTransactionId: null,
+        fromStatus: null,
+        toStatus: 'PENDING',
+        source: 'api',
+        detail: { kind: 'CHECKOUT' },
+      });
       return m.getRepository(PaymentEntity).findOneByOrFail({ id });
     }
-    const existing = await m.getRepository(PaymentEntity).findOneBy({ caller: wanted.caller, reference: wanted.reference });
-    if (!existing) throw new DomainError('REFERENCE_IN_USE', 'The payment could not be recorded; retry', { reference: ['conflicted with a concurrent request; retry'] });
+    const existing = await m
+      .getRepository(PaymentEntity)
+      .findOneBy({ caller: wanted.caller, reference: wanted.reference });
+    if (!existing)
+      throw new DomainError('REFERENCE_IN_USE', 'The payment could not be recorded; retry', {
+        reference: ['conflicted with a concurrent request; retry'],
+      });
     if (!this.sameSession(existing, wanted)) {
-      throw new DomainError('REFERENCE_IN_USE', 'This reference is already used by another of your payments', { reference: ['already used by another of your payments; choose a new reference'] });
+      throw new DomainError('REFERENCE_IN_USE', 'This reference is already used by another of your payments', {
+        reference: ['already used by another of your payments; choose a new reference'],
+      });
     }
     if (existing.status !== 'PENDING') {
-      throw new DomainError('REFERENCE_IN_USE', `The checkout with this reference is already ${existing.status}`, { reference: [`the checkout with this reference is already ${existing.status}; use a new reference for a new payment`] }, { reason: `payment is ${existing.status}` });
+      throw new DomainError(
+        'REFERENCE_IN_USE',
+        `The checkout with this reference is already ${existing.status}`,
+        {
+          reference: [
+            `the checkout with this reference is already ${existing.status}; use a new reference for a new payment`,
+          ],
+        },
+        { reason: `payment is ${existing.status}` },
+      );
     }
     return existing;
   }
@@ -101,7 +135,10 @@ export class CreateCheckoutSession {
     const w = this.config.wompi;
     const amount = Number(p.amountInCents);
     const expiration = p.expirationTime ? new Date(p.expirationTime).toISOString() : null;
-    const integrity = integritySignature({ reference: p.wompiReference, amountInCents: amount, currency: p.currency, expirationTime: expiration }, w.integritySecret);
+    const integrity = integritySignature(
+      { reference: p.wompiReference, amountInCents: amount, currency: p.currency, expirationTime: expiration },
+      w.integritySecret,
+    );
 
     const params: [string, string][] = [
       ['public-key', w.publicKey],

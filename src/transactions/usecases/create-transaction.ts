@@ -4,7 +4,13 @@ import { DomainError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { PaymentSourceOwnership } from '../../payment-sources/payment-source-ownership';
 import { WompiGateway } from '../../wompi/wompi-gateway.port';
-import { GatewayAuthError, GatewayBusinessRejection, GatewayNotFound, GatewayUnavailable, GatewayValidationError } from '../../wompi/wompi.errors';
+import {
+  GatewayAuthError,
+  GatewayBusinessRejection,
+  GatewayNotFound,
+  GatewayUnavailable,
+  GatewayValidationError,
+} from '../../wompi/wompi.errors';
 import { CreateTransactionInput, PaymentMethodInput, WompiTransaction } from '../../wompi/wompi.types';
 import { CreateTransactionDto } from '../dto/create-transaction.dto';
 import { ConsentEntity } from '../entities/consent.entity';
@@ -26,12 +32,22 @@ type Intent = { kind: 'new' | 'existing'; payment: PaymentEntity };
 
 /** Wompi answered and refused: nothing was created there, so nothing may stay here. */
 function isDefinitiveRefusal(err: unknown): boolean {
-  return err instanceof GatewayValidationError || err instanceof GatewayBusinessRejection || err instanceof GatewayUnavailable || err instanceof GatewayAuthError || err instanceof GatewayNotFound;
+  return (
+    err instanceof GatewayValidationError ||
+    err instanceof GatewayBusinessRejection ||
+    err instanceof GatewayUnavailable ||
+    err instanceof GatewayAuthError ||
+    err instanceof GatewayNotFound
+  );
 }
 
 function isReferenceTaken(err: unknown): boolean {
-  const driver = err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
-  return driver?.code === '23505' && (driver.constraint === 'uq_payments_caller_reference' || driver.constraint === 'uq_payments_wompi_reference');
+  const driver =
+    err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
+  return (
+    driver?.code === '23505' &&
+    (driver.constraint === 'uq_payments_caller_reference' || driver.constraint === 'uq_payments_wompi_reference')
+  );
 }
 
 /**
@@ -64,16 +80,26 @@ export class CreateTransaction {
 
   /** One `payment.create` span (method and outcome, never buyer data); counts the payments it creates. */
   execute(caller: string, idempotencyKey: string, dto: CreateTransactionDto): Promise<TransactionView> {
-    return inSpan('payment.create', { attributes: { 'payment.method': dto.payment_method?.type ?? (dto.payment_source_id !== undefined ? 'payment_source' : 'none') } }, async (span) => {
-      const view = await this.create(caller, idempotencyKey, dto);
-      span.setAttributes({ 'payment.id': view.id, 'payment.status': view.status });
-      return view;
-    });
+    return inSpan(
+      'payment.create',
+      {
+        attributes: {
+          'payment.method':
+            dto.payment_method?.type ?? (dto.payment_source_id !== undefined ? 'payment_source' : 'none'),
+        },
+      },
+      async (span) => {
+        const view = await this.create(caller, idempotencyKey, dto);
+        span.setAttributes({ 'payment.id': view.id, 'payment.status': view.status });
+        return view;
+      },
+    );
   }
 
   private async create(caller: string, idempotencyKey: string, dto: CreateTransactionDto): Promise<TransactionView> {
     // only a source this caller created through POST /v1/payment-sources may be charged (404 otherwise)
-    const sourceType = dto.payment_source_id !== undefined ? await this.sources.assertChargeable(caller, dto.payment_source_id) : null;
+    const sourceType =
+      dto.payment_source_id !== undefined ? await this.sources.assertChargeable(caller, dto.payment_source_id) : null;
     const reference = dto.reference ?? referenceFor(caller, idempotencyKey);
     const intent = await this.recordIntent(caller, reference, dto);
     if (intent.kind === 'existing') return this.resume(intent.payment, caller, dto, sourceType);
@@ -103,8 +129,22 @@ export class CreateTransaction {
             metadata: dto.metadata ?? {},
           }),
         );
-        await m.getRepository(PaymentAttemptEntity).insert({ paymentId: p.id, wompiTransactionId: null, status: 'UNKNOWN', paymentMethodType: p.paymentMethodType, amountInCents: p.amountInCents });
-        await m.getRepository(PaymentStatusHistoryEntity).insert({ paymentId: p.id, attemptId: null, wompiTransactionId: null, fromStatus: null, toStatus: 'PENDING', source: 'api', detail: { event: 'created' } });
+        await m.getRepository(PaymentAttemptEntity).insert({
+          paymentId: p.id,
+          wompiTransactionId: null,
+          status: 'UNKNOWN',
+          paymentMethodType: p.paymentMethodType,
+          amountInCents: p.amountInCents,
+        });
+        await m.getRepository(PaymentStatusHistoryEntity).insert({
+          paymentId: p.id,
+          attemptId: null,
+          wompiTransactionId: null,
+          fromStatus: null,
+          toStatus: 'PENDING',
+          source: 'api',
+          detail: { event: 'created' },
+        });
         await this.recordConsent(m.getRepository(ConsentEntity), p.id, caller, dto);
         return p;
       });
@@ -124,9 +164,15 @@ export class CreateTransaction {
   /** The reference is taken: the same request again (resume it) or a conflict naming `reference`. */
   private sameRequest(p: PaymentEntity, caller: string, dto: CreateTransactionDto): Intent {
     const same =
-      p.caller === caller && p.kind === 'TRANSACTION' && Number(p.amountInCents) === dto.amount_in_cents && p.currency === dto.currency && p.customerEmail === dto.customer_email;
+      p.caller === caller &&
+      p.kind === 'TRANSACTION' &&
+      Number(p.amountInCents) === dto.amount_in_cents &&
+      p.currency === dto.currency &&
+      p.customerEmail === dto.customer_email;
     if (!same) {
-      const why = dto.reference ? 'is already used by another of your payments' : 'derived from this Idempotency-Key is already used by a different request';
+      const why = dto.reference
+        ? 'is already used by another of your payments'
+        : 'derived from this Idempotency-Key is already used by a different request';
       throw new DomainError('REFERENCE_IN_USE', `The reference ${why}`, { reference: [`reference ${why}`] });
     }
     return { kind: 'existing', payment: p };
@@ -136,8 +182,16 @@ export class CreateTransaction {
    * The same request found its payment (a retry whose idempotency record was lost, or the
    * caller's reference sent again). Ask Wompi before ever creating again.
    */
-  private async resume(payment: PaymentEntity, caller: string, dto: CreateTransactionDto, sourceType: string | null): Promise<TransactionView> {
-    this.logger.log({ payment_id: payment.id, reference: payment.reference, status: payment.status }, 'request matches an existing payment; resuming it');
+  private async resume(
+    payment: PaymentEntity,
+    caller: string,
+    dto: CreateTransactionDto,
+    sourceType: string | null,
+  ): Promise<TransactionView> {
+    this.logger.log(
+      { payment_id: payment.id, reference: payment.reference, status: payment.status },
+      'request matches an existing payment; resuming it',
+    );
     if (!(await this.resolver.isUnresolved(payment.id))) return this.view(payment.id);
     if (payment.status === 'UNKNOWN' || isFinal(payment.status)) {
       if (payment.status === 'UNKNOWN') await this.tryResolve(payment.id);
@@ -150,14 +204,24 @@ export class CreateTransaction {
       return this.view(payment.id);
     }
     if (Date.now() - new Date(payment.createdAt).getTime() < this.inFlightGraceMs) {
-      throw new DomainError('REFERENCE_IN_USE', 'A request for this reference is still being processed; retry shortly', { reference: ['a request for this reference is still in flight'] }, { retry_after_seconds: 5 });
+      throw new DomainError(
+        'REFERENCE_IN_USE',
+        'A request for this reference is still being processed; retry shortly',
+        { reference: ['a request for this reference is still in flight'] },
+        { retry_after_seconds: 5 },
+      );
     }
     await this.recordConsent(this.dataSource.getRepository(ConsentEntity), payment.id, caller, dto);
     return this.submit(payment, dto, true, sourceType);
   }
 
   /** `sourceType`: the charged payment source's type (null: no payment source). */
-  private async submit(payment: PaymentEntity, dto: CreateTransactionDto, resumed: boolean, sourceType: string | null): Promise<TransactionView> {
+  private async submit(
+    payment: PaymentEntity,
+    dto: CreateTransactionDto,
+    resumed: boolean,
+    sourceType: string | null,
+  ): Promise<TransactionView> {
     let tx: WompiTransaction;
     try {
       tx = await this.gateway.createTransaction(this.wompiInput(payment.wompiReference, dto, sourceType));
@@ -175,22 +239,36 @@ export class CreateTransaction {
     }
     const result = await this.state.apply(tx, 'api', { paymentId: payment.id });
     if (result.outcome === 'mismatch') {
-      throw new DomainError('AMOUNT_MISMATCH', 'Wompi reports a transaction that disagrees with this payment; it was refused and recorded');
+      throw new DomainError(
+        'AMOUNT_MISMATCH',
+        'Wompi reports a transaction that disagrees with this payment; it was refused and recorded',
+      );
     }
     // PSE / Bancolombia transfer / PCOL: the buyer needs the URL now, and Wompi may show it only
     // on a later GET. Bounded (WOMPI_ASYNC_URL_WAIT_MS), after the apply's transaction has
     // committed, never failing the create. A payment-source charge is left to reads and the
     // poller: whether it has a URL depends on the source's enrolment, not on its method.
-    if (dto.payment_source_id === undefined && answerLacksAsyncUrl(tx)) await this.asyncUrl.awaitAfterCreate(payment.id, tx.id);
+    if (dto.payment_source_id === undefined && answerLacksAsyncUrl(tx))
+      await this.asyncUrl.awaitAfterCreate(payment.id, tx.id);
     return this.view(payment.id);
   }
 
   /** Wompi may or may not have created it: UNKNOWN, one look by reference now, then the queue. */
   private async ambiguous(payment: PaymentEntity, err: unknown): Promise<TransactionView> {
-    this.logger.warn({ payment_id: payment.id, reference: payment.reference, error: (err as Error)?.message }, 'create outcome unknown; resolving by reference, never re-posting');
+    this.logger.warn(
+      { payment_id: payment.id, reference: payment.reference, error: (err as Error)?.message },
+      'create outcome unknown; resolving by reference, never re-posting',
+    );
     await this.dataSource.transaction(async (m) => {
-      const locked = await m.getRepository(PaymentEntity).createQueryBuilder('p').setLock('pessimistic_write').where('p.id = :id', { id: payment.id }).getOne();
-      const unresolved = (await m.getRepository(PaymentAttemptEntity).count({ where: { paymentId: payment.id, status: 'UNKNOWN' } })) > 0;
+      const locked = await m
+        .getRepository(PaymentEntity)
+        .createQueryBuilder('p')
+        .setLock('pessimistic_write')
+        .where('p.id = :id', { id: payment.id })
+        .getOne();
+      const unresolved =
+        (await m.getRepository(PaymentAttemptEntity).count({ where: { paymentId: payment.id, status: 'UNKNOWN' } })) >
+        0;
       if (locked && locked.status === 'PENDING' && !locked.wompiTransactionId && unresolved) {
         await this.state.recordTransition(m, locked, 'UNKNOWN', 'api', { reason: 'create_outcome_unknown' });
       }
@@ -203,7 +281,10 @@ export class CreateTransaction {
     try {
       await this.resolver.resolveOnce(paymentId);
     } catch (err) {
-      this.logger.warn({ payment_id: paymentId, error: (err as Error)?.message }, 'immediate resolution by reference failed; queued');
+      this.logger.warn(
+        { payment_id: paymentId, error: (err as Error)?.message },
+        'immediate resolution by reference failed; queued',
+      );
     }
     if (await this.resolver.isUnresolved(paymentId)) await this.resolver.schedule(paymentId);
   }

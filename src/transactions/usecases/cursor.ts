@@ -17,7 +17,8 @@ export function encodeCursor(c: Cursor): string {
 export function decodeCursor(text: string): Cursor | undefined {
   try {
     const v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (typeof v.t === 'string' && TS.test(v.t) && isStrictInstant(v.t) && typeof v.i === 'string' && UUID.test(v.i)) return { t: v.t, i: v.i };
+    if (typeof v.t === 'string' && TS.test(v.t) && isStrictInstant(v.t) && typeof v.i === 'string' && UUID.test(v.i))
+      return { t: v.t, i: v.i };
   } catch {
     // not JSON: fall through
   }

@@ -48,7 +48,9 @@ export class ReadTransactions {
   }
 
   async viewWithAttempts(payment: PaymentEntity): Promise<TransactionView> {
-    const attempts = await this.dataSource.getRepository(PaymentAttemptEntity).find({ where: { paymentId: payment.id }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const attempts = await this.dataSource
+      .getRepository(PaymentAttemptEntity)
+      .find({ where: { paymentId: payment.id }, order: { createdAt: 'ASC', id: 'ASC' } });
     return toTransactionView(payment, attempts);
   }
 
@@ -64,17 +66,21 @@ export class ReadTransactions {
     if (q.status) qb.andWhere('p.status = :status', { status: q.status });
     if (q.from) qb.andWhere('p.created_at >= :from', { from: new Date(q.from) });
     if (q.to) qb.andWhere('p.created_at < :to', { to: new Date(q.to) });
-    if (q.from && q.to && new Date(q.from) > new Date(q.to)) throw new ValidationFailed({ from: ['from must not be after to'] });
+    if (q.from && q.to && new Date(q.from) > new Date(q.to))
+      throw new ValidationFailed({ from: ['from must not be after to'] });
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
       if (!c) throw new ValidationFailed({ cursor: ['cursor is not a next_cursor this API returned'] });
       qb.andWhere('(p.created_at, p.id) < (:cts::timestamptz, :cid::uuid)', { cts: c.t, cid: c.i });
     }
-    qb.orderBy('p.created_at', 'DESC').addOrderBy('p.id', 'DESC').limit(limit + 1);
+    qb.orderBy('p.created_at', 'DESC')
+      .addOrderBy('p.id', 'DESC')
+      .limit(limit + 1);
     const { entities, raw } = await qb.getRawAndEntities<{ cursor_ts: string }>();
     const page = entities.slice(0, limit);
     const last = page[page.length - 1];
-    const next = entities.length > limit && last ? encodeCursor({ t: raw[page.length - 1].cursor_ts, i: last.id }) : null;
+    const next =
+      entities.length > limit && last ? encodeCursor({ t: raw[page.length - 1].cursor_ts, i: last.id }) : null;
     return { data: page.map((p) => toTransactionView(p)), next_cursor: next };
   }
 }

@@ -16,7 +16,8 @@ export interface ResolveJobData {
 export const NEVER_CREATED_AFTER_MS = 10 * 60_000;
 /** First look of the queued resolution (the immediate one happens in the request). */
 export const RESOLVE_FIRST_DELAY_MS = 5_000;
-export const NEVER_CREATED_MESSAGE = 'Wompi never created this transaction (the create request was not answered and no transaction carries the reference)';
+export const NEVER_CREATED_MESSAGE =
+  'Wompi never created this transaction (the create request was not answered and no transaction carries the reference)';
 
 export type Resolution = 'resolved' | 'not_found' | 'gave_up' | 'gone';
 
@@ -39,7 +40,9 @@ export class PaymentResolver {
 
   /** True while no attempt of the payment carries a Wompi id. */
   async isUnresolved(paymentId: string): Promise<boolean> {
-    const known = await this.dataSource.getRepository(PaymentAttemptEntity).count({ where: { paymentId, wompiTransactionId: Not(IsNull()) } });
+    const known = await this.dataSource
+      .getRepository(PaymentAttemptEntity)
+      .count({ where: { paymentId, wompiTransactionId: Not(IsNull()) } });
     return known === 0;
   }
 
@@ -63,27 +66,50 @@ export class PaymentResolver {
     const oldestFirst = [...transactions].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
     for (const tx of oldestFirst) {
       const r = await this.state.apply(tx, 'reconciliation', { paymentId });
-      this.logger.log({ payment_id: paymentId, wompi_transaction_id: tx.id, outcome: r.outcome, to: r.to }, 'ambiguous create resolved by reference');
+      this.logger.log(
+        { payment_id: paymentId, wompi_transaction_id: tx.id, outcome: r.outcome, to: r.to },
+        'ambiguous create resolved by reference',
+      );
     }
   }
 
   /** Queue the resolution (deduplicated by payment). A queue outage is logged; the poller is the safety net. */
   async schedule(paymentId: string, delayMs = RESOLVE_FIRST_DELAY_MS): Promise<void> {
     try {
-      await this.queue.enqueue<ResolveJobData>(QUEUES.RECONCILIATION, RESOLVE_JOB, { paymentId }, { jobId: `resolve:${paymentId}`, delayMs, ...RETRY_POLICIES.reconciliation });
+      await this.queue.enqueue<ResolveJobData>(
+        QUEUES.RECONCILIATION,
+        RESOLVE_JOB,
+        { paymentId },
+        { jobId: `resolve:${paymentId}`, delayMs, ...RETRY_POLICIES.reconciliation },
+      );
     } catch (err) {
-      this.logger.error({ payment_id: paymentId, err }, 'could not queue the resolution of an ambiguous create; the stale-payment poller will pick it up');
+      this.logger.error(
+        { payment_id: paymentId, err },
+        'could not queue the resolution of an ambiguous create; the stale-payment poller will pick it up',
+      );
     }
   }
 
   private async markNeverCreated(paymentId: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      const payment = await m.getRepository(PaymentEntity).createQueryBuilder('p').setLock('pessimistic_write').where('p.id = :id', { id: paymentId }).getOne();
+      const payment = await m
+        .getRepository(PaymentEntity)
+        .createQueryBuilder('p')
+        .setLock('pessimistic_write')
+        .where('p.id = :id', { id: paymentId })
+        .getOne();
       if (!payment) return;
-      const known = await m.getRepository(PaymentAttemptEntity).count({ where: { paymentId, wompiTransactionId: Not(IsNull()) } });
+      const known = await m
+        .getRepository(PaymentAttemptEntity)
+        .count({ where: { paymentId, wompiTransactionId: Not(IsNull()) } });
       if (known > 0) return; // a report landed meanwhile
-      await this.state.recordFinalWithoutReport(m, payment, 'ERROR', 'reconciliation', NEVER_CREATED_MESSAGE, { reason: 'never_created' });
+      await this.state.recordFinalWithoutReport(m, payment, 'ERROR', 'reconciliation', NEVER_CREATED_MESSAGE, {
+        reason: 'never_created',
+      });
     });
-    this.logger.warn({ payment_id: paymentId }, 'no Wompi transaction carries the reference of an ambiguous create; marked ERROR');
+    this.logger.warn(
+      { payment_id: paymentId },
+      'no Wompi transaction carries the reference of an ambiguous create; marked ERROR',
+    );
   }
 }

@@ -25,13 +25,23 @@ export class VoidTransaction {
   async execute(caller: string, id: string): Promise<TransactionView> {
     const payment = await this.reader.findOwned(caller, id);
     if (payment.status !== 'APPROVED') {
-      throw new DomainError('INVALID_STATE', `Only APPROVED payments can be voided; this one is ${payment.status}`, undefined, { reason: 'status', current_status: payment.status });
+      throw new DomainError(
+        'INVALID_STATE',
+        `Only APPROVED payments can be voided; this one is ${payment.status}`,
+        undefined,
+        { reason: 'status', current_status: payment.status },
+      );
     }
     if (payment.paymentMethodType !== 'CARD' || !payment.wompiTransactionId) {
-      throw new DomainError('INVALID_STATE', `Only CARD payments can be voided; this one was paid with ${payment.paymentMethodType ?? 'an unknown method'}`, undefined, {
-        reason: 'payment_method',
-        payment_method_type: payment.paymentMethodType,
-      });
+      throw new DomainError(
+        'INVALID_STATE',
+        `Only CARD payments can be voided; this one was paid with ${payment.paymentMethodType ?? 'an unknown method'}`,
+        undefined,
+        {
+          reason: 'payment_method',
+          payment_method_type: payment.paymentMethodType,
+        },
+      );
     }
     const wompiId = payment.wompiTransactionId;
     let latest: WompiTransaction | undefined;
