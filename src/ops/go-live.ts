@@ -21,7 +21,7 @@ const PROD_API = 'https://production.wompi.co/v1';
 /** Production secrets as they look in a diff (the public key is not a secret). */
 export const PROD_SECRET_PATTERN = /\b(?:prv_prod|prod_integrity|prod_events)_[A-Za-z0-9]{16,}/g;
 
-/** Example values printed in Wompi's public documentation (REFERENCE.md §1, §7, §8). */
+/** Example values printed in Wompi's public documentation (docs/wompi.md#environments-and-keys, #integrity-signature, #events-and-the-checksum). */
 const DOCUMENTED_EXAMPLES = new Set([
   'prv_prod_434092Xa65F54dd6a181D1f87DFa03CzS',
   'prod_events_Y49rL5FGw4vTeiUaZaJ957hlpezdPQ0r',

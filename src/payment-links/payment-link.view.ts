@@ -24,7 +24,7 @@ export interface PaymentLinkView {
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-/** Wompi's link page: `<checkout origin>/l/<id>` (REFERENCE §1; the API returns no URL). */
+/** Wompi's link page: `<checkout origin>/l/<id>` (docs/wompi.md#environments-and-keys; the API returns no URL). */
 export function checkoutUrlFor(checkoutBase: string, wompiId: string): string {
   return new URL(`/l/${encodeURIComponent(wompiId)}`, checkoutBase).toString();
 }

@@ -29,7 +29,7 @@ import { ReconciliationService } from './reconciliation.service';
 
 const CSV = 'text/csv';
 
-/** `Accept: text/csv` (CONTRACT) asks for the finance export; anything else gets JSON. */
+/** `Accept: text/csv` (the operator API contract) asks for the finance export; anything else gets JSON. */
 function wantsCsv(accept: string | undefined): boolean {
   return (accept ?? '').split(',').some((part) => part.split(';')[0].trim().toLowerCase() === CSV);
 }

@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const logger = new Logger('WompiSandbox');
   const cfg = loadSandboxConfigFromProcess();
   const sandbox = await startSandbox({ ...cfg, keys: cfg.keys, faults: cfg.faults });
-  // Printing the keys is the point of a local sandbox (REFERENCE keys are test-only); keys that
+  // Printing the keys is the point of a local sandbox (sandbox keys are test-only); keys that
   // came from the environment are masked, since whoever set them already knows them.
   const show = (value: string, fromEnv: boolean) =>
     fromEnv ? `${value.slice(0, value.lastIndexOf('_') + 5)}…` : value;

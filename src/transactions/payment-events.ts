@@ -23,7 +23,7 @@ export const CHECKOUT_SESSION_EXPIRED = 'checkout_session.expired';
 
 /**
  * Payments whose buyer can try again under the same reference (Wompi's Widget / Web Checkout
- * "reintento", REFERENCE §4.8, §11), so a failure is not final until the window passes.
+ * "reintento", docs/wompi.md#reading-and-searching-transactions, #amounts-references-and-redirects), so a failure is not final until the window passes.
  * Direct API payments (TRANSACTION) have no buyer retry.
  */
 export const BUYER_RETRYABLE_KINDS: readonly string[] = ['CHECKOUT', 'PAYMENT_LINK'];
@@ -111,7 +111,7 @@ export class PaymentEvents {
     const id = await this.outbox.write(m, {
       type,
       aggregateId: payment.id,
-      // the caller's own reference (CONTRACT: the payment reference); data.wompi_reference is Wompi's
+      // the caller's own reference (the CloudEvent subject is the payment reference); data.wompi_reference is Wompi's
       subject: payment.reference,
       dedupeKey: `${payment.id}:${status}`,
       data: toTransactionView(payment, attempts) as unknown as Record<string, unknown>,

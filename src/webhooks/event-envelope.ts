@@ -1,5 +1,5 @@
 /**
- * The Wompi event envelope (REFERENCE §8): shape checks and the stable event key. Pure, so the
+ * The Wompi event envelope (docs/wompi.md#events-and-the-checksum): shape checks and the stable event key. Pure, so the
  * rules are unit-tested without HTTP or a database.
  */
 import { createHash } from 'node:crypto';
@@ -105,7 +105,7 @@ export type EventKeyResult = { ok: true; key: string } | { ok: false; errors: Re
 
 /**
  * The inbox's dedupe key. Wompi may or may not change `timestamp`/`checksum` on a redelivery
- * (REFERENCE §14), so the key is built from what the event is about: one row per transaction
+ * (docs/wompi.md#uncertain-points-and-our-choices), so the key is built from what the event is about: one row per transaction
  * (or Nequi token) and status; other types hash their canonical data.
  */
 export function eventKeyOf(envelope: Pick<EventEnvelope, 'event' | 'data'>): EventKeyResult {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { computeEventChecksum, eventChecksumPreimage, integritySignature, verifyEventChecksum } from './signatures';
 
-describe('integritySignature (REFERENCE §7)', () => {
+describe('integritySignature (docs/wompi.md#integrity-signature)', () => {
   it('matches the docs worked example', () => {
     expect(
       integritySignature(
@@ -52,7 +52,7 @@ describe('integritySignature (REFERENCE §7)', () => {
   });
 });
 
-describe('event checksum (REFERENCE §8)', () => {
+describe('event checksum (docs/wompi.md#events-and-the-checksum)', () => {
   const docsSecret = 'prod_events_OcHnIzeBl5socpwByQ4hA52Em3USQ93Z';
   const docsEvent = () => ({
     event: 'transaction.updated',
@@ -135,7 +135,7 @@ describe('event checksum (REFERENCE §8)', () => {
     expect(() => computeEventChecksum(missing, docsSecret)).toThrow(/transaction\.nope/);
   });
 
-  it('renders a null property as empty (REFERENCE is silent on nulls; this is our convention)', () => {
+  it('renders a null property as empty (Wompi is silent on nulls; this is our convention)', () => {
     const e = {
       data: { transaction: { id: 'x', payment_link_id: null } },
       signature: { properties: ['transaction.id', 'transaction.payment_link_id'] },

@@ -1,5 +1,5 @@
 /**
- * Wompi's two signatures (REFERENCE.md §7–8), in one place so the adapter, the checkout
+ * Wompi's two signatures (docs/wompi.md#integrity-signature, #events-and-the-checksum), in one place so the adapter, the checkout
  * sessions, the webhook ingress and the sandbox all agree on them.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

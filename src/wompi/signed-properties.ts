@@ -7,7 +7,7 @@
  * each once. The order is the sender's: the checksum covers the order it chose.
  *
  * Wompi signs `transaction.id`, `transaction.status`, `transaction.amount_in_cents` on every
- * transaction.updated seen (REFERENCE §8, fixtures/events/*); the sandbox signs the same, and
+ * transaction.updated seen (docs/wompi.md#events-and-the-checksum, fixtures/events/*); the sandbox signs the same, and
  * `<token>.id`, `<token>.status` on token events (src/sandbox/services/webhook.service.ts).
  */
 export interface SignedPropertiesRule {

@@ -1,7 +1,7 @@
 /**
  * Resolving a create whose outcome is unknown (`GatewayOutcomeUnknown`): ask Wompi what
  * carries our reference instead of re-posting. A buyer retry can leave several attempts with
- * one reference (REFERENCE §11), so all of them come back, oldest first, with a summary.
+ * one reference (docs/wompi.md#amounts-references-and-redirects), so all of them come back, oldest first, with a summary.
  */
 import { WompiGateway } from './wompi-gateway.port';
 import { WompiTransaction } from './wompi.types';

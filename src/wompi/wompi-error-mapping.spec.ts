@@ -9,7 +9,7 @@ import {
 
 const body = (v: unknown) => JSON.stringify(v);
 
-describe('mapWompiError (REFERENCE §9)', () => {
+describe('mapWompiError (docs/wompi.md#errors)', () => {
   it('401 INVALID_ACCESS_TOKEN → GatewayAuthError with the reason', () => {
     const e = mapWompiError(
       401,

@@ -1,5 +1,5 @@
 /**
- * Wompi's error bodies (REFERENCE.md §9) → our typed errors. Pure functions, unit-tested
+ * Wompi's error bodies (docs/wompi.md#errors) → our typed errors. Pure functions, unit-tested
  * one mapping at a time. 5xx and 429 are not mapped here: they are transient and go through
  * the retry / breaker logic of the adapter first.
  */
@@ -19,7 +19,7 @@ const KEY_PATTERNS = [
 
 /**
  * Removes anything that looks like a Wompi key or secret, and the given secrets verbatim.
- * Wompi has been seen echoing the key it received in a 401 reason (REFERENCE §1).
+ * Wompi has been seen echoing the key it received in a 401 reason (docs/wompi.md#environments-and-keys).
  */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;

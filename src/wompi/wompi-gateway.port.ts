@@ -63,7 +63,7 @@ export abstract class WompiGateway {
   abstract voidPaymentSource(id: number): Promise<WompiPaymentSource>;
   abstract createPaymentLink(input: CreatePaymentLinkInput): Promise<WompiPaymentLink>;
   abstract getPaymentLink(id: string): Promise<WompiPaymentLink>;
-  /** `PATCH /payment_links/{id}` `{active}`: the only documented change (REFERENCE §4.12). */
+  /** `PATCH /payment_links/{id}` `{active}`: the only documented change (docs/wompi.md#payment-links). */
   abstract setPaymentLinkActive(id: string, active: boolean): Promise<WompiPaymentLink>;
   /** One group's breaker; without a group, the worst of them (open > half-open > closed). */
   abstract breakerState(group?: BreakerGroup): BreakerState;

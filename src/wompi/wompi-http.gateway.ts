@@ -1,6 +1,6 @@
 /**
  * The HTTP adapter of the `WompiGateway` port: the only code that talks to Wompi.
- * Keys per REFERENCE.md §2: public for tokens, merchant info and PSE banks; private for
+ * Keys per docs/wompi.md#which-key-each-endpoint-takes: public for tokens, merchant info and PSE banks; private for
  * transactions, search, void, payment sources and payment links.
  */
 import { LoggerService } from '@nestjs/common';
@@ -34,7 +34,7 @@ const enc = encodeURIComponent;
 
 /**
  * Per-method fields Wompi wants inside `payment_method` that the caller gave once at the top
- * level: BANCOLOMBIA_BNPL carries its own `redirect_url` (REFERENCE §5), taken from the
+ * level: BANCOLOMBIA_BNPL carries its own `redirect_url` (docs/wompi.md#payment-methods), taken from the
  * transaction's `redirect_url` when the caller sent none there.
  */
 export function withMethodDefaults(input: CreateTransactionInput): CreateTransactionInput {
@@ -48,7 +48,7 @@ export function withMethodDefaults(input: CreateTransactionInput): CreateTransac
 export class WompiHttpGateway extends WompiGateway {
   private readonly http: WompiHttpClient;
   /**
-   * Which merchant endpoint answered last (REFERENCE §12: the path form is said to be switched
+   * Which merchant endpoint answered last (docs/wompi.md#reported-changes: the path form is said to be switched
    * off in 2026). Only this preference is remembered — never the single-use tokens.
    */
   private merchantForm: MerchantForm = 'path';

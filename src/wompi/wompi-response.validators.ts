@@ -107,7 +107,7 @@ export function transactionList(v: unknown): WompiTransaction[] {
 }
 
 /**
- * A page of the date-range listing. Wompi's `meta` shape is not documented (REFERENCE §14):
+ * A page of the date-range listing. Wompi's `meta` shape is not documented (docs/wompi.md#uncertain-points-and-our-choices):
  * `total_results` is read when it is a number and ignored otherwise; paging never depends on it.
  */
 export function transactionPage(body: unknown): TransactionPage {
@@ -121,8 +121,8 @@ export function transactionPage(body: unknown): TransactionPage {
 }
 
 /**
- * The captured void answer is `{status, status_message, transaction}` (REFERENCE §4.9, partner
- * host); the public route's answer was never captured (§14), so a bare transaction is read as
+ * The captured void answer is `{status, status_message, transaction}` (docs/wompi.md#void, partner
+ * host); the public route's answer was never captured (docs/wompi.md#uncertain-points-and-our-choices), so a bare transaction is read as
  * a void whose outcome is that transaction's status.
  */
 export function voidResult(v: unknown): WompiVoidResult {
@@ -166,7 +166,7 @@ export function nequiToken(v: unknown): WompiNequiToken {
   };
 }
 
-/** The list is wrapped in `data` live; the swagger example shows a bare array (REFERENCE §4.11). */
+/** The list is wrapped in `data` live; the swagger example shows a bare array (docs/wompi.md#pse-banks). */
 export function pseInstitutionsBody(body: unknown): PseFinancialInstitution[] {
   return pseInstitutions(Array.isArray(body) ? body : dataOf(body));
 }

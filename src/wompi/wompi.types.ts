@@ -1,4 +1,4 @@
-/** Wompi's own shapes (snake_case, as on the wire). See ../shared/wompi/REFERENCE.md. */
+/** Wompi's own shapes (snake_case, as on the wire). See docs/wompi.md. */
 export type WompiTransactionStatus = 'PENDING' | 'APPROVED' | 'DECLINED' | 'VOIDED' | 'ERROR';
 
 export const WOMPI_PAYMENT_METHOD_TYPES = [
@@ -68,7 +68,7 @@ export interface AcceptanceTokens {
   presigned_personal_data_auth: PresignedToken;
 }
 
-/** `payment_method` of POST /transactions, per method (REFERENCE.md §5). */
+/** `payment_method` of POST /transactions, per method (docs/wompi.md#payment-methods). */
 export type PaymentMethodInput =
   | { type: 'CARD'; token: string; installments: number }
   | { type: 'NEQUI'; phone_number: string }
@@ -108,7 +108,7 @@ export type PaymentMethodInput =
       sandbox_status?: string;
     };
 
-/** Wompi's minimum per method, above the business minimum of §11 (REFERENCE.md §5, §11). */
+/** Wompi's minimum per method, above the business minimum (COP 1,500; docs/wompi.md#payment-methods, #amounts-references-and-redirects). */
 export const METHOD_MIN_AMOUNT_IN_CENTS: Partial<Record<WompiPaymentMethodType, number>> = {
   BANCOLOMBIA_BNPL: 10_000_000,
 };
@@ -212,7 +212,7 @@ export interface PseFinancialInstitution {
   financial_institution_name: string;
 }
 
-/** The event envelope Wompi POSTs (REFERENCE.md §8). */
+/** The event envelope Wompi POSTs (docs/wompi.md#events-and-the-checksum). */
 export interface WompiEvent {
   event: string;
   data: Record<string, unknown>;

@@ -1,4 +1,4 @@
-/* One checkout reference, several Wompi transactions (REFERENCE §4.8: widget retries). The
+/* One checkout reference, several Wompi transactions (docs/wompi.md#reading-and-searching-transactions: widget retries). The
  * buyer pays in the widget (a transaction created at the sandbox with the session's reference
  * and signature), then the widget's "reintento" makes another transaction with the same
  * reference (sandbox admin `POST /__sandbox/transactions/:id/retry`). Everything reaches us

@@ -56,7 +56,7 @@ describe('POST /v1/checkout-sessions', () => {
       status: 'PENDING',
       metadata: body.metadata,
     });
-    // REFERENCE §7: sha256(reference + amount_in_cents + currency + expiration_time + secret), over Wompi's reference
+    // docs/wompi.md#integrity-signature: sha256(reference + amount_in_cents + currency + expiration_time + secret), over Wompi's reference
     expect(s.signature.integrity).toBe(sha256(`${wompiReference}2490000COP${expiration}${secret}`));
 
     const url = new URL(s.checkout_url);

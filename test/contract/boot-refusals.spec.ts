@@ -1,4 +1,4 @@
-/* CONTRACT.md, Configuration: boot refuses, listing every problem at once, a key whose prefix
+/* Service contract, Configuration: boot refuses, listing every problem at once, a key whose prefix
  * disagrees with WOMPI_BASE_URL — also when the keys are mixed among themselves — and a
  * non-HTTPS Wompi URL. Run as an operator would: the entry point as a child process. */
 import { spawnSync } from 'node:child_process';

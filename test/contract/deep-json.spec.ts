@@ -1,4 +1,4 @@
-/* CONTRACT.md, HTTP API: a bad body is a 400 problem+json — never a 500. JSON nested
+/* Service contract, HTTP API: a bad body is a 400 problem+json — never a 500. JSON nested
  * thousands of levels deep (≈10–25 KB, well under the body limits) is refused right after
  * body parsing, before auth, idempotency or the handler see it: nothing is written. */
 import { pgQuery } from '../support/services';

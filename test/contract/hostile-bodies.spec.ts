@@ -1,4 +1,4 @@
-/* CONTRACT.md, HTTP API: a bad field is a 400 problem+json with an `errors` map — never a 500.
+/* Service contract, HTTP API: a bad field is a 400 problem+json with an `errors` map — never a 500.
  * Hostile JSON that parses fine but Postgres or the validator cannot take: NUL characters,
  * unpaired surrogates, absurd nesting. */
 import { startTestApp, TestApp } from '../support/app';

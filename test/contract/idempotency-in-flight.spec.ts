@@ -1,4 +1,4 @@
-/* CONTRACT.md, Idempotency-Key: 409 while the first request is in flight, with a Retry-After
+/* Service contract, Idempotency-Key: 409 while the first request is in flight, with a Retry-After
  * header saying when to come back (as the problem's retry_after_seconds does). */
 import { startTestApp, TestApp, waitFor } from '../support/app';
 import { acceptanceTokens, cardToken, sandboxFaults } from '../transactions/support';

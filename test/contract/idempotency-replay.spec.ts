@@ -1,4 +1,4 @@
-/* CONTRACT.md, Idempotency-Key: the same key and body get "the stored first response again",
+/* Service contract, Idempotency-Key: the same key and body get "the stored first response again",
  * byte for byte — not a re-serialisation with another key order. */
 import { startTestApp, TestApp } from '../support/app';
 

@@ -1,4 +1,4 @@
-/* CONTRACT.md, Commands: `npm run migration:generate <path>` diffs the entities against a database
+/* Service contract, Commands: `npm run migration:generate <path>` diffs the entities against a database
  * the migrations built. On an up-to-date schema it must find nothing; otherwise the first
  * migration anyone generates would drop our named unique keys (which ON CONFLICT relies on),
  * check constraints, foreign keys and indexes. */

@@ -1,4 +1,4 @@
-/* CONTRACT.md, HTTP API: every route of its table is in the OpenAPI document (/docs-json)
+/* Service contract, HTTP API: every route of its table is in the OpenAPI document (/docs-json)
  * with the 4xx/5xx answers it really gives; every route behind the API key documents its 401
  * (with the WWW-Authenticate challenge) and the 429 of the rate limits, and every internal
  * write the answers of the body parser (400, 413, 415). The keys are opaque, not JWTs. */
@@ -6,7 +6,7 @@ import { startTestApp, TestApp } from '../support/app';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** CONTRACT.md's HTTP API table: method, OpenAPI path, whether the API key guards it, the answers it documents. */
+/** The service contract's HTTP API table: method, OpenAPI path, whether the API key guards it, the answers it documents. */
 const CONTRACT_ROUTES: [string, string, boolean, string[]][] = [
   ['get', '/v1/acceptance', true, ['200', '401', '503']],
   ['post', '/v1/transactions', true, ['201', '400', '401', '409', '413', '415', '422', '503']],

@@ -1,4 +1,4 @@
-/* CONTRACT.md: rate limits answer 429 problem+json with Retry-After; a verified Wompi delivery
+/* Service contract: rate limits answer 429 problem+json with Retry-After; a verified Wompi delivery
  * is never throttled. Small limits set explicitly here (NODE_ENV=test defaults are out of reach). */
 import { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';

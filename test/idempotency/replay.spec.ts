@@ -1,4 +1,4 @@
-/* Idempotency-Key semantics through HTTP (CONTRACT.md): replay with the header, 422 on another
+/* Idempotency-Key semantics through HTTP (the service contract): replay with the header, 422 on another
  * body, scoping by API key, header validation, replayed client errors. Exercised on
  * POST /v1/checkout-sessions, an @Idempotent() route. */
 import { OTHER_API_KEY, startTestApp, TEST_CALLER, TestApp } from '../support/app';

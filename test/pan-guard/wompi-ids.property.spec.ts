@@ -1,4 +1,4 @@
-/* Property: no identifier or token Wompi issues (REFERENCE §3.1, in every shape) is taken for a
+/* Property: no identifier or token Wompi issues (docs/wompi.md#response-conventions-and-identifiers, in every shape) is taken for a
  * card number, alone, inside text, or in a request body. PAN_PROPERTY_RUNS sets the number of
  * generated values (default 200,000 to keep the unit run short; CI's opt-in run uses 1,000,000). */
 import fc from 'fast-check';

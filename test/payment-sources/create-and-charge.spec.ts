@@ -70,7 +70,7 @@ describe('payment sources: create and charge', () => {
     expect((await api.settle(String(charge.body.id), ['APPROVED', 'DECLINED', 'ERROR'])).status).toBe('APPROVED');
   });
 
-  it('a CARD source charged without installments is sent to Wompi with installments 1 (cards need them, REFERENCE §4.5)', async () => {
+  it('a CARD source charged without installments is sent to Wompi with installments 1 (cards need them, docs/wompi.md#payment-sources)', async () => {
     const r = await api.post('/v1/payment-sources', await cardSourceBody(t.sandbox), randomUUID());
     expect(r.status).toBe(201);
     const charge = await api.create(await createBody(t.sandbox, { payment_source_id: r.body.wompi_payment_source_id }));

@@ -41,7 +41,7 @@ const PM = {
   payment_description: 'Pago Daviplata',
 };
 
-describe('sandbox: DAVIPLATA payments — OTP service and payer page (REFERENCE §4.4, §5, §10)', () => {
+describe('sandbox: DAVIPLATA payments — OTP service and payer page (docs/wompi.md#nequi-daviplata-and-bancolombia-tokens, #payment-methods, #sandbox-test-data)', () => {
   let sb: RunningSandbox;
   beforeAll(async () => {
     sb = await startFast();

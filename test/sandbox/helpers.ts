@@ -52,7 +52,7 @@ export async function call(
   return { status: res.status, body, headers: res.headers, text };
 }
 
-/** Integrity signature written from REFERENCE §7, independently of src/sandbox. */
+/** Integrity signature written from docs/wompi.md#integrity-signature, independently of src/sandbox. */
 export function integrity(
   reference: string,
   amount: number,
@@ -179,7 +179,7 @@ export async function deliveries(sb: RunningSandbox): Promise<Json[]> {
   return (await call(sb, 'GET', '/__sandbox/deliveries')).body as unknown as Json[];
 }
 
-/** The project's own fixtures (written from REFERENCE.md). */
+/** The project's own fixtures (written from docs/wompi.md). */
 export function fixture(name: string): Json {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(`../fixtures/wompi/${name}.json`) as Json;

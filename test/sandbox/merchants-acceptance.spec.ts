@@ -40,7 +40,7 @@ describe('sandbox: merchants, keys and acceptance tokens', () => {
     const now = Date.now() / 1000;
     expect(claims.exp! - now).toBeGreaterThan(3500);
     expect(claims.exp! - now).toBeLessThanOrEqual(3601);
-    // REFERENCE §4.1: jit is "<unix seconds>-<5 digits>", the unix part being the issue time
+    // docs/wompi.md#acceptance-tokens: jit is "<unix seconds>-<5 digits>", the unix part being the issue time
     expect(claims.jit).toMatch(/^\d{10}-\d{5}$/);
     expect(Math.abs(Number(String(claims.jit).split('-')[0]) - now)).toBeLessThan(5);
     expect(claims).toMatchObject({

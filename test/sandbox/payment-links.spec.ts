@@ -1,7 +1,7 @@
 import { RunningSandbox } from '../../src/sandbox/start-sandbox';
 import { call, Json, MESSAGES, Reply, startFast } from './helpers';
 
-/** POST / PATCH /payment_links validation (REFERENCE §4.12, §9.1 shapes). */
+/** POST / PATCH /payment_links validation (docs/wompi.md#payment-links, #errors shapes). */
 describe('sandbox: payment links validation', () => {
   let sb: RunningSandbox;
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { RunningSandbox } from '../../src/sandbox/start-sandbox';
 import { acceptance, call, integrity, Json, MESSAGES, newRef, Reply, startFast, waitForStatus } from './helpers';
 
-/** POST /payment_sources with DAVIPLATA and BANCOLOMBIA_TRANSFER tokens (REFERENCE §4.4, §4.5). */
+/** POST /payment_sources with DAVIPLATA and BANCOLOMBIA_TRANSFER tokens (docs/wompi.md#nequi-daviplata-and-bancolombia-tokens, #payment-sources). */
 describe('sandbox: DAVIPLATA and BANCOLOMBIA_TRANSFER payment sources', () => {
   let sb: RunningSandbox;
   beforeAll(async () => {

@@ -47,7 +47,7 @@ describe('sandbox: payment sources and payment links', () => {
     await waitForStatus(sb, tx.body.data.id, 'APPROVED');
   });
 
-  it('charging a CARD source needs payment_method.installments (REFERENCE §4.5); other sources may omit it', async () => {
+  it('charging a CARD source needs payment_method.installments (docs/wompi.md#payment-sources); other sources may omit it', async () => {
     const src = (await createSource('CARD', await cardToken(sb, '4242424242424242'))).body.data;
     const attempt = async (over: Record<string, unknown>) => {
       const reference = newRef('src');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { RunningSandbox } from '../../src/sandbox/start-sandbox';
 import { call, deliveries, Json, MESSAGES, Receiver, Reply, startFast, waitFor } from './helpers';
 
-/** Independent checksum (REFERENCE §8), sharing no code with the sandbox's signer. */
+/** Independent checksum (docs/wompi.md#events-and-the-checksum), sharing no code with the sandbox's signer. */
 function verify(event: Json, secret: string): boolean {
   const values = (event.signature.properties as string[]).map((p) =>
     p.split('.').reduce((o: Json, k) => o[k], event.data),
@@ -24,7 +24,7 @@ async function otp(url: string, bearer: string | undefined, body: Json = {}): Pr
 
 const CLIENT = { type_document: 'CC', number_document: '1099888777' };
 
-describe('sandbox: Daviplata and Bancolombia transfer tokens (REFERENCE §4.4, §10)', () => {
+describe('sandbox: Daviplata and Bancolombia transfer tokens (docs/wompi.md#nequi-daviplata-and-bancolombia-tokens, #sandbox-test-data)', () => {
   let sb: RunningSandbox;
   let rx: Receiver;
   beforeAll(async () => {
@@ -181,7 +181,7 @@ describe('sandbox: Daviplata and Bancolombia transfer tokens (REFERENCE §4.4, �
       expect(r.body).toEqual({ error: { type: 'NOT_FOUND_ERROR', reason: MESSAGES.not_found } });
     });
 
-    it('sends no event: REFERENCE §8 lists none for Daviplata tokens', async () => {
+    it('sends no event: docs/wompi.md#events-and-the-checksum lists none for Daviplata tokens', async () => {
       const t = (await daviplata('3991111111')).body.data;
       await otp(t.url_services.code_otp_send, t.url_services.token);
       await otp(t.url_services.code_otp_validate, t.url_services.token, { otp: '574829' });

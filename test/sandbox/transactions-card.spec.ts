@@ -24,7 +24,7 @@ describe('sandbox: POST /transactions — validation and CARD outcomes', () => {
     call(sb, 'POST', '/transactions', { key, body });
   const field = (messages: Record<string, unknown>) => ({ error: { type: 'INPUT_VALIDATION_ERROR', messages } });
 
-  it('the integrity signature follows REFERENCE §7 vectors', () => {
+  it('the integrity signature follows docs/wompi.md#integrity-signature vectors', () => {
     const v = fixture('vectors');
     expect(
       integrity(v.integrity_docs.reference, v.integrity_docs.amount_in_cents, 'COP', v.integrity_docs.secret),
@@ -195,7 +195,7 @@ describe('sandbox: POST /transactions — validation and CARD outcomes', () => {
     );
   });
 
-  describe('customer_data and shipping_address (REFERENCE §4.6), checked after the payment method', () => {
+  describe('customer_data and shipping_address (docs/wompi.md#creating-a-transaction), checked after the payment method', () => {
     const CUSTOMER = {
       phone_number: '+573001234567',
       full_name: 'Juana Pérez',

@@ -1,8 +1,8 @@
 /* Sandbox contract: a signed expiration_time that has passed is refused the way Wompi refuses to
  * pay an expired checkout (422 INPUT_VALIDATION_ERROR on expiration_time; the words are the
- * sandbox's own, README "Choices where REFERENCE is uncertain"), after the signature and before
+ * sandbox's own, docs/wompi.md#uncertain-points-and-our-choices), after the signature and before
  * the amount; nothing is created. And the widget's "reintento" admin route: another transaction
- * with the same reference (REFERENCE §4.8), which POST /transactions itself refuses. */
+ * with the same reference (docs/wompi.md#reading-and-searching-transactions), which POST /transactions itself refuses. */
 import { RunningSandbox } from '../../src/sandbox/start-sandbox';
 import { call, cardToken, integrity, Json, MESSAGES, newRef, startFast, txBody, waitForStatus } from './helpers';
 

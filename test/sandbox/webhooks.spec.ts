@@ -13,7 +13,7 @@ import {
   waitForStatus,
 } from './helpers';
 
-/** Independent checksum (REFERENCE §8), sharing no code with the sandbox's signer. */
+/** Independent checksum (docs/wompi.md#events-and-the-checksum), sharing no code with the sandbox's signer. */
 function verify(event: Json, secret: string): boolean {
   const values = (event.signature.properties as string[]).map((p) =>
     p.split('.').reduce((o: Json, k) => o[k], event.data),
@@ -36,7 +36,7 @@ describe('sandbox: webhooks', () => {
     await rx.close();
   });
 
-  it('the independent checksum reproduces the REFERENCE §8 pre-image vector', () => {
+  it('the independent checksum reproduces the docs/wompi.md#events-and-the-checksum pre-image vector', () => {
     const v = fixture('vectors').event_docs;
     const event = {
       data: { transaction: v.transaction },
@@ -100,7 +100,7 @@ describe('sandbox: webhooks', () => {
     rx.respond = (n) => statuses[n - 1] ?? 200;
     await createTx(sb, { type: 'NEQUI', phone_number: '3991111111' });
     await waitFor(() => (rx.received.length === 4 ? true : undefined), 5000, '4 attempts');
-    // CONTRACT: SANDBOX_RETRY_DELAYS are the delays *between* retries (scaled here to 200, 400,
+    // docs/wompi.md#delivery-and-retries: SANDBOX_RETRY_DELAYS are the delays *between* retries (scaled here to 200, 400,
     // 600 ms). Measured on the sender's clock (the delivery log), so receive-side latency can't
     // skew it; timers may be late on a loaded machine, never early. Offsets would give 200, 200, 200.
     await waitFor(async () => ((await deliveries(sb)).length === 4 ? true : undefined), 2000, '4 logged attempts');

@@ -1,4 +1,4 @@
-/* POST /v1/transactions when Wompi's create answer lacks `async_payment_url` (REFERENCE §6: it may
+/* POST /v1/transactions when Wompi's create answer lacks `async_payment_url` (docs/wompi.md#payment-methods: it may
  * appear only on a later GET; the sandbox imitates it with fault `async_url_on_poll`). */
 import { Metrics } from '../../src/metrics/metrics';
 import { ReconciliationWorker } from '../../src/transactions/reconciliation.worker';

@@ -1,4 +1,4 @@
-/* POST /v1/transactions with BANCOLOMBIA_BNPL (REFERENCE §5, §11: amount ≥ 10000000 cents),
+/* POST /v1/transactions with BANCOLOMBIA_BNPL (docs/wompi.md#payment-methods, #amounts-references-and-redirects: amount ≥ 10000000 cents),
  * against the sandbox over HTTP: the buyer's page in next_action, the final status arriving
  * by the sandbox's signed webhook, and our 400s naming each bad field. */
 import { startTestApp, TestApp } from '../support/app';

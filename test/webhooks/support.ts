@@ -1,4 +1,4 @@
-/* Kit for the webhook suites: events signed independently of src/wompi (REFERENCE §8), a raw
+/* Kit for the webhook suites: events signed independently of src/wompi (docs/wompi.md#events-and-the-checksum), a raw
  * poster, inbox reads and a look into the Bull queue. */
 import Bull from 'bull';
 import { createHash, randomBytes } from 'node:crypto';

@@ -442,7 +442,7 @@ describe('Wompi gateway against real captured shapes (local HTTP double)', () =>
         status_message: null,
         transaction: { id, status: 'APPROVED', customer_email: null },
       });
-      // the public route's answer was never captured (REFERENCE §14): a bare transaction is read too
+      // the public route's answer was never captured (docs/wompi.md#uncertain-points-and-our-choices): a bare transaction is read too
       serve('POST', `/transactions/${id}/void`, {
         status: 201,
         body: { data: { ...ok.body.data.transaction, status: 'VOIDED' }, meta: {} },

@@ -51,7 +51,7 @@ function statusOf(err: unknown): number {
 }
 
 /**
- * Idempotency-Key semantics of CONTRACT.md, applied by `@Idempotent()`:
+ * Idempotency-Key semantics of the HTTP API contract, applied by `@Idempotent()`:
  * claim (caller, key) in Postgres → run the handler → store its response. A second request
  * with the same key and body gets the stored response (`Idempotent-Replayed: true`); with
  * another body 422; while the first still runs 409. Deterministic client errors are stored

@@ -85,7 +85,7 @@ describe('findPanPaths', () => {
   });
 });
 
-/** Test cards (REFERENCE §10, plus the common brands' published test numbers) as printed: groups of digits. */
+/** Test cards (docs/wompi.md#sandbox-test-data, plus the common brands' published test numbers) as printed: groups of digits. */
 const CARDS: Record<string, string[]> = {
   'Visa 4242 (sandbox APPROVED)': ['4242', '4242', '4242', '4242'],
   'Visa 4111 (sandbox DECLINED)': ['4111', '1111', '1111', '1111'],

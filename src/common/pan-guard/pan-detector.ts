@@ -9,7 +9,7 @@
  *   13–19 digit stretch between two letters; refusing those refused genuine payments, and a
  *   retry with the same token failed again. Underscores, quotes, colons, dots… delimit, so
  *   "card_4242424242424242" and "card 4242424242424242." are still caught;
- * - values shaped like Wompi's own ids and tokens (KNOWN_ID_SHAPES, REFERENCE §3.1) are skipped
+ * - values shaped like Wompi's own ids and tokens (KNOWN_ID_SHAPES, docs/wompi.md#response-conventions-and-identifiers) are skipped
  *   wherever they appear; the shapes are tight (a merchant id of at most 12 digits, exactly 32
  *   characters of tail, a 10-digit epoch in a transaction id), so a card number put where a
  *   token goes ("tok_4242424242424242", "tok_test_4242424242424242_…") is still caught;
@@ -52,7 +52,7 @@ function plausiblePan(digits: string): boolean {
   return luhnValid(digits);
 }
 
-/** Wompi id and token shapes (REFERENCE §3.1), each a whole value between non-alphanumerics. */
+/** Wompi id and token shapes (docs/wompi.md#response-conventions-and-identifiers), each a whole value between non-alphanumerics. */
 export const KNOWN_ID_SHAPES: readonly RegExp[] = [
   /tok_(?:test|prod|stagtest)_\d{1,12}_[0-9A-Za-z]{32}/, // card token
   /(?:nequi|daviplata|bancolombia)_(?:test|prod|stagtest)_[0-9A-Za-z]{32}/, // wallet tokens

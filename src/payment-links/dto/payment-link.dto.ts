@@ -37,7 +37,7 @@ const IsFuture = (): PropertyDecorator => (target, propertyName) =>
     },
   });
 
-/** Wompi's POST /payment_links fields (REFERENCE §4.12) this service offers. */
+/** Wompi's POST /payment_links fields (docs/wompi.md#payment-links) this service offers. */
 export class CreatePaymentLinkDto {
   @ApiProperty({ maxLength: 255, example: 'Camiseta talla M' })
   @IsString({ message: 'name must be a string' })

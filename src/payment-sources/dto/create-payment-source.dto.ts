@@ -15,7 +15,7 @@ import { PAYMENT_SOURCE_TYPES, PaymentSourceType } from '../payment-source.entit
 
 const ENV = '(test|prod|stagtest)';
 /**
- * What a token of each type looks like (REFERENCE §3.1, §4.3–4.4). Bancolombia transfer token
+ * What a token of each type looks like (docs/wompi.md#response-conventions-and-identifiers, #nequi-daviplata-and-bancolombia-tokens). Bancolombia transfer token
  * ids are not documented: anything id-like is let through and Wompi judges it.
  */
 export const TOKEN_FORMATS: Record<PaymentSourceType, { pattern: RegExp; hint: string }> = {

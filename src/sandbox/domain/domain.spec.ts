@@ -3,7 +3,7 @@ import { FaultState, parseFaults } from './faults';
 import { luhnValid } from '../services/tokens.service';
 
 describe('sandbox domain', () => {
-  it('integrity signature matches REFERENCE §7 vectors', () => {
+  it('integrity signature matches docs/wompi.md#integrity-signature vectors', () => {
     expect(
       integritySignature('sk8-438k4-xmxm392-sn2m', 2490000, 'COP', 'prod_integrity_Z5mMke9x0k8gpErbDqwrJXMqsI6SFli6'),
     ).toBe('37c8407747e595535433ef8f6a811d853cd943046624a0ec04662b17bbf33bf5');
@@ -21,7 +21,7 @@ describe('sandbox domain', () => {
     ).toBe('a262feb40143594231589cb312de3a1fddc153221424f480a05a5b922e018a22');
   });
 
-  it('event checksum matches the REFERENCE §8 pre-image', () => {
+  it('event checksum matches the docs/wompi.md#events-and-the-checksum pre-image', () => {
     const data = { transaction: { id: '1234-1610641025-49201', status: 'APPROVED', amount_in_cents: 4490000 } };
     const props = ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'];
     expect(eventChecksum(data, props, 1530291411, 'prod_events_OcHnIzeBl5socpwByQ4hA52Em3USQ93Z')).toBe(

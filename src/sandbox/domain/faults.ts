@@ -13,7 +13,7 @@ export interface Faults {
   hang_next?: RequestMatch & { apply?: boolean };
   webhooks?: { drop_next?: number; duplicate?: boolean; reorder?: boolean; reorder_window_ms?: number };
   buyer_retry?: boolean;
-  /** Real Wompi may show `async_payment_url` only on a later poll (REFERENCE §6); opt in to imitate it. */
+  /** Real Wompi may show `async_payment_url` only on a later poll (docs/wompi.md#payment-methods); opt in to imitate it. */
   async_url_on_poll?: boolean;
   /** The next N payments the payer decides outside the API (PSE, Nequi…) are abandoned: no outcome, PENDING until `decide`. */
   abandon_next?: number;

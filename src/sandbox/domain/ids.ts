@@ -13,14 +13,14 @@ export const alnum = (n: number): string => randomFrom(ALNUM, n);
 export const digits = (n: number): string => randomFrom('0123456789', n);
 export const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
-/** `1<merchant>-<unix seconds>-<5 digits>` (REFERENCE §3.1). */
+/** `1<merchant>-<unix seconds>-<5 digits>` (docs/wompi.md#response-conventions-and-identifiers). */
 export function transactionId(merchantId: number, now: Date): string {
   return `1${merchantId}-${Math.floor(now.getTime() / 1000)}-${digits(5)}`;
 }
 
 export const cardTokenId = (merchantId: number): string => `tok_test_${merchantId}_${randomFrom(HEX_MIXED, 32)}`;
 export const nequiTokenId = (): string => `nequi_test_${alnum(32)}`;
-/** `daviplata_<env>_…` (REFERENCE §3.1); the tail mirrors Nequi's 32 alphanumerics. */
+/** `daviplata_<env>_…` (docs/wompi.md#response-conventions-and-identifiers); the tail mirrors Nequi's 32 alphanumerics. */
 export const daviplataTokenId = (): string => `daviplata_test_${alnum(32)}`;
 export const paymentLinkId = (): string => `test_${alnum(6)}`;
 export const traceId = (): string => hex(16);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** Integrity signature (REFERENCE §7): sha256(reference + amount + currency [+ expiration_time] + secret). */
+/** Integrity signature (docs/wompi.md#integrity-signature): sha256(reference + amount + currency [+ expiration_time] + secret). */
 export function integritySignature(
   reference: string,
   amountInCents: number | string,
@@ -22,7 +22,7 @@ function valueAt(data: unknown, path: string): unknown {
     );
 }
 
-/** Event checksum (REFERENCE §8): values of `properties` read inside `data`, then timestamp, then secret. */
+/** Event checksum (docs/wompi.md#events-and-the-checksum): values of `properties` read inside `data`, then timestamp, then secret. */
 export function eventChecksum(data: unknown, properties: string[], timestamp: number, eventsSecret: string): string {
   const values = properties.map((p) => {
     const v = valueAt(data, p);

@@ -1,4 +1,4 @@
-/** Sandbox test data from REFERENCE §10 (Wompi's published sandbox data). */
+/** Sandbox test data from docs/wompi.md#sandbox-test-data (Wompi's published sandbox data). */
 export const MERCHANT_ID = 27050;
 
 export const MERCHANT_PROFILE = {
@@ -32,7 +32,7 @@ export const DAVIPLATA_OTP = {
   error: '999999',
 } as const;
 
-/** REFERENCE §10: Daviplata token phones and token OTPs (payment sources, §4.4). */
+/** docs/wompi.md#sandbox-test-data: Daviplata token phones and token OTPs (payment sources, docs/wompi.md#nequi-daviplata-and-bancolombia-tokens). */
 export const DAVIPLATA_TOKEN = {
   approvedPhone: '3991111111',
   declinedPhone: '3992222222',
@@ -47,7 +47,7 @@ export const DAVIPLATA_TOKEN_MESSAGES = {
   subscriptionExists: 'Ya existe una suscripción para este producto Daviplata (Sandbox)',
 } as const;
 
-/** REFERENCE §4.4: what `GET /tokens/bancolombia_transfer/{id}` shows once the payer authorised. */
+/** docs/wompi.md#nequi-daviplata-and-bancolombia-tokens: what `GET /tokens/bancolombia_transfer/{id}` shows once the payer authorised. */
 export const BANCOLOMBIA_ACCOUNT = { bank_account_type: 'CUENTA AHORROS', bank_account_last_four: '***1234' } as const;
 export const BANCOLOMBIA_TOKEN_DECLINED = 'El usuario no autorizó la inscripción de la cuenta (Sandbox)';
 
@@ -75,7 +75,7 @@ export const ACCEPTED_METHODS = [
   'PCOL',
 ] as const;
 
-/** REFERENCE §4.6: `customer_data.legal_id_type` of POST /transactions. */
+/** docs/wompi.md#creating-a-transaction: `customer_data.legal_id_type` of POST /transactions. */
 export const CUSTOMER_LEGAL_ID_TYPES = ['CC', 'NIT', 'PP', 'CE', 'TI', 'DNI', 'RG', 'OTHER'] as const;
 export const LEGAL_ID_TYPES_PSE = ['RC', 'TI', 'CC', 'TE', 'CE', 'NIT', 'PP', 'DNI'] as const;
 export const MIN_AMOUNT_IN_CENTS = 150_000;

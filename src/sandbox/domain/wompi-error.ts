@@ -37,12 +37,12 @@ export const MSG = {
   email: 'Email inválido',
   mustComplete: 'Debe ser completado',
   referenceUsed: 'La referencia ya fue usada',
-  // the sandbox's own wording (REFERENCE gives none): an expiration_time that has passed
+  // the sandbox's own wording (Wompi shows none: docs/wompi.md#uncertain-points-and-our-choices): an expiration_time that has passed
   expired: 'La fecha de expiración ya pasó',
   noPaymentMethod: 'No se especificó método de pago o fuente de pago',
   sourceDeclined: 'La fuente de pago ha sido declinada',
   luhn: 'El número de tarjeta es inválido. Luhn check falló.',
-  // swagger's generic examples (REFERENCE §9.3)
+  // swagger's generic examples (docs/wompi.md#validation-messages)
   greaterThanZero: 'Debe ser mayor a 0',
   // the sandbox's own wording for wrong types and unknown fields (no real text known)
   notText: 'Debe ser texto',

@@ -21,7 +21,7 @@ interface Verified {
 }
 
 /**
- * Acceptance tokens (REFERENCE §4.1): HS256 JWTs with Wompi's claims, `exp` one hour ahead on
+ * Acceptance tokens (docs/wompi.md#acceptance-tokens): HS256 JWTs with Wompi's claims, `exp` one hour ahead on
  * END_USER_POLICY (none on PERSONAL_DATA_AUTH, as observed), single use.
  */
 @Injectable()
@@ -45,7 +45,7 @@ export class AcceptanceService {
   }
 
   /**
-   * Wompi's `jit` is `<unix seconds>-<5 digits>` (REFERENCE §4.1). It is also what single use is
+   * Wompi's `jit` is `<unix seconds>-<5 digits>` (docs/wompi.md#acceptance-tokens). It is also what single use is
    * tracked by, so a value already issued is drawn again rather than shared by two tokens.
    */
   private freshJit(now: number): string {

@@ -5,11 +5,11 @@ import { MSG, wompiErrors } from '../domain/wompi-error';
 export type Caller = 'public' | 'private' | 'none';
 
 /**
- * Which key each route takes (REFERENCE §2):
+ * Which key each route takes (docs/wompi.md#which-key-each-endpoint-takes):
  * - `any`: public or private key required;
  * - `private`: private key; the public key gets 403 "El token no tiene suficientes permisos";
  * - `optional`: no key is fine (GET /transactions/{id}); an unknown key gets 403 as measured.
- * - `card-token`: like `any`, but an unknown public key gets the MERCHANT_NOT_FOUND 404 (§4.2).
+ * - `card-token`: like `any`, but an unknown public key gets the MERCHANT_NOT_FOUND 404 (docs/wompi.md#card-tokens).
  */
 export type KeyRule = 'any' | 'private' | 'optional' | 'card-token';
 

@@ -5,7 +5,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const regions = new Intl.DisplayNames(['es'], { type: 'region', fallback: 'none' });
 
-/** ISO 3166-1 alpha-2, any case (REFERENCE §4.6 "ISO2"). */
+/** ISO 3166-1 alpha-2, any case (docs/wompi.md#creating-a-transaction "ISO2"). */
 export function isIso2Country(v: unknown): boolean {
   if (typeof v !== 'string' || !/^[A-Za-z]{2}$/.test(v)) return false;
   const code = v.toUpperCase();
@@ -32,7 +32,7 @@ class Fields {
 }
 
 /**
- * `customer_data` and `shipping_address` of POST /transactions (REFERENCE §4.6): both optional;
+ * `customer_data` and `shipping_address` of POST /transactions (docs/wompi.md#creating-a-transaction): both optional;
  * when sent, the starred sub-fields are required, `legal_id_type` is one of the documented
  * types and `country` is ISO 3166-1 alpha-2. Other sub-fields (e.g. `device_id`) pass through.
  * Messages nest like `payment_method`'s: `{customer_data: {messages: {full_name: [...]}}}`.

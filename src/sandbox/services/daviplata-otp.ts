@@ -1,6 +1,6 @@
 import { MSG, WompiError, wompiErrors } from '../domain/wompi-error';
 
-/** The state of one Daviplata OTP flow (REFERENCE §4.4/§5 `url_services`). */
+/** The state of one Daviplata OTP flow (docs/wompi.md#nequi-daviplata-and-bancolombia-tokens, #payment-methods `url_services`). */
 export interface OtpFlow {
   /** the one-use Bearer handed out as `url_services.token` (good for this flow only) */
   bearer: string;

@@ -13,7 +13,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * Admin: a payer paying a payment link on Wompi's checkout page (`checkout.wompi.co/l/<id>`).
- * The transaction carries `payment_link_id` and a reference Wompi generates (REFERENCE §4.12),
+ * The transaction carries `payment_link_id` and a reference Wompi generates (docs/wompi.md#payment-links),
  * is PENDING at first and finalised as `status` after the card delay, with its event. The
  * link's state is not checked: a checkout page opened before the link expired or was
  * deactivated still completes, and that is what a service must be ready for.

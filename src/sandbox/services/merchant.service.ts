@@ -5,7 +5,7 @@ import { ACCEPTED_METHODS, MERCHANT_PROFILE } from '../domain/test-data';
 import { MSG, wompiErrors } from '../domain/wompi-error';
 import { AcceptanceService } from './acceptance.service';
 
-/** GET /merchants/{public_key} and /merchants/info (REFERENCE §4.1), fresh tokens each time. */
+/** GET /merchants/{public_key} and /merchants/info (docs/wompi.md#acceptance-tokens), fresh tokens each time. */
 @Injectable()
 export class MerchantService {
   constructor(
@@ -15,7 +15,7 @@ export class MerchantService {
 
   async merchant(publicKey: string | undefined): Promise<Record<string, unknown>> {
     if (!publicKey) throw wompiErrors.unauthorized(MSG.noKey);
-    // a production key against the sandbox is refused like on every other route (REFERENCE §1)
+    // a production key against the sandbox is refused like on every other route (docs/wompi.md#environments-and-keys)
     if (/^(pub|prv)_prod_/.test(publicKey)) throw wompiErrors.unauthorized(MSG.wrongEnvironment);
     if (!PUBLIC_KEY_FORMAT.test(publicKey)) throw wompiErrors.field('public_key', MSG.badFormat);
     if (publicKey !== this.rt.keys.publicKey) throw wompiErrors.notFound();

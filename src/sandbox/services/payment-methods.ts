@@ -78,7 +78,7 @@ export function outcomeFor(status: FinalStatus): Outcome {
   return fromSandboxStatus(status, STATUS_MESSAGES)!;
 }
 
-/** REFERENCE §10: 4242… approved, 4111… declined, any other card errors. */
+/** docs/wompi.md#sandbox-test-data: 4242… approved, 4111… declined, any other card errors. */
 export function cardOutcome(number: string): Outcome {
   const base = { external_identifier: alnum(10), card_type: 'CREDIT', unique_code: hex(32) };
   if (number === CARDS.approved)
@@ -96,7 +96,7 @@ export function cardOutcome(number: string): Outcome {
   };
 }
 
-/** Key order of a real sandbox CARD event's `payment_method.extra` (REFERENCE §5; test/fixtures/wompi/real). */
+/** Key order of a real sandbox CARD event's `payment_method.extra` (docs/wompi.md#payment-methods; test/fixtures/wompi/real). */
 const CARD_EXTRA_ORDER = [
   'bin',
   'name',
@@ -136,7 +136,7 @@ export function cardExtra(token: CardTokenRecord): Obj {
   };
 }
 
-/** REFERENCE §10: 3991111111 approved, 3992222222 declined, any other number errors. */
+/** docs/wompi.md#sandbox-test-data: 3991111111 approved, 3992222222 declined, any other number errors. */
 export function nequiOutcome(phone: string): Outcome {
   const extra = {
     transaction_id: `${digits(4)}-${digits(6)}`,

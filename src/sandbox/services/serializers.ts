@@ -6,7 +6,7 @@ function paymentMethod(tx: TransactionRecord): Record<string, unknown> {
   return { type, extra: { ...extra }, ...echoed };
 }
 
-/** Key order of a real `POST /transactions` 201 (REFERENCE §4.6, UAT capture). */
+/** Key order of a real `POST /transactions` 201 (docs/wompi.md#creating-a-transaction, UAT capture). */
 export function transactionView(tx: TransactionRecord): Record<string, unknown> {
   return {
     id: tx.id,
@@ -32,7 +32,7 @@ export function transactionView(tx: TransactionRecord): Record<string, unknown> 
   };
 }
 
-/** `GET /transactions/{id}` adds the merchant (REFERENCE §4.7), just before `taxes` as in the real capture. */
+/** `GET /transactions/{id}` adds the merchant (docs/wompi.md#reading-and-searching-transactions), just before `taxes` as in the real capture. */
 export function transactionWithMerchant(
   tx: TransactionRecord,
   merchantId: number,
@@ -58,7 +58,7 @@ export function transactionWithMerchant(
   };
 }
 
-/** `data.transaction` of a real event: no merchant, taxes, bill_id or tip (REFERENCE §8). */
+/** `data.transaction` of a real event: no merchant, taxes, bill_id or tip (docs/wompi.md#events-and-the-checksum). */
 export function eventTransactionView(tx: TransactionRecord): Record<string, unknown> {
   return {
     id: tx.id,

@@ -10,7 +10,7 @@ type Obj = Record<string, unknown>;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const SOURCE_TYPES = ['CARD', 'NEQUI', 'DAVIPLATA', 'BANCOLOMBIA_TRANSFER'] as const;
 
-/** Payment sources (REFERENCE §4.5) and payment links (§4.12). */
+/** Payment sources (docs/wompi.md#payment-sources) and payment links (docs/wompi.md#payment-links). */
 @Injectable()
 export class SourcesLinksService {
   constructor(
@@ -115,7 +115,7 @@ export class SourcesLinksService {
     };
   }
 
-  /** POST /payment_links (REFERENCE §4.12): every problem at once, nested objects Wompi style. */
+  /** POST /payment_links (docs/wompi.md#payment-links): every problem at once, nested objects Wompi style. */
   createLink(body: Obj): Obj {
     const messages: FieldMessages = {};
     for (const k of ['name', 'description']) {
@@ -194,7 +194,7 @@ export class SourcesLinksService {
     return { data: link, meta: {} };
   }
 
-  /** PATCH /payment_links/{id}: only `active` is documented (REFERENCE §4.12); anything else is refused. */
+  /** PATCH /payment_links/{id}: only `active` is documented (docs/wompi.md#payment-links); anything else is refused. */
   updateLink(id: string, body: Obj): Obj {
     const link = this.rt.store.links.get(id);
     if (!link) throw wompiErrors.notFound();

@@ -39,10 +39,10 @@ export function cardBrand(number: string): string {
   return 'VISA';
 }
 
-/** `2022-08-26T02:57:24.973+00:00`: card tokens use this form (REFERENCE §3). */
+/** `2022-08-26T02:57:24.973+00:00`: card tokens use this form (docs/wompi.md#response-conventions-and-identifiers). */
 const plusZero = (d: Date): string => d.toISOString().replace('Z', '+00:00');
 
-/** Same refusal as `POST /tokens/nequi` for a phone that is not a Colombian mobile (REFERENCE §4.3). */
+/** Same refusal as `POST /tokens/nequi` for a phone that is not a Colombian mobile (docs/wompi.md#nequi-daviplata-and-bancolombia-tokens). */
 const PHONE_REASON = 'El número de teléfono debe ser un celular colombiano de 10 dígitos';
 const isPhone = (v: unknown): v is string => typeof v === 'string' && /^3\d{9}$/.test(v);
 const conflict = (status: string) =>
@@ -164,7 +164,7 @@ export class TokensService {
     return { id: t.id, status: t.status, phone_number: t.phoneNumber, name: MERCHANT_PROFILE.name };
   }
 
-  /** POST /tokens/daviplata (REFERENCE §4.4): PENDING until the buyer validates the OTP. */
+  /** POST /tokens/daviplata (docs/wompi.md#nequi-daviplata-and-bancolombia-tokens): PENDING until the buyer validates the OTP. */
   createDaviplataToken(body: Record<string, unknown>): Record<string, unknown> {
     const messages: Record<string, string[]> = {};
     const text = (k: string): string | undefined => {
@@ -235,7 +235,7 @@ export class TokensService {
   }
 
   /**
-   * `code_otp_validate` (REFERENCE §10): a wrong OTP can be retried; a known one ends the flow
+   * `code_otp_validate` (docs/wompi.md#sandbox-test-data): a wrong OTP can be retried; a known one ends the flow
    * (and spends the one-use Bearer). The phone decides first, then the OTP.
    */
   daviplataValidateOtp(id: string, authorization: string | undefined, otp: unknown): Record<string, unknown> {
@@ -255,7 +255,7 @@ export class TokensService {
     return { data: this.daviplataView(t), meta: {} };
   }
 
-  /** `declinedBecause` null = APPROVED. No event: REFERENCE §8 lists none for Daviplata tokens. */
+  /** `declinedBecause` null = APPROVED. No event: docs/wompi.md#events-and-the-checksum lists none for Daviplata tokens. */
   private decideDaviplata(t: DaviplataTokenRecord, declinedBecause: string | null): void {
     t.status = declinedBecause === null ? 'APPROVED' : 'DECLINED';
     t.statusMessage = declinedBecause;
@@ -269,7 +269,7 @@ export class TokensService {
   }
 
   /**
-   * POST /tokens/bancolombia_transfer (REFERENCE §4.4): TOKEN waits (PENDING) for the payer to
+   * POST /tokens/bancolombia_transfer (docs/wompi.md#nequi-daviplata-and-bancolombia-tokens): TOKEN waits (PENDING) for the payer to
    * authorise the account on `authorization_url`; TRANSACTION is AVAILABLE at once.
    */
   createBancolombiaToken(body: Record<string, unknown>): Record<string, unknown> {

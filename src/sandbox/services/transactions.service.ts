@@ -25,7 +25,7 @@ type Obj = Record<string, unknown>;
 const txConflict = (status: string) =>
   new WompiError(409, { error: { type: 'CONFLICT', reason: `La transacción ya está en estado ${status}` } });
 
-/** REFERENCE §10: the Daviplata payment OTPs; any other code is an invalid OTP (retry). */
+/** docs/wompi.md#sandbox-test-data: the Daviplata payment OTPs; any other code is an invalid OTP (retry). */
 const DAVIPLATA_OUTCOMES: Record<string, Outcome> = {
   [DAVIPLATA_OTP.approved]: outcomeFor('APPROVED'),
   [DAVIPLATA_OTP.declined]: outcomeFor('DECLINED'),
@@ -139,7 +139,7 @@ export class TransactionsService {
   }
 
   /**
-   * A signed `expiration_time` that has passed: Wompi refuses the payment (REFERENCE §7 gives
+   * A signed `expiration_time` that has passed: Wompi refuses the payment (docs/wompi.md#integrity-signature gives
    * no wording; 422 INPUT_VALIDATION_ERROR on the field, text the sandbox's own). Checked after
    * the signature, which covers it, so a tampered time is a bad signature first.
    */
@@ -159,7 +159,7 @@ export class TransactionsService {
       if (source.status !== 'AVAILABLE') throw wompiErrors.unprocessable('La fuente de pago no está disponible');
       if (source.type === 'CARD') {
         const token = this.rt.store.cardTokens.get(source.token)!;
-        // REFERENCE §4.5: card sources take `payment_method: {installments}` (other sources may omit it)
+        // docs/wompi.md#payment-sources: card sources take `payment_method: {installments}` (other sources may omit it)
         const pm = body.payment_method;
         if (pm === undefined || pm === null) throw wompiErrors.field('payment_method', MSG.notPresent);
         if (typeof pm !== 'object' || Array.isArray(pm)) throw wompiErrors.field('payment_method', MSG.notObject);
@@ -285,7 +285,7 @@ export class TransactionsService {
   }
 
   /**
-   * GET /transactions: by `reference`, or by date range with `page`/`page_size` (REFERENCE §4.8).
+   * GET /transactions: by `reference`, or by date range with `page`/`page_size` (docs/wompi.md#reading-and-searching-transactions).
    * Dates are UTC calendar days, both inclusive; `meta` carries the paging (Wompi's own `meta`
    * is undocumented: page, page_size, total_results, total_pages here).
    */
@@ -364,7 +364,7 @@ export class TransactionsService {
     return { data: transactionView(tx), meta: {} };
   }
 
-  /** Void (REFERENCE §4.9): APPROVED cards only; answers APPROVED now, VOIDED + event follow. */
+  /** Void (docs/wompi.md#void): APPROVED cards only; answers APPROVED now, VOIDED + event follow. */
   void(id: string, body: Obj): Obj {
     const trace = traceId();
     const tx = this.rt.store.transactions.get(id);
@@ -402,7 +402,7 @@ export class TransactionsService {
   }
 
   /**
-   * Admin: the Widget's "reintento" (REFERENCE §4.8, §14: one reference, several transactions)
+   * Admin: the Widget's "reintento" (docs/wompi.md#reading-and-searching-transactions, #uncertain-points-and-our-choices: one reference, several transactions)
    * — a new transaction with this one's reference, amount, buyer and method, PENDING, then
    * finalised as `status` after the card delay with its own event. POST /transactions refuses a
    * used reference; Wompi's own widget does not, and this is how a test makes it happen.
@@ -434,7 +434,7 @@ export class TransactionsService {
     return { data: { id, otp_sent: true }, meta: {} };
   }
 
-  /** `code_otp_validate` for a payment: the OTPs of REFERENCE §10 decide it; any other is retryable. */
+  /** `code_otp_validate` for a payment: the OTPs of docs/wompi.md#sandbox-test-data decide it; any other is retryable. */
   daviplataValidateOtp(id: string, authorization: string | undefined, otp: unknown): Obj {
     const code = daviplataOtp.validate(this.otpSubject(id), authorization, otp, Object.keys(DAVIPLATA_OUTCOMES));
     const tx = this.rt.store.transactions.get(id)!;

@@ -7,7 +7,7 @@ import { eventTransactionView } from './serializers';
 
 export const TRANSACTION_PROPERTIES = ['transaction.id', 'transaction.status', 'transaction.amount_in_cents'];
 export const NEQUI_TOKEN_PROPERTIES = ['nequi_token.id', 'nequi_token.status'];
-/** REFERENCE §8/§14: the data key is undocumented; `bancolombia_transfer_token` mirrors `nequi_token`. */
+/** docs/wompi.md#events-and-the-checksum, #uncertain-points-and-our-choices: the data key is undocumented; `bancolombia_transfer_token` mirrors `nequi_token`. */
 export const BANCOLOMBIA_TOKEN_PROPERTIES = ['bancolombia_transfer_token.id', 'bancolombia_transfer_token.status'];
 
 interface PendingEvent {
@@ -25,9 +25,9 @@ interface PendingEvent {
 }
 
 /**
- * Delivers events like Wompi (REFERENCE §8): POST, wire key order, lowercase checksum also in
+ * Delivers events like Wompi (docs/wompi.md#events-and-the-checksum): POST, wire key order, lowercase checksum also in
  * `X-Event-Checksum`; only HTTP 200 is success. Retry n goes out `retryDelaysMs[n-1]` after
- * attempt n failed: CONTRACT.md defines `SANDBOX_RETRY_DELAYS` as the delays *between* delivery
+ * attempt n failed: the service contract defines `SANDBOX_RETRY_DELAYS` as the delays *between* delivery
  * retries (Wompi's docs: "30 minutos después, el segundo a las 3 horas y el último pasadas 24
  * horas"; the default `30m,3h,24h` read as gaps ends 27.5 h after the first try, see README).
  */

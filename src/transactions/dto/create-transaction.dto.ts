@@ -93,7 +93,7 @@ function paymentMethodClass(value: unknown): typeof PaymentMethodDto {
   return PAYMENT_METHOD_SUBTYPES.find((s) => s.name === type)?.value ?? PaymentMethodDto;
 }
 
-/** `amount_in_cents` at least the minimum of the chosen method, when it has one (BNPL ≥ 10000000, REFERENCE §11). */
+/** `amount_in_cents` at least the minimum of the chosen method, when it has one (BNPL ≥ 10000000, docs/wompi.md#amounts-references-and-redirects). */
 function AtLeastMethodMinimum(): PropertyDecorator {
   const methodOf = (a?: ValidationArguments) => {
     const type = (a?.object as CreateTransactionDto | undefined)?.payment_method?.type;

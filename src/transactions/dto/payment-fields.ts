@@ -8,7 +8,7 @@ import { Equals, IsInt, IsISO8601, IsObject, IsOptional, Matches, Max, Min, regi
 import { IsRedirectUrl, MaxJsonBytes } from '../../common/http/validators';
 import { REFERENCE_PATTERN } from '../references';
 
-/** Wompi's business minimum (COP 1,500) and the API maximum (REFERENCE.md §11). */
+/** Wompi's business minimum (COP 1,500) and the API maximum (docs/wompi.md#amounts-references-and-redirects). */
 export const MIN_AMOUNT_IN_CENTS = 150_000;
 export const MAX_AMOUNT_IN_CENTS = 1_000_000_000_000;
 export const METADATA_MAX_BYTES = 8 * 1024;

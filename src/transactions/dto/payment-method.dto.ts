@@ -19,12 +19,12 @@ import {
   WompiPaymentMethodType,
 } from '../../wompi/wompi.types';
 
-/** Wompi's limits per method (REFERENCE.md §5, §9.3). */
+/** Wompi's limits per method (docs/wompi.md#payment-methods, #validation-messages). */
 export const PSE_LEGAL_ID_TYPES = ['RC', 'TI', 'CC', 'TE', 'CE', 'NIT', 'PP', 'DNI'] as const;
 export const DAVIPLATA_LEGAL_ID_TYPES = ['CC', 'CE', 'NIT', 'PP', 'TI'] as const;
-/** REFERENCE is silent on BNPL's id types; these are the ones the sandbox takes (as for Daviplata). */
+/** Wompi documents none of BNPL's id types; these are the ones the sandbox takes (as for Daviplata). */
 export const BNPL_LEGAL_ID_TYPES = ['CC', 'CE', 'NIT', 'PP', 'TI'] as const;
-/** Bancolombia's buy-now-pay-later is Colombian only: `phone_code` "+57" (REFERENCE §5). */
+/** Bancolombia's buy-now-pay-later is Colombian only: `phone_code` "+57" (docs/wompi.md#payment-methods). */
 export const BNPL_PHONE_CODES = ['+57'] as const;
 export const SANDBOX_STATUSES = ['APPROVED', 'DECLINED', 'ERROR'] as const;
 export const PCOL_SANDBOX_STATUSES = ['APPROVED_ONLY_POINTS', 'APPROVED_HALF_POINTS', 'DECLINED', 'ERROR'] as const;

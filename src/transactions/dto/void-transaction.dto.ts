@@ -6,7 +6,7 @@ export const PARTIAL_VOID_REFUSAL =
 
 /**
  * POST /v1/transactions/:id/void: a full void, so an empty body or `{}`. `amount_in_cents`
- * (Wompi's optional partial void, REFERENCE §4.9 — unconfirmed, §14) gets its own 400 so a
+ * (Wompi's optional partial void, docs/wompi.md#void — unconfirmed: docs/wompi.md#uncertain-points-and-our-choices) gets its own 400 so a
  * caller never believes a partial void happened; any other field is refused by the global pipe.
  */
 export class VoidTransactionDto {

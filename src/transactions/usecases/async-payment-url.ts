@@ -7,7 +7,7 @@ import { PaymentStateService } from '../payment-state.service';
 import { isFinal } from '../state-machine';
 
 /**
- * Methods whose buyer must be sent to Wompi's `extra.async_payment_url` (REFERENCE §5). BNPL and
+ * Methods whose buyer must be sent to Wompi's `extra.async_payment_url` (docs/wompi.md#payment-methods). BNPL and
  * Daviplata carry `extra.url` instead (in `next_action`); QR and collect carry their own data.
  */
 export const ASYNC_URL_METHODS: ReadonlySet<string> = new Set(['PSE', 'BANCOLOMBIA_TRANSFER', 'PCOL']);
@@ -56,7 +56,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Real Wompi may answer a PSE / Bancolombia transfer / PCOL create without
- * `async_payment_url`: it shows up on a later GET (REFERENCE §6). This fetches the transaction
+ * `async_payment_url`: it shows up on a later GET (docs/wompi.md#payment-methods). This fetches the transaction
  * from Wompi, bounded, and applies what it says through `PaymentStateService` (history source
  * `poll`), like the poller. Never throws: a failed or slow GET leaves the record as it was
  * (the stale-payment poller stays the backstop). No database transaction is open while a GET

@@ -17,7 +17,7 @@ export interface CreateCheckoutSessionCommand {
   input: CreateCheckoutSessionDto;
 }
 
-/** Web Checkout GET parameter names (REFERENCE.md §11), in the order the docs list them. */
+/** Web Checkout GET parameter names (docs/wompi.md#amounts-references-and-redirects), in the order the docs list them. */
 const CUSTOMER_PARAMS: [keyof NonNullable<CreateCheckoutSessionDto['customer_data']>, string][] = [
   ['email', 'email'],
   ['full_name', 'full-name'],

@@ -62,7 +62,7 @@ export class CreateTransaction {
   private readonly logger = new Logger('CreateTransaction');
   /** an intent younger than this may still have its create in flight */
   private readonly inFlightGraceMs: number;
-  /** Wompi's answer may lack `async_payment_url` until a later GET (REFERENCE §6) */
+  /** Wompi's answer may lack `async_payment_url` until a later GET (docs/wompi.md#payment-methods) */
   private readonly asyncUrl: AsyncPaymentUrlFetcher;
 
   constructor(
@@ -313,7 +313,7 @@ export class CreateTransaction {
     };
     if (dto.payment_source_id !== undefined) {
       input.payment_source_id = dto.payment_source_id;
-      // card sources need their installments in payment_method (REFERENCE §4.5): 1 unless the
+      // card sources need their installments in payment_method (docs/wompi.md#payment-sources): 1 unless the
       // caller chose (others may omit it); every charged source is on record, so its type is known
       const installments = dto.installments ?? (sourceType === 'CARD' ? 1 : undefined);
       if (installments !== undefined) input.payment_method = { installments } as unknown as PaymentMethodInput;
