@@ -6,7 +6,7 @@ import { acceptanceTokens, APPROVED_CARD, cardToken } from '../transactions/supp
 
 type Json = Record<string, unknown>;
 
-/** docs/wompi.md#sandbox-test-data / README "Test data": the buyer approves the subscription for this phone, declines for the other. */
+/** docs/wompi.md#sandbox-test-data / docs/sandbox.md#test-data: the buyer approves the subscription for this phone, declines for the other. */
 export const NEQUI_APPROVES = '3991111111';
 export const NEQUI_DECLINES = '3992222222';
 

@@ -164,7 +164,7 @@ describe('POST /v1/transactions: every method', () => {
   });
 
   it('a card payment source is charged with its installments', async () => {
-    // only sources saved through this service can be charged (README, Payment sources)
+    // only sources saved through this service can be charged (docs/api.md#payment-sources)
     const source = await api.post(
       '/v1/payment-sources',
       {

@@ -29,7 +29,7 @@ interface PendingEvent {
  * `X-Event-Checksum`; only HTTP 200 is success. Retry n goes out `retryDelaysMs[n-1]` after
  * attempt n failed: the service contract defines `SANDBOX_RETRY_DELAYS` as the delays *between* delivery
  * retries (Wompi's docs: "30 minutos después, el segundo a las 3 horas y el último pasadas 24
- * horas"; the default `30m,3h,24h` read as gaps ends 27.5 h after the first try, see README).
+ * horas"; the default `30m,3h,24h` read as gaps ends 27.5 h after the first try, see docs/sandbox.md).
  */
 @Injectable()
 export class WebhookService {
