@@ -1,0 +1,17 @@
+/* Turns the service's OpenAPI document into the client's types (src/schema.ts). One function,
+ * used by `npm run client:generate` and by the drift test (test/client/client-drift.spec.ts),
+ * so both produce the same text byte for byte. */
+import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
+
+export const SCHEMA_HEADER = `/**
+ * GENERATED from the payments service's OpenAPI document (/docs-json) by openapi-typescript.
+ * Do not edit by hand: change the controllers' decorators, then run \`npm run client:generate\`
+ * at the repository root (test/client/client-drift.spec.ts fails while this file is stale).
+ */
+
+`;
+
+export async function renderSchema(document: object): Promise<string> {
+  const ast = await openapiTS(document as OpenAPI3, { silent: true });
+  return SCHEMA_HEADER + astToString(ast);
+}
