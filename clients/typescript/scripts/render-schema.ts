@@ -15,3 +15,23 @@ export async function renderSchema(document: object): Promise<string> {
   const ast = await openapiTS(document as OpenAPI3, { silent: true });
   return SCHEMA_HEADER + astToString(ast);
 }
+
+/**
+ * As a program: reads a JSON array of OpenAPI documents on stdin, writes the JSON array of
+ * their schema.ts texts on stdout. (The drift test runs it so: openapi-typescript loads ES
+ * modules that Jest's module loader cannot require.)
+ */
+async function main(): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const documents = JSON.parse(Buffer.concat(chunks).toString('utf8')) as object[];
+  const rendered: string[] = [];
+  for (const document of documents) rendered.push(await renderSchema(document));
+  process.stdout.write(JSON.stringify(rendered));
+}
+
+if (require.main === module)
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
