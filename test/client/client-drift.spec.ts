@@ -23,7 +23,7 @@ function renderSchemas(documents: Json[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      [tsNode, '--transpile-only', script],
+      [tsNode, '--transpile-only', '--project', join(CLIENT, '..', '..', 'tsconfig.json'), script],
       { maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
       (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
     );

@@ -882,7 +882,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "CardMethodDto";
+            type: "CARD";
             /**
              * @description Wompi card token (tokenised in the browser; card numbers never reach this service)
              * @example tok_test_77763_7b1c2d3e4f5a6B7c8D9e0F1a2b3C4d5E
@@ -896,7 +896,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "NequiMethodDto";
+            type: "NEQUI";
             /**
              * @description 10-digit Colombian mobile number
              * @example 3991111111
@@ -908,7 +908,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "PseMethodDto";
+            type: "PSE";
             /**
              * @description 0 natural person, 1 legal entity
              * @example 0
@@ -950,7 +950,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "BancolombiaTransferMethodDto";
+            type: "BANCOLOMBIA_TRANSFER";
             /**
              * @example PERSON
              * @enum {string}
@@ -971,7 +971,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "BancolombiaQrMethodDto";
+            type: "BANCOLOMBIA_QR";
             /** @example Order 1234 */
             payment_description: string;
             /**
@@ -985,7 +985,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "BancolombiaCollectMethodDto";
+            type: "BANCOLOMBIA_COLLECT";
             /**
              * @description sandbox only: the outcome to simulate
              * @enum {string}
@@ -997,7 +997,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "DaviplataMethodDto";
+            type: "DAVIPLATA";
             /**
              * @example CC
              * @enum {string}
@@ -1013,7 +1013,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "PcolMethodDto";
+            type: "PCOL";
             /**
              * @description sandbox only: the outcome to simulate
              * @enum {string}
@@ -1025,7 +1025,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "BancolombiaBnplMethodDto";
+            type: "BANCOLOMBIA_BNPL";
             /**
              * @description the buyer's first name(s)
              * @example Juana
