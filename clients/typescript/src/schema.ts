@@ -2197,6 +2197,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://payments.internal/problems/gateway-rejected",
+                     *       "title": "GATEWAY_REJECTED",
+                     *       "status": 422,
+                     *       "detail": "Wompi rejected the request: La fuente de pago ha sido declinada",
+                     *       "code": "GATEWAY_REJECTED",
+                     *       "reason": "La fuente de pago ha sido declinada"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
@@ -2251,6 +2261,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://payments.internal/problems/gateway-timeout",
+                     *       "title": "GATEWAY_TIMEOUT",
+                     *       "status": 504,
+                     *       "detail": "Wompi did not confirm this payment source …",
+                     *       "code": "GATEWAY_TIMEOUT",
+                     *       "reason": "outcome_unknown",
+                     *       "payment_source_id": "5f0c1a2b-3d4e-4f50-8a6b-7c8d9e0f1a2b",
+                     *       "current_status": "UNKNOWN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
@@ -2451,6 +2473,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://payments.internal/problems/invalid-state",
+                     *       "title": "INVALID_STATE",
+                     *       "status": 409,
+                     *       "detail": "This payment source was never confirmed by Wompi (UNKNOWN); there is nothing to void",
+                     *       "code": "INVALID_STATE",
+                     *       "reason": "status",
+                     *       "current_status": "UNKNOWN"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
@@ -3455,6 +3488,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://payments.internal/problems/gateway-rejected",
+                     *       "title": "GATEWAY_REJECTED",
+                     *       "status": 422,
+                     *       "detail": "Wompi rejected the request as invalid",
+                     *       "code": "GATEWAY_REJECTED",
+                     *       "errors": {
+                     *         "acceptance_token": [
+                     *           "El token de aceptación ya fue usado"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
@@ -3567,6 +3614,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://payments.internal/problems/validation-failed",
+                     *       "title": "VALIDATION_FAILED",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "errors": {
+                     *         "wompi_transaction_id": [
+                     *           "wompi_transaction_id must be a Wompi transaction id"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
@@ -3847,6 +3908,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://payments.internal/problems/validation-failed",
+                     *       "title": "VALIDATION_FAILED",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields",
+                     *       "code": "VALIDATION_FAILED",
+                     *       "errors": {
+                     *         "amount_in_cents": [
+                     *           "amount_in_cents is not supported: Wompi partial voids are unconfirmed, so only full voids are offered; send an empty body or {}"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
@@ -3880,6 +3955,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://payments.internal/problems/invalid-state",
+                     *       "title": "INVALID_STATE",
+                     *       "status": 409,
+                     *       "detail": "Only APPROVED payments can be voided; this one is DECLINED",
+                     *       "code": "INVALID_STATE",
+                     *       "reason": "status",
+                     *       "current_status": "DECLINED"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };

@@ -149,11 +149,19 @@ export function documentEdgeResponses(doc: OpenAPIObject): OpenAPIObject {
       // the module's tag first (Swagger UI groups by it), `operators` after it
       if (op.tags) op.tags = [...op.tags.filter((t) => t !== 'operators'), ...op.tags.filter((t) => t === 'operators')];
       for (const [status, response] of Object.entries(op.responses)) {
-        if (Number(status) >= 400 && !path.startsWith('/health/')) response.content = PROBLEM_CONTENT;
+        if (Number(status) >= 400 && !path.startsWith('/health/'))
+          response.content = asProblemContent(response.content);
       }
     }
   }
   return doc;
+}
+
+/** problem+json with the ProblemResponse schema, keeping the examples a controller gave. */
+function asProblemContent(content: unknown): Record<string, unknown> {
+  const media = Object.values((content ?? {}) as Record<string, Record<string, unknown>>)[0] ?? {};
+  const examples = Object.fromEntries(Object.entries(media).filter(([k]) => k === 'example' || k === 'examples'));
+  return { [PROBLEM_JSON]: { ...PROBLEM_CONTENT[PROBLEM_JSON], ...examples } };
 }
 
 function documentGuardedResponses(doc: OpenAPIObject): void {
