@@ -13,8 +13,8 @@ import {
   type CreateTransactionInput,
   type PaymentsClient,
 } from '../../clients/typescript/src';
-import { startTestApp, TEST_API_KEY, TestApp } from '../support/app';
-import { cardToken } from '../transactions/support';
+import { startTestApp, TEST_API_KEY, TestApp, waitFor } from '../support/app';
+import { cardToken, sandboxFaults } from '../transactions/support';
 
 describe('client: the TypeScript client against the running service', () => {
   let t: TestApp;
@@ -74,6 +74,40 @@ describe('client: the TypeScript client against the running service', () => {
     expect(sent.method).toBe('POST');
     expect(sent.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
     expect((await client.transactions.get(created.id)).id).toBe(created.id);
+  });
+
+  it('retries a write while the same key is in flight (409), with the same Idempotency-Key, and gets that payment', async () => {
+    const body = await cardPayment();
+    const idempotencyKey = newIdempotencyKey();
+    // the first request with this key hangs at Wompi (until WOMPI_TIMEOUT_MS): it is in flight
+    await sandboxFaults(t.sandbox, { hang_next: { count: 1, method: 'POST', path: '/v1/transactions' } });
+    const first = fetch(`${t.url}/v1/transactions`, {
+      method: 'POST',
+      headers: { ...t.auth, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      body: JSON.stringify(body),
+    });
+    await waitFor('the first request to reach Wompi', async () => {
+      const faults = (await (await fetch(`${t.sandbox.origin}/__sandbox/faults`)).json()) as Record<string, unknown>;
+      return !('hang_next' in faults);
+    });
+    const sent: number[] = [];
+    const patient = createPaymentsClient({
+      baseUrl: t.url,
+      apiKey: TEST_API_KEY,
+      retries: 10,
+      maxRetryDelayMs: 1000,
+      fetch: async (request: Request) => {
+        expect(request.headers.get('idempotency-key')).toBe(idempotencyKey);
+        const res = await fetch(request);
+        sent.push(res.status);
+        return res;
+      },
+    });
+    const created = await patient.transactions.create(body, { idempotencyKey });
+    const original = (await (await first).json()) as { id: string };
+    expect(created.id).toBe(original.id);
+    expect(sent[0]).toBe(409); // IDEMPOTENCY_KEY_IN_FLIGHT, retried after its Retry-After
+    expect(sent.at(-1)).toBe(201); // the first request's answer, replayed
   });
 
   it('throws a PaymentsValidationError naming the field for a bad input (400)', async () => {
