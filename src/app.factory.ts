@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import type { Server } from 'node:http';
 import type { Application, NextFunction, Request, Response } from 'express';
@@ -10,7 +10,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { answerClientErrorsAsProblems, createExpressInstance, edgeHeaders, requestPath } from './common/http/edge';
 import { apiJsonProblem, assertUtf8, carriesBody, isApiJson } from './common/http/media-types';
-import { API_BODY_LIMIT, documentEdgeResponses, INTERNAL_SECURITY } from './common/http/openapi';
+import { API_BODY_LIMIT, createOpenApiDocument } from './common/http/openapi';
 import { createValidationPipe, jsonDepthErrors, MAX_JSON_DEPTH } from './common/http/validation';
 import { AppConfig } from './config/app-config';
 import { Metrics } from './metrics/metrics';
@@ -146,26 +146,7 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
 
   // the worker serves only /health/* and /metrics; DOCS_ENABLED=false leaves /docs* to the 404
   if (config.role !== 'worker' && config.docsEnabled) {
-    const doc = new DocumentBuilder()
-      .setTitle('Wompi payments service')
-      .setDescription(
-        'Payments for internal services in front of Wompi (Colombia). Money is integer `amount_in_cents`, currency COP. Errors are application/problem+json (RFC 9457).',
-      )
-      .setVersion('1.0')
-      // opaque keys, not JWTs (addBearerAuth's default bearerFormat would say JWT)
-      .addBearerAuth(
-        {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'opaque API key',
-          description: 'Internal API key (INTERNAL_API_KEYS)',
-        },
-        INTERNAL_SECURITY,
-      )
-      .build();
-    SwaggerModule.setup('docs', app, () => documentEdgeResponses(SwaggerModule.createDocument(app, doc)), {
-      jsonDocumentUrl: 'docs-json',
-    });
+    SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   }
   return app;
 }

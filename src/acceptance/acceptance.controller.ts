@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiServiceUnavailableRespon
 import { WompiGateway } from '../wompi/wompi-gateway.port';
 import { AcceptanceResponse } from './dto/acceptance.response';
 import { toAcceptanceResponse } from './acceptance.view';
+import { ApiWompiErrors } from '../common/http/openapi';
 
 @ApiTags('acceptance')
 @ApiBearerAuth('internal')
@@ -19,6 +20,7 @@ export class AcceptanceController {
   })
   @ApiOkResponse({ type: AcceptanceResponse })
   @ApiServiceUnavailableResponse({ description: 'Wompi is unavailable (problem+json with Retry-After)' })
+  @ApiWompiErrors()
   async get(): Promise<AcceptanceResponse> {
     return toAcceptanceResponse(await this.wompi.getAcceptanceTokens());
   }

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiServiceUnavailableRespon
 import { ProblemResponse } from '../transactions/dto/transaction.response';
 import { PSE_BANKS_EXAMPLE, PseBanksResponse } from './dto/pse-banks.response';
 import { PseBanks } from './pse-banks.service';
+import { ApiWompiErrors } from '../common/http/openapi';
 
 @ApiTags('pse')
 @ApiBearerAuth('internal')
@@ -21,6 +22,7 @@ export class PseBanksController {
     type: ProblemResponse,
     description: 'Wompi unavailable and no list fetched in the last 24 h (problem+json with Retry-After)',
   })
+  @ApiWompiErrors()
   async list(): Promise<PseBanksResponse> {
     return { data: await this.banks.list() };
   }

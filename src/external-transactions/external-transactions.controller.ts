@@ -19,7 +19,7 @@ import { ExternalTransactionView } from './external-transaction.view';
 import { ReadExternalTransactions } from './read-external-transactions';
 
 /** Operators: Wompi transactions with a reference this service never issued. */
-@ApiTags('external transactions (operators)')
+@ApiTags('external-transactions')
 @ApiBearerAuth('internal')
 @OperatorRoute()
 @Controller('v1/external-transactions')

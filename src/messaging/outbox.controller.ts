@@ -12,7 +12,7 @@ import { Caller, CurrentCaller, OperatorRoute } from '../common/auth/api-key.gua
 import { ListOutboxQuery, OutboxEventView, OutboxIdParam, OutboxPage } from './dto/outbox.dto';
 import { OutboxAdminService } from './outbox-admin.service';
 
-@ApiTags('outbox (operators)')
+@ApiTags('outbox')
 @ApiBearerAuth('internal')
 @OperatorRoute()
 @Controller('v1/outbox')

@@ -26,6 +26,7 @@ import { PaymentLinkView } from './payment-link.view';
 import { CreatePaymentLink } from './usecases/create-payment-link';
 import { DeactivatePaymentLink } from './usecases/deactivate-payment-link';
 import { ReadPaymentLinks } from './usecases/read-payment-links';
+import { ApiWompiErrors } from '../common/http/openapi';
 
 @ApiTags('payment-links')
 @ApiBearerAuth('internal')
@@ -60,6 +61,7 @@ export class PaymentLinksController {
     description:
       "Wompi's answer was lost: the link is kept as UNKNOWN (never shared, never re-posted under this key); create it again with a new key",
   })
+  @ApiWompiErrors()
   create(
     @CurrentCaller() caller: Caller,
     @IdempotencyKey() key: string,
@@ -112,6 +114,7 @@ export class PaymentLinksController {
     description: 'INVALID_STATE: Wompi never confirmed it (UNKNOWN); or IDEMPOTENCY_KEY_IN_FLIGHT',
   })
   @ApiServiceUnavailableResponse({ type: ProblemResponse, description: 'Wompi unavailable; see Retry-After' })
+  @ApiWompiErrors()
   update(
     @CurrentCaller() caller: Caller,
     @Param() params: PaymentLinkIdParam,

@@ -23,6 +23,7 @@ import { PaymentSourceView } from './payment-source.view';
 import { CreatePaymentSource } from './usecases/create-payment-source';
 import { ReadPaymentSource } from './usecases/read-payment-source';
 import { VoidPaymentSource } from './usecases/void-payment-source';
+import { ApiWompiErrors } from '../common/http/openapi';
 
 const TOKENS = {
   customer_email: 'buyer@example.com',
@@ -104,6 +105,7 @@ export class PaymentSourcesController {
       current_status: 'UNKNOWN',
     }),
   })
+  @ApiWompiErrors()
   create(
     @CurrentCaller() caller: Caller,
     @IdempotencyKey() key: string,
@@ -121,6 +123,7 @@ export class PaymentSourcesController {
   @ApiBadRequestResponse({ type: ProblemResponse, description: 'id is not a UUID' })
   @ApiNotFoundResponse({ type: ProblemResponse, description: 'No such payment source for your API key' })
   @ApiServiceUnavailableResponse({ type: ProblemResponse, description: 'Wompi unavailable; see Retry-After' })
+  @ApiWompiErrors()
   get(@CurrentCaller() caller: Caller, @Param() params: PaymentSourceIdParam): Promise<PaymentSourceView> {
     return this.reader.get(caller.name, params.id);
   }
@@ -154,6 +157,7 @@ export class PaymentSourcesController {
       { reason: 'status', current_status: 'UNKNOWN' },
     ),
   })
+  @ApiWompiErrors()
   voidSource(
     @CurrentCaller() caller: Caller,
     @Param() params: PaymentSourceIdParam,

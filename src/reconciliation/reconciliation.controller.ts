@@ -3,7 +3,6 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBearerAuth,
-  ApiForbiddenResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -46,9 +45,8 @@ const acceptHeader = ApiHeader({
   description: '`text/csv` for the discrepancies as CSV (finance export, every row); otherwise JSON',
 });
 
-@ApiTags('reconciliations (operators)')
+@ApiTags('reconciliations')
 @ApiBearerAuth('internal')
-@ApiForbiddenResponse({ description: 'the caller is not named in OPERATOR_CALLERS (problem+json)' })
 @OperatorRoute()
 @Controller('v1/reconciliations')
 export class ReconciliationController {

@@ -23,6 +23,7 @@ import { ConfirmTransaction } from './usecases/confirm-transaction';
 import { CreateTransaction } from './usecases/create-transaction';
 import { ReadTransactions, TransactionPage } from './usecases/read-transactions';
 import { VoidTransaction } from './usecases/void-transaction';
+import { ApiWompiErrors } from '../common/http/openapi';
 
 const CARD_EXAMPLE = {
   payment_method: { type: 'CARD', token: 'tok_test_77763_7b1c2d3e4f5a6B7c8D9e0F1a2b3C4d5E', installments: 1 },
@@ -131,6 +132,7 @@ export class TransactionsController {
     type: ProblemResponse,
     description: 'Wompi unavailable (circuit open, rate limited): nothing was sent or kept; see Retry-After',
   })
+  @ApiWompiErrors()
   createTransaction(
     @CurrentCaller() caller: Caller,
     @IdempotencyKey() key: string,
@@ -190,6 +192,7 @@ export class TransactionsController {
     description:
       'Wompi unavailable (circuit open, rate limited), or our database unreachable: nothing was confirmed; see Retry-After',
   })
+  @ApiWompiErrors()
   confirm(@CurrentCaller() caller: Caller, @Body() body: ConfirmTransactionDto): Promise<TransactionView> {
     return this.confirmer.execute(caller.name, body.wompi_transaction_id);
   }
@@ -262,6 +265,7 @@ export class TransactionsController {
     type: ProblemResponse,
     description: 'Wompi unavailable (circuit open, rate limited), or our database unreachable; see Retry-After',
   })
+  @ApiWompiErrors()
   voidTransaction(
     @CurrentCaller() caller: Caller,
     @Param() params: TransactionIdParam,

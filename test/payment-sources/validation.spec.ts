@@ -114,11 +114,11 @@ describe('payment sources: OpenAPI', () => {
     expect(Object.keys(doc.paths['/v1/payment-sources'].post.requestBody.content['application/json'].examples)).toEqual(
       ['card', 'nequi', 'bancolombia'],
     );
-    expect(doc.paths['/v1/payment-sources'].post.responses['422'].content['application/json'].example.reason).toBe(
-      'La fuente de pago ha sido declinada',
-    );
     expect(
-      doc.paths['/v1/transactions/{id}/void'].post.responses['400'].content['application/json'].example.errors,
+      doc.paths['/v1/payment-sources'].post.responses['422'].content['application/problem+json'].example.reason,
+    ).toBe('La fuente de pago ha sido declinada');
+    expect(
+      doc.paths['/v1/transactions/{id}/void'].post.responses['400'].content['application/problem+json'].example.errors,
     ).toHaveProperty('amount_in_cents');
   });
 });

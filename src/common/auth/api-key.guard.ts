@@ -1,17 +1,39 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+  applyDecorators,
+  createParamDecorator,
+} from '@nestjs/common';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../../config/app-config';
 import { DomainError } from '../errors/domain-error';
+import { ProblemResponse } from '../http/problem.response';
 
 export const PUBLIC_ROUTE = 'auth:public';
 /** Routes that are not called by internal services (Wompi's webhook, probes, metrics, docs). */
 export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
 
 export const OPERATOR_ROUTE = 'auth:operator';
-/** Operator-only routes (inbox, outbox): only callers named in OPERATOR_CALLERS; unset = nobody (default-deny). */
-export const OperatorRoute = () => SetMetadata(OPERATOR_ROUTE, true);
+/**
+ * Operator-only routes (inbox, outbox): only callers named in OPERATOR_CALLERS; unset = nobody
+ * (default-deny). Documents the 403 and the `operators` tag in the OpenAPI document as well.
+ */
+export const OperatorRoute = () =>
+  applyDecorators(
+    SetMetadata(OPERATOR_ROUTE, true),
+    ApiTags('operators'),
+    ApiResponse({
+      status: 403,
+      type: ProblemResponse,
+      description:
+        'The API key is valid but its caller is not named in OPERATOR_CALLERS (FORBIDDEN); with OPERATOR_CALLERS unset nobody may call this route',
+    }),
+  );
 
 export interface Caller {
   name: string;

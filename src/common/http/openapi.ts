@@ -1,4 +1,6 @@
-import type { OpenAPIObject } from '@nestjs/swagger';
+import { applyDecorators, type INestApplication } from '@nestjs/common';
+import { ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ProblemResponse } from './problem.response';
 import { MAX_JSON_DEPTH } from './validation';
 
 /** The body limit of the internal API (the webhook route has its own, WEBHOOK_BODY_LIMIT). */
@@ -27,9 +29,94 @@ export const RATE_LIMIT_HEADERS = {
   'RateLimit-Reset': { description: 'seconds until the window resets', schema: { type: 'integer', example: 42 } },
 };
 
+/** The media type of every error answer (ProblemDetailsFilter). */
+export const PROBLEM_JSON = 'application/problem+json';
+const PROBLEM_CONTENT = { [PROBLEM_JSON]: { schema: { $ref: '#/components/schemas/ProblemResponse' } } };
+
 function problem(description: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const schema = { $ref: '#/components/schemas/ProblemResponse' };
-  return { description, content: { 'application/problem+json': { schema } }, ...extra };
+  return { description, content: PROBLEM_CONTENT, ...extra };
+}
+
+/**
+ * The tags of the document, one per module; every operation carries one of them (operator
+ * routes also carry `operators`, added by `@OperatorRoute()`).
+ */
+export const OPENAPI_TAGS: Record<string, string> = {
+  transactions: 'Payments: create (card, PSE, Nequi, …), read, list, confirm a widget payment, void',
+  'checkout-sessions': "Hosted checkout: a signed session for Wompi's widget or Web Checkout",
+  'payment-sources': 'Tokenised cards and accounts to charge again (recurring payments)',
+  'payment-links': 'Wompi payment links: create, read, list, deactivate',
+  acceptance: "Wompi's acceptance tokens (terms and personal-data authorisation) to show the buyer",
+  pse: 'The PSE banks (financial institutions) to offer the buyer',
+  'external-transactions': 'Operators: Wompi transactions that match no payment of ours',
+  webhooks: "Wompi's event ingress, and (operators) the inbox of received events",
+  outbox: 'Operators: the outbox of domain events published to the bus',
+  reconciliations: "Operators: runs comparing our payments with Wompi's records, and their discrepancies",
+  operators: 'Routes only callers named in OPERATOR_CALLERS may use (403 for anyone else; default-deny)',
+  health: 'Liveness and readiness probes (terminus format, not problem+json)',
+  metrics: 'Prometheus metrics',
+};
+
+/** The document's header: title, description, the bearer scheme of the internal API, the tags. */
+export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
+  const builder = new DocumentBuilder()
+    .setTitle('Wompi payments service')
+    .setDescription(
+      'Payments for internal services in front of Wompi (Colombia). Money is integer `amount_in_cents`, currency COP. Errors are application/problem+json (RFC 9457).',
+    )
+    .setVersion('1.0')
+    // opaque keys, not JWTs (addBearerAuth's default bearerFormat would say JWT)
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque API key',
+        description: 'Internal API key (INTERNAL_API_KEYS)',
+      },
+      INTERNAL_SECURITY,
+    );
+  for (const [name, description] of Object.entries(OPENAPI_TAGS)) builder.addTag(name, description);
+  return builder.build();
+}
+
+/**
+ * The OpenAPI document of an application (served at /docs-json; `npm run client:generate`
+ * builds it from an application created in preview mode, without Postgres, Redis or AMQP).
+ */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  return documentEdgeResponses(SwaggerModule.createDocument(app, openApiConfig(), { extraModels: [ProblemResponse] }));
+}
+
+/** An error answer of one operation, documented as problem+json (ProblemResponse). */
+export function ApiProblem(status: number, description: string): MethodDecorator & ClassDecorator {
+  return ApiResponse({ status, description, type: ProblemResponse });
+}
+
+/**
+ * The answers of an operation that calls Wompi while the caller waits (src/wompi: the error
+ * mapping, the breakers, the timeouts), reads as much as writes:
+ * - 502: Wompi refused our credentials (GATEWAY_AUTH_FAILED) or answered something we do not
+ *   understand (GATEWAY_BAD_RESPONSE);
+ * - 503: Wompi unavailable: breaker open, bulkhead full, or it kept failing (GATEWAY_UNAVAILABLE,
+ *   Retry-After) — or our own Postgres/Redis is down (DEPENDENCY_UNAVAILABLE);
+ * - 504: Wompi did not answer in time (GATEWAY_TIMEOUT); on a write whose outcome is unknown the
+ *   problem names the row to read back (an ambiguous payment is answered 201/UNKNOWN instead).
+ * `timeout: false` for an operation that never surfaces Wompi's timeout.
+ */
+export function ApiWompiErrors(opts: { timeout?: boolean } = {}): MethodDecorator & ClassDecorator {
+  const decorators = [
+    ApiProblem(
+      502,
+      'Wompi refused our credentials (GATEWAY_AUTH_FAILED) or answered something unexpected (GATEWAY_BAD_RESPONSE); `error_id` identifies it in our logs',
+    ),
+    ApiProblem(
+      503,
+      'Wompi is unavailable: breaker open, too many calls in flight, or it kept failing (GATEWAY_UNAVAILABLE); or Postgres/Redis is unreachable (DEPENDENCY_UNAVAILABLE). Retry after Retry-After seconds',
+    ),
+  ];
+  if (opts.timeout !== false)
+    decorators.push(ApiProblem(504, 'Wompi did not answer within WOMPI_TIMEOUT_MS (GATEWAY_TIMEOUT)'));
+  return applyDecorators(...decorators);
 }
 
 /**
@@ -46,9 +133,38 @@ function problem(description: string, extra: Record<string, unknown> = {}): Reco
  *   deeper than MAX_JSON_DEPTH, 413 over the body limit, 415 for a body that is not
  *   application/json (media-types.ts).
  *
- * (409/422 of the Idempotency-Key are documented by `@Idempotent()` itself.)
+ * (409/422 of the Idempotency-Key are documented by `@Idempotent()` itself, 403 of the
+ * operator routes by `@OperatorRoute()`, 502/503/504 of Wompi by `@ApiWompiErrors()`.)
+ *
+ * Every 4xx/5xx answer is then documented as what ProblemDetailsFilter writes:
+ * `application/problem+json` with the ProblemResponse schema — except under /health, whose
+ * 503 keeps terminus' own format.
  */
 export function documentEdgeResponses(doc: OpenAPIObject): OpenAPIObject {
+  documentGuardedResponses(doc);
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const value of Object.values(item as Record<string, unknown>)) {
+      const op = value as Operation & { tags?: string[] };
+      if (!op || typeof op !== 'object' || !op.responses) continue;
+      // the module's tag first (Swagger UI groups by it), `operators` after it
+      if (op.tags) op.tags = [...op.tags.filter((t) => t !== 'operators'), ...op.tags.filter((t) => t === 'operators')];
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) >= 400 && !path.startsWith('/health/'))
+          response.content = asProblemContent(response.content);
+      }
+    }
+  }
+  return doc;
+}
+
+/** problem+json with the ProblemResponse schema, keeping the examples a controller gave. */
+function asProblemContent(content: unknown): Record<string, unknown> {
+  const media = Object.values((content ?? {}) as Record<string, Record<string, unknown>>)[0] ?? {};
+  const examples = Object.fromEntries(Object.entries(media).filter(([k]) => k === 'example' || k === 'examples'));
+  return { [PROBLEM_JSON]: { ...PROBLEM_CONTENT[PROBLEM_JSON], ...examples } };
+}
+
+function documentGuardedResponses(doc: OpenAPIObject): void {
   const ensure = (responses: Responses, status: string, response: Record<string, unknown>) => {
     responses[status] ??= response;
   };
@@ -86,6 +202,10 @@ export function documentEdgeResponses(doc: OpenAPIObject): OpenAPIObject {
           headers: retryAfter,
         }),
       );
+      r['503'].headers ??= retryAfter;
+      const params = (op as { parameters?: { in?: string }[] }).parameters ?? [];
+      if (params.some((p) => p.in === 'query' || p.in === 'path'))
+        ensure(r, '400', problem('A path or query parameter is invalid (VALIDATION_FAILED); `errors` names each one'));
       if (WRITE_METHODS.has(method)) {
         ensure(
           r,
@@ -105,5 +225,4 @@ export function documentEdgeResponses(doc: OpenAPIObject): OpenAPIObject {
       }
     }
   }
-  return doc;
 }

@@ -132,7 +132,11 @@ export class CreateTransactionDto extends BuyerConsentDto {
   @ApiPropertyOptional({
     description: 'How the buyer pays (exactly one of payment_method or payment_source_id)',
     oneOf: PAYMENT_METHOD_SUBTYPES.map((s) => ({ $ref: getSchemaPath(s.value) })),
-    discriminator: { propertyName: 'type' },
+    // the mapping names each subtype's `type` (without it, generators take the schema's name for it)
+    discriminator: {
+      propertyName: 'type',
+      mapping: Object.fromEntries(PAYMENT_METHOD_SUBTYPES.map((s) => [s.name, getSchemaPath(s.value)])),
+    },
     example: { type: 'CARD', token: 'tok_test_77763_7b1c2d3e4f5a6B7c8D9e0F1a2b3C4d5E', installments: 1 },
   })
   @ValidateIf((o: CreateTransactionDto) => o.payment_source_id === undefined || o.payment_method !== undefined)

@@ -115,23 +115,5 @@ export class TransactionListResponse {
   next_cursor: string | null;
 }
 
-export class ProblemResponse {
-  @ApiProperty({ example: 'https://payments.internal/problems/validation-failed' }) type: string;
-  @ApiProperty({ example: 'Validation failed' }) title: string;
-  @ApiProperty({ example: 400 }) status: number;
-  @ApiPropertyOptional({ example: 'The request has invalid fields' }) detail?: string;
-  @ApiPropertyOptional({ example: 'VALIDATION_FAILED' }) code?: string;
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'array', items: { type: 'string' } },
-    example: {
-      'payment_method.user_legal_id_type': ['user_legal_id_type must be one of RC, TI, CC, TE, CE, NIT, PP, DNI'],
-    },
-  })
-  errors?: Record<string, string[]>;
-  @ApiPropertyOptional({
-    description: 'on 5xx: quote it to the operators',
-    example: '0b8f5c1e-3a2d-4f6b-8c9e-1d2a3b4c5d6e',
-  })
-  error_id?: string;
-}
+/** Moved to src/common/http; re-exported for the controllers that import it from here. */
+export { ProblemResponse } from '../../common/http/problem.response';
