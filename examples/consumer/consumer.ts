@@ -41,8 +41,16 @@ export interface ConsumerOptions {
 export interface ConsumerHooks extends StoreHooks {
   /** after COMMIT, before the ack */
   beforeAck?: (event: PaymentEvent) => Promise<void>;
+  /** after a failure's pause, before the requeue */
+  beforeRequeue?: (event: PaymentEvent) => Promise<void>;
   /** after each message was settled (acked or nacked) */
-  settled?: (event: PaymentEvent | undefined, result: Outcome | 'poison' | 'retry') => void;
+  settled?: (event: PaymentEvent | undefined, result: Outcome | 'poison' | 'retry', delivery: Delivery) => void;
+}
+
+/** How often the broker delivered this message: `count` is RabbitMQ's x-delivery-count plus one. */
+export interface Delivery {
+  redelivered: boolean;
+  count: number;
 }
 
 export class PaymentEventsConsumer {
@@ -148,6 +156,10 @@ export class PaymentEventsConsumer {
   }
 
   private async handle(msg: ConsumeMessage): Promise<void> {
+    const delivery: Delivery = {
+      redelivered: msg.fields.redelivered,
+      count: Number(msg.properties.headers?.['x-delivery-count'] ?? 0) + 1,
+    };
     const parsed = parseEnvelope(msg.content, msg.properties.messageId);
     if (!parsed.ok) {
       // Poison: it would fail identically on every redelivery. Dead-letter it now (the DLQ
@@ -158,7 +170,7 @@ export class PaymentEventsConsumer {
         routing_key: msg.fields.routingKey,
       });
       this.settle(msg, 'reject');
-      this.o.hooks?.settled?.(undefined, 'poison');
+      this.o.hooks?.settled?.(undefined, 'poison', delivery);
       return;
     }
     const event = parsed.event;
@@ -171,13 +183,18 @@ export class PaymentEventsConsumer {
       if (this.aborted) return;
       // Transient (database down, deadlock, bug): nothing was committed. Requeue after a pause
       // so a short outage heals; the queue's delivery limit dead-letters a message that keeps failing.
-      const delivery = Number(msg.properties.headers?.['x-delivery-count'] ?? 0) + 1;
-      const pauseMs = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(delivery - 1, 20));
-      this.o.log('warn', 'event failed; requeueing', { ...fields, delivery, pause_ms: pauseMs, err: String(err) });
+      const pauseMs = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(delivery.count - 1, 20));
+      this.o.log('warn', 'event failed; requeueing', {
+        ...fields,
+        delivery: delivery.count,
+        pause_ms: pauseMs,
+        err: String(err),
+      });
       await this.pause(pauseMs);
+      await this.o.hooks?.beforeRequeue?.(event);
       if (this.aborted) return;
       this.settle(msg, 'requeue');
-      this.o.hooks?.settled?.(event, 'retry');
+      this.o.hooks?.settled?.(event, 'retry', delivery);
       return;
     }
     if (this.aborted) return;
@@ -187,7 +204,7 @@ export class PaymentEventsConsumer {
     // the dedupe table turns into 'duplicate'.
     this.settle(msg, 'ack');
     if (outcome !== 'applied') this.o.log('info', `event ${outcome}; nothing to do`, fields);
-    this.o.hooks?.settled?.(event, outcome);
+    this.o.hooks?.settled?.(event, outcome, delivery);
   }
 
   private settle(msg: ConsumeMessage, how: 'ack' | 'requeue' | 'reject'): void {

@@ -82,6 +82,10 @@ export class ConsumerStore {
     const client = await this.pool.connect();
     this.hooks.onCheckout?.(client);
     let broken: Error | undefined;
+    // pg emits 'error' on a checked-out client whose connection drops between queries; with no
+    // listener that would crash the process. The next query fails anyway, which is what we want.
+    const onError = (err: Error) => (broken ??= err);
+    client.on('error', onError);
     try {
       await client.query('begin');
       const outcome = await this.applyIn(client, event);
@@ -94,6 +98,7 @@ export class ConsumerStore {
       throw err;
     } finally {
       // a client whose transaction failed may be in any state: destroy it rather than reuse it
+      client.off('error', onError);
       this.hooks.onRelease?.(client);
       client.release(broken);
     }
