@@ -143,7 +143,10 @@ export class PaymentEventsConsumer {
     this.aborted = this.stopping = true;
     this.wake.abort();
     for (const c of this.clients) (c as unknown as Client).connection.stream.destroy();
-    (this.conn?.connection as unknown as { stream?: { destroy(): void } } | undefined)?.stream?.destroy();
+    // with an error, so amqplib notices at once (a bare destroy() leaves its heartbeat timer running)
+    const amqpSocket = (this.conn?.connection as unknown as { stream?: { destroy(err: Error): void } } | undefined)
+      ?.stream;
+    amqpSocket?.destroy(new Error('consumer aborted'));
   }
 
   private onDelivery(msg: ConsumeMessage | null): void {
