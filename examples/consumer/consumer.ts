@@ -206,7 +206,10 @@ export class PaymentEventsConsumer {
     // Only now, after COMMIT. A crash between the COMMIT and this ack is a redelivery that
     // the dedupe table turns into 'duplicate'.
     this.settle(msg, 'ack');
-    if (outcome !== 'applied') this.o.log('info', `event ${outcome}; nothing to do`, fields);
+    this.o.log('info', outcome === 'applied' ? 'event applied' : `event ${outcome}; nothing to do`, {
+      ...fields,
+      delivery: delivery.count,
+    });
     this.o.hooks?.settled?.(event, outcome, delivery);
   }
 
