@@ -102,7 +102,8 @@ describe('examples/consumer against the real service and RabbitMQ', () => {
   beforeAll(async () => {
     t = await startTestApp();
     api = new Api(t);
-    dbName = `consumer_t_${process.env.TEST_RUN_ID}_${randomBytes(4).toString('hex')}`;
+    // the consumer's own empty database (named pay_* so the global teardown sweeps it after a crash)
+    dbName = `pay_consumer_${process.env.TEST_RUN_ID}_${randomBytes(4).toString('hex')}`;
     await pgQuery(PG_ADMIN_URL, `create database ${dbName}`);
     dbUrl = withDatabase(PG_ADMIN_URL, dbName);
     queue = `test-consumer-${t.db.name}`;
