@@ -315,15 +315,49 @@ describe('examples/consumer against the real service and RabbitMQ', () => {
     expect(await processed(approvedId)).toEqual([]);
   });
 
-  it('after stop(), events wait in the durable queue and the next consumer applies them', async () => {
+  it('stop() finishes the message in hand (commit, ack) and takes no more; the next instance gets the rest', async () => {
     const current = running[running.length - 1].consumer;
-    await current.stop();
-    const id = await approvedPayment();
-    const approved = await eventOf(id, 'transaction.approved');
-    await waitFor('the event waits in the queue', async () => (await adminCh.checkQueue(queue)).messageCount === 1);
-    expect(await processed(approved)).toEqual([]);
+    let inHand!: () => void;
+    const held = new Promise<void>((resolve) => (inHand = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    hooks.beforeCommit = async () => {
+      inHand();
+      await gate;
+    };
+    const first = await approvedPayment();
+    let stopped = false;
+    let stopping: Promise<void> | undefined;
+    let second: string;
+    try {
+      await held;
+      stopping = current.stop().then(() => void (stopped = true));
+      // a later event is no longer delivered to the stopping instance: it waits in the queue
+      second = await approvedPayment();
+      await eventOf(second, 'transaction.approved');
+      await waitFor(
+        'the later event waiting in the queue',
+        async () => (await adminCh.checkQueue(queue)).messageCount === 1,
+      );
+      expect(stopped).toBe(false); // still waiting for the transaction in hand
+    } finally {
+      release();
+    }
+    await stopping;
+    const firstEvent = await eventOf(first, 'transaction.approved');
+    expect(settledFor(firstEvent).map((s) => s.result)).toEqual(['applied']);
+    expect(await effectsOf(first)).toEqual([{ action: 'FULFIL_ORDER', event_id: firstEvent }]);
+    // acked before the channel closed: only the later event is left
+    expect((await adminCh.checkQueue(queue)).messageCount).toBe(1);
+
+    delete hooks.beforeCommit;
     await startConsumer();
-    await waitFor('applied by the next consumer', async () => (await processed(approved)).length === 1, 15_000);
-    expect(await effectsOf(id)).toEqual([{ action: 'FULFIL_ORDER', event_id: approved }]);
+    const secondEvent = await eventOf(second, 'transaction.approved');
+    await waitFor(
+      'the later event applied by the next instance',
+      async () => (await processed(secondEvent)).length === 1,
+    );
+    expect(await effectsOf(second)).toEqual([{ action: 'FULFIL_ORDER', event_id: secondEvent }]);
+    expect(settledFor(firstEvent)).toHaveLength(1); // never redelivered
   });
 });
