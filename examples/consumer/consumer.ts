@@ -28,7 +28,7 @@ export interface ConsumerOptions {
   pool: Pool;
   /** unacked messages in flight at once (also the useful pg pool size) */
   prefetch: number;
-  /** deliveries of one message before the broker dead-letters it (a transient failure that never heals) */
+  /** redeliveries of a failing message before the broker dead-letters it (N + 1 deliveries in all) */
   deliveryLimit: number;
   /** pause before requeueing a failed message: base * 2^(delivery-1), capped */
   retryBaseMs: number;
@@ -97,8 +97,8 @@ export class PaymentEventsConsumer {
     await ch.assertExchange(`${queue}.dlx`, 'fanout', { durable: true });
     await ch.assertQueue(`${queue}.dlq`, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     await ch.bindQueue(`${queue}.dlq`, `${queue}.dlx`, '');
-    // A quorum queue counts deliveries (x-delivery-count) and dead-letters a message after
-    // x-delivery-limit of them: a bounded retry with no bookkeeping of ours. Changing these
+    // A quorum queue counts deliveries (x-delivery-count) and dead-letters a message returned
+    // after x-delivery-limit redeliveries: a bounded retry with no bookkeeping of ours. Changing these
     // arguments later needs a new queue (RabbitMQ refuses a redeclare with other arguments).
     await ch.assertQueue(queue, {
       durable: true,

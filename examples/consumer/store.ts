@@ -90,6 +90,8 @@ export class ConsumerStore {
       await client.query('begin');
       const outcome = await this.applyIn(client, event);
       if (outcome === 'applied') await this.hooks.beforeCommit?.(event);
+      // A COMMIT whose answer is lost (the connection drops) may have committed: we throw,
+      // the message is requeued, and the redelivery finds its id — still applied once.
       await client.query('commit');
       return outcome;
     } catch (err) {
