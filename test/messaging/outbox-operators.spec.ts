@@ -13,6 +13,7 @@ import { startTestApp, TEST_CALLER, TestApp } from '../support/app';
 import { BusObserver, observeBus, outboxRows } from '../fulfilment/support';
 
 class RefusingBus extends EventBus {
+  readonly driver = 'amqp' as const;
   calls = 0;
   async publish(_: BusMessage[]): Promise<void> {
     this.calls++;
