@@ -94,7 +94,7 @@ export function prettyLine(json: string, colour = false): string {
 
 /** Where pino writes: its own stdout destination for json; a line-by-line prettifier for pretty. */
 export function logDestination(format: LogFormat): DestinationStream | undefined {
-  if (format === 'json') return undefined;
+  if (format !== 'pretty') return undefined;
   const colour = process.stdout.isTTY === true;
   return {
     write(chunk: string): void {
