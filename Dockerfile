@@ -28,6 +28,7 @@ FROM deps AS build
 COPY --from=source /app ./
 # /out is the allow-list of what the image gets: the manifest, production node_modules, dist.
 RUN npm run build \
+ && rm -f dist/*.tsbuildinfo \
  && npm prune --omit=dev --no-audit --no-fund \
  && mkdir /out \
  && mv package.json package-lock.json node_modules dist /out/

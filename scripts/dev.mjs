@@ -32,10 +32,20 @@ async function startEmbeddedPostgres() {
   };
 }
 
+/** A port in use is the one start-up failure a newcomer meets: say which variable moves it. */
+function portTaken(err, what, variable) {
+  if (err?.code !== 'EADDRINUSE') throw err;
+  process.stderr.write(
+    `\n${what} cannot listen: port ${err.port ?? '?'} is taken (another npm run dev?). ` +
+      `Stop that process, or pick another port: ${variable}=<port> npm run dev (docs/development.md)\n`,
+  );
+  process.exit(1);
+}
+
 const stops = [];
 let pg;
 if (!env.DATABASE_URL) {
-  pg = await startEmbeddedPostgres();
+  pg = await startEmbeddedPostgres().catch((err) => portTaken(err, 'the embedded Postgres', 'DEV_PG_PORT'));
   stops.push(pg.stop);
   env.DATABASE_URL = pg.url;
   env.DB_POOL_MAX = '1'; // PGlite is one session: one connection keeps transactions honest
@@ -54,6 +64,12 @@ const load = (mod) => require(join(build, mod));
 // tracing first (it patches http, express, pg… as they load): OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
 // is set; otherwise, at LOG_LEVEL=debug, every span is printed to the log (docs/observability.md)
 load('src/tracing');
+// One log format from the first line on (LOG_FORMAT: pretty by default here, json in production):
+// the sandbox's and Nest's own lines go through the service's logger, never Nest's coloured text.
+const { Logger } = require('@nestjs/common');
+const { loadLogConfig } = load('src/config/log-config');
+const { createProcessLogger } = load('src/common/logging/log-output');
+Logger.overrideLogger(createProcessLogger(loadLogConfig(env)));
 const { startSandbox } = load('src/sandbox/start-sandbox');
 const { loadSandboxConfig } = load('src/config/sandbox-config');
 const sandboxCfg = loadSandboxConfig(env);
@@ -61,7 +77,7 @@ const sandbox = await startSandbox({
   ...sandboxCfg,
   port: sandboxCfg.port ?? 3100,
   eventsUrl: env.SANDBOX_EVENTS_URL ?? `http://127.0.0.1:${env.PORT}/v1/webhooks/wompi`,
-});
+}).catch((err) => portTaken(err, 'the sandbox', 'SANDBOX_PORT'));
 stops.push(() => sandbox.close());
 env.WOMPI_BASE_URL ??= sandbox.baseUrl;
 env.WOMPI_PUBLIC_KEY ??= sandbox.keys.publicKey;
@@ -85,7 +101,11 @@ if (env.INTERNAL_API_KEYS?.trim()) {
 }
 
 const { bootstrap } = load('src/main');
-await bootstrap();
+const app = await bootstrap().catch((err) => portTaken(err, 'the service', 'PORT'));
+// The banner comes last: after the app listens and every start-up line (buffered by Nest until
+// the logger is attached) has been written, so the keys stay on screen.
+app.flushLogs();
+await new Promise((resolve) => setImmediate(resolve));
 
 const base = `http://127.0.0.1:${env.PORT}`;
 out('');
@@ -118,6 +138,7 @@ if (devKey) {
   );
   out(`  try: curl -H "Authorization: Bearer <${callers[0]}'s key in INTERNAL_API_KEYS>" ${base}/v1/acceptance`);
 }
+out(`  stop        Ctrl+C${pg ? '   reset: stop, then rm -rf .data (the embedded database and its data)' : ''}`);
 out('');
 
 const shutdown = async () => {

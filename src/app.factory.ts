@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { Application, NextFunction, Request, Response } from 'express';
 import { DomainError, ValidationFailed } from './common/errors/domain-error';
 import { Logger } from 'nestjs-pino';
+import { QuietStartupLogger } from './common/logging/log-output';
 import { AppModule } from './app.module';
 import { answerClientErrorsAsProblems, createExpressInstance, edgeHeaders, requestPath } from './common/http/edge';
 import { apiJsonProblem, assertUtf8, carriesBody, isApiJson } from './common/http/media-types';
@@ -116,7 +117,10 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
     bodyParser: false,
     bufferLogs: opts.bufferLogs ?? true,
   });
-  app.useLogger(app.get(Logger));
+  // every line through the service's pino logger (buffered until here, so nothing is printed in
+  // another format first); Nest's start-up chatter at debug when LOG_FORMAT's reader asks for it
+  const logger = app.get(Logger);
+  app.useLogger(config.logQuietStartup ? new QuietStartupLogger(logger) : logger);
   answerClientErrorsAsProblems(app.getHttpServer() as Server);
   app.use(edgeHeaders);
   // the client address of the per-address rate limits (req.ip); see docs/security-rate-limits.md

@@ -5,6 +5,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { createApp } from './app.factory';
 import { installHttpDrain } from './common/http/http-drain';
+import { createProcessLogger } from './common/logging/log-output';
 import { AppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
 import { loadConfigFromProcessEnv } from './config/load-config';
@@ -101,6 +102,11 @@ export async function bootstrap(): Promise<INestApplication> {
     }
     throw err;
   }
+  // One log format from here on: whatever logs before the app's own logger is attached (and
+  // Nest's buffered start-up lines after) is written by the same pino setup (LOG_FORMAT).
+  Logger.overrideLogger(
+    createProcessLogger({ level: config.logLevel, format: config.logFormat, quietStartup: config.logQuietStartup }),
+  );
   const app = await createApp(config);
   exitGracefullyOnSignals(app, config);
   await app.listen(config.port, '0.0.0.0');

@@ -3,6 +3,7 @@
  * environment; nothing else in the service reads `process.env`. The class doubles as the
  * DI token, so any provider can inject `AppConfig`.
  */
+import type { LogFormat, LogLevel } from './log-config';
 import type { TracingConfig } from './tracing-config';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -97,7 +98,11 @@ export abstract class AppConfig {
   nodeEnv!: 'production' | 'development' | 'test';
   port!: number;
   role!: Role;
-  logLevel!: string;
+  logLevel!: LogLevel;
+  /** LOG_FORMAT: json, or pretty (one human line per entry; the default in development) */
+  logFormat!: LogFormat;
+  /** Nest's start-up chatter at debug (development) */
+  logQuietStartup!: boolean;
   /** DOCS_ENABLED: serve /docs and /docs-json (default on, off with NODE_ENV=production) */
   docsEnabled!: boolean;
   databaseUrl!: string;

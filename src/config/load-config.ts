@@ -1,5 +1,6 @@
 import { ApiKey, AppConfig, OutboxConfig, Role, WompiConfig, WompiEnvironment } from './app-config';
 import { Env, EnvReader } from './env-reader';
+import { readLogConfig } from './log-config';
 import { loadHorizons } from './horizons-config';
 import { loadRateLimits, parseTrustProxy } from './rate-limit-config';
 import { loadReconciliation } from './reconciliation-config';
@@ -194,16 +195,14 @@ export function loadConfig(env: Env): AppConfig {
     r.problem(`EXTERNAL_PAYMENTS_OWNER names ${externalPaymentsOwner}, which is not a caller of INTERNAL_API_KEYS`);
   }
 
-  const logLevel = r.oneOf(
-    'LOG_LEVEL',
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
-    nodeEnv === 'test' ? 'warn' : 'info',
-  );
+  const log = readLogConfig(r, nodeEnv);
   const cfg: AppConfig = {
     nodeEnv,
     port: r.int('PORT', 3000, 0, 65535),
     role,
-    logLevel,
+    logLevel: log.level,
+    logFormat: log.format,
+    logQuietStartup: log.quietStartup,
     // the OpenAPI UI maps the whole internal API: off in production unless asked for
     docsEnabled: r.bool('DOCS_ENABLED', nodeEnv !== 'production'),
     databaseUrl,
@@ -243,7 +242,7 @@ export function loadConfig(env: Env): AppConfig {
     trustProxy: parseTrustProxy(r),
     rateLimits: loadRateLimits(r, nodeEnv, redisUrl),
     reconciliation: loadReconciliation(r, role),
-    tracing: loadTracingConfig(r, nodeEnv, logLevel),
+    tracing: loadTracingConfig(r, nodeEnv, log.level),
   };
   r.throwIfProblems();
   return cfg;

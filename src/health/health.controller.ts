@@ -58,7 +58,8 @@ export class HealthController {
   @ApiOperation({
     summary:
       'Readiness: Postgres answers and every migration is applied; worker and all also need Redis and RabbitMQ. ' +
-      'For the api, Redis and RabbitMQ are reported (required: false) but never fail it; the Wompi breakers never fail it.',
+      'For the api, Redis and RabbitMQ are reported (required: false) but never fail it; the Wompi breakers never fail it. ' +
+      'In `npm run dev` without Redis / RabbitMQ the entries are `queue` (driver memory) and `bus` (driver log) instead.',
   })
   async ready(): Promise<HealthCheckResult> {
     const need = requiredDependencies(this.config.role);
@@ -70,13 +71,23 @@ export class HealthController {
           .check('wompi')
           .up({ breaker: this.gateway.breakerState(), breakers: this.gateway.breakerStates() }),
     ];
-    (need.redis ? required : optional).push(() =>
-      this.probe('redis', () => this.queue.ping(CHECK_TIMEOUT_MS), need.redis),
-    );
-    if (this.config.amqpUrl && this.config.busDriver === 'amqp') {
+    // Each entry is named after what is really behind the port: `redis` / `rabbitmq` when the
+    // service runs on them (production always does: config refuses the in-process queue there),
+    // `queue` (driver memory) / `bus` (driver log) in `npm run dev`, where there is no Redis or
+    // RabbitMQ to report on.
+    if (this.queue.driver === 'bull') {
+      (need.redis ? required : optional).push(() =>
+        this.probe('redis', () => this.queue.ping(CHECK_TIMEOUT_MS), need.redis),
+      );
+    } else {
+      optional.push(async () => this.indicator.check('queue').up({ driver: this.queue.driver }));
+    }
+    if (this.bus.driver === 'amqp') {
       (need.rabbitmq ? required : optional).push(() =>
         this.probe('rabbitmq', () => this.bus.ping(CHECK_TIMEOUT_MS), need.rabbitmq),
       );
+    } else {
+      optional.push(async () => this.indicator.check('bus').up({ driver: this.bus.driver }));
     }
     const [verdict, extra] = await Promise.all([
       this.health.check(required).catch((err: unknown) => err),

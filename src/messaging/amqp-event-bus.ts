@@ -17,6 +17,7 @@ export interface AmqpEventBusOptions {
  * wrapper buffer messages in memory, where a crash would forget they were ever sent.
  */
 export class AmqpEventBus extends EventBus {
+  readonly driver = 'amqp' as const;
   private readonly logger = new Logger('AmqpBus');
   private readonly connection: AmqpConnectionManager;
   private readonly channel: ChannelWrapper;

@@ -1,3 +1,4 @@
+import type { BusDriver } from '../config/app-config';
 /** A message for the bus: one CloudEvent, already serialised. */
 export interface BusMessage {
   /** CloudEvent id; also the AMQP message-id, so consumers can dedupe */
@@ -34,6 +35,8 @@ export function isBusOutage(err: unknown): boolean {
  * when the broker is unreachable.
  */
 export abstract class EventBus {
+  /** Where messages go: `amqp` (RabbitMQ) or `log` (`npm run dev`); readiness names its entry after it. */
+  abstract readonly driver: BusDriver;
   abstract publish(messages: BusMessage[]): Promise<void>;
   /** throws when the broker is unreachable (readiness) */
   abstract ping(timeoutMs: number): Promise<void>;

@@ -53,6 +53,7 @@ export function loggableEnvelope(m: BusMessage): Record<string, unknown> {
  * `datacontenttype`, `data` with the caller's `metadata`), buyer personal data masked.
  */
 export class LogEventBus extends EventBus {
+  readonly driver = 'log' as const;
   constructor(private readonly logger: EventLogSink = new Logger('Events')) {
     super();
   }

@@ -6,8 +6,6 @@ import { OutboxEventView, OutboxListStatus, OutboxPage } from './dto/outbox.dto'
 import { OutboxEntity } from './outbox.entity';
 import { OutboxSignal } from './outbox-signal';
 
-const STATUS: Record<OutboxListStatus, OutboxEntity['status']> = { dead: 'DEAD', pending: 'PENDING', sent: 'SENT' };
-
 export function encodeCursor(id: string): string {
   return Buffer.from(id, 'utf8').toString('base64url');
 }
@@ -48,11 +46,11 @@ export class OutboxAdminService {
 
   /** Dead and pending rows oldest first (the order they block in); sent rows newest first. */
   async list(status: OutboxListStatus, limit = 50, cursor?: string): Promise<OutboxPage> {
-    const desc = status === 'sent';
+    const desc = status === 'SENT';
     const qb = this.dataSource
       .getRepository(OutboxEntity)
       .createQueryBuilder('o')
-      .where('o.status = :status', { status: STATUS[status] })
+      .where('o.status = :status', { status })
       .orderBy('o.id', desc ? 'DESC' : 'ASC')
       .limit(limit + 1);
     if (cursor) qb.andWhere(desc ? 'o.id < :after' : 'o.id > :after', { after: decodeCursor(cursor) });

@@ -64,6 +64,15 @@ describe('go-live checks', () => {
     expect(checks.find((c) => c.item.includes('rotation'))?.level).toBe('warn');
     expect(JSON.stringify(checks)).not.toMatch(/QQQQ|RRRR|xxxx/);
   });
+
+  it('warn on pretty logs (LOG_FORMAT=pretty, or NODE_ENV=development by default); JSON passes', () => {
+    const pretty = (env: Record<string, string>) =>
+      goLiveChecks(loadConfig({ ...prod, ...env })).find((c) => c.item === 'JSON logs');
+    expect(pretty({})?.level).toBe('pass');
+    expect(pretty({ LOG_FORMAT: 'pretty' })?.level).toBe('warn');
+    expect(pretty({ NODE_ENV: 'development' })?.level).toBe('warn');
+    expect(pretty({ NODE_ENV: 'development', LOG_FORMAT: 'json' })?.level).toBe('pass');
+  });
 });
 
 describe('secrets in git history', () => {

@@ -104,6 +104,11 @@ export function goLiveChecks(c: AppConfig, facts: GoLiveFacts = {}): GoLiveCheck
     `LOG_LEVEL=${c.logLevel} (logs are scrubbed at every level; debug/trace are noisy)`,
   );
   add(
+    'JSON logs',
+    c.logFormat === 'json' ? true : 'warn',
+    `LOG_FORMAT=${c.logFormat} (pretty is for a person at a terminal; log pipelines read JSON)`,
+  );
+  add(
     'Schema managed by migrations only',
     !c.migrationsRun,
     c.migrationsRun

@@ -25,6 +25,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** JobQueue on Bull (Redis). Queues are created by @nestjs/bull and handed in by name. */
 @Injectable()
 export class BullJobQueue extends JobQueue {
+  readonly driver = 'bull' as const;
   private readonly logger = new Logger('Queue');
 
   constructor(

@@ -1,3 +1,4 @@
+import type { QueueDriver } from '../config/app-config';
 /**
  * The queue port. Use cases enqueue and workers register handlers through it; only the
  * adapters know Bull. Jobs are idempotent by construction: a deterministic `jobId` from the
@@ -101,6 +102,12 @@ export abstract class JobQueue {
    * the store does not answer within `timeoutMs` (the metrics scrape relies on that bound).
    */
   abstract counts(queue: QueueName, timeoutMs: number): Promise<QueueCounts>;
+  /**
+   * What stores the jobs: `bull` (Redis) or `memory` (in-process, `npm run dev` only). Readiness
+   * names its check after it (`redis`, or `queue` with `driver: memory`), so it never reports a
+   * Redis that is not there.
+   */
+  abstract readonly driver: QueueDriver;
   /** throws when the backing store is unreachable (readiness) */
   abstract ping(timeoutMs: number): Promise<void>;
   /**

@@ -29,6 +29,7 @@ interface MemJob {
  * dedupe-by-jobId, attempts and backoff semantics as Bull, no persistence.
  */
 export class MemoryJobQueue extends JobQueue {
+  readonly driver = 'memory' as const;
   private readonly logger = new Logger('MemoryQueue');
   private readonly jobs = new Map<string, MemJob>();
   private readonly handlers = new Map<string, { handler: JobHandler<unknown>; concurrency: number; running: number }>();

@@ -181,11 +181,11 @@ describe('contract: caller input never reaches a 5xx, a 404 or an implicit conve
     ],
     [
       'outbox cursor 9223372036854775808',
-      { method: 'GET', path: `/v1/outbox?status=dead&cursor=${b64('9223372036854775808')}`, field: 'cursor' },
+      { method: 'GET', path: `/v1/outbox?status=DEAD&cursor=${b64('9223372036854775808')}`, field: 'cursor' },
     ],
     [
       'outbox cursor 9999999999999999999',
-      { method: 'GET', path: `/v1/outbox?status=sent&cursor=${b64('9999999999999999999')}`, field: 'cursor' },
+      { method: 'GET', path: `/v1/outbox?status=SENT&cursor=${b64('9999999999999999999')}`, field: 'cursor' },
     ],
   ];
 
@@ -301,7 +301,7 @@ describe('contract: caller input never reaches a 5xx, a 404 or an implicit conve
   });
 
   // strict integers: only ^[0-9]+$ within range, for every integer query parameter
-  const lists = ['/v1/transactions?', '/v1/webhooks/events?', '/v1/outbox?status=dead&'];
+  const lists = ['/v1/transactions?', '/v1/webhooks/events?', '/v1/outbox?status=DEAD&'];
   const looseIntegers = [
     '1e2',
     '0x10',

@@ -12,7 +12,7 @@ describe('operator routes limited by OPERATOR_CALLERS', () => {
   });
 
   it('lets the named operator in and answers 403 problem+json to every other caller', async () => {
-    for (const path of ['/v1/outbox?status=dead', '/v1/webhooks/events', '/v1/reconciliations']) {
+    for (const path of ['/v1/outbox?status=DEAD', '/v1/webhooks/events', '/v1/reconciliations']) {
       const op = await request(t.url).get(path).set('Authorization', `Bearer ${OTHER_API_KEY}`);
       expect(op.status).toBe(200);
       const other = await request(t.url).get(path).set(t.auth);
@@ -38,7 +38,7 @@ describe('operator routes with OPERATOR_CALLERS unset', () => {
     const routes: [string, string][] = [
       ['get', '/v1/webhooks/events'],
       ['post', '/v1/webhooks/events/00000000-0000-4000-8000-000000000000/replay'],
-      ['get', '/v1/outbox?status=dead'],
+      ['get', '/v1/outbox?status=DEAD'],
       ['post', '/v1/outbox/1/retry'],
       ['get', '/v1/reconciliations'],
       ['post', '/v1/reconciliations'],

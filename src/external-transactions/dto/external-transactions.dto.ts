@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { QueryInt } from '../../common/http/validators';
+import { EnumFilter } from '../../common/http/enum-filter';
 import { ExternalTransactionView } from '../external-transaction.view';
 
 export const EXTERNAL_STATUSES = ['PENDING', 'APPROVED', 'DECLINED', 'VOIDED', 'ERROR'] as const;
@@ -20,9 +21,7 @@ export const EXTERNAL_TRANSACTION_EXAMPLE: ExternalTransactionView = {
 };
 
 export class ListExternalTransactionsQuery {
-  @ApiPropertyOptional({ enum: EXTERNAL_STATUSES, example: 'APPROVED', description: "Wompi's status as last reported" })
-  @IsOptional()
-  @IsIn(EXTERNAL_STATUSES)
+  @EnumFilter(EXTERNAL_STATUSES, { example: 'APPROVED', description: "Wompi's status as last reported" })
   status?: string;
 
   @ApiPropertyOptional({

@@ -1,17 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { EnumFilter } from '../../common/http/enum-filter';
 import { IsBigintId, QueryInt } from '../../common/http/validators';
 
-export const OUTBOX_LIST_STATUSES = ['dead', 'pending', 'sent'] as const;
+export const OUTBOX_LIST_STATUSES = ['DEAD', 'PENDING', 'SENT'] as const;
 export type OutboxListStatus = (typeof OUTBOX_LIST_STATUSES)[number];
 
 export class ListOutboxQuery {
-  @ApiProperty({
-    enum: OUTBOX_LIST_STATUSES,
-    example: 'dead',
-    description: 'which rows: parked (dead), waiting (pending) or published (sent)',
+  @EnumFilter(OUTBOX_LIST_STATUSES, {
+    required: true,
+    example: 'DEAD',
+    description: 'which rows: parked (DEAD), waiting (PENDING) or published (SENT)',
   })
-  @IsIn(OUTBOX_LIST_STATUSES)
   status: OutboxListStatus;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, example: 50 })
@@ -54,7 +54,7 @@ export class OutboxEventView {
   @ApiProperty({ example: 'order-2024-000123', description: 'CloudEvent subject: the payment reference' })
   subject: string;
 
-  @ApiProperty({ enum: ['PENDING', 'SENT', 'DEAD'], example: 'DEAD' })
+  @ApiProperty({ enum: OUTBOX_LIST_STATUSES, example: 'DEAD' })
   status: string;
 
   @ApiProperty({ example: 10, description: 'publish attempts so far' })

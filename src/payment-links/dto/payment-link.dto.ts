@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   Equals,
   IsBoolean,
-  IsIn,
   IsInt,
   IsISO8601,
   IsNotEmpty,
@@ -17,6 +16,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { QueryInt } from '../../common/http/validators';
+import { EnumFilter } from '../../common/http/enum-filter';
 import {
   isFutureInstant,
   MAX_AMOUNT_IN_CENTS,
@@ -121,10 +121,11 @@ export class PaymentLinkIdParam {
   id: string;
 }
 
+/** the statuses a link is answered with (CREATING is internal: such a link is never listed) */
+export const PAYMENT_LINK_STATUSES = ['ACTIVE', 'INACTIVE', 'UNKNOWN'] as const;
+
 export class ListPaymentLinksQuery {
-  @ApiPropertyOptional({ enum: ['ACTIVE', 'INACTIVE', 'UNKNOWN'], example: 'ACTIVE' })
-  @IsOptional()
-  @IsIn(['ACTIVE', 'INACTIVE', 'UNKNOWN'])
+  @EnumFilter(PAYMENT_LINK_STATUSES, { example: 'ACTIVE' })
   status?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, example: 20 })

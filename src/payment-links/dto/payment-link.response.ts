@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaymentLinkView } from '../payment-link.view';
+import { PAYMENT_LINK_STATUSES } from './payment-link.dto';
 
 export const PAYMENT_LINK_EXAMPLE: PaymentLinkView = {
   id: '7d1e3c5b-2a4f-4e6b-9c8d-0f1a2b3c4d5e',
@@ -44,7 +45,7 @@ export class PaymentLinkResponse {
   })
   checkout_url: string | null;
   @ApiProperty({
-    enum: ['ACTIVE', 'INACTIVE', 'UNKNOWN'],
+    enum: PAYMENT_LINK_STATUSES,
     description: "UNKNOWN: Wompi's answer to the create was lost; the link is never shared",
     example: 'ACTIVE',
   })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { IsOptional, IsUUID, Matches } from 'class-validator';
+import { EnumFilter } from '../../common/http/enum-filter';
 import { IsBigintId, IsStrictInstant, QueryInt } from '../../common/http/validators';
 import { DISCREPANCY_KINDS, ReconciliationDiscrepancyEntity, RESOLUTIONS } from '../reconciliation-discrepancy.entity';
 import { ReconciliationRunEntity, RUN_STATUSES, RUN_TRIGGERS } from '../reconciliation-run.entity';
@@ -45,17 +46,13 @@ export class ListRunsQuery {
 }
 
 export class ListDiscrepanciesQuery {
-  @ApiPropertyOptional({ enum: DISCREPANCY_KINDS })
-  @IsOptional()
-  @IsIn(DISCREPANCY_KINDS)
+  @EnumFilter(DISCREPANCY_KINDS, { example: 'status_mismatch' })
   kind?: string;
 
-  @ApiPropertyOptional({
-    enum: RESOLUTIONS,
+  @EnumFilter(RESOLUTIONS, {
+    example: 'reported',
     description: 'healed: applied through the state machine; reported: left to a person',
   })
-  @IsOptional()
-  @IsIn(RESOLUTIONS)
   resolution?: string;
 
   @ApiPropertyOptional({

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { IsStrictInstant, QueryInt } from '../../common/http/validators';
+import { EnumFilter } from '../../common/http/enum-filter';
 import { PAYMENT_STATUSES, PaymentStatus } from '../payment-status';
 import { REFERENCE_PATTERN } from '../references';
 
@@ -19,9 +20,7 @@ export class ListTransactionsQuery {
   @Matches(REFERENCE_PATTERN, { message: 'reference must be 1–64 letters, digits, - or _' })
   reference?: string;
 
-  @ApiPropertyOptional({ enum: PAYMENT_STATUSES, example: 'APPROVED' })
-  @IsOptional()
-  @IsIn(PAYMENT_STATUSES)
+  @EnumFilter(PAYMENT_STATUSES, { example: 'APPROVED' })
   status?: PaymentStatus;
 
   @ApiPropertyOptional({ description: 'created at or after (ISO 8601)', example: '2026-03-01T00:00:00Z' })

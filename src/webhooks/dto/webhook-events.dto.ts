@@ -1,15 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { QueryInt } from '../../common/http/validators';
+import { EnumFilter } from '../../common/http/enum-filter';
 
 export const INBOX_STATUSES = ['RECEIVED', 'PROCESSED', 'IGNORED', 'FAILED', 'DEAD', 'UNCONFIRMED'] as const;
 export const DEFAULT_EVENTS_PAGE = 50;
 export const MAX_EVENTS_PAGE = 200;
 
 export class ListWebhookEventsQuery {
-  @ApiPropertyOptional({ enum: INBOX_STATUSES, example: 'FAILED' })
-  @IsOptional()
-  @IsIn(INBOX_STATUSES)
+  @EnumFilter(INBOX_STATUSES, { example: 'FAILED' })
   status?: (typeof INBOX_STATUSES)[number];
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_EVENTS_PAGE, default: DEFAULT_EVENTS_PAGE, example: 50 })
