@@ -49,7 +49,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: Postgres answers and every migration is applied; worker and all also need Redis and RabbitMQ. For the api, Redis and RabbitMQ are reported (required: false) but never fail it; the Wompi breakers never fail it. */
+        /** Readiness: Postgres answers and every migration is applied; worker and all also need Redis and RabbitMQ. For the api, Redis and RabbitMQ are reported (required: false) but never fail it; the Wompi breakers never fail it. In `npm run dev` without Redis / RabbitMQ the entries are `queue` (driver memory) and `bus` (driver log) instead. */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -1637,7 +1637,7 @@ export interface components {
              * @example DEAD
              * @enum {string}
              */
-            status: "PENDING" | "SENT" | "DEAD";
+            status: "DEAD" | "PENDING" | "SENT";
             /**
              * @description publish attempts so far
              * @example 10
@@ -2565,6 +2565,7 @@ export interface operations {
     PaymentLinksController_list: {
         parameters: {
             query?: {
+                /** @description Any letter case is accepted (normalised to the value shown). */
                 status?: "ACTIVE" | "INACTIVE" | "UNKNOWN";
                 limit?: number;
                 /** @description next_cursor of the previous page (opaque) */
@@ -3077,7 +3078,7 @@ export interface operations {
     ExternalTransactionsController_list: {
         parameters: {
             query?: {
-                /** @description Wompi's status as last reported */
+                /** @description Wompi's status as last reported. Any letter case is accepted (normalised to the value shown). */
                 status?: "PENDING" | "APPROVED" | "DECLINED" | "VOIDED" | "ERROR";
                 /** @description true: only those nobody owns (no EXTERNAL_PAYMENTS_OWNER payment) */
                 unclaimed?: "true" | "false";
@@ -3264,6 +3265,7 @@ export interface operations {
         parameters: {
             query?: {
                 reference?: string;
+                /** @description Any letter case is accepted (normalised to the value shown). */
                 status?: "PENDING" | "UNKNOWN" | "APPROVED" | "DECLINED" | "ERROR" | "VOIDED" | "EXPIRED";
                 /** @description created at or after (ISO 8601) */
                 from?: string;
@@ -4245,6 +4247,7 @@ export interface operations {
     WebhookEventsController_list: {
         parameters: {
             query?: {
+                /** @description Any letter case is accepted (normalised to the value shown). */
                 status?: "RECEIVED" | "PROCESSED" | "IGNORED" | "FAILED" | "DEAD" | "UNCONFIRMED";
                 limit?: number;
                 /** @description next_cursor of the previous page (opaque) */
@@ -4712,8 +4715,9 @@ export interface operations {
     ReconciliationController_discrepancies: {
         parameters: {
             query?: {
+                /** @description Any letter case is accepted (normalised to the value shown). */
                 kind?: "unknown_reference" | "missing_at_wompi" | "status_mismatch" | "status_contradiction" | "duplicate_approval" | "amount_mismatch" | "currency_mismatch";
-                /** @description healed: applied through the state machine; reported: left to a person */
+                /** @description healed: applied through the state machine; reported: left to a person. Any letter case is accepted (normalised to the value shown). */
                 resolution?: "healed" | "reported";
                 /** @description JSON only; the CSV has every row */
                 limit?: number;
@@ -4811,8 +4815,8 @@ export interface operations {
     OutboxController_list: {
         parameters: {
             query: {
-                /** @description which rows: parked (dead), waiting (pending) or published (sent) */
-                status: "dead" | "pending" | "sent";
+                /** @description which rows: parked (DEAD), waiting (PENDING) or published (SENT). Any letter case is accepted (normalised to the value shown). */
+                status: "DEAD" | "PENDING" | "SENT";
                 limit?: number;
                 /** @description opaque: `next_cursor` of the previous page */
                 cursor?: string;
