@@ -3,6 +3,9 @@
  * sandbox, the state machine, the outbox, the relay's publish). At a fixed 200 events/s
  * (latency from each delivery's scheduled send time), then as fast as the worker applies them. */
 import * as amqplib from 'amqplib';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { computeEventChecksum } from '../src/wompi/signatures';
 import { closedLoop, openLoop } from './load';
@@ -18,8 +21,12 @@ import {
 } from './support';
 
 const RATE = 200;
-const FIXED_EVENTS = 1500;
-const BURST_EVENTS = 1500;
+/** BENCH_SCALE (e.g. 0.3) shrinks both phases for a quick comparison; 1 for the figures. */
+const SCALE = Math.min(1, Math.max(0.05, Number(process.env.BENCH_SCALE ?? 1) || 1));
+const FIXED_EVENTS = Math.round(1500 * SCALE);
+const BURST_EVENTS = Math.round(1500 * SCALE);
+/** BENCH_CPU_PROF=<dir>: the service runs with --cpu-prof, its profile written there on exit. */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 const BURST_CONCURRENCY = 32;
 const SETTLE_MS = 60_000;
 
@@ -95,6 +102,54 @@ async function approvedPayments(sandbox: Sandboxish, api: string, apiKey: string
   return out;
 }
 
+interface ProbeSample {
+  pgQueries: number;
+  redisRoundTrips: number;
+  redisCommands: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  at: number;
+}
+
+/** The service's counters (bench/probe.ts, preloaded): asked for with SIGUSR2, read from the file it writes. */
+async function probe(pid: number, file: string): Promise<ProbeSample> {
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const now = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (now && now !== before) {
+      try {
+        return JSON.parse(now) as ProbeSample;
+      } catch {
+        // caught mid-write: read again
+      }
+    }
+    if (Date.now() > deadline) throw new Error('the service did not answer the bench probe (SIGUSR2)');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+interface PhaseCost {
+  cpuMsPerEvent: number;
+  /** service CPU time over wall time (1 = one core busy) */
+  cpuShare: number;
+  pgPerEvent: number;
+  redisRoundTripsPerEvent: number;
+  redisCommandsPerEvent: number;
+}
+
+function cost(a: ProbeSample, b: ProbeSample, events: number, wallMs: number): PhaseCost {
+  const cpuMs = (b.cpuUserUs + b.cpuSystemUs - a.cpuUserUs - a.cpuSystemUs) / 1000;
+  return {
+    cpuMsPerEvent: cpuMs / events,
+    cpuShare: cpuMs / wallMs,
+    pgPerEvent: (b.pgQueries - a.pgQueries) / events,
+    redisRoundTripsPerEvent: (b.redisRoundTrips - a.redisRoundTrips) / events,
+    redisCommandsPerEvent: (b.redisCommands - a.redisCommands) / events,
+  };
+}
+
 function delivery(tx: Json, secret: string): string {
   const event = {
     event: 'transaction.updated',
@@ -148,7 +203,17 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const db = await createBenchDatabase();
   const apiKey = newApiKey();
   const env = benchEnv(db, sandbox, apiKey, { ROLE: 'all', NODE_ENV: 'production', LOG_LEVEL: 'info' });
-  const svc = await startChild('src/main.js', await freePort(), env, '/health/live');
+  const probeFile = join(tmpdir(), `bench-probe-${db.name}.json`);
+  const nodeArgs = ['-r', join(__dirname, 'probe.js')];
+  if (CPU_PROF_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`);
+  const svc = await startChild(
+    'src/main.js',
+    await freePort(),
+    { ...env, BENCH_PROBE_FILE: probeFile },
+    '/health/live',
+    undefined,
+    nodeArgs,
+  );
   const bus = await observe(env.AMQP_URL, env.AMQP_EXCHANGE);
   const secret = sandbox.keys.eventsSecret;
   const target = { url: svc.url, path: '/v1/webhooks/wompi' };
@@ -158,14 +223,18 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const bodies = first.map((tx) => delivery(tx, secret));
     const sentAt: number[] = [];
     ctx.log(`${FIXED_EVENTS} deliveries at ${RATE}/s`);
+    const p0 = await probe(svc.pid, probeFile);
     const t0 = performance.now();
     const fixed = await openLoop(target, bodies, RATE, 256, (i) => (sentAt[i] = t0 + (i * 1000) / RATE));
     const ids = first.map((tx) => String(tx.id));
     await bus.waitAll(ids, SETTLE_MS);
+    const fixedCost = cost(p0, await probe(svc.pid, probeFile), FIXED_EVENTS, performance.now() - t0);
     const lat = ids.map((id, i) => bus.seen.get(id)! - (t0 + (i * 1000) / RATE)).sort((a, b) => a - b);
 
     ctx.log(`creating ${BURST_EVENTS} more; then delivering them ${BURST_CONCURRENCY} in flight`);
     const second = await approvedPayments(sandbox, svc.url, apiKey, BURST_EVENTS);
+    const p1 = await probe(svc.pid, probeFile);
+    const bench1 = process.cpuUsage();
     const t1 = performance.now();
     const burst = await closedLoop(
       target,
@@ -174,7 +243,20 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     );
     const ids2 = second.map((tx) => String(tx.id));
     await bus.waitAll(ids2, SETTLE_MS);
+    const burstWallMs = performance.now() - t1;
+    const burstCost = cost(p1, await probe(svc.pid, probeFile), BURST_EVENTS, burstWallMs);
+    const benchCpu = process.cpuUsage(bench1);
+    const benchShare = (benchCpu.user + benchCpu.system) / 1000 / burstWallMs;
     const applySeconds = (Math.max(...ids2.map((id) => bus.seen.get(id)!)) - t1) / 1000;
+    // the service is one event loop: near one core busy while the backlog drains, it is CPU-bound
+    const bottleneck =
+      burstCost.cpuShare >= 0.85
+        ? `the service process's CPU (one event loop ${(burstCost.cpuShare * 100).toFixed(0)}% busy): ` +
+          `${burstCost.cpuMsPerEvent.toFixed(2)} ms CPU/event caps it near ${(1000 / burstCost.cpuMsPerEvent).toFixed(0)} events/s`
+        : `not the service CPU (${(burstCost.cpuShare * 100).toFixed(0)}% of a core): waiting on round trips ` +
+          `(${burstCost.pgPerEvent.toFixed(1)} Postgres, ${burstCost.redisRoundTripsPerEvent.toFixed(1)} Redis per event) ` +
+          `or the CPU the machine leaves it (bench process incl. sandbox ${(benchShare * 100).toFixed(0)}% of a core)`;
+    ctx.log(`bottleneck: ${bottleneck}`);
     if (fixed.errors || burst.errors) throw new Error(`ingress errors: ${fixed.errors + burst.errors}`);
     const note =
       'ROLE=all, NODE_ENV=production, LOG_LEVEL=info; one process; verify-by-fetch against the in-bench sandbox';
@@ -205,6 +287,46 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       },
       {
         bench: 'end-to-end',
+        metric: `service CPU per event at ${RATE}/s`,
+        value: fixedCost.cpuMsPerEvent,
+        unit: 'ms',
+        n: FIXED_EVENTS,
+        notes: `ingest + apply + publish, one process; ${(fixedCost.cpuShare * 100).toFixed(0)}% of a core`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'service CPU per event, draining',
+        value: burstCost.cpuMsPerEvent,
+        unit: 'ms',
+        n: BURST_EVENTS,
+        notes: `${(burstCost.cpuShare * 100).toFixed(0)}% of a core; bench process (load, sandbox, consumer) ${(benchShare * 100).toFixed(0)}%`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'Postgres round trips per event',
+        value: burstCost.pgPerEvent,
+        unit: 'queries',
+        n: BURST_EVENTS,
+        notes: `at ${RATE}/s: ${fixedCost.pgPerEvent.toFixed(2)} (relay and sweeper polls included)`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'Redis round trips per event',
+        value: burstCost.redisRoundTripsPerEvent,
+        unit: 'round trips',
+        n: BURST_EVENTS,
+        notes: `${burstCost.redisCommandsPerEvent.toFixed(1)} commands (a pipeline or MULTI is one round trip); at ${RATE}/s: ${fixedCost.redisRoundTripsPerEvent.toFixed(2)}`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'bottleneck',
+        value: burstCost.cpuShare,
+        unit: 'core share',
+        n: BURST_EVENTS,
+        notes: bottleneck,
+      },
+      {
+        bench: 'end-to-end',
         metric: 'peak RSS (ROLE=all)',
         value: svc.peakRssMb(),
         unit: 'MB',
@@ -216,5 +338,6 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     await svc.stop();
     await sandbox.close();
     await db.drop();
+    rmSync(probeFile, { force: true });
   }
 }
