@@ -88,7 +88,13 @@ async function approvedPayments(sandbox: Sandboxish, api: string, apiKey: string
         const tx = await json(`${sandbox.baseUrl}/transactions/${wompiId}`, {
           headers: { authorization: `Bearer ${sandbox.keys.privateKey}` },
         });
-        const t = tx.body.data as Json;
+        const t = tx.body.data as Json | undefined;
+        if (!t) {
+          // a refused read (the sandbox under load): asked again, bounded by the tries below
+          if (tries > 200) throw new Error(`sandbox answered ${tx.status} for ${wompiId}: ${JSON.stringify(tx.body)}`);
+          await new Promise((r) => setTimeout(r, 25));
+          continue;
+        }
         if (t.status !== 'PENDING') {
           out.push(t);
           break;
@@ -204,7 +210,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const apiKey = newApiKey();
   const env = benchEnv(db, sandbox, apiKey, { ROLE: 'all', NODE_ENV: 'production', LOG_LEVEL: 'info' });
   const probeFile = join(tmpdir(), `bench-probe-${db.name}.json`);
-  const nodeArgs = ['-r', join(__dirname, 'probe.js')];
+  const nodeArgs = [
+    '-r',
+    join(__dirname, 'probe.js'),
+    ...(process.env.BENCH_PRELOAD ? ['-r', process.env.BENCH_PRELOAD] : []),
+  ];
   if (CPU_PROF_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`);
   const svc = await startChild(
     'src/main.js',

@@ -24,6 +24,40 @@ import { nextActionFrom } from './transaction.view';
 
 export { EVENT_TYPE_BY_STATUS } from './payment-events';
 
+/** The payment columns applying a report may change. */
+function applyFieldsOf(p: PaymentEntity): unknown[] {
+  return [
+    p.status,
+    p.wompiTransactionId,
+    p.paymentMethodType,
+    p.statusMessage,
+    p.finalizedAt?.getTime() ?? null,
+    p.version,
+    p.nextAction ?? null,
+  ];
+}
+
+/** Deep equality of JSON-like values, key order ignored (jsonb does not keep it). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  if (ka.length !== kb.length) return false;
+  return ka.every(
+    (k) =>
+      Object.hasOwn(b as object, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
+/** TypeORM answers UPDATE … RETURNING with `[rows, rowCount]` and SELECT or INSERT with `rows`. */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as T[];
+  return result as T[];
+}
+
 export type ApplyOutcome =
   /** the payment's status changed (events and fulfilment written) */
   | 'changed'
@@ -136,11 +170,15 @@ export class PaymentStateService {
       return { outcome: 'mismatch', payment, eventIds: [] };
     }
 
+    const loaded = applyFieldsOf(payment);
     const attempts = m.getRepository(PaymentAttemptEntity);
+    // one read for the attempt this report is about and every attempt of the payment (the
+    // payment row is locked: no other writer adds or moves its attempts meanwhile)
+    const known = await attempts.find({ where: [{ wompiTransactionId: tx.id }, { paymentId: payment.id }] });
     let attempt =
-      (await attempts.findOne({ where: { wompiTransactionId: tx.id } })) ??
+      known.find((a) => a.wompiTransactionId === tx.id) ??
       // an UNKNOWN attempt (create outcome not seen) is this transaction once Wompi reports it
-      (await attempts.findOne({ where: { paymentId: payment.id, status: 'UNKNOWN', wompiTransactionId: IsNull() } }));
+      known.find((a) => a.paymentId === payment.id && a.status === 'UNKNOWN' && a.wompiTransactionId === null);
     const now = new Date();
     let attemptChanged = false;
     const attemptWasApproved = attempt?.status === 'APPROVED';
@@ -156,6 +194,7 @@ export class PaymentStateService {
         finalizedAt: isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null,
       });
       attempt = await attempts.save(attempt);
+      known.push(attempt);
       attemptChanged = true;
     } else if (attempt.status !== tx.status || attempt.wompiTransactionId === null) {
       if (attempt.status !== tx.status && isContradiction(attempt.status, tx.status)) {
@@ -189,11 +228,12 @@ export class PaymentStateService {
       attempt.paymentMethodType = tx.payment_method_type ?? attempt.paymentMethodType;
       attempt.snapshot = tx as unknown as Record<string, unknown>;
       attempt.finalizedAt = isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null;
-      attempt = await attempts.save(attempt);
+      await this.updateAttempt(m, attempt);
       attemptChanged = true;
     }
 
-    const all = await attempts.find({ where: { paymentId: payment.id } });
+    // the payment's attempts as they now stand (the one above updated in place or appended)
+    const all = known.filter((a) => a.paymentId === payment.id);
     const from = payment.status;
     const to = nextPaymentStatus(from, all);
     if (attemptChanged && !attemptWasApproved && isDuplicateApproval(attempt, all)) {
@@ -238,7 +278,8 @@ export class PaymentStateService {
       if (attemptChanged || nextAction) {
         if (!payment.wompiTransactionId) payment.wompiTransactionId = tx.id;
         if (!payment.paymentMethodType) payment.paymentMethodType = tx.payment_method_type ?? null;
-        await m.getRepository(PaymentEntity).save(payment);
+        // like a repository save: no UPDATE (and no updated_at bump) when nothing differs
+        if (!sameJson(applyFieldsOf(payment), loaded)) await this.updatePayment(m, payment);
       }
       return { outcome: attemptChanged ? 'unchanged' : 'stale', payment, eventIds: [] };
     }
@@ -249,7 +290,17 @@ export class PaymentStateService {
     payment.statusMessage = decider?.statusMessage ?? null;
     payment.finalizedAt = isFinal(to) ? (decider?.finalizedAt ?? now) : null;
     payment.version += 1;
-    await m.getRepository(PaymentEntity).save(payment);
+    const decidedBy = decider?.id ?? attempt.id;
+    // the payment row and its history line in one statement
+    await this.updatePayment(m, payment, {
+      paymentId: payment.id,
+      attemptId: decidedBy,
+      wompiTransactionId: payment.wompiTransactionId,
+      fromStatus: from,
+      toStatus: to,
+      source,
+      detail: { wompi_status: tx.status, status_message: tx.status_message ?? null },
+    });
     if (to === 'APPROVED' && (from === 'DECLINED' || from === 'ERROR')) {
       // a different Wompi transaction with our reference took the money (buyer retry, late create):
       // consumers got transaction.declined/error and now get transaction.approved
@@ -258,15 +309,6 @@ export class PaymentStateService {
         'a later attempt approved a payment that had failed',
       );
     }
-    await this.history(m, {
-      paymentId: payment.id,
-      attemptId: decider?.id ?? attempt.id,
-      wompiTransactionId: payment.wompiTransactionId,
-      fromStatus: from,
-      toStatus: to,
-      source,
-      detail: { wompi_status: tx.status, status_message: tx.status_message ?? null },
-    });
     this.metrics.paymentTransitions.inc({ from, to, source });
     recordTransition(this.metrics, payment, from, to);
 
@@ -363,6 +405,74 @@ export class PaymentStateService {
     await this.recordTransition(m, payment, 'EXPIRED', source, { ...detail, status_message: statusMessage });
     const attempts = await m.getRepository(PaymentAttemptEntity).find({ where: { paymentId: payment.id } });
     return this.events.fulfil(m, payment, attempts);
+  }
+
+  /**
+   * Writes what applying a report may change on the payment (the caller holds its row lock) in
+   * one UPDATE … RETURNING, and with `history` its status history line in the same statement.
+   */
+  private async updatePayment(
+    m: EntityManager,
+    p: PaymentEntity,
+    history?: Omit<PaymentStatusHistoryEntity, 'id' | 'createdAt'>,
+  ): Promise<void> {
+    const params: unknown[] = [
+      p.id,
+      p.status,
+      p.wompiTransactionId,
+      p.paymentMethodType,
+      p.statusMessage,
+      p.finalizedAt,
+      p.version,
+      p.nextAction === null || p.nextAction === undefined ? null : JSON.stringify(p.nextAction),
+    ];
+    const update = `update payments
+            set status = $2, wompi_transaction_id = $3, payment_method_type = $4, status_message = $5,
+                finalized_at = $6, version = $7, next_action = $8::jsonb, updated_at = CURRENT_TIMESTAMP
+          where id = $1
+          returning updated_at`;
+    const sql = history
+      ? `with u as (${update}),
+              h as (insert into payment_status_history
+                      (payment_id, attempt_id, wompi_transaction_id, from_status, to_status, source, detail)
+                    values ($9, $10, $11, $12, $13, $14, $15::jsonb))
+         select updated_at from u`
+      : update;
+    if (history)
+      params.push(
+        history.paymentId,
+        history.attemptId,
+        history.wompiTransactionId,
+        history.fromStatus,
+        history.toStatus,
+        history.source,
+        history.detail === null ? null : JSON.stringify(history.detail),
+      );
+    const rows = rowsOf<{ updated_at: Date }>(await m.query(sql, params));
+    if (rows[0]) p.updatedAt = rows[0].updated_at;
+  }
+
+  /** One UPDATE … RETURNING (a repository save would read the row back first to diff it). */
+  private async updateAttempt(m: EntityManager, a: PaymentAttemptEntity): Promise<void> {
+    const rows = rowsOf<{ updated_at: Date }>(
+      await m.query(
+        `update payment_attempts
+            set wompi_transaction_id = $2, status = $3, status_message = $4, payment_method_type = $5,
+                snapshot = $6::jsonb, finalized_at = $7, updated_at = CURRENT_TIMESTAMP
+          where id = $1
+          returning updated_at`,
+        [
+          a.id,
+          a.wompiTransactionId,
+          a.status,
+          a.statusMessage,
+          a.paymentMethodType,
+          a.snapshot === null ? null : JSON.stringify(a.snapshot),
+          a.finalizedAt,
+        ],
+      ),
+    );
+    if (rows[0]) a.updatedAt = rows[0].updated_at;
   }
 
   private async history(m: EntityManager, row: Omit<PaymentStatusHistoryEntity, 'id' | 'createdAt'>): Promise<void> {
