@@ -208,7 +208,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   sandbox.setEventsUrl(undefined); // the bench delivers (and times) every event itself
   const db = await createBenchDatabase();
   const apiKey = newApiKey();
-  const env = benchEnv(db, sandbox, apiKey, { ROLE: 'all', NODE_ENV: 'production', LOG_LEVEL: 'info' });
+  // BENCH_SVC_<NAME>=<value> is handed to the service as <NAME> (e.g. BENCH_SVC_FULFILMENT_CONCURRENCY=32)
+  const overrides = Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k, v]) => k.startsWith('BENCH_SVC_') && v !== undefined)
+      .map(([k, v]) => [k.slice('BENCH_SVC_'.length), v!]),
+  );
+  const env = benchEnv(db, sandbox, apiKey, { ROLE: 'all', NODE_ENV: 'production', LOG_LEVEL: 'info', ...overrides });
   const probeFile = join(tmpdir(), `bench-probe-${db.name}.json`);
   const nodeArgs = [
     '-r',
@@ -269,7 +275,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log(`bottleneck: ${bottleneck}`);
     if (fixed.errors || burst.errors) throw new Error(`ingress errors: ${fixed.errors + burst.errors}`);
     const note =
-      'ROLE=all, NODE_ENV=production, LOG_LEVEL=info; one process; verify-by-fetch against the in-bench sandbox';
+      'ROLE=all, NODE_ENV=production, LOG_LEVEL=info; one process; verify-by-fetch against the in-bench sandbox' +
+      Object.entries(overrides)
+        .map(([k, v]) => `; ${k}=${v}`)
+        .join('');
     return [
       {
         bench: 'end-to-end',

@@ -106,7 +106,11 @@ export class ApplyInboxEvent {
   ) {}
 
   async execute(inboxId: string): Promise<InboxResult> {
-    const row = await this.dataSource.getRepository(WebhookInboxEntity).findOne({ where: { id: inboxId } });
+    // only what applying needs: the raw body (kept for replays and audits) is never read here
+    const row = await this.dataSource.getRepository(WebhookInboxEntity).findOne({
+      select: { id: true, status: true, eventType: true, payload: true, receivedAt: true },
+      where: { id: inboxId },
+    });
     if (!row) throw new InboxRowMissing(inboxId);
     if (DONE_INBOX_STATUSES.includes(row.status))
       return { outcome: 'already_done', inboxStatus: row.status, eventIds: [] };
@@ -200,6 +204,7 @@ export class ApplyInboxEvent {
     const inbox = m.getRepository(WebhookInboxEntity);
     const locked = await inbox
       .createQueryBuilder('i')
+      .select(['i.id', 'i.status'])
       .setLock('pessimistic_write')
       .where('i.id = :id', { id: inboxId })
       .getOne();

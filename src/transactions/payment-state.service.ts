@@ -24,6 +24,24 @@ import { nextActionFrom } from './transaction.view';
 
 export { EVENT_TYPE_BY_STATUS } from './payment-events';
 
+/** What applying a report changes on an attempt, its parameters numbered from `n + 1`. */
+const ATTEMPT_UPDATE_SQL = (n: number) => `update payment_attempts
+      set wompi_transaction_id = $${n + 2}, status = $${n + 3}, status_message = $${n + 4},
+          payment_method_type = $${n + 5}, snapshot = $${n + 6}::jsonb, finalized_at = $${n + 7},
+          updated_at = CURRENT_TIMESTAMP
+    where id = $${n + 1}
+    returning updated_at`;
+
+const attemptParams = (a: PaymentAttemptEntity): unknown[] => [
+  a.id,
+  a.wompiTransactionId,
+  a.status,
+  a.statusMessage,
+  a.paymentMethodType,
+  a.snapshot === null ? null : JSON.stringify(a.snapshot),
+  a.finalizedAt,
+];
+
 /** The payment columns applying a report may change. */
 function applyFieldsOf(p: PaymentEntity): unknown[] {
   return [
@@ -181,6 +199,7 @@ export class PaymentStateService {
       known.find((a) => a.paymentId === payment.id && a.status === 'UNKNOWN' && a.wompiTransactionId === null);
     const now = new Date();
     let attemptChanged = false;
+    let unsaved: PaymentAttemptEntity | undefined;
     const attemptWasApproved = attempt?.status === 'APPROVED';
     if (!attempt) {
       attempt = attempts.create({
@@ -228,7 +247,8 @@ export class PaymentStateService {
       attempt.paymentMethodType = tx.payment_method_type ?? attempt.paymentMethodType;
       attempt.snapshot = tx as unknown as Record<string, unknown>;
       attempt.finalizedAt = isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null;
-      await this.updateAttempt(m, attempt);
+      // written with the payment below (one statement), or on its own where the payment stays
+      unsaved = attempt;
       attemptChanged = true;
     }
 
@@ -240,6 +260,7 @@ export class PaymentStateService {
       // a second charge for one reference (e.g. two Widget payments): the attempt is recorded as
       // Wompi says, the payment keeps its status and its one transaction.approved; an operator refunds one
       const first = all.find((a) => a.id !== attempt.id && (a.status === 'APPROVED' || a.status === 'VOIDED'));
+      if (unsaved) await this.updateAttempt(m, unsaved);
       await this.anomaly(
         m,
         payment,
@@ -259,6 +280,7 @@ export class PaymentStateService {
     }
     if (attemptChanged && decidingAttempt(all)?.id === attempt.id && isRefusedFinalMove(from, all)) {
       // e.g. an APPROVED attempt on a VOIDED payment: the attempt is recorded as Wompi says, the payment is not moved
+      if (unsaved) await this.updateAttempt(m, unsaved);
       await this.anomaly(
         m,
         payment,
@@ -279,7 +301,8 @@ export class PaymentStateService {
         if (!payment.wompiTransactionId) payment.wompiTransactionId = tx.id;
         if (!payment.paymentMethodType) payment.paymentMethodType = tx.payment_method_type ?? null;
         // like a repository save: no UPDATE (and no updated_at bump) when nothing differs
-        if (!sameJson(applyFieldsOf(payment), loaded)) await this.updatePayment(m, payment);
+        if (!sameJson(applyFieldsOf(payment), loaded)) await this.updatePayment(m, payment, undefined, unsaved);
+        else if (unsaved) await this.updateAttempt(m, unsaved);
       }
       return { outcome: attemptChanged ? 'unchanged' : 'stale', payment, eventIds: [] };
     }
@@ -291,16 +314,21 @@ export class PaymentStateService {
     payment.finalizedAt = isFinal(to) ? (decider?.finalizedAt ?? now) : null;
     payment.version += 1;
     const decidedBy = decider?.id ?? attempt.id;
-    // the payment row and its history line in one statement
-    await this.updatePayment(m, payment, {
-      paymentId: payment.id,
-      attemptId: decidedBy,
-      wompiTransactionId: payment.wompiTransactionId,
-      fromStatus: from,
-      toStatus: to,
-      source,
-      detail: { wompi_status: tx.status, status_message: tx.status_message ?? null },
-    });
+    // the attempt, the payment row and its history line in one statement
+    await this.updatePayment(
+      m,
+      payment,
+      {
+        paymentId: payment.id,
+        attemptId: decidedBy,
+        wompiTransactionId: payment.wompiTransactionId,
+        fromStatus: from,
+        toStatus: to,
+        source,
+        detail: { wompi_status: tx.status, status_message: tx.status_message ?? null },
+      },
+      unsaved,
+    );
     if (to === 'APPROVED' && (from === 'DECLINED' || from === 'ERROR')) {
       // a different Wompi transaction with our reference took the money (buyer retry, late create):
       // consumers got transaction.declined/error and now get transaction.approved
@@ -409,12 +437,14 @@ export class PaymentStateService {
 
   /**
    * Writes what applying a report may change on the payment (the caller holds its row lock) in
-   * one UPDATE … RETURNING, and with `history` its status history line in the same statement.
+   * one UPDATE … RETURNING; in the same statement, with `history` its status history line and
+   * with `attempt` the attempt's new state (a repository save would read each row back first).
    */
   private async updatePayment(
     m: EntityManager,
     p: PaymentEntity,
     history?: Omit<PaymentStatusHistoryEntity, 'id' | 'createdAt'>,
+    attempt?: PaymentAttemptEntity,
   ): Promise<void> {
     const params: unknown[] = [
       p.id,
@@ -426,19 +456,15 @@ export class PaymentStateService {
       p.version,
       p.nextAction === null || p.nextAction === undefined ? null : JSON.stringify(p.nextAction),
     ];
-    const update = `update payments
-            set status = $2, wompi_transaction_id = $3, payment_method_type = $4, status_message = $5,
-                finalized_at = $6, version = $7, next_action = $8::jsonb, updated_at = CURRENT_TIMESTAMP
-          where id = $1
-          returning updated_at`;
-    const sql = history
-      ? `with u as (${update}),
-              h as (insert into payment_status_history
-                      (payment_id, attempt_id, wompi_transaction_id, from_status, to_status, source, detail)
-                    values ($9, $10, $11, $12, $13, $14, $15::jsonb))
-         select updated_at from u`
-      : update;
-    if (history)
+    const parts = [
+      `u as (update payments
+                set status = $2, wompi_transaction_id = $3, payment_method_type = $4, status_message = $5,
+                    finalized_at = $6, version = $7, next_action = $8::jsonb, updated_at = CURRENT_TIMESTAMP
+              where id = $1
+              returning updated_at)`,
+    ];
+    if (history) {
+      const n = params.length;
       params.push(
         history.paymentId,
         history.attemptId,
@@ -448,30 +474,28 @@ export class PaymentStateService {
         history.source,
         history.detail === null ? null : JSON.stringify(history.detail),
       );
-    const rows = rowsOf<{ updated_at: Date }>(await m.query(sql, params));
-    if (rows[0]) p.updatedAt = rows[0].updated_at;
+      parts.push(
+        `h as (insert into payment_status_history
+                 (payment_id, attempt_id, wompi_transaction_id, from_status, to_status, source, detail)
+               values ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}::jsonb))`,
+      );
+    }
+    let attemptColumn = '';
+    if (attempt) {
+      parts.push(`a as (${ATTEMPT_UPDATE_SQL(params.length)})`);
+      params.push(...attemptParams(attempt));
+      attemptColumn = ', (select updated_at from a) as attempt_updated_at';
+    }
+    const rows = rowsOf<{ updated_at: Date; attempt_updated_at?: Date }>(
+      await m.query(`with ${parts.join(', ')} select (select updated_at from u) as updated_at${attemptColumn}`, params),
+    );
+    if (rows[0]?.updated_at) p.updatedAt = rows[0].updated_at;
+    if (attempt && rows[0]?.attempt_updated_at) attempt.updatedAt = rows[0].attempt_updated_at;
   }
 
   /** One UPDATE … RETURNING (a repository save would read the row back first to diff it). */
   private async updateAttempt(m: EntityManager, a: PaymentAttemptEntity): Promise<void> {
-    const rows = rowsOf<{ updated_at: Date }>(
-      await m.query(
-        `update payment_attempts
-            set wompi_transaction_id = $2, status = $3, status_message = $4, payment_method_type = $5,
-                snapshot = $6::jsonb, finalized_at = $7, updated_at = CURRENT_TIMESTAMP
-          where id = $1
-          returning updated_at`,
-        [
-          a.id,
-          a.wompiTransactionId,
-          a.status,
-          a.statusMessage,
-          a.paymentMethodType,
-          a.snapshot === null ? null : JSON.stringify(a.snapshot),
-          a.finalizedAt,
-        ],
-      ),
-    );
+    const rows = rowsOf<{ updated_at: Date }>(await m.query(ATTEMPT_UPDATE_SQL(0), attemptParams(a)));
     if (rows[0]) a.updatedAt = rows[0].updated_at;
   }
 
