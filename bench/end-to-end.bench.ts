@@ -1,7 +1,12 @@
 /* End to end with ROLE=all in its own process: a signed Wompi delivery POSTed to the ingress →
  * the CloudEvent consumed from RabbitMQ (inbox, relay, Bull, verify-by-fetch against the
  * sandbox, the state machine, the outbox, the relay's publish). At a fixed 200 events/s
- * (latency from each delivery's scheduled send time), then as fast as the worker applies them. */
+ * (latency from each delivery's scheduled send time), then as fast as the worker applies them.
+ * Per event it reports the service's CPU time and its Postgres and Redis round trips (counted by
+ * bench/probe.ts, preloaded into the service), and names the bottleneck from the event loop's
+ * time on a core and waiting for one. Knobs: BENCH_SCALE (0.05–1), BENCH_CPU_PROF=<dir> (the
+ * service runs with --cpu-prof), BENCH_SVC_<NAME>=<value> (handed to the service as <NAME>),
+ * BENCH_PRELOAD=<file.js> (one more `node -r` module in the service, e.g. a query logger). */
 import * as amqplib from 'amqplib';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
