@@ -1,8 +1,16 @@
 /* End to end with ROLE=all in its own process: a signed Wompi delivery POSTed to the ingress →
  * the CloudEvent consumed from RabbitMQ (inbox, relay, Bull, verify-by-fetch against the
  * sandbox, the state machine, the outbox, the relay's publish). At a fixed 200 events/s
- * (latency from each delivery's scheduled send time), then as fast as the worker applies them. */
+ * (latency from each delivery's scheduled send time), then as fast as the worker applies them.
+ * Per event it reports the service's CPU time and its Postgres and Redis round trips (counted by
+ * bench/probe.ts, preloaded into the service), and names the bottleneck from the event loop's
+ * time on a core and waiting for one. Knobs: BENCH_SCALE (0.05–1), BENCH_CPU_PROF=<dir> (the
+ * service runs with --cpu-prof), BENCH_SVC_<NAME>=<value> (handed to the service as <NAME>),
+ * BENCH_PRELOAD=<file.js> (one more `node -r` module in the service, e.g. a query logger). */
 import * as amqplib from 'amqplib';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { computeEventChecksum } from '../src/wompi/signatures';
 import { closedLoop, openLoop } from './load';
@@ -18,8 +26,12 @@ import {
 } from './support';
 
 const RATE = 200;
-const FIXED_EVENTS = 1500;
-const BURST_EVENTS = 1500;
+/** BENCH_SCALE (e.g. 0.3) shrinks both phases for a quick comparison; 1 for the figures. */
+const SCALE = Math.min(1, Math.max(0.05, Number(process.env.BENCH_SCALE ?? 1) || 1));
+const FIXED_EVENTS = Math.round(1500 * SCALE);
+const BURST_EVENTS = Math.round(1500 * SCALE);
+/** BENCH_CPU_PROF=<dir>: the service runs with --cpu-prof, its profile written there on exit. */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 const BURST_CONCURRENCY = 32;
 const SETTLE_MS = 60_000;
 
@@ -40,6 +52,7 @@ interface Sandboxish {
 async function approvedPayments(sandbox: Sandboxish, api: string, apiKey: string, n: number): Promise<Json[]> {
   const out: Json[] = [];
   let next = 0;
+  let unresolved = 0;
   const one = async (): Promise<void> => {
     while (next < n) {
       next++;
@@ -76,12 +89,24 @@ async function approvedPayments(sandbox: Sandboxish, api: string, apiKey: string
         }),
       });
       if (created.status !== 201) throw new Error(`create answered ${created.status}: ${JSON.stringify(created.body)}`);
+      if (!created.body.wompi_transaction_id) {
+        // the service could not tell whether Wompi took it (a slow sandbox on a busy machine): make another
+        if (++unresolved > Math.max(20, n / 10)) throw new Error(`${unresolved} creates came back without a Wompi id`);
+        next--;
+        continue;
+      }
       const wompiId = String(created.body.wompi_transaction_id);
       for (let tries = 0; ; tries++) {
         const tx = await json(`${sandbox.baseUrl}/transactions/${wompiId}`, {
           headers: { authorization: `Bearer ${sandbox.keys.privateKey}` },
         });
-        const t = tx.body.data as Json;
+        const t = tx.body.data as Json | undefined;
+        if (!t) {
+          // a refused read (the sandbox under load): asked again, bounded by the tries below
+          if (tries > 200) throw new Error(`sandbox answered ${tx.status} for ${wompiId}: ${JSON.stringify(tx.body)}`);
+          await new Promise((r) => setTimeout(r, 25));
+          continue;
+        }
         if (t.status !== 'PENDING') {
           out.push(t);
           break;
@@ -93,6 +118,64 @@ async function approvedPayments(sandbox: Sandboxish, api: string, apiKey: string
   };
   await Promise.all(Array.from({ length: 16 }, one));
   return out;
+}
+
+interface ProbeSample {
+  pgQueries: number;
+  redisRoundTrips: number;
+  redisCommands: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  at: number;
+}
+
+/** The service's counters (bench/probe.ts, preloaded): asked for with SIGUSR2, read from the file it writes. */
+async function probe(pid: number, file: string): Promise<ProbeSample> {
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const now = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (now && now !== before) {
+      try {
+        return JSON.parse(now) as ProbeSample;
+      } catch {
+        // caught mid-write: read again
+      }
+    }
+    if (Date.now() > deadline) throw new Error('the service did not answer the bench probe (SIGUSR2)');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** The service's main thread (its event loop) from /proc: ns on a core, ns runnable but waiting for one. */
+function schedstat(pid: number): { runNs: number; waitNs: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runNs: run, waitNs: wait };
+  } catch {
+    return { runNs: NaN, waitNs: NaN };
+  }
+}
+
+interface PhaseCost {
+  cpuMsPerEvent: number;
+  /** service CPU time over wall time (1 = one core busy) */
+  cpuShare: number;
+  pgPerEvent: number;
+  redisRoundTripsPerEvent: number;
+  redisCommandsPerEvent: number;
+}
+
+function cost(a: ProbeSample, b: ProbeSample, events: number, wallMs: number): PhaseCost {
+  const cpuMs = (b.cpuUserUs + b.cpuSystemUs - a.cpuUserUs - a.cpuSystemUs) / 1000;
+  return {
+    cpuMsPerEvent: cpuMs / events,
+    cpuShare: cpuMs / wallMs,
+    pgPerEvent: (b.pgQueries - a.pgQueries) / events,
+    redisRoundTripsPerEvent: (b.redisRoundTrips - a.redisRoundTrips) / events,
+    redisCommandsPerEvent: (b.redisCommands - a.redisCommands) / events,
+  };
 }
 
 function delivery(tx: Json, secret: string): string {
@@ -147,8 +230,28 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   sandbox.setEventsUrl(undefined); // the bench delivers (and times) every event itself
   const db = await createBenchDatabase();
   const apiKey = newApiKey();
-  const env = benchEnv(db, sandbox, apiKey, { ROLE: 'all', NODE_ENV: 'production', LOG_LEVEL: 'info' });
-  const svc = await startChild('src/main.js', await freePort(), env, '/health/live');
+  // BENCH_SVC_<NAME>=<value> is handed to the service as <NAME> (e.g. BENCH_SVC_FULFILMENT_CONCURRENCY=32)
+  const overrides = Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k, v]) => k.startsWith('BENCH_SVC_') && v !== undefined)
+      .map(([k, v]) => [k.slice('BENCH_SVC_'.length), v!]),
+  );
+  const env = benchEnv(db, sandbox, apiKey, { ROLE: 'all', NODE_ENV: 'production', LOG_LEVEL: 'info', ...overrides });
+  const probeFile = join(tmpdir(), `bench-probe-${db.name}.json`);
+  const nodeArgs = [
+    '-r',
+    join(__dirname, 'probe.js'),
+    ...(process.env.BENCH_PRELOAD ? ['-r', process.env.BENCH_PRELOAD] : []),
+  ];
+  if (CPU_PROF_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`);
+  const svc = await startChild(
+    'src/main.js',
+    await freePort(),
+    { ...env, BENCH_PROBE_FILE: probeFile },
+    '/health/live',
+    undefined,
+    nodeArgs,
+  );
   const bus = await observe(env.AMQP_URL, env.AMQP_EXCHANGE);
   const secret = sandbox.keys.eventsSecret;
   const target = { url: svc.url, path: '/v1/webhooks/wompi' };
@@ -158,14 +261,19 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const bodies = first.map((tx) => delivery(tx, secret));
     const sentAt: number[] = [];
     ctx.log(`${FIXED_EVENTS} deliveries at ${RATE}/s`);
+    const p0 = await probe(svc.pid, probeFile);
     const t0 = performance.now();
     const fixed = await openLoop(target, bodies, RATE, 256, (i) => (sentAt[i] = t0 + (i * 1000) / RATE));
     const ids = first.map((tx) => String(tx.id));
     await bus.waitAll(ids, SETTLE_MS);
+    const fixedCost = cost(p0, await probe(svc.pid, probeFile), FIXED_EVENTS, performance.now() - t0);
     const lat = ids.map((id, i) => bus.seen.get(id)! - (t0 + (i * 1000) / RATE)).sort((a, b) => a - b);
 
     ctx.log(`creating ${BURST_EVENTS} more; then delivering them ${BURST_CONCURRENCY} in flight`);
     const second = await approvedPayments(sandbox, svc.url, apiKey, BURST_EVENTS);
+    const p1 = await probe(svc.pid, probeFile);
+    const s1 = schedstat(svc.pid);
+    const bench1 = process.cpuUsage();
     const t1 = performance.now();
     const burst = await closedLoop(
       target,
@@ -174,10 +282,32 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     );
     const ids2 = second.map((tx) => String(tx.id));
     await bus.waitAll(ids2, SETTLE_MS);
+    const burstWallMs = performance.now() - t1;
+    const burstCost = cost(p1, await probe(svc.pid, probeFile), BURST_EVENTS, burstWallMs);
+    const s2 = schedstat(svc.pid);
+    const loopRan = (s2.runNs - s1.runNs) / 1e6 / burstWallMs;
+    const loopWaited = (s2.waitNs - s1.waitNs) / 1e6 / burstWallMs;
+    const benchCpu = process.cpuUsage(bench1);
+    const benchShare = (benchCpu.user + benchCpu.system) / 1000 / burstWallMs;
     const applySeconds = (Math.max(...ids2.map((id) => bus.seen.get(id)!)) - t1) / 1000;
+    // the service is one event loop: when it is on a core or waiting for one nearly all the time,
+    // CPU per event is the limit (on a dedicated core: 1000 / CPU ms per event); else it waits on I/O
+    const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+    const capacity = `${(1000 / burstCost.cpuMsPerEvent).toFixed(0)} events/s`;
+    const bottleneck =
+      loopRan + loopWaited >= 0.8
+        ? `the service's event loop CPU: ${burstCost.cpuMsPerEvent.toFixed(2)} ms per event (≈ ${capacity} on a dedicated core); ` +
+          `while draining its thread ran ${pct(loopRan)} and waited for a core ${pct(loopWaited)} of the time`
+        : `waiting on I/O, not CPU (event loop ran ${pct(loopRan)}, waited for a core ${pct(loopWaited)}): ` +
+          `${burstCost.pgPerEvent.toFixed(1)} Postgres and ${burstCost.redisRoundTripsPerEvent.toFixed(1)} Redis round trips ` +
+          `per event plus verify-by-fetch; FULFILMENT_CONCURRENCY bounds how many are in flight`;
+    ctx.log(`bottleneck: ${bottleneck}`);
     if (fixed.errors || burst.errors) throw new Error(`ingress errors: ${fixed.errors + burst.errors}`);
     const note =
-      'ROLE=all, NODE_ENV=production, LOG_LEVEL=info; one process; verify-by-fetch against the in-bench sandbox';
+      'ROLE=all, NODE_ENV=production, LOG_LEVEL=info; one process; verify-by-fetch against the in-bench sandbox' +
+      Object.entries(overrides)
+        .map(([k, v]) => `; ${k}=${v}`)
+        .join('');
     return [
       {
         bench: 'end-to-end',
@@ -205,6 +335,46 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       },
       {
         bench: 'end-to-end',
+        metric: `service CPU per event at ${RATE}/s`,
+        value: fixedCost.cpuMsPerEvent,
+        unit: 'ms',
+        n: FIXED_EVENTS,
+        notes: `ingest + apply + publish, one process; ${(fixedCost.cpuShare * 100).toFixed(0)}% of a core`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'service CPU per event, draining',
+        value: burstCost.cpuMsPerEvent,
+        unit: 'ms',
+        n: BURST_EVENTS,
+        notes: `${pct(burstCost.cpuShare)} of a core (event loop ran ${pct(loopRan)}, waited for a core ${pct(loopWaited)}); bench process (load, sandbox, consumer) ${pct(benchShare)}; ≈ ${capacity} on a dedicated core`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'Postgres round trips per event',
+        value: burstCost.pgPerEvent,
+        unit: 'queries',
+        n: BURST_EVENTS,
+        notes: `at ${RATE}/s: ${fixedCost.pgPerEvent.toFixed(2)} (relay and sweeper polls included)`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'Redis round trips per event',
+        value: burstCost.redisRoundTripsPerEvent,
+        unit: 'round trips',
+        n: BURST_EVENTS,
+        notes: `${burstCost.redisCommandsPerEvent.toFixed(1)} commands (a pipeline or MULTI is one round trip); at ${RATE}/s: ${fixedCost.redisRoundTripsPerEvent.toFixed(2)}`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: 'bottleneck',
+        value: loopRan + loopWaited,
+        unit: 'CPU-bound share',
+        n: BURST_EVENTS,
+        notes: bottleneck,
+      },
+      {
+        bench: 'end-to-end',
         metric: 'peak RSS (ROLE=all)',
         value: svc.peakRssMb(),
         unit: 'MB',
@@ -216,5 +386,6 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     await svc.stop();
     await sandbox.close();
     await db.drop();
+    rmSync(probeFile, { force: true });
   }
 }

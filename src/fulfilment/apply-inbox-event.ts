@@ -56,6 +56,14 @@ export class UnconfirmedByWompi extends Error {
   }
 }
 
+const READ_INBOX_SQL = `
+  select status, event_type as "eventType", payload, received_at as "receivedAt" from webhook_inbox where id = $1`;
+
+const LOCK_INBOX_SQL = `select status from webhook_inbox where id = $1 for update`;
+
+const MARK_INBOX_SQL = `
+  update webhook_inbox set status = $2, last_error = $3, attempts = attempts + 1, processed_at = now() where id = $1`;
+
 /** How each outcome of applying a report is recorded on its inbox row. */
 export function inboxStatusFor(
   outcome: ApplyOutcome,
@@ -106,7 +114,9 @@ export class ApplyInboxEvent {
   ) {}
 
   async execute(inboxId: string): Promise<InboxResult> {
-    const row = await this.dataSource.getRepository(WebhookInboxEntity).findOne({ where: { id: inboxId } });
+    // only what applying needs (the raw body, kept for replays and audits, is never read here)
+    const [row] = (await this.dataSource.query(READ_INBOX_SQL, [inboxId])) as
+      Pick<WebhookInboxEntity, 'status' | 'eventType' | 'payload' | 'receivedAt'>[] | [];
     if (!row) throw new InboxRowMissing(inboxId);
     if (DONE_INBOX_STATUSES.includes(row.status))
       return { outcome: 'already_done', inboxStatus: row.status, eventIds: [] };
@@ -197,23 +207,13 @@ export class ApplyInboxEvent {
     work: InboxWork,
     tx: WompiTransaction | undefined,
   ): Promise<InboxResult> {
-    const inbox = m.getRepository(WebhookInboxEntity);
-    const locked = await inbox
-      .createQueryBuilder('i')
-      .setLock('pessimistic_write')
-      .where('i.id = :id', { id: inboxId })
-      .getOne();
+    const [locked] = (await m.query(LOCK_INBOX_SQL, [inboxId])) as { status: InboxStatus }[];
     if (!locked) throw new InboxRowMissing(inboxId);
     if (DONE_INBOX_STATUSES.includes(locked.status))
       return { outcome: 'already_done', inboxStatus: locked.status, eventIds: [] };
 
     const mark = (status: InboxStatus, lastError: string | null) =>
-      inbox
-        .createQueryBuilder()
-        .update()
-        .set({ status, lastError, attempts: () => 'attempts + 1', processedAt: () => 'now()' })
-        .where('id = :id', { id: inboxId })
-        .execute();
+      m.query(MARK_INBOX_SQL, [inboxId, status, lastError]);
 
     if (work.kind === 'no_op') {
       await mark('PROCESSED', null);

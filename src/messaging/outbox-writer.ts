@@ -36,20 +36,7 @@ export class OutboxWriter {
   constructor(private readonly config: AppConfig) {}
 
   async write(manager: EntityManager, e: DomainEventInput): Promise<string> {
-    const id = stableEventId(e.dedupeKey);
-    const cloudEvent = {
-      specversion: '1.0',
-      id,
-      source: this.config.eventSource,
-      type: e.type,
-      subject: e.subject,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      // CloudEvents distributed-tracing extension: the trace of the change this event announces
-      // (consumers continue it); a fresh unsampled root when tracing is off
-      ...eventCarrier(),
-      data: e.data,
-    };
+    const { id, payload: cloudEvent } = this.cloudEvent(e);
     await manager
       .createQueryBuilder()
       .insert()
@@ -66,5 +53,27 @@ export class OutboxWriter {
       .orIgnore()
       .execute();
     return id;
+  }
+
+  /**
+   * The CloudEvent an outbox row carries (id derived from the dedupe key), for a caller that
+   * inserts the row itself within a larger statement of its own transaction.
+   */
+  cloudEvent(e: DomainEventInput) {
+    const id = stableEventId(e.dedupeKey);
+    const cloudEvent = {
+      specversion: '1.0',
+      id,
+      source: this.config.eventSource,
+      type: e.type,
+      subject: e.subject,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      // CloudEvents distributed-tracing extension: the trace of the change this event announces
+      // (consumers continue it); a fresh unsampled root when tracing is off
+      ...eventCarrier(),
+      data: e.data,
+    };
+    return { id, payload: cloudEvent };
   }
 }

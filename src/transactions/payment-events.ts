@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { FulfilmentEntity } from '../fulfilment/fulfilment.entity';
 import { Metrics } from '../metrics/metrics';
 import { OutboxWriter } from '../messaging/outbox-writer';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
@@ -31,14 +30,39 @@ export const BUYER_RETRYABLE_KINDS: readonly string[] = ['CHECKOUT', 'PAYMENT_LI
 const FAILURE_TYPES = [EVENT_TYPE_BY_STATUS.DECLINED!, EVENT_TYPE_BY_STATUS.ERROR!];
 
 /**
- * A held failure that was never claimed by the relay (attempts = 0) cannot have reached the
- * broker: it is superseded. Row locks order this against the relay's claim (SKIP LOCKED there,
- * a re-checked predicate here), so a row is either superseded or published, never both.
+ * The fulfilment and, only when it is new ($5, $7, $12 switch each part on): the superseding of
+ * held failures, the payment's buyer-retry horizon and the outbox row (held until $8 when set).
+ * A data-modifying CTE runs once whether or not it is read.
+ *
+ * Superseding: a held failure never claimed by the relay (attempts = 0) cannot have reached the
+ * broker. Row locks order this against the relay's claim (SKIP LOCKED there, a re-checked
+ * predicate here), so a row is either superseded or published, never both.
  */
-const SUPERSEDE_SQL = `
-  update outbox set status = 'SUPERSEDED', last_error = 'superseded by transaction.approved within the buyer-retry window'
-   where aggregate_id = $1 and status = 'PENDING' and attempts = 0 and event_type = any($2::text[])
-  returning id::text as id, event_id as "eventId", event_type as "eventType"`;
+const FULFIL_SQL = `
+  with f as (
+    insert into fulfilments (payment_id, status, wompi_transaction_id, inbox_event_id)
+    values ($1, $2, $3, $4)
+    on conflict do nothing
+    returning id
+  ), s as (
+    update outbox
+       set status = 'SUPERSEDED', last_error = 'superseded by transaction.approved within the buyer-retry window'
+     where $5::boolean and exists (select 1 from f)
+       and aggregate_id = $1 and status = 'PENDING' and attempts = 0 and event_type = any($6::text[])
+    returning id::text as id, event_id as "eventId", event_type as "eventType"
+  ), r as (
+    update payments set retryable_until = $8::timestamptz, updated_at = CURRENT_TIMESTAMP
+     where $7::boolean and exists (select 1 from f) and id = $1
+    returning id
+  ), o as (
+    insert into outbox (event_id, aggregate_id, event_type, routing_key, payload, status, next_attempt_at)
+    select $9::uuid, $1, $10::text, $10::text, $11::jsonb, 'PENDING', coalesce($8::timestamptz, now())
+     where $12::boolean and exists (select 1 from f)
+    on conflict do nothing
+    returning id
+  )
+  select exists (select 1 from f) as fulfilled,
+         coalesce((select json_agg(s) from s), '[]'::json) as superseded`;
 
 export function isBuyerRetryable(p: Pick<PaymentEntity, 'kind'>): boolean {
   return BUYER_RETRYABLE_KINDS.includes(p.kind);
@@ -74,7 +98,11 @@ export class PaymentEvents {
     this.windowMs = config.horizons.buyerRetryWindowS * 1000;
   }
 
-  /** Writes the fulfilment (unique per payment and state) and its event; [] when this state was fulfilled before. */
+  /**
+   * Writes the fulfilment (unique per payment and state) and its event; [] when this state was
+   * fulfilled before. One statement: the fulfilment row, and only if it was new, the superseding
+   * of held failures (an APPROVED), the payment's buyer-retry horizon and the outbox row.
+   */
   async fulfil(
     m: EntityManager,
     payment: PaymentEntity,
@@ -83,52 +111,43 @@ export class PaymentEvents {
   ): Promise<string[]> {
     const status = payment.status;
     if (!FINAL_STATUSES.includes(status)) return [];
-    const inserted = await m
-      .createQueryBuilder()
-      .insert()
-      .into(FulfilmentEntity)
-      .values({
-        paymentId: payment.id,
-        status: status as FulfilmentEntity['status'],
-        wompiTransactionId: payment.wompiTransactionId,
-        inboxEventId: inboxEventId ?? null,
-      })
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    if (!inserted.raw?.length) return []; // this state was fulfilled before: nothing more
-    this.metrics.fulfilments.inc({ status });
     const type = eventTypeFor(payment, attempts);
-    if (!type) return [];
-
-    if (status === 'APPROVED') await this.supersedeHeld(m, payment);
     const held = (status === 'DECLINED' || status === 'ERROR') && isBuyerRetryable(payment) && this.windowMs > 0;
     const retryableUntil = held ? new Date(Date.now() + this.windowMs) : null;
-    if (retryableUntil || payment.retryableUntil) {
-      payment.retryableUntil = retryableUntil;
-      await m.getRepository(PaymentEntity).update({ id: payment.id }, { retryableUntil });
+    const setRetryable = !!type && (retryableUntil !== null || !!payment.retryableUntil);
+    const previousRetryable = payment.retryableUntil;
+    // the event announces the payment as it stands once this commits
+    if (setRetryable) payment.retryableUntil = retryableUntil;
+    const event = type
+      ? this.outbox.cloudEvent({
+          type,
+          aggregateId: payment.id,
+          // the caller's own reference (the CloudEvent subject is the payment reference); data.wompi_reference is Wompi's
+          subject: payment.reference,
+          dedupeKey: `${payment.id}:${status}`,
+          data: toTransactionView(payment, attempts) as unknown as Record<string, unknown>,
+        })
+      : undefined;
+    const [row] = (await m.query(FULFIL_SQL, [
+      payment.id,
+      status,
+      payment.wompiTransactionId,
+      inboxEventId ?? null,
+      !!type && status === 'APPROVED',
+      FAILURE_TYPES,
+      setRetryable,
+      retryableUntil,
+      event?.id ?? null,
+      type ?? null,
+      event ? JSON.stringify(event.payload) : null,
+      !!event,
+    ])) as { fulfilled: boolean; superseded: { id: string; eventId: string; eventType: string }[] }[];
+    if (!row?.fulfilled) {
+      payment.retryableUntil = previousRetryable;
+      return []; // this state was fulfilled before: nothing more
     }
-    const id = await this.outbox.write(m, {
-      type,
-      aggregateId: payment.id,
-      // the caller's own reference (the CloudEvent subject is the payment reference); data.wompi_reference is Wompi's
-      subject: payment.reference,
-      dedupeKey: `${payment.id}:${status}`,
-      data: toTransactionView(payment, attempts) as unknown as Record<string, unknown>,
-      notBefore: retryableUntil ?? undefined,
-    });
-    return [id];
-  }
-
-  private async supersedeHeld(m: EntityManager, payment: PaymentEntity): Promise<void> {
-    const result: unknown = await m.query(SUPERSEDE_SQL, [payment.id, FAILURE_TYPES]);
-    // an UPDATE … RETURNING answers with [rows, count]
-    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as {
-      id: string;
-      eventId: string;
-      eventType: string;
-    }[];
-    for (const r of rows) {
+    this.metrics.fulfilments.inc({ status });
+    for (const r of row.superseded) {
       this.logger.log(
         {
           payment_id: payment.id,
@@ -140,5 +159,6 @@ export class PaymentEvents {
         'a buyer retry was approved within the window: the held failure event is superseded, never published',
       );
     }
+    return event ? [event.id] : [];
   }
 }

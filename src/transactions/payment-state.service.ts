@@ -24,6 +24,58 @@ import { nextActionFrom } from './transaction.view';
 
 export { EVENT_TYPE_BY_STATUS } from './payment-events';
 
+/** What applying a report changes on an attempt, its parameters numbered from `n + 1`. */
+const ATTEMPT_UPDATE_SQL = (n: number) => `update payment_attempts
+      set wompi_transaction_id = $${n + 2}, status = $${n + 3}, status_message = $${n + 4},
+          payment_method_type = $${n + 5}, snapshot = $${n + 6}::jsonb, finalized_at = $${n + 7},
+          updated_at = CURRENT_TIMESTAMP
+    where id = $${n + 1}
+    returning updated_at`;
+
+const attemptParams = (a: PaymentAttemptEntity): unknown[] => [
+  a.id,
+  a.wompiTransactionId,
+  a.status,
+  a.statusMessage,
+  a.paymentMethodType,
+  a.snapshot === null ? null : JSON.stringify(a.snapshot),
+  a.finalizedAt,
+];
+
+/** The payment columns applying a report may change. */
+function applyFieldsOf(p: PaymentEntity): unknown[] {
+  return [
+    p.status,
+    p.wompiTransactionId,
+    p.paymentMethodType,
+    p.statusMessage,
+    p.finalizedAt?.getTime() ?? null,
+    p.version,
+    p.nextAction ?? null,
+  ];
+}
+
+/** Deep equality of JSON-like values, key order ignored (jsonb does not keep it). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  if (ka.length !== kb.length) return false;
+  return ka.every(
+    (k) =>
+      Object.hasOwn(b as object, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
+/** TypeORM answers UPDATE … RETURNING with `[rows, rowCount]` and SELECT or INSERT with `rows`. */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as T[];
+  return result as T[];
+}
+
 export type ApplyOutcome =
   /** the payment's status changed (events and fulfilment written) */
   | 'changed'
@@ -136,13 +188,18 @@ export class PaymentStateService {
       return { outcome: 'mismatch', payment, eventIds: [] };
     }
 
+    const loaded = applyFieldsOf(payment);
     const attempts = m.getRepository(PaymentAttemptEntity);
+    // one read for the attempt this report is about and every attempt of the payment (the
+    // payment row is locked: no other writer adds or moves its attempts meanwhile)
+    const known = await attempts.find({ where: [{ wompiTransactionId: tx.id }, { paymentId: payment.id }] });
     let attempt =
-      (await attempts.findOne({ where: { wompiTransactionId: tx.id } })) ??
+      known.find((a) => a.wompiTransactionId === tx.id) ??
       // an UNKNOWN attempt (create outcome not seen) is this transaction once Wompi reports it
-      (await attempts.findOne({ where: { paymentId: payment.id, status: 'UNKNOWN', wompiTransactionId: IsNull() } }));
+      known.find((a) => a.paymentId === payment.id && a.status === 'UNKNOWN' && a.wompiTransactionId === null);
     const now = new Date();
     let attemptChanged = false;
+    let unsaved: PaymentAttemptEntity | undefined;
     const attemptWasApproved = attempt?.status === 'APPROVED';
     if (!attempt) {
       attempt = attempts.create({
@@ -156,6 +213,7 @@ export class PaymentStateService {
         finalizedAt: isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null,
       });
       attempt = await attempts.save(attempt);
+      known.push(attempt);
       attemptChanged = true;
     } else if (attempt.status !== tx.status || attempt.wompiTransactionId === null) {
       if (attempt.status !== tx.status && isContradiction(attempt.status, tx.status)) {
@@ -189,17 +247,20 @@ export class PaymentStateService {
       attempt.paymentMethodType = tx.payment_method_type ?? attempt.paymentMethodType;
       attempt.snapshot = tx as unknown as Record<string, unknown>;
       attempt.finalizedAt = isFinal(tx.status) ? new Date(tx.finalized_at ?? now) : null;
-      attempt = await attempts.save(attempt);
+      // written with the payment below (one statement), or on its own where the payment stays
+      unsaved = attempt;
       attemptChanged = true;
     }
 
-    const all = await attempts.find({ where: { paymentId: payment.id } });
+    // the payment's attempts as they now stand (the one above updated in place or appended)
+    const all = known.filter((a) => a.paymentId === payment.id);
     const from = payment.status;
     const to = nextPaymentStatus(from, all);
     if (attemptChanged && !attemptWasApproved && isDuplicateApproval(attempt, all)) {
       // a second charge for one reference (e.g. two Widget payments): the attempt is recorded as
       // Wompi says, the payment keeps its status and its one transaction.approved; an operator refunds one
       const first = all.find((a) => a.id !== attempt.id && (a.status === 'APPROVED' || a.status === 'VOIDED'));
+      if (unsaved) await this.updateAttempt(m, unsaved);
       await this.anomaly(
         m,
         payment,
@@ -219,6 +280,7 @@ export class PaymentStateService {
     }
     if (attemptChanged && decidingAttempt(all)?.id === attempt.id && isRefusedFinalMove(from, all)) {
       // e.g. an APPROVED attempt on a VOIDED payment: the attempt is recorded as Wompi says, the payment is not moved
+      if (unsaved) await this.updateAttempt(m, unsaved);
       await this.anomaly(
         m,
         payment,
@@ -238,7 +300,9 @@ export class PaymentStateService {
       if (attemptChanged || nextAction) {
         if (!payment.wompiTransactionId) payment.wompiTransactionId = tx.id;
         if (!payment.paymentMethodType) payment.paymentMethodType = tx.payment_method_type ?? null;
-        await m.getRepository(PaymentEntity).save(payment);
+        // like a repository save: no UPDATE (and no updated_at bump) when nothing differs
+        if (!sameJson(applyFieldsOf(payment), loaded)) await this.updatePayment(m, payment, undefined, unsaved);
+        else if (unsaved) await this.updateAttempt(m, unsaved);
       }
       return { outcome: attemptChanged ? 'unchanged' : 'stale', payment, eventIds: [] };
     }
@@ -249,7 +313,22 @@ export class PaymentStateService {
     payment.statusMessage = decider?.statusMessage ?? null;
     payment.finalizedAt = isFinal(to) ? (decider?.finalizedAt ?? now) : null;
     payment.version += 1;
-    await m.getRepository(PaymentEntity).save(payment);
+    const decidedBy = decider?.id ?? attempt.id;
+    // the attempt, the payment row and its history line in one statement
+    await this.updatePayment(
+      m,
+      payment,
+      {
+        paymentId: payment.id,
+        attemptId: decidedBy,
+        wompiTransactionId: payment.wompiTransactionId,
+        fromStatus: from,
+        toStatus: to,
+        source,
+        detail: { wompi_status: tx.status, status_message: tx.status_message ?? null },
+      },
+      unsaved,
+    );
     if (to === 'APPROVED' && (from === 'DECLINED' || from === 'ERROR')) {
       // a different Wompi transaction with our reference took the money (buyer retry, late create):
       // consumers got transaction.declined/error and now get transaction.approved
@@ -258,15 +337,6 @@ export class PaymentStateService {
         'a later attempt approved a payment that had failed',
       );
     }
-    await this.history(m, {
-      paymentId: payment.id,
-      attemptId: decider?.id ?? attempt.id,
-      wompiTransactionId: payment.wompiTransactionId,
-      fromStatus: from,
-      toStatus: to,
-      source,
-      detail: { wompi_status: tx.status, status_message: tx.status_message ?? null },
-    });
     this.metrics.paymentTransitions.inc({ from, to, source });
     recordTransition(this.metrics, payment, from, to);
 
@@ -363,6 +433,70 @@ export class PaymentStateService {
     await this.recordTransition(m, payment, 'EXPIRED', source, { ...detail, status_message: statusMessage });
     const attempts = await m.getRepository(PaymentAttemptEntity).find({ where: { paymentId: payment.id } });
     return this.events.fulfil(m, payment, attempts);
+  }
+
+  /**
+   * Writes what applying a report may change on the payment (the caller holds its row lock) in
+   * one UPDATE … RETURNING; in the same statement, with `history` its status history line and
+   * with `attempt` the attempt's new state (a repository save would read each row back first).
+   */
+  private async updatePayment(
+    m: EntityManager,
+    p: PaymentEntity,
+    history?: Omit<PaymentStatusHistoryEntity, 'id' | 'createdAt'>,
+    attempt?: PaymentAttemptEntity,
+  ): Promise<void> {
+    const params: unknown[] = [
+      p.id,
+      p.status,
+      p.wompiTransactionId,
+      p.paymentMethodType,
+      p.statusMessage,
+      p.finalizedAt,
+      p.version,
+      p.nextAction === null || p.nextAction === undefined ? null : JSON.stringify(p.nextAction),
+    ];
+    const parts = [
+      `u as (update payments
+                set status = $2, wompi_transaction_id = $3, payment_method_type = $4, status_message = $5,
+                    finalized_at = $6, version = $7, next_action = $8::jsonb, updated_at = CURRENT_TIMESTAMP
+              where id = $1
+              returning updated_at)`,
+    ];
+    if (history) {
+      const n = params.length;
+      params.push(
+        history.paymentId,
+        history.attemptId,
+        history.wompiTransactionId,
+        history.fromStatus,
+        history.toStatus,
+        history.source,
+        history.detail === null ? null : JSON.stringify(history.detail),
+      );
+      parts.push(
+        `h as (insert into payment_status_history
+                 (payment_id, attempt_id, wompi_transaction_id, from_status, to_status, source, detail)
+               values ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}::jsonb))`,
+      );
+    }
+    let attemptColumn = '';
+    if (attempt) {
+      parts.push(`a as (${ATTEMPT_UPDATE_SQL(params.length)})`);
+      params.push(...attemptParams(attempt));
+      attemptColumn = ', (select updated_at from a) as attempt_updated_at';
+    }
+    const rows = rowsOf<{ updated_at: Date; attempt_updated_at?: Date }>(
+      await m.query(`with ${parts.join(', ')} select (select updated_at from u) as updated_at${attemptColumn}`, params),
+    );
+    if (rows[0]?.updated_at) p.updatedAt = rows[0].updated_at;
+    if (attempt && rows[0]?.attempt_updated_at) attempt.updatedAt = rows[0].attempt_updated_at;
+  }
+
+  /** One UPDATE … RETURNING (a repository save would read the row back first to diff it). */
+  private async updateAttempt(m: EntityManager, a: PaymentAttemptEntity): Promise<void> {
+    const rows = rowsOf<{ updated_at: Date }>(await m.query(ATTEMPT_UPDATE_SQL(0), attemptParams(a)));
+    if (rows[0]) a.updatedAt = rows[0].updated_at;
   }
 
   private async history(m: EntityManager, row: Omit<PaymentStatusHistoryEntity, 'id' | 'createdAt'>): Promise<void> {
