@@ -86,17 +86,27 @@ out(
 );
 
 const jestBin = require.resolve('jest/bin/jest', { paths: [root] });
-const jest = spawn(process.execPath, [jestBin, ...jestArgs], { cwd: root, stdio: 'inherit' });
+// Jest runs in its own process group, so a signal reaches its workers too (Jest does not always
+// stop them itself) and nothing of the run outlives this script.
+const jest = spawn(process.execPath, [jestBin, ...jestArgs], { cwd: root, stdio: 'inherit', detached: true });
+const signalJest = (sig) => {
+  try {
+    process.kill(-jest.pid, sig);
+  } catch {
+    /* the group is gone */
+  }
+};
+process.on('exit', () => signalJest('SIGKILL'));
 
 let forwarded = null;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     forwarded = sig;
     killBurners();
-    if (jest.exitCode === null) jest.kill(sig);
-    // Jest gets 10 s to stop; then it is killed and we exit anyway.
+    signalJest(sig);
+    // Jest gets 10 s to stop; then its group is killed and we exit anyway.
     setTimeout(() => {
-      if (jest.exitCode === null) jest.kill('SIGKILL');
+      signalJest('SIGKILL');
       process.exit(128 + os.constants.signals[sig]);
     }, 10_000).unref();
   });
@@ -104,6 +114,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 const finish = (code, signal) => {
   clearInterval(sampler);
+  signalJest('SIGKILL'); // any worker Jest left behind
   const alive = burners.filter((b) => b.exitCode === null && b.signalCode === null).length;
   killBurners();
   const perCore = busyBetween(first, sample());
