@@ -16,7 +16,7 @@ import { freePort } from '../support/own-redis';
 const ROOT = join(__dirname, '..', '..');
 const NODE_ARGS = ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
 const PROBE_BOUND_MS = 100;
-const WALL_BOUND_MS = 2_000;
+const WALL_BOUND_MS = 15_000; // loose: seconds on a busy machine (npm run test:busy), minutes with the bug
 const CLOCK_TICKS = 100; // USER_HZ: /proc times are in 1/100 s on Linux
 const EMAIL = 'hostile.buyer.4471@example.com';
 
