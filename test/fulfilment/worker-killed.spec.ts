@@ -44,7 +44,7 @@ function startWorker(env: Record<string, string | undefined>): Promise<ChildProc
   child.stderr!.on('data', (d) => (stderr += String(d)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`worker did not start in ${BOOT_BOUND_MS / 1000} s: ${stderr}`)),
+      () => reject(new Error(`worker did not start in ${BOOT_BOUND_MS} ms: ${stderr}`)),
       BOOT_BOUND_MS,
     );
     child.stdout!.on('data', (d) => {
@@ -78,72 +78,66 @@ describe('fulfilment: a worker killed mid-batch', () => {
     await t?.close();
   });
 
-  it(
-    'loses no event and fulfils each payment once',
-    async () => {
-      const queue = t.app.get(JobQueue);
-      const paymentIds: string[] = [];
-      const inboxIds: string[] = [];
-      for (let i = 0; i < N; i++) {
-        const reference = newReference(`kill${i}`);
-        paymentIds.push(await insertPayment(t.db.url, { reference, amountInCents: 50_000 + i }));
-        const inboxId = await insertInbox(
-          t.db.url,
-          'transaction.updated',
-          transactionUpdated(syntheticTx(reference, 50_000 + i, i % 4 === 0 ? 'DECLINED' : 'APPROVED')),
-        );
-        inboxIds.push(inboxId);
-        await queue.enqueue(
-          QUEUES.WEBHOOK_EVENTS,
-          'apply-event',
-          { inboxId },
-          { jobId: `inbox:${inboxId}`, ...RETRY_POLICIES.webhookEvent },
-        );
-      }
-      const processed = async () =>
-        (
-          await sql<{ n: number }>(t.db.url, `select count(*)::int as n from webhook_inbox where status = 'PROCESSED'`)
-        )[0].n;
-
-      const env = testEnv(t.db, t.sandbox, WORKER_ENV);
-      child = await startWorker(env);
-      await waitFor('the worker to be part-way through the backlog', async () => (await processed()) >= 10, 30_000, 5);
-      child.kill('SIGKILL');
-      await new Promise((r) => child!.once('exit', r));
-      const atKill = await processed();
-      // jobs were in flight when it died (Bull still holds them as active, locked by the dead worker)
-      expect(await t.app.get<Queue>(getQueueToken(QUEUES.WEBHOOK_EVENTS)).getActiveCount()).toBeGreaterThan(0);
-      expect(atKill).toBeLessThan(N);
-
-      survivor = await createApp(loadConfig({ ...env, ROLE: 'worker', LOG_LEVEL: 'error' }), { bufferLogs: false });
-      await survivor.init();
-
-      // stalled Bull jobs come back after their lock expires (lockDuration + stalledInterval)
-      await waitFor('every inbox row PROCESSED', async () => (await processed()) === N, 90_000, 250);
-      await waitFor(
-        'every outbox row SENT',
-        async () =>
-          (await sql<{ n: number }>(t.db.url, `select count(*)::int as n from outbox where status <> 'SENT'`))[0].n ===
-          0,
-        30_000,
-      );
-
-      const perPayment = await sql<{ payment_id: string; n: number }>(
+  it('loses no event and fulfils each payment once', async () => {
+    const queue = t.app.get(JobQueue);
+    const paymentIds: string[] = [];
+    const inboxIds: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const reference = newReference(`kill${i}`);
+      paymentIds.push(await insertPayment(t.db.url, { reference, amountInCents: 50_000 + i }));
+      const inboxId = await insertInbox(
         t.db.url,
-        `select payment_id, count(*)::int as n from fulfilments group by payment_id`,
+        'transaction.updated',
+        transactionUpdated(syntheticTx(reference, 50_000 + i, i % 4 === 0 ? 'DECLINED' : 'APPROVED')),
       );
-      expect(perPayment).toHaveLength(N);
-      expect(perPayment.every((p) => p.n === 1)).toBe(true);
-      const events = await sql<{ event_id: string }>(t.db.url, `select event_id from outbox`);
-      expect(events).toHaveLength(N);
-      // at-least-once: a row published just before the kill may arrive twice, always with its one id
-      await waitFor(
-        'every event id on the bus',
-        async () => new Set(bus.messages.map((m) => m.messageId)).size >= N,
-        15_000,
+      inboxIds.push(inboxId);
+      await queue.enqueue(
+        QUEUES.WEBHOOK_EVENTS,
+        'apply-event',
+        { inboxId },
+        { jobId: `inbox:${inboxId}`, ...RETRY_POLICIES.webhookEvent },
       );
-      expect(new Set(bus.messages.map((m) => m.messageId))).toEqual(new Set(events.map((e) => e.event_id)));
-    },
-    BOOT_BOUND_MS + 180_000,
-  );
+    }
+    const processed = async () =>
+      (await sql<{ n: number }>(t.db.url, `select count(*)::int as n from webhook_inbox where status = 'PROCESSED'`))[0]
+        .n;
+
+    const env = testEnv(t.db, t.sandbox, WORKER_ENV);
+    child = await startWorker(env);
+    await waitFor('the worker to be part-way through the backlog', async () => (await processed()) >= 10, 30_000, 5);
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    const atKill = await processed();
+    // jobs were in flight when it died (Bull still holds them as active, locked by the dead worker)
+    expect(await t.app.get<Queue>(getQueueToken(QUEUES.WEBHOOK_EVENTS)).getActiveCount()).toBeGreaterThan(0);
+    expect(atKill).toBeLessThan(N);
+
+    survivor = await createApp(loadConfig({ ...env, ROLE: 'worker', LOG_LEVEL: 'error' }), { bufferLogs: false });
+    await survivor.init();
+
+    // stalled Bull jobs come back after their lock expires (lockDuration + stalledInterval)
+    await waitFor('every inbox row PROCESSED', async () => (await processed()) === N, 90_000, 250);
+    await waitFor(
+      'every outbox row SENT',
+      async () =>
+        (await sql<{ n: number }>(t.db.url, `select count(*)::int as n from outbox where status <> 'SENT'`))[0].n === 0,
+      30_000,
+    );
+
+    const perPayment = await sql<{ payment_id: string; n: number }>(
+      t.db.url,
+      `select payment_id, count(*)::int as n from fulfilments group by payment_id`,
+    );
+    expect(perPayment).toHaveLength(N);
+    expect(perPayment.every((p) => p.n === 1)).toBe(true);
+    const events = await sql<{ event_id: string }>(t.db.url, `select event_id from outbox`);
+    expect(events).toHaveLength(N);
+    // at-least-once: a row published just before the kill may arrive twice, always with its one id
+    await waitFor(
+      'every event id on the bus',
+      async () => new Set(bus.messages.map((m) => m.messageId)).size >= N,
+      15_000,
+    );
+    expect(new Set(bus.messages.map((m) => m.messageId))).toEqual(new Set(events.map((e) => e.event_id)));
+  }, 360_000); // boots a worker: BOOT_BOUND_MS + 180 s
 });

@@ -10,7 +10,7 @@ import { createTestDatabase, TestDatabase } from '../support/database';
 import { TEST_API_KEY, testEnv, waitFor } from '../support/app';
 import { sql } from '../fulfilment/support';
 import { cardBody, sandboxDecide, sandboxFaults } from '../transactions/support';
-import { BOOT_BOUND_MS, ServiceProcess, startService, webhookQueue } from './support';
+import { ServiceProcess, startService, webhookQueue } from './support';
 
 const auth = { authorization: `Bearer ${TEST_API_KEY}` };
 // Exit bounds: the process stops and exits after the timeout; on a busy machine that takes a few
@@ -83,191 +83,174 @@ describe('graceful shutdown: SIGTERM with a request and a job in flight', () => 
   let s: Suite | undefined;
   afterAll(() => tearDown(s), 30_000);
 
-  it(
-    'answers the request, finishes the job, exits 0 within SHUTDOWN_TIMEOUT_MS; a restart picks up the rest',
-    async () => {
-      const SHUTDOWN_TIMEOUT_MS = 10_000;
-      const LATENCY_MS = 3_000;
-      s = await setUp({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), WOMPI_TIMEOUT_MS: '15000' });
-      const svc = await boot(s);
+  it('answers the request, finishes the job, exits 0 within SHUTDOWN_TIMEOUT_MS; a restart picks up the rest', async () => {
+    const SHUTDOWN_TIMEOUT_MS = 10_000;
+    const LATENCY_MS = 3_000;
+    s = await setUp({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), WOMPI_TIMEOUT_MS: '15000' });
+    const svc = await boot(s);
 
-      // two card payments, and the body of a third
-      const ids: string[] = [];
-      for (let i = 0; i < 2; i++) {
-        const r = await create(svc.url, await cardBody(s.sandbox));
-        expect(r.status).toBe(201);
-        ids.push(((await r.json()) as { id: string }).id);
-      }
-      const third = await cardBody(s.sandbox);
-      // from now on every call to Wompi takes 3 s: the first event's verify-by-fetch, and the third create
-      await sandboxFaults(s.sandbox, { latency_ms: LATENCY_MS });
-      for (const id of ids)
-        await sandboxDecide(s.sandbox, (await paymentStatus(s, id)).wompi_transaction_id!, 'APPROVED');
+    // two card payments, and the body of a third
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await create(svc.url, await cardBody(s.sandbox));
+      expect(r.status).toBe(201);
+      ids.push(((await r.json()) as { id: string }).id);
+    }
+    const third = await cardBody(s.sandbox);
+    // from now on every call to Wompi takes 3 s: the first event's verify-by-fetch, and the third create
+    await sandboxFaults(s.sandbox, { latency_ms: LATENCY_MS });
+    for (const id of ids)
+      await sandboxDecide(s.sandbox, (await paymentStatus(s, id)).wompi_transaction_id!, 'APPROVED');
 
-      // one job running (concurrency 1: its fetch held 3 s), the other event's job waiting behind it
-      await waitFor(
-        'one webhook job running and one waiting',
-        async () =>
-          (await inbox(s!)).length === 2 &&
-          (await s!.queue.getActiveCount()) === 1 &&
-          (await s!.queue.getWaitingCount()) === 1,
-        30_000,
-        50,
-      );
-      // an HTTP request in flight: its payment row is written, its call to Wompi is being held
-      const inFlight = create(svc.url, third);
-      await waitFor('the third create to be in flight', async () => (await paymentCount(s!)) === 3, 10_000, 20);
+    // one job running (concurrency 1: its fetch held 3 s), the other event's job waiting behind it
+    await waitFor(
+      'one webhook job running and one waiting',
+      async () =>
+        (await inbox(s!)).length === 2 &&
+        (await s!.queue.getActiveCount()) === 1 &&
+        (await s!.queue.getWaitingCount()) === 1,
+      30_000,
+      50,
+    );
+    // an HTTP request in flight: its payment row is written, its call to Wompi is being held
+    const inFlight = create(svc.url, third);
+    await waitFor('the third create to be in flight', async () => (await paymentCount(s!)) === 3, 10_000, 20);
 
-      const t0 = Date.now();
-      svc.child.kill('SIGTERM');
-      // at once, new connections are refused, while the process is still draining
-      await waitFor(
-        'new connections to be refused',
-        () =>
-          fetch(`${svc.url}/health/live`).then(
-            () => false,
-            () => true,
-          ),
-        5_000,
-        20,
-      );
-      expect(svc.child.exitCode).toBeNull();
-      const exit = { ...(await svc.exited), ms: Date.now() - t0 };
-      const answer = await inFlight;
-      process.stdout.write(
-        `graceful shutdown (job + request in flight, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, signal ${exit.signal}, ${exit.ms} ms\n`,
-      );
+    const t0 = Date.now();
+    svc.child.kill('SIGTERM');
+    // at once, new connections are refused, while the process is still draining
+    await waitFor(
+      'new connections to be refused',
+      () =>
+        fetch(`${svc.url}/health/live`).then(
+          () => false,
+          () => true,
+        ),
+      5_000,
+      20,
+    );
+    expect(svc.child.exitCode).toBeNull();
+    const exit = { ...(await svc.exited), ms: Date.now() - t0 };
+    const answer = await inFlight;
+    process.stdout.write(
+      `graceful shutdown (job + request in flight, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, signal ${exit.signal}, ${exit.ms} ms\n`,
+    );
 
-      expect(answer.status).toBe(201);
-      const thirdId = ((await answer.json()) as { id: string }).id;
-      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
-      expect(exit.ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS + MARGIN_MS);
-      expect(svc.output()).not.toMatch(/"level":(50|60)|ERROR/);
+    expect(answer.status).toBe(201);
+    const thirdId = ((await answer.json()) as { id: string }).id;
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    expect(exit.ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS + MARGIN_MS);
+    expect(svc.output()).not.toMatch(/"level":(50|60)|ERROR/);
 
-      // nothing half-done: the running job completed (its row PROCESSED), no Bull job left
-      // active (locked by a dead worker), the in-flight create holds its Wompi id;
-      // and the event not yet started when the signal came was left alone: RECEIVED, its job queued
-      const rows = await inbox(s);
-      expect(rows.map((r) => r.status)).toEqual(['PROCESSED', 'RECEIVED']);
-      expect(await s.queue.getActiveCount()).toBe(0);
-      expect(await s.queue.getWaitingCount()).toBe(1);
-      expect((await paymentStatus(s, thirdId)).wompi_transaction_id).toBeTruthy();
+    // nothing half-done: the running job completed (its row PROCESSED), no Bull job left
+    // active (locked by a dead worker), the in-flight create holds its Wompi id;
+    // and the event not yet started when the signal came was left alone: RECEIVED, its job queued
+    const rows = await inbox(s);
+    expect(rows.map((r) => r.status)).toEqual(['PROCESSED', 'RECEIVED']);
+    expect(await s.queue.getActiveCount()).toBe(0);
+    expect(await s.queue.getWaitingCount()).toBe(1);
+    expect((await paymentStatus(s, thirdId)).wompi_transaction_id).toBeTruthy();
 
-      // a restarted process picks up whatever had not started
-      await sandboxFaults(s.sandbox, {});
-      await boot(s);
-      await waitFor(
-        'every stored event processed after the restart',
-        async () => (await inbox(s!)).every((r) => r.status === 'PROCESSED'),
-        20_000,
-        100,
-      );
-      for (const id of ids) expect((await paymentStatus(s, id)).status).toBe('APPROVED');
-    },
-    2 * BOOT_BOUND_MS + 120_000,
-  ); // two boots
+    // a restarted process picks up whatever had not started
+    await sandboxFaults(s.sandbox, {});
+    await boot(s);
+    await waitFor(
+      'every stored event processed after the restart',
+      async () => (await inbox(s!)).every((r) => r.status === 'PROCESSED'),
+      20_000,
+      100,
+    );
+    for (const id of ids) expect((await paymentStatus(s, id)).status).toBe('APPROVED');
+  }, 480_000); // up to two boots: 2 × BOOT_BOUND_MS + 120 s
 });
 
 describe('graceful shutdown: a job that would outlast SHUTDOWN_TIMEOUT_MS', () => {
   let s: Suite | undefined;
   afterAll(() => tearDown(s), 30_000);
 
-  it(
-    'does not hold the exit past the bound, and another worker applies the event later',
-    async () => {
-      const SHUTDOWN_TIMEOUT_MS = 2_000;
-      s = await setUp({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), WOMPI_TIMEOUT_MS: '30000' });
-      const svc = await boot(s);
-      const r = await create(svc.url, await cardBody(s.sandbox));
-      expect(r.status).toBe(201);
-      const id = ((await r.json()) as { id: string }).id;
-      await sandboxFaults(s.sandbox, { latency_ms: 20_000 });
-      await sandboxDecide(s.sandbox, (await paymentStatus(s, id)).wompi_transaction_id!, 'APPROVED');
-      await waitFor(
-        'the webhook job to be running',
-        async () => (await inbox(s!)).length === 1 && (await s!.queue.getActiveCount()) === 1,
-        30_000,
-        50,
-      );
+  it('does not hold the exit past the bound, and another worker applies the event later', async () => {
+    const SHUTDOWN_TIMEOUT_MS = 2_000;
+    s = await setUp({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), WOMPI_TIMEOUT_MS: '30000' });
+    const svc = await boot(s);
+    const r = await create(svc.url, await cardBody(s.sandbox));
+    expect(r.status).toBe(201);
+    const id = ((await r.json()) as { id: string }).id;
+    await sandboxFaults(s.sandbox, { latency_ms: 20_000 });
+    await sandboxDecide(s.sandbox, (await paymentStatus(s, id)).wompi_transaction_id!, 'APPROVED');
+    await waitFor(
+      'the webhook job to be running',
+      async () => (await inbox(s!)).length === 1 && (await s!.queue.getActiveCount()) === 1,
+      30_000,
+      50,
+    );
 
-      const exit = await svc.terminate();
-      process.stdout.write(
-        `bounded shutdown (job held 20 s, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, signal ${exit.signal}, ${exit.ms} ms\n`,
-      );
-      expect(exit.ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS + MARGIN_MS);
-      expect(exit.signal).toBeNull();
-      expect(exit.code).toBe(1); // cut short: not a clean drain, and it says so
-      expect(svc.output()).toMatch(/shutdown did not finish within 2000 ms/);
+    const exit = await svc.terminate();
+    process.stdout.write(
+      `bounded shutdown (job held 20 s, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, signal ${exit.signal}, ${exit.ms} ms\n`,
+    );
+    expect(exit.ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS + MARGIN_MS);
+    expect(exit.signal).toBeNull();
+    expect(exit.code).toBe(1); // cut short: not a clean drain, and it says so
+    expect(svc.output()).toMatch(/shutdown did not finish within 2000 ms/);
 
-      // not applied, not lost: the row is still open (RECEIVED/FAILED), never DEAD
-      const [row] = await inbox(s);
-      expect(['RECEIVED', 'FAILED']).toContain(row.status);
+    // not applied, not lost: the row is still open (RECEIVED/FAILED), never DEAD
+    const [row] = await inbox(s);
+    expect(['RECEIVED', 'FAILED']).toContain(row.status);
 
-      await sandboxFaults(s.sandbox, {});
-      await boot(s, { ROLE: 'worker' });
-      await waitFor(
-        'the event applied by the next worker',
-        async () => (await inbox(s!))[0].status === 'PROCESSED',
-        30_000,
-        100,
-      );
-      expect((await paymentStatus(s, id)).status).toBe('APPROVED');
-    },
-    2 * BOOT_BOUND_MS + 120_000,
-  ); // two boots
+    await sandboxFaults(s.sandbox, {});
+    await boot(s, { ROLE: 'worker' });
+    await waitFor(
+      'the event applied by the next worker',
+      async () => (await inbox(s!))[0].status === 'PROCESSED',
+      30_000,
+      100,
+    );
+    expect((await paymentStatus(s, id)).status).toBe('APPROVED');
+  }, 480_000); // up to two boots: 2 × BOOT_BOUND_MS + 120 s
 });
 
 describe('graceful shutdown: a busy keep-alive connection', () => {
   let s: Suite | undefined;
   afterAll(() => tearDown(s), 30_000);
 
-  it(
-    'its answer in flight carries Connection: close, nothing is served on it afterwards, and it does not hold the exit',
-    async () => {
-      const SHUTDOWN_TIMEOUT_MS = 30_000;
-      const EXIT_BOUND_MS = 10_000; // well under the timeout: the drain must not wait for the client to go quiet
-      s = await setUp({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), WOMPI_TIMEOUT_MS: '15000' });
-      const svc = await boot(s);
-      const held = await cardBody(s.sandbox);
-      // a request every ~100 ms over one socket; the sixth is a create whose Wompi call is held 2 s
-      const client = keepAliveClient(svc.url, (n) =>
-        n === 5 ? { method: 'POST', path: '/v1/transactions', body: held } : { method: 'GET', path: '/health/live' },
-      );
-      await waitFor('a few answers on one kept-alive socket', async () => client.answers.length >= 5, 10_000, 20);
-      await sandboxFaults(s.sandbox, { latency_ms: 2_000 });
-      await waitFor(
-        'the create to be in flight on that socket',
-        async () => (await paymentCount(s!)) === 1,
-        10_000,
-        20,
-      );
-      expect(new Set(client.answers.map((a) => a.socket))).toEqual(new Set([0]));
-      expect(client.answers.every((a) => a.connection === 'keep-alive')).toBe(true);
+  it('its answer in flight carries Connection: close, nothing is served on it afterwards, and it does not hold the exit', async () => {
+    const SHUTDOWN_TIMEOUT_MS = 30_000;
+    const EXIT_BOUND_MS = 10_000; // well under the timeout: the drain must not wait for the client to go quiet
+    s = await setUp({ SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), WOMPI_TIMEOUT_MS: '15000' });
+    const svc = await boot(s);
+    const held = await cardBody(s.sandbox);
+    // a request every ~100 ms over one socket; the sixth is a create whose Wompi call is held 2 s
+    const client = keepAliveClient(svc.url, (n) =>
+      n === 5 ? { method: 'POST', path: '/v1/transactions', body: held } : { method: 'GET', path: '/health/live' },
+    );
+    await waitFor('a few answers on one kept-alive socket', async () => client.answers.length >= 5, 10_000, 20);
+    await sandboxFaults(s.sandbox, { latency_ms: 2_000 });
+    await waitFor('the create to be in flight on that socket', async () => (await paymentCount(s!)) === 1, 10_000, 20);
+    expect(new Set(client.answers.map((a) => a.socket))).toEqual(new Set([0]));
+    expect(client.answers.every((a) => a.connection === 'keep-alive')).toBe(true);
 
-      const t0 = Date.now();
-      svc.child.kill('SIGTERM');
-      const exit = {
-        ...(await Promise.race([svc.exited, rejectAfter(2 * EXIT_BOUND_MS, 'the process to exit')])),
-        ms: Date.now() - t0,
-      };
-      // the client paces itself (~100 ms): let it make its next attempt before stopping it
-      await waitFor('the client to try again after the last answer', async () => client.errors.length > 0, 5_000, 20);
-      await client.stop();
-      const last = client.answers[client.answers.length - 1];
-      process.stdout.write(
-        `graceful shutdown (busy keep-alive client, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, ${exit.ms} ms; last answer ${JSON.stringify(last)}; client errors ${JSON.stringify(client.errors)}\n`,
-      );
+    const t0 = Date.now();
+    svc.child.kill('SIGTERM');
+    const exit = {
+      ...(await Promise.race([svc.exited, rejectAfter(2 * EXIT_BOUND_MS, 'the process to exit')])),
+      ms: Date.now() - t0,
+    };
+    // the client paces itself (~100 ms): let it make its next attempt before stopping it
+    await waitFor('the client to try again after the last answer', async () => client.errors.length > 0, 5_000, 20);
+    await client.stop();
+    const last = client.answers[client.answers.length - 1];
+    process.stdout.write(
+      `graceful shutdown (busy keep-alive client, SHUTDOWN_TIMEOUT_MS=${SHUTDOWN_TIMEOUT_MS}): exit code ${exit.code}, ${exit.ms} ms; last answer ${JSON.stringify(last)}; client errors ${JSON.stringify(client.errors)}\n`,
+    );
 
-      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
-      expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
-      // the create in flight at the signal got its answer, with Connection: close, and was the socket's last one
-      expect(last).toEqual({ socket: 0, request: 5, status: 201, connection: 'close' });
-      // the client's next request needed a new connection, which was refused: nothing was reset under a request
-      expect(client.errors).toEqual(['ECONNREFUSED']);
-      expect(svc.output()).not.toMatch(/"level":(50|60)|ERROR/);
-    },
-    2 * BOOT_BOUND_MS + 120_000,
-  ); // two boots
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
+    // the create in flight at the signal got its answer, with Connection: close, and was the socket's last one
+    expect(last).toEqual({ socket: 0, request: 5, status: 201, connection: 'close' });
+    // the client's next request needed a new connection, which was refused: nothing was reset under a request
+    expect(client.errors).toEqual(['ECONNREFUSED']);
+    expect(svc.output()).not.toMatch(/"level":(50|60)|ERROR/);
+  }, 480_000); // up to two boots: 2 × BOOT_BOUND_MS + 120 s
 });
 
 const rejectAfter = (ms: number, what: string) =>

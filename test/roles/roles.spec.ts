@@ -55,101 +55,97 @@ describe('roles: api and worker as separate processes', () => {
   const inbox = () =>
     sql<{ id: string; status: string; attempts: number }>(db.url, `select id, status, attempts from webhook_inbox`);
 
-  it(
-    'api alone: the signed webhook is accepted and stored, but nothing applies or publishes it',
-    async () => {
-      const created = await fetch(`${api!.url}/v1/transactions`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-        body: JSON.stringify(await cardBody(sandbox)),
-      });
-      expect(created.status).toBe(201);
-      const { id } = (await created.json()) as { id: string };
+  it('api alone: the signed webhook is accepted and stored, but nothing applies or publishes it', async () => {
+    const created = await fetch(`${api!.url}/v1/transactions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify(await cardBody(sandbox)),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
 
-      // Wompi's (the sandbox's) signed webhook reaches the api process and is acknowledged
-      const delivery = await waitFor(
-        'the webhook to be delivered to the api',
-        async () => {
-          const ds = (await (await fetch(`${sandbox.origin}/__sandbox/deliveries`)).json()) as {
-            http_status: number | null;
-            status_sent: string;
-            error: string | null;
-          }[];
-          return ds.find((d) => d.status_sent === 'APPROVED' && (d.http_status !== null || d.error !== null));
-        },
-        15_000,
-      );
-      expect(delivery.http_status).toBe(200);
-      const [row] = await inbox();
-      expect(row.status).toBe('RECEIVED');
-      // its job waits in Redis: no processor in the api role takes it
-      expect(await queue.getWaitingCount()).toBe(1);
+    // Wompi's (the sandbox's) signed webhook reaches the api process and is acknowledged
+    const delivery = await waitFor(
+      'the webhook to be delivered to the api',
+      async () => {
+        const ds = (await (await fetch(`${sandbox.origin}/__sandbox/deliveries`)).json()) as {
+          http_status: number | null;
+          status_sent: string;
+          error: string | null;
+        }[];
+        return ds.find((d) => d.status_sent === 'APPROVED' && (d.http_status !== null || d.error !== null));
+      },
+      15_000,
+    );
+    expect(delivery.http_status).toBe(200);
+    const [row] = await inbox();
+    expect(row.status).toBe('RECEIVED');
+    // its job waits in Redis: no processor in the api role takes it
+    expect(await queue.getWaitingCount()).toBe(1);
 
-      // and it stays that way (a ROLE=all process applies such an event within ~100 ms)
-      await holdsFor(
-        'event unprocessed, job waiting, payment PENDING, nothing published',
-        async () => {
-          const [r] = await inbox();
-          return (
-            r.status === 'RECEIVED' &&
-            r.attempts === 0 &&
-            (await queue.getWaitingCount()) === 1 &&
-            (await queue.getActiveCount()) === 0 &&
-            (await payment(id)).status === 'PENDING' &&
-            bus.messages.length === 0
-          );
-        },
-        2_500,
-      );
-      // no outbox row was relayed (the relay runs only in workers)
-      expect(
-        (await sql<{ n: number }>(db.url, `select count(*)::int as n from outbox where status = 'SENT'`))[0].n,
-      ).toBe(0);
+    // and it stays that way (a ROLE=all process applies such an event within ~100 ms)
+    await holdsFor(
+      'event unprocessed, job waiting, payment PENDING, nothing published',
+      async () => {
+        const [r] = await inbox();
+        return (
+          r.status === 'RECEIVED' &&
+          r.attempts === 0 &&
+          (await queue.getWaitingCount()) === 1 &&
+          (await queue.getActiveCount()) === 0 &&
+          (await payment(id)).status === 'PENDING' &&
+          bus.messages.length === 0
+        );
+      },
+      2_500,
+    );
+    // no outbox row was relayed (the relay runs only in workers)
+    expect((await sql<{ n: number }>(db.url, `select count(*)::int as n from outbox where status = 'SENT'`))[0].n).toBe(
+      0,
+    );
 
-      // the worker: probes and metrics over HTTP, nothing else
-      worker = await startService({ ...env, ROLE: 'worker' });
-      expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
-      expect((await fetch(`${worker.url}/health/ready`)).status).toBe(200);
-      const metrics = await fetch(`${worker.url}/metrics`);
-      expect(metrics.status).toBe(200);
-      expect(await metrics.text()).toMatch(/^# HELP /m);
-      expect((await fetch(`${worker.url}/v1/transactions/${id}`, { headers: auth })).status).toBe(404);
-      expect(
-        (
-          await fetch(`${worker.url}/v1/transactions`, {
-            method: 'POST',
-            headers: { ...auth, 'content-type': 'application/json' },
-            body: '{}',
-          })
-        ).status,
-      ).toBe(404);
-      expect(
-        (
-          await fetch(`${worker.url}/v1/webhooks/wompi`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: '{}',
-          })
-        ).status,
-      ).toBe(404);
-      expect((await fetch(`${worker.url}/docs-json`)).status).toBe(404);
-      expect((await fetch(`${worker.url}/docs`)).status).toBe(404);
+    // the worker: probes and metrics over HTTP, nothing else
+    worker = await startService({ ...env, ROLE: 'worker' });
+    expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
+    expect((await fetch(`${worker.url}/health/ready`)).status).toBe(200);
+    const metrics = await fetch(`${worker.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^# HELP /m);
+    expect((await fetch(`${worker.url}/v1/transactions/${id}`, { headers: auth })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${worker.url}/v1/transactions`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(`${worker.url}/v1/webhooks/wompi`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(404);
+    expect((await fetch(`${worker.url}/docs-json`)).status).toBe(404);
+    expect((await fetch(`${worker.url}/docs`)).status).toBe(404);
 
-      // and it applies what the api stored: event PROCESSED, payment APPROVED, events published
-      await waitFor(
-        'the stored event to be processed by the worker',
-        async () => (await inbox())[0].status === 'PROCESSED',
-        20_000,
-        100,
-      );
-      expect((await payment(id)).status).toBe('APPROVED');
-      await waitFor(
-        'payment.approved on the bus',
-        async () => bus.messages.some((m) => m.routingKey.includes('approved')),
-        15_000,
-      );
-      expect(await queue.getWaitingCount()).toBe(0);
-    },
-    BOOT_BOUND_MS + 120_000,
-  ); // boots the worker
+    // and it applies what the api stored: event PROCESSED, payment APPROVED, events published
+    await waitFor(
+      'the stored event to be processed by the worker',
+      async () => (await inbox())[0].status === 'PROCESSED',
+      20_000,
+      100,
+    );
+    expect((await payment(id)).status).toBe('APPROVED');
+    await waitFor(
+      'payment.approved on the bus',
+      async () => bus.messages.some((m) => m.routingKey.includes('approved')),
+      15_000,
+    );
+    expect(await queue.getWaitingCount()).toBe(0);
+  }, 300_000); // boots the worker: BOOT_BOUND_MS + 120 s
 });
