@@ -7,7 +7,7 @@ describe('OutboxSignal', () => {
     const waiting = s.wait(10_000);
     s.nudge();
     await waiting;
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000); // well before the 10 s timeout, even on a busy machine
   });
 
   it('remembers a nudge that came while nobody waited', async () => {
@@ -15,7 +15,7 @@ describe('OutboxSignal', () => {
     s.nudge();
     const started = Date.now();
     await s.wait(10_000);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000); // well before the 10 s timeout, even on a busy machine
   });
 
   it('times out without a nudge', async () => {

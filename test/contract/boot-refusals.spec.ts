@@ -3,6 +3,9 @@
  * non-HTTPS Wompi URL. Run as an operator would: the entry point as a child process. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { BOOT_BOUND_MS } from '../support/app';
+
+jest.setTimeout(BOOT_BOUND_MS + 60_000); // each test boots the service once
 
 const ROOT = join(__dirname, '..', '..');
 const NODE_ARGS = ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
@@ -13,7 +16,7 @@ function boot(env: Record<string, string | undefined>) {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: BOOT_BOUND_MS, // a refusal comes once the modules are loaded: slow on a busy machine
   });
 }
 

@@ -4,10 +4,12 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startSandbox, RunningSandbox } from '../../src/sandbox/start-sandbox';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { TEST_API_KEY, testEnv, waitFor } from '../support/app';
+import { BOOT_BOUND_MS, TEST_API_KEY, testEnv, waitFor } from '../support/app';
 import { freePort } from '../support/own-redis';
 import { acceptanceTokens, cardToken } from '../transactions/support';
 import { nequiToken, NEQUI_APPROVES } from '../payment-sources/support';
+
+jest.setTimeout(BOOT_BOUND_MS + 60_000); // the tests and the hook boot the service in a child process
 
 const ROOT = join(__dirname, '..', '..');
 const NODE_ARGS = ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')];
@@ -18,7 +20,7 @@ function boot(env: Record<string, string | undefined>) {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: BOOT_BOUND_MS, // a refusal comes once the modules are loaded: slow on a busy machine
   });
 }
 
@@ -83,7 +85,7 @@ describe('logs of a busy run hold no secret, card number or buyer data', () => {
     await waitFor(
       'the service to be ready',
       async () => (await fetch(`${url}/health/ready`)).status === 200,
-      60_000,
+      BOOT_BOUND_MS,
       200,
     );
     sandbox.setEventsUrl(`${url}/v1/webhooks/wompi`);

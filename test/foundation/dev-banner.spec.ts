@@ -6,12 +6,12 @@
  * coloured text. The launcher runs as a real process, on the TypeScript sources (DEV_BUILD_DIR). */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { waitFor } from '../support/app';
+import { BOOT_BOUND_MS, waitFor } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { freePort } from '../support/own-redis';
 
 const ROOT = join(__dirname, '..', '..');
-jest.setTimeout(120_000); // two real boots of the launcher under ts-node
+jest.setTimeout(2 * BOOT_BOUND_MS + 60_000); // two real boots of the launcher under ts-node
 
 interface Dev {
   child: ChildProcess;
@@ -61,7 +61,7 @@ async function startDev(db: TestDatabase, env: Record<string, string>): Promise<
         if (dead) throw new Error('exited');
         return /\n {2}stop +Ctrl\+C.*\n/.test(out);
       },
-      60_000,
+      BOOT_BOUND_MS,
       100,
     );
   } catch (err) {

@@ -131,8 +131,9 @@ describe('payments_queue_depth', () => {
       );
       scrapes.push(await scrape(t.url, QUEUES.RECONCILIATION));
       expect(scrapes[scrapes.length - 1].value).toBeUndefined();
-      // every scrape answered, within the bound: QUEUE_DEPTH_TIMEOUT_MS (1 s), the queues read in parallel
-      expect(scrapes.filter((s) => s.status !== 200 || s.ms >= 2500)).toEqual([]);
+      // every scrape answered, bounded by QUEUE_DEPTH_TIMEOUT_MS (1 s; the queues read in parallel)
+      // instead of waiting for Redis: generous for a busy machine (a hung read never answers)
+      expect(scrapes.filter((s) => s.status !== 200 || s.ms >= 10_000)).toEqual([]);
 
       await redis.start();
       await waitFor(

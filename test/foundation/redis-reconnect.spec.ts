@@ -50,11 +50,13 @@ describe('Redis reconnect', () => {
         await enqueue(n++);
         return true;
       },
-      10_000,
+      20_000,
       50,
     );
     const took = Date.now() - backAt;
     console.log(`enqueue succeeded ${took} ms after Redis was back`);
-    expect(took).toBeLessThan(3000);
+    // about 1-3 s on an idle machine (the reconnect delay is capped, test above); this bound catches
+    // a backoff grown past the cap, and is generous for a busy machine
+    expect(took).toBeLessThan(10_000);
   }, 40_000);
 });

@@ -21,7 +21,9 @@ import {
   transactionUpdated,
 } from './support';
 
-const ENV = { WOMPI_VERIFY_APPROVED_BY_FETCH: 'false', FULFILMENT_CONCURRENCY: '8' };
+// the suite runs and enqueues the jobs itself: no sweeper re-enqueueing a row whose job is slow on
+// a busy machine (the test default bound is 2 s)
+const ENV = { WOMPI_VERIFY_APPROVED_BY_FETCH: 'false', FULFILMENT_CONCURRENCY: '8', INBOX_SWEEP_AFTER_MS: '3600000' };
 
 describe('fulfilment: one fulfilment and one event per payment and state', () => {
   let t: TestApp;

@@ -34,16 +34,22 @@ describe('fulfilment: poison events and refused reports', () => {
         { jobId: `inbox:${inboxId}`, attempts, backoff: { type: 'fixed', delayMs: 100 } },
       );
   const jobSettled = (inboxId: string) =>
-    waitFor(`job for ${inboxId} settled`, async () => {
-      const state = await (await bull.getJob(`inbox:${inboxId}`))?.getState();
-      if (state !== 'failed' && state !== 'completed') return false;
-      // read the job again once it is settled: a copy read before the move can miss the last attempt
-      const settled = await bull.getJob(`inbox:${inboxId}`);
-      return { state, attemptsMade: settled!.attemptsMade };
-    });
+    waitFor(
+      `job for ${inboxId} settled`,
+      async () => {
+        const state = await (await bull.getJob(`inbox:${inboxId}`))?.getState();
+        if (state !== 'failed' && state !== 'completed') return false;
+        // read the job again once it is settled: a copy read before the move can miss the last attempt
+        const settled = await bull.getJob(`inbox:${inboxId}`);
+        return { state, attemptsMade: settled!.attemptsMade };
+      },
+      30_000,
+    );
 
   beforeAll(async () => {
-    t = await startTestApp({ wireWebhooks: false });
+    // The suite enqueues each row's job itself and counts its attempts: no sweeper may re-enqueue
+    // a row because its job is slow on a busy machine (the test default bound is 2 s).
+    t = await startTestApp({ wireWebhooks: false, env: { INBOX_SWEEP_AFTER_MS: '3600000' } });
     bull = t.app.get<Queue>(getQueueToken(QUEUES.WEBHOOK_EVENTS));
   });
   afterAll(async () => {

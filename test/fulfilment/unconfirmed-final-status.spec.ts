@@ -90,7 +90,7 @@ describe("fulfilment: an APPROVED still unconfirmed after the job's last attempt
   let t: TestApp;
 
   beforeAll(async () => {
-    // no sandbox webhooks: only the sweeper can bring the parked row back; 10 bounds = 10 s
+    // no sandbox webhooks: only the sweeper can bring the parked row back (after 10 bounds)
     t = await startTestApp({
       wireWebhooks: false,
       env: { INBOX_SWEEP_AFTER_MS: '1000', OPERATOR_CALLERS: TEST_CALLER },
@@ -108,6 +108,11 @@ describe("fulfilment: an APPROVED still unconfirmed after the job's last attempt
       transactionUpdated({ ...p.tx, status: 'APPROVED' }),
       `transaction.updated:${p.wompiId}:APPROVED`,
     );
+    // its job (below) holds it: stamped as enqueued in the future, so the sweeper cannot add a
+    // job of its own while the job's attempts run, however slow the machine
+    await pgQuery(t.db.url, `update webhook_inbox set enqueued_at = now() + interval '1 hour' where id = $1`, [
+      inboxId,
+    ]);
     const attempts = 2;
     await t.app
       .get(JobQueue)
@@ -135,6 +140,10 @@ describe("fulfilment: an APPROVED still unconfirmed after the job's last attempt
     expect(((await listed.json()) as { data: { id: string }[] }).data.map((r) => r.id)).toContain(inboxId);
 
     await sandboxDecide(t.sandbox, p.wompiId, 'APPROVED');
+    // the parked row's last job ended more than 10 bounds ago
+    await pgQuery(t.db.url, `update webhook_inbox set enqueued_at = now() - interval '1 hour' where id = $1`, [
+      inboxId,
+    ]);
     await waitFor(
       'the sweeper to re-try and apply the row',
       async () => (await inboxRow(t.db.url, inboxId)).status === 'PROCESSED',

@@ -9,7 +9,7 @@ import type { Queue } from 'bull';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/load-config';
 import { JobQueue, QUEUES, RETRY_POLICIES } from '../../src/queue/job-queue.port';
-import { startTestApp, TestApp, testEnv, waitFor } from '../support/app';
+import { BOOT_BOUND_MS, startTestApp, TestApp, testEnv, waitFor } from '../support/app';
 import {
   BusObserver,
   insertInbox,
@@ -43,7 +43,10 @@ function startWorker(env: Record<string, string | undefined>): Promise<ChildProc
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in 60 s: ${stderr}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not start in ${BOOT_BOUND_MS} ms: ${stderr}`)),
+      BOOT_BOUND_MS,
+    );
     child.stdout!.on('data', (d) => {
       if (String(d).includes('ready')) {
         clearTimeout(timer);
@@ -136,5 +139,5 @@ describe('fulfilment: a worker killed mid-batch', () => {
       15_000,
     );
     expect(new Set(bus.messages.map((m) => m.messageId))).toEqual(new Set(events.map((e) => e.event_id)));
-  }, 180_000);
+  }, 360_000); // boots a worker: BOOT_BOUND_MS + 180 s
 });

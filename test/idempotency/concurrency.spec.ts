@@ -49,7 +49,7 @@ describe('Idempotency-Key under concurrency', () => {
     let first: Promise<Reply>;
     try {
       first = post(t, PATH, body, { key });
-      await waitFor('the first request to claim its key', async () => (await keyState(t, key)) === 'IN_FLIGHT', 5000);
+      await waitFor('the first request to claim its key', async () => (await keyState(t, key)) === 'IN_FLIGHT', 30_000);
       const second = await post(t, PATH, body, { key });
       expect(second.status).toBe(409);
       expect(second.body).toMatchObject({ status: 409, code: 'IDEMPOTENCY_KEY_IN_FLIGHT' });
@@ -88,7 +88,7 @@ describe('Idempotency-Key under concurrency', () => {
     let replies: Reply[];
     try {
       const first = post(t, PATH, body, { key });
-      await waitFor('the first request to claim its key', async () => (await keyState(t, key)) === 'IN_FLIGHT', 5000);
+      await waitFor('the first request to claim its key', async () => (await keyState(t, key)) === 'IN_FLIGHT', 30_000);
       const others = await Promise.all(Array.from({ length: 19 }, () => post(t, PATH, body, { key })));
       await lock.release();
       replies = [await first, ...others];
@@ -138,7 +138,7 @@ describe('Idempotency-Key under concurrency', () => {
     let failed: Reply;
     try {
       const pending = post(t, PATH, body, { key });
-      await waitFor('the first request to claim its key', async () => (await keyState(t, key)) === 'IN_FLIGHT', 5000);
+      await waitFor('the first request to claim its key', async () => (await keyState(t, key)) === 'IN_FLIGHT', 30_000);
       // the database drops the app's connection mid-request
       const blocked = await waitFor(
         "the app's insert to wait on the lock",
@@ -149,7 +149,7 @@ describe('Idempotency-Key under concurrency', () => {
               `select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike 'insert into "payments"%'`,
             )
           )[0],
-        5000,
+        30_000,
       );
       await pgQuery(t.db.url, `select pg_terminate_backend($1)`, [blocked.pid]);
       failed = await pending;

@@ -8,7 +8,7 @@ import { EventLogSink, LogEventBus } from '../../src/messaging/log-event-bus';
 import { CLOUDEVENTS_CONTENT_TYPE, toBusMessage } from '../../src/messaging/outbox-message';
 import { stableEventId } from '../../src/messaging/outbox-writer';
 import { RunningSandbox, startSandbox } from '../../src/sandbox/start-sandbox';
-import { TEST_API_KEY, testEnv, waitFor } from '../support/app';
+import { BOOT_BOUND_MS, TEST_API_KEY, testEnv, waitFor } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { freePort } from '../support/own-redis';
 import { acceptanceTokens, cardToken } from '../transactions/support';
@@ -195,11 +195,11 @@ describe('BUS_DRIVER=log: the running service logs each event as its masked Clou
     await waitFor(
       'the service to be ready',
       async () => (await fetch(`${url}/health/ready`)).status === 200,
-      60_000,
+      BOOT_BOUND_MS,
       200,
     );
     sandbox.setEventsUrl(`${url}/v1/webhooks/wompi`);
-  });
+  }, BOOT_BOUND_MS + 60_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null) {

@@ -8,13 +8,13 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { RunningSandbox, startSandbox } from '../../src/sandbox/start-sandbox';
-import { TEST_API_KEY, testEnv, waitFor } from '../support/app';
+import { BOOT_BOUND_MS, TEST_API_KEY, testEnv, waitFor } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { freePort } from '../support/own-redis';
 import { cardBody } from '../transactions/support';
 
 const ROOT = join(__dirname, '..', '..');
-jest.setTimeout(120_000);
+jest.setTimeout(BOOT_BOUND_MS + 120_000); // boots the service in a child process
 
 interface OtlpSpan {
   traceId: string;
@@ -77,7 +77,7 @@ describe('tracing in production: OTLP export from the entry point', () => {
     await waitFor(
       'the service to be ready',
       async () => (await fetch(`${base}/health/ready`)).status === 200,
-      60_000,
+      BOOT_BOUND_MS,
       200,
     ).catch((e: Error) => {
       throw new Error(`${e.message}\n${output.slice(-3000)}`);

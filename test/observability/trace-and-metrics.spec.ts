@@ -77,7 +77,11 @@ describe('observability: one trace per payment, business metrics', () => {
       return found[0];
     };
     // the publish span ends after the broker confirmed, just before or after the consumer saw the message
-    await waitFor('the publish span', async () => spans().some((s) => s.name === 'transaction.approved publish'), 5000);
+    await waitFor(
+      'the publish span',
+      async () => spans().some((s) => s.name === 'transaction.approved publish'),
+      20_000,
+    );
 
     const create = one('payment.create', (s) => s.attributes['payment.id'] === id);
     const traceId = create.spanContext().traceId;

@@ -1,7 +1,7 @@
 /* The PAN guard through HTTP: a /v1 body holding anything that looks like a card number is
  * refused with 400 naming the fields, never echoing the value, never logging the body, and
  * before any side effect (no idempotency claim, no payment). Wompi's webhook route is exempt. */
-import { startTestApp, TestApp } from '../support/app';
+import { startTestApp, TestApp, waitFor } from '../support/app';
 import { pgQuery } from '../support/services';
 import { newKey, post, session } from '../idempotency/helpers';
 
@@ -11,11 +11,12 @@ type Write = typeof process.stdout.write;
 type FsWrite = (...args: unknown[]) => unknown;
 
 /**
- * Everything the process writes to stdout/stderr (where the service logs) while `fn` runs.
- * pino writes through `process.stdout` when a test runner has wrapped it, else straight to fd 1
- * with `fs.write`, so both are watched.
+ * Everything the process writes to stdout/stderr (where the service logs) while `fn` runs, and
+ * after it until `written(text)` says the lines looked for are there (bounded; pino may write
+ * after the answer has left). pino writes through `process.stdout` when a test runner has wrapped
+ * it, else straight to fd 1 with `fs.write`, so both are watched.
  */
-async function captureOutput(fn: () => Promise<void>): Promise<string> {
+async function captureOutput(fn: () => Promise<void>, written: (text: string) => boolean): Promise<string> {
   const chunks: string[] = [];
   const text = (chunk: unknown) =>
     typeof chunk === 'string'
@@ -41,7 +42,7 @@ async function captureOutput(fn: () => Promise<void>): Promise<string> {
   }
   try {
     await fn();
-    await new Promise((r) => setTimeout(r, 100)); // let the request's log lines be written
+    await waitFor('the log lines of the request', async () => written(chunks.join('')), 30_000, 10);
   } finally {
     streams.forEach((s, i) => (s.write = originals[i]));
     Object.assign(fs, fsOriginals);
@@ -61,11 +62,18 @@ describe('PAN guard', () => {
   it('refuses a body with a card number (with separators) naming the field, without echoing or logging it', async () => {
     const key = newKey();
     let r!: Awaited<ReturnType<typeof post>>;
-    const logs = await captureOutput(async () => {
-      r = await post(t, PATH, session({ metadata: { note: 'pagar con 4242 4242 4242 4242', order_id: 'A-77' } }), {
-        key,
-      });
-    });
+    // the access line is the request's last: once it is written, every line of the request is
+    const logs = await captureOutput(
+      async () => {
+        r = await post(t, PATH, session({ metadata: { note: 'pagar con 4242 4242 4242 4242', order_id: 'A-77' } }), {
+          key,
+        });
+      },
+      (text) => {
+        const id = r.headers.get('x-request-id');
+        return !!id && text.split('\n').some((l) => l.includes(`"id":"${id}"`) && l.includes('"res":{'));
+      },
+    );
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
     expect(r.body).toMatchObject({ status: 400, code: 'CARD_DATA_REFUSED' });

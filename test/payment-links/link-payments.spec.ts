@@ -173,9 +173,10 @@ describe('payment links: paying a link', () => {
   });
 
   it('a payment made after the link expired is recorded and flagged EXPIRED', async () => {
-    const expiresAt = new Date(Date.now() + 1500);
+    // far enough ahead that creating the link on a busy machine cannot outlast it
+    const expiresAt = new Date(Date.now() + 5000);
     const link = await createLink({ expires_at: expiresAt.toISOString() });
-    await waitFor('the link to expire', async () => Date.now() > expiresAt.getTime() + 50, 5000);
+    await waitFor('the link to expire', async () => Date.now() > expiresAt.getTime() + 50, 15_000);
     await payLink(t.sandbox, link.wompi_payment_link_id, { status: 'APPROVED' });
     const payment = await paymentOfLink(link.id);
     const view = await waitFor('the expired-link payment approved', async () => {

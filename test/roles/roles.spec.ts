@@ -8,7 +8,7 @@ import { createTestDatabase, TestDatabase } from '../support/database';
 import { TEST_API_KEY, testEnv, waitFor } from '../support/app';
 import { BusObserver, observeBus, sql } from '../fulfilment/support';
 import { cardBody } from '../transactions/support';
-import { holdsFor, ServiceProcess, startService, webhookQueue } from './support';
+import { BOOT_BOUND_MS, holdsFor, ServiceProcess, startService, webhookQueue } from './support';
 
 const auth = { authorization: `Bearer ${TEST_API_KEY}` };
 
@@ -35,7 +35,7 @@ describe('roles: api and worker as separate processes', () => {
     queue = webhookQueue(env.QUEUE_PREFIX!);
     api = await startService({ ...env, ROLE: 'api' });
     sandbox.setEventsUrl(`${api.url}/v1/webhooks/wompi`);
-  }, 90_000);
+  }, BOOT_BOUND_MS + 60_000);
 
   afterAll(async () => {
     sandbox?.setEventsUrl(undefined);
@@ -147,5 +147,5 @@ describe('roles: api and worker as separate processes', () => {
       15_000,
     );
     expect(await queue.getWaitingCount()).toBe(0);
-  });
+  }, 300_000); // boots the worker: BOOT_BOUND_MS + 120 s
 });

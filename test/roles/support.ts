@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Bull from 'bull';
 import { QUEUES } from '../../src/queue/job-queue.port';
-import { waitFor } from '../support/app';
+import { BOOT_BOUND_MS, waitFor } from '../support/app';
 import { freePort } from '../support/own-redis';
 import { REDIS_URL } from '../support/services';
 
@@ -28,10 +28,12 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
+export { BOOT_BOUND_MS };
+
 /** Boots `src/main.ts` with `env` (PORT chosen here unless given) and waits for /health/ready. */
 export async function startService(
   env: Record<string, string | undefined>,
-  readyTimeoutMs = 60_000,
+  readyTimeoutMs = BOOT_BOUND_MS,
 ): Promise<ServiceProcess> {
   const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;

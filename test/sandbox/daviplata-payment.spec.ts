@@ -222,7 +222,7 @@ describe('sandbox: DAVIPLATA payments — OTP service and payer page (docs/wompi
       await form(actionOf(html, url, 'otp'), { id: tx.id, otp: '932015' });
       const ev = await waitFor(
         () => rx.received.find((r) => r.body.data.transaction.id === tx.id),
-        3000,
+        15_000,
         'the DECLINED event',
       );
       expect(ev.body.data.transaction).toMatchObject({ status: 'DECLINED', payment_method_type: 'DAVIPLATA' });

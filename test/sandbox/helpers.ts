@@ -115,7 +115,7 @@ export async function createTx(sb: RunningSandbox, paymentMethod: Json, over: Js
 /** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -127,7 +127,7 @@ export async function waitFor<T>(
   }
 }
 
-export async function waitForStatus(sb: RunningSandbox, id: string, status: string, timeoutMs = 5000): Promise<Json> {
+export async function waitForStatus(sb: RunningSandbox, id: string, status: string, timeoutMs = 15_000): Promise<Json> {
   return waitFor(
     async () => {
       const r = await call(sb, 'GET', `/transactions/${id}`, { key: sb.keys.privateKey });

@@ -46,7 +46,7 @@ describe('sandbox: paying a payment link', () => {
     await waitForStatus(sb, tx.id, 'APPROVED');
     const event = await waitFor(
       () => rx.received.find((e) => e.body.data.transaction.id === tx.id),
-      3000,
+      15_000,
       'the link payment webhook',
     );
     expect(event.body.data.transaction).toMatchObject({

@@ -188,7 +188,7 @@ describe('sandbox: Daviplata and Bancolombia transfer tokens (docs/wompi.md#nequ
       // a later Bancolombia event proves the sender has run since the decision
       const b = (await bancolombia('TOKEN')).body.data;
       await decide(b.id, 'APPROVED');
-      await waitFor(() => rx.received[0], 3000, 'bancolombia event');
+      await waitFor(() => rx.received[0], 15_000, 'bancolombia event');
       expect((await deliveries(sb)).map((d) => d.event)).toEqual(['bancolombia_transfer_token.updated']);
       expect(rx.received.map((r) => r.body.event)).toEqual(['bancolombia_transfer_token.updated']);
     });
@@ -265,7 +265,7 @@ describe('sandbox: Daviplata and Bancolombia transfer tokens (docs/wompi.md#nequ
       expect(Date.parse(got.body.data.updated_at)).toBeGreaterThanOrEqual(Date.parse(t.created_at));
       expect(await (await fetch(t.authorization_url)).text()).not.toContain('<form');
 
-      const ev = await waitFor(() => rx.received[0], 3000, 'bancolombia_transfer_token.updated');
+      const ev = await waitFor(() => rx.received[0], 15_000, 'bancolombia_transfer_token.updated');
       expect(Object.keys(ev.body)).toEqual(['event', 'data', 'sent_at', 'timestamp', 'signature', 'environment']);
       expect(ev.body.event).toBe('bancolombia_transfer_token.updated');
       expect(ev.body.environment).toBe('test');
@@ -304,7 +304,7 @@ describe('sandbox: Daviplata and Bancolombia transfer tokens (docs/wompi.md#nequ
       });
       expect((await decide(t.id, 'APPROVED')).status).toBe(409);
       expect((await getBancolombia(t.id)).body.data.status).toBe('DECLINED');
-      const ev = await waitFor(() => rx.received[0], 3000, 'DECLINED event');
+      const ev = await waitFor(() => rx.received[0], 15_000, 'DECLINED event');
       expect(ev.body.data.bancolombia_transfer_token).toMatchObject({ id: t.id, status: 'DECLINED' });
       expect(verify(ev.body, sb.keys.eventsSecret)).toBe(true);
       expect((await decide('00000000-0000-4000-8000-000000000000', 'APPROVED')).status).toBe(404);

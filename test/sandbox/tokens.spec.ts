@@ -136,7 +136,7 @@ describe('sandbox: card and Nequi tokens, PSE banks', () => {
           (await call(sb, 'GET', `/tokens/nequi/${id}`, { key: sb.keys.publicKey })).body.data?.status === status
             ? true
             : undefined,
-        3000,
+        15_000,
         `${id} ${status}`,
       );
     await final(ok.body.data.id, 'APPROVED');

@@ -75,7 +75,7 @@ describe('sandbox: POST /transactions — validation and CARD outcomes', () => {
       installments: 2,
       extra: { last_four: '4242', brand: 'VISA' },
     });
-    const done = await waitForStatus(sb, r.body.data.id, 'APPROVED', 3000);
+    const done = await waitForStatus(sb, r.body.data.id, 'APPROVED', 15_000);
     expect(done.status_message).toBeNull();
     expect(done.finalized_at).toMatch(/Z$/);
     expect(done.payment_method.extra.processor_response_code).toBe('00');

@@ -99,6 +99,13 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   };
 }
 
+/**
+ * How long a boot of the real entry point in a child process (ts-node, `src/main.ts`) may take.
+ * Seconds on an idle machine, over a minute on a busy one (npm run test:busy). A test or hook
+ * that boots one counts this bound in its own timeout, per boot.
+ */
+export const BOOT_BOUND_MS = 180_000;
+
 /** Waits for a condition with a bound (never a bare sleep). */
 export async function waitFor<T>(
   what: string,

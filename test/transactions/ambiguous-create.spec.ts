@@ -9,23 +9,26 @@ import {
   NEVER_CREATED_MESSAGE,
   PaymentResolver,
 } from '../../src/transactions/usecases/resolve-payment';
-import { Api, cardBody, createAtWompi, sandboxFaults, wompiTransactions } from './support';
+import { Api, cardBody, createAtWompi, sandboxDecide, sandboxFaults, wompiTransactions } from './support';
 
 const HANG_CREATE = (apply: boolean) => ({ hang_next: { count: 1, method: 'POST', path: '/v1/transactions', apply } });
 
-describe('POST /v1/transactions: ambiguous create', () => {
+const historyOf = (t: TestApp, id: string) =>
+  pgQuery<{ from_status: string | null; to_status: string; source: string }>(
+    t.db.url,
+    'select from_status, to_status, source from payment_status_history where payment_id = $1 order by id',
+    [id],
+  );
+
+describe('POST /v1/transactions: ambiguous create that Wompi applied', () => {
   let t: TestApp;
   let api: Api;
-  const history = (id: string) =>
-    pgQuery<{ from_status: string | null; to_status: string; source: string }>(
-      t.db.url,
-      'select from_status, to_status, source from payment_status_history where payment_id = $1 order by id',
-      [id],
-    );
+  const history = (id: string) => historyOf(t, id);
 
   beforeAll(async () => {
-    // cards decide after 1.5 s, so the webhook cannot overtake the ambiguous create's own handling
-    t = await startTestApp({ env: { WOMPI_TIMEOUT_MS: '300' }, sandbox: { cardDelayMs: 1500 } });
+    // Cards stay PENDING until the test decides them, once the ambiguous create has been resolved:
+    // the webhook cannot overtake the create's own handling, however slow the machine.
+    t = await startTestApp({ env: { WOMPI_TIMEOUT_MS: '300' }, sandbox: { cardDelayMs: 3_600_000 } });
     api = new Api(t);
   });
   afterAll(async () => t?.close());
@@ -36,8 +39,21 @@ describe('POST /v1/transactions: ambiguous create', () => {
     const r = await api.create(await cardBody(t.sandbox));
     const answeredMs = Date.now() - started;
     expect(r.status).toBe(201);
-    expect(['UNKNOWN', 'PENDING', 'APPROVED']).toContain(r.body.status);
+    expect(['UNKNOWN', 'PENDING']).toContain(r.body.status);
     const id = String(r.body.id);
+    // resolved by reference (the request's own look, or the queued resolve job) ...
+    const resolved = await waitFor(
+      'the ambiguous create to be resolved',
+      async () => {
+        const read = await api.get(`/v1/transactions/${id}`);
+        return read.body.status !== 'UNKNOWN' && read.body;
+      },
+      30_000,
+      100,
+    );
+    expect(resolved.status).toBe('PENDING');
+    // ... then Wompi decides the card, and its webhook settles the payment
+    await sandboxDecide(t.sandbox, String(resolved.wompi_transaction_id), 'APPROVED');
     const final = await api.settle(id, ['APPROVED'], 20_000);
     expect(final.wompi_transaction_id).toBeTruthy();
     expect(await wompiTransactions(t.sandbox, String(r.body.wompi_reference))).toHaveLength(1);
@@ -50,6 +66,18 @@ describe('POST /v1/transactions: ambiguous create', () => {
     expect(h.find((x) => x.from_status === 'UNKNOWN')?.source).toBe('reconciliation');
     console.log(`ambiguous create answered in ${answeredMs} ms with status ${String(r.body.status)}`);
   });
+});
+
+describe('POST /v1/transactions: ambiguous create', () => {
+  let t: TestApp;
+  let api: Api;
+  const history = (id: string) => historyOf(t, id);
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { WOMPI_TIMEOUT_MS: '300' }, sandbox: { cardDelayMs: 1500 } });
+    api = new Api(t);
+  });
+  afterAll(async () => t?.close());
 
   it('Wompi never got it: UNKNOWN, the queued job keeps looking, ERROR once the bound has passed', async () => {
     await sandboxFaults(t.sandbox, HANG_CREATE(false));

@@ -89,5 +89,5 @@ describe('webhook ingress: a 200 is durable', () => {
       [payment.id],
     );
     expect(n).toBe(1);
-  }, 120_000);
+  }, 480_000); // two boots: 2 × BOOT_BOUND_MS + 120 s
 });

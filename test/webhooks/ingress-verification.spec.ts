@@ -31,7 +31,7 @@ describe('webhook ingress: verification', () => {
     const row = await waitFor(
       'the relay to enqueue the stored row',
       async () => (await inboxRow(t, keyOf(ev)))?.enqueued_at && inboxRow(t, keyOf(ev)),
-      5000,
+      20_000,
     );
     expect(row).toMatchObject({
       event_type: 'transaction.updated',

@@ -105,7 +105,8 @@ describe('Wompi gateway against the sandbox', () => {
     console.log(`hung GET cut after ${took} ms (timeout 300 ms)`);
     expect(e).toBeInstanceOf(GatewayTimeout);
     expect(took).toBeGreaterThanOrEqual(295);
-    expect(took).toBeLessThan(1000);
+    // cut, not hung (a held request is never answered): generous for a busy machine
+    expect(took).toBeLessThan(10_000);
     expect(await faults()).not.toHaveProperty('hang_next'); // exactly one request was held
   });
 
@@ -141,7 +142,8 @@ describe('Wompi gateway against the sandbox', () => {
     const started = Date.now();
     const e = await rejectionOf(g.createTransaction(input));
     expect(e).toBeInstanceOf(GatewayOutcomeUnknown);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(10_000); // cut, not hung
+
     const found = await g.findTransactionsByReference(reference);
     expect(found).toHaveLength(1);
     const resolution = await resolveByReference(g, reference);
@@ -172,13 +174,14 @@ describe('Wompi gateway against the sandbox', () => {
     console.log(`breaker open: call rejected in ${fastMs.toFixed(3)} ms`);
     expect(e).toBeInstanceOf(GatewayUnavailable);
     expect((e as GatewayUnavailable).retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    // Behaviour, not speed (the speed is in bench/): far below the 300 ms+ a real call would take.
-    expect(fastMs).toBeLessThan(100);
+    // Behaviour, not speed (the speed is in bench/): the outcome below proves it never left;
+    // this only catches a call that waited (a busy machine can stall any call for a while).
+    expect(fastMs).toBeLessThan(2000);
     expect(await outcomes('get_pse_institutions', 'breaker_open')).toBe(1);
 
     const openedAt = Date.now();
-    await until(() => g.breakerState() === 'half-open', 2000, 5);
-    expect(Date.now() - openedAt).toBeLessThan(1500);
+    await until(() => g.breakerState() === 'half-open', 20_000, 5);
+    expect(Date.now() - openedAt).toBeLessThan(20_000); // the configured 200 ms, not the default 30 s
     const banks = await g.getPseFinancialInstitutions(); // the probe
     expect(banks.length).toBeGreaterThan(0);
     expect(g.breakerState()).toBe('closed');
