@@ -57,11 +57,14 @@ export function signedBody(secret: string, id: string, status = 'APPROVED'): str
 
 export const txId = (): string => `15113-${Math.floor(Date.now() / 1000)}-${randomBytes(5).toString('hex')}`;
 
+/** a load phase's result plus the server process's CPU time (user + system) per answered request */
+type Phase = LoadResult & { cpuUsPerReq: number };
+
 interface Phases {
-  unique: LoadResult;
-  sequential: LoadResult;
-  redeliveries: LoadResult;
-  fixed: LoadResult;
+  unique: Phase;
+  sequential: Phase;
+  redeliveries: Phase;
+  fixed: Phase;
   sent: number;
 }
 
@@ -70,24 +73,29 @@ async function phases(
   name: string,
   t: Target,
   secret: string,
-  afterWarmup?: () => void,
+  cpuMs: () => number,
 ): Promise<Phases> {
   const bodies = (n: number) => Array.from({ length: n }, () => signedBody(secret, txId()));
+  // bodies are signed before a phase starts, so the server's CPU clock covers only its answers
+  const measured = async (load: () => Promise<LoadResult>): Promise<Phase> => {
+    const before = cpuMs();
+    const r = await load();
+    return { ...r, cpuUsPerReq: ((cpuMs() - before) * 1000) / Math.max(1, r.sent) };
+  };
   const warm = await closedLoop(t, bodies(WARMUP), 8);
-  afterWarmup?.();
   ctx.log(`${name}: ${UNIQUE} new events, ${CONCURRENCY} in flight`);
-  const unique = await closedLoop(t, bodies(UNIQUE), CONCURRENCY);
+  const uniqueBodies = bodies(UNIQUE);
+  const unique = await measured(() => closedLoop(t, uniqueBodies, CONCURRENCY));
   ctx.log(`${name}: ${SEQUENTIAL} new events, one at a time`);
-  const sequential = await closedLoop(t, bodies(SEQUENTIAL), 1);
+  const sequentialBodies = bodies(SEQUENTIAL);
+  const sequential = await measured(() => closedLoop(t, sequentialBodies, 1));
   ctx.log(`${name}: ${REDELIVERIES} redeliveries of ${REDELIVERED_EVENTS} events, ${CONCURRENCY} in flight`);
   const ids = Array.from({ length: REDELIVERED_EVENTS }, txId);
-  const redeliveries = await closedLoop(
-    t,
-    Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length])),
-    CONCURRENCY,
-  );
+  const redeliveryBodies = Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length]));
+  const redeliveries = await measured(() => closedLoop(t, redeliveryBodies, CONCURRENCY));
   ctx.log(`${name}: ${FIXED_RATE}/s for ${FIXED_SECONDS} s`);
-  const fixed = await openLoop(t, bodies(FIXED_RATE * FIXED_SECONDS), FIXED_RATE);
+  const fixedBodies = bodies(FIXED_RATE * FIXED_SECONDS);
+  const fixed = await measured(() => openLoop(t, fixedBodies, FIXED_RATE));
   for (const [phase, r] of Object.entries({ warm, unique, sequential, redeliveries, fixed })) {
     if (r.errors) throw new Error(`${name} ${phase}: ${r.errors} answers were not 200`);
   }
@@ -162,7 +170,39 @@ function rows(p: Phases, base: Phases, note: string): BenchResult[] {
       p.redeliveries.sent,
       `baseline ${base.redeliveries.rate.toFixed(0)} req/s`,
     ),
+    ...(['unique', 'sequential', 'redeliveries', 'fixed'] as const).map((phase) =>
+      r(
+        `CPU per request: ${PHASE_NAMES[phase]}`,
+        p[phase].cpuUsPerReq,
+        'µs',
+        p[phase].sent,
+        `baseline ${base[phase].cpuUsPerReq.toFixed(0)} µs (${ratio(p[phase].cpuUsPerReq, base[phase].cpuUsPerReq).toFixed(2)}×); server process user+system time, /proc`,
+      ),
+    ),
   ];
+}
+
+const PHASE_NAMES = {
+  unique: `new events c=${CONCURRENCY}`,
+  sequential: 'sequential',
+  redeliveries: `redeliveries c=${CONCURRENCY}`,
+  fixed: `${FIXED_RATE}/s fixed rate`,
+};
+
+/** The api's own view of its memory (prom-client's default metrics), after the load. */
+async function heapBreakdown(url: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const mb = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN) / 1024 / 1024;
+    const space = (s: string) => mb(new RegExp(`^nodejs_heap_space_size_total_bytes\\{space="${s}"\\} (\\S+)`, 'm'));
+    return [
+      `heap total ${mb(/^nodejs_heap_size_total_bytes (\S+)/m).toFixed(0)} (used ${mb(/^nodejs_heap_size_used_bytes (\S+)/m).toFixed(0)})`,
+      `new ${space('new').toFixed(0)}, old ${space('old').toFixed(0)}, code ${space('code').toFixed(1)}, large ${space('large_object').toFixed(0)}`,
+      `external ${mb(/^nodejs_external_memory_bytes (\S+)/m).toFixed(1)} MB`,
+    ].join('; ');
+  } catch (err) {
+    return `heap breakdown unavailable: ${(err as Error).message}`;
+  }
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
@@ -186,9 +226,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const db = new Pool({ connectionString: svcDb.url, max: 2 });
   try {
     const path = '/v1/webhooks/wompi';
-    const base = await phases(ctx, 'baseline', { url: baseline.url, path }, secret);
-    const mine = await phases(ctx, 'service', { url: svc.url, path }, secret, () => svc.resetPeak());
-    const rss = svc.peakRssMb();
+    const base = await phases(ctx, 'baseline', { url: baseline.url, path }, secret, () => baseline.cpuMs());
+    svc.resetPeak();
+    const mine = await phases(ctx, 'service', { url: svc.url, path }, secret, () => svc.cpuMs());
+    const split = svc.peakRssSplit();
+    const heap = await heapBreakdown(svc.url);
+    const baseRss = baseline.peakRssMb();
     const { rows: counted } = await db.query<{ rows: number; deliveries: number }>(
       `select count(*)::int as rows, sum(delivery_count)::int as deliveries from webhook_inbox`,
     );
@@ -201,10 +244,18 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       {
         bench: 'webhook-ingest',
         metric: 'api peak RSS under load',
-        value: rss,
+        value: split.rss,
         unit: 'MB',
         n: mine.sent,
-        notes: 'VmRSS sampled every 100 ms after warm-up; target < 250',
+        notes: `VmRSS sampled every 100 ms through every phase (warm-up included); target < 250; baseline peak ${baseRss.toFixed(0)} MB`,
+      },
+      {
+        bench: 'webhook-ingest',
+        metric: 'api RSS at its peak: anonymous / file-backed',
+        value: split.anon,
+        unit: 'MB',
+        n: mine.sent,
+        notes: `anonymous (V8 heap, malloc, buffers) ${split.anon.toFixed(0)} MB, file-backed (node binary, libraries) ${split.file.toFixed(0)} MB; after the load: ${heap}`,
       },
       {
         bench: 'webhook-ingest',
