@@ -3,6 +3,8 @@
  * key, one INSERT … ON CONFLICT DO NOTHING) and the service's `api` role, each its own process.
  * Every ingest figure is also reported as a ratio to the baseline's. */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { computeEventChecksum } from '../src/wompi/signatures';
 import { closedLoop, LoadResult, openLoop, Target } from './load';
@@ -53,6 +55,17 @@ export function signedBody(secret: string, id: string, status = 'APPROVED'): str
   };
   event.signature.checksum = computeEventChecksum(event, secret);
   return JSON.stringify(event);
+}
+
+/**
+ * The V8 flags `npm start` runs the service with (the image and the Helm chart set the same
+ * through NODE_OPTIONS), so the bench measures the process as deployed.
+ */
+export function serviceNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return pkg.scripts.start.split(/\s+/).filter((a) => a.startsWith('--'));
 }
 
 export const txId = (): string => `15113-${Math.floor(Date.now() / 1000)}-${randomBytes(5).toString('hex')}`;
@@ -216,12 +229,19 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     '/',
   );
   // the api role alone, as in production (info logs, written to a pipe nobody reads)
-  // BENCH_SERVICE_MAIN: another build's main.js, to measure what a change bought
+  // BENCH_SERVICE_MAIN: another build's main.js, to measure what a change bought;
+  // BENCH_NODE_ARGS: other V8 flags than npm start's ("none" for none)
+  const nodeArgs =
+    process.env.BENCH_NODE_ARGS === undefined
+      ? serviceNodeArgs()
+      : process.env.BENCH_NODE_ARGS.split(/\s+/).filter((a) => a.startsWith('--'));
   const svc = await startChild(
     process.env.BENCH_SERVICE_MAIN ?? 'src/main.js',
     await freePort(),
     benchEnv(svcDb, sandbox, newApiKey(), { ROLE: 'api', NODE_ENV: 'production', LOG_LEVEL: 'info' }),
     '/health/live',
+    undefined,
+    nodeArgs,
   );
   const db = new Pool({ connectionString: svcDb.url, max: 2 });
   try {
@@ -238,7 +258,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     if (counted[0].deliveries !== mine.sent)
       throw new Error(`inbox counted ${counted[0].deliveries} deliveries, sent ${mine.sent}`);
     ctx.log(`inbox: ${counted[0].rows} rows for ${counted[0].deliveries} deliveries`);
-    const note = `role api, NODE_ENV=production, LOG_LEVEL=info; loopback keep-alive; body ~${Buffer.byteLength(signedBody(secret, txId()))} B`;
+    const note = `role api, NODE_ENV=production, LOG_LEVEL=info, node ${nodeArgs.join(' ') || '(no flags)'}; loopback keep-alive; body ~${Buffer.byteLength(signedBody(secret, txId()))} B`;
     return [
       ...rows(mine, base, note),
       {
