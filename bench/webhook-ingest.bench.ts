@@ -81,44 +81,74 @@ interface Phases {
   sent: number;
 }
 
-async function phases(
-  ctx: BenchContext,
-  name: string,
-  t: Target,
-  secret: string,
-  cpuMs: () => number,
-): Promise<Phases> {
+interface Server {
+  name: string;
+  t: Target;
+  /** the server process's CPU time so far, ms */
+  cpuMs: () => number;
+}
+
+/**
+ * Every phase runs on both servers back to back (alternating which goes first), so the two
+ * ratios compare runs seconds apart rather than minutes: on a shared machine the load changes
+ * between the baseline's phases and the service's.
+ */
+async function phases(ctx: BenchContext, servers: [Server, Server], secret: string): Promise<[Phases, Phases]> {
   const bodies = (n: number) => Array.from({ length: n }, () => signedBody(secret, txId()));
   // bodies are signed before a phase starts, so the server's CPU clock covers only its answers
-  const measured = async (load: () => Promise<LoadResult>): Promise<Phase> => {
-    const before = cpuMs();
-    const r = await load();
-    return { ...r, cpuUsPerReq: ((cpuMs() - before) * 1000) / Math.max(1, r.sent) };
+  const measured = async (s: Server, load: (t: Target) => Promise<LoadResult>): Promise<Phase> => {
+    const before = s.cpuMs();
+    const r = await load(s.t);
+    if (r.errors) throw new Error(`${s.name}: ${r.errors} answers were not 200`);
+    return { ...r, cpuUsPerReq: ((s.cpuMs() - before) * 1000) / Math.max(1, r.sent) };
   };
-  const warm = await closedLoop(t, bodies(WARMUP), 8);
-  ctx.log(`${name}: ${UNIQUE} new events, ${CONCURRENCY} in flight`);
-  const uniqueBodies = bodies(UNIQUE);
-  const unique = await measured(() => closedLoop(t, uniqueBodies, CONCURRENCY));
-  ctx.log(`${name}: ${SEQUENTIAL} new events, one at a time`);
-  const sequentialBodies = bodies(SEQUENTIAL);
-  const sequential = await measured(() => closedLoop(t, sequentialBodies, 1));
-  ctx.log(`${name}: ${REDELIVERIES} redeliveries of ${REDELIVERED_EVENTS} events, ${CONCURRENCY} in flight`);
-  const ids = Array.from({ length: REDELIVERED_EVENTS }, txId);
-  const redeliveryBodies = Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length]));
-  const redeliveries = await measured(() => closedLoop(t, redeliveryBodies, CONCURRENCY));
-  ctx.log(`${name}: ${FIXED_RATE}/s for ${FIXED_SECONDS} s`);
-  const fixedBodies = bodies(FIXED_RATE * FIXED_SECONDS);
-  const fixed = await measured(() => openLoop(t, fixedBodies, FIXED_RATE));
-  for (const [phase, r] of Object.entries({ warm, unique, sequential, redeliveries, fixed })) {
-    if (r.errors) throw new Error(`${name} ${phase}: ${r.errors} answers were not 200`);
-  }
-  return {
-    unique,
-    sequential,
-    redeliveries,
-    fixed,
-    sent: warm.sent + unique.sent + sequential.sent + redeliveries.sent + fixed.sent,
+  let turn = 0;
+  const both = async (label: string, make: () => string[], load: (t: Target, b: string[]) => Promise<LoadResult>) => {
+    const order = turn++ % 2 === 0 ? [0, 1] : [1, 0];
+    const out: Phase[] = [];
+    for (const i of order) {
+      ctx.log(`${servers[i].name}: ${label}`);
+      const b = make();
+      out[i] = await measured(servers[i], (t) => load(t, b));
+    }
+    return out as [Phase, Phase];
   };
+  const warm = await both(
+    `${WARMUP} warm-up events`,
+    () => bodies(WARMUP),
+    (t, b) => closedLoop(t, b, 8),
+  );
+  const unique = await both(
+    `${UNIQUE} new events, ${CONCURRENCY} in flight`,
+    () => bodies(UNIQUE),
+    (t, b) => closedLoop(t, b, CONCURRENCY),
+  );
+  const sequential = await both(
+    `${SEQUENTIAL} new events, one at a time`,
+    () => bodies(SEQUENTIAL),
+    (t, b) => closedLoop(t, b, 1),
+  );
+  const redeliveries = await both(
+    `${REDELIVERIES} redeliveries of ${REDELIVERED_EVENTS} events, ${CONCURRENCY} in flight`,
+    () => {
+      const ids = Array.from({ length: REDELIVERED_EVENTS }, txId);
+      return Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length]));
+    },
+    (t, b) => closedLoop(t, b, CONCURRENCY),
+  );
+  const fixed = await both(
+    `${FIXED_RATE}/s for ${FIXED_SECONDS} s`,
+    () => bodies(FIXED_RATE * FIXED_SECONDS),
+    (t, b) => openLoop(t, b, FIXED_RATE),
+  );
+  const of = (i: number): Phases => ({
+    unique: unique[i],
+    sequential: sequential[i],
+    redeliveries: redeliveries[i],
+    fixed: fixed[i],
+    sent: warm[i].sent + unique[i].sent + sequential[i].sent + redeliveries[i].sent + fixed[i].sent,
+  });
+  return [of(0), of(1)];
 }
 
 function rows(p: Phases, base: Phases, note: string): BenchResult[] {
@@ -246,9 +276,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const db = new Pool({ connectionString: svcDb.url, max: 2 });
   try {
     const path = '/v1/webhooks/wompi';
-    const base = await phases(ctx, 'baseline', { url: baseline.url, path }, secret, () => baseline.cpuMs());
     svc.resetPeak();
-    const mine = await phases(ctx, 'service', { url: svc.url, path }, secret, () => svc.cpuMs());
+    const [base, mine] = await phases(
+      ctx,
+      [
+        { name: 'baseline', t: { url: baseline.url, path }, cpuMs: () => baseline.cpuMs() },
+        { name: 'service', t: { url: svc.url, path }, cpuMs: () => svc.cpuMs() },
+      ],
+      secret,
+    );
     const split = svc.peakRssSplit();
     const heap = await heapBreakdown(svc.url);
     const baseRss = baseline.peakRssMb();
