@@ -211,8 +211,11 @@ export class InboxStore {
     this.flushScheduled = false;
     const queued = this.queued;
     this.queued = [];
-    for (let i = 0; i < queued.length; i += UPSERT_GROUP_MAX)
-      void this.upsertGroup(queued.slice(i, i + UPSERT_GROUP_MAX));
+    for (let i = 0; i < queued.length; i += UPSERT_GROUP_MAX) {
+      const group = queued.slice(i, i + UPSERT_GROUP_MAX);
+      // nothing a group does may leave a caller waiting (settling twice is a no-op)
+      this.upsertGroup(group).catch((err: unknown) => group.forEach((w) => w.reject(err)));
+    }
   }
 
   /** The single-row statement. */
