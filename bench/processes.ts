@@ -10,7 +10,11 @@ export interface ChildServer {
   pid: number;
   /** the highest RSS seen since the last reset, in MB */
   peakRssMb(): number;
+  /** /proc's split of the RSS at that peak sample: anonymous (heap, malloc), file-backed (the node binary, libraries), shared */
+  peakRssSplit(): RssSplit;
   resetPeak(): void;
+  /** CPU time (user + system) the process has used so far, in ms (from /proc: load-insensitive) */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -25,10 +29,32 @@ export function freePort(): Promise<number> {
   });
 }
 
-function rssMb(pid: number): number {
+export interface RssSplit {
+  rss: number;
+  anon: number;
+  file: number;
+  shmem: number;
+}
+
+function rssSplit(pid: number): RssSplit {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+  } catch {
+    return { rss: 0, anon: 0, file: 0, shmem: 0 };
+  }
+}
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** utime + stime of /proc/<pid>/stat, in ms */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the command (which may contain spaces) start at state (field 3)
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_S;
   } catch {
     return 0;
   }
@@ -75,14 +101,20 @@ export async function startChild(
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${stderr}`);
   }
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid!))), 100);
+  let peak = rssSplit(child.pid!);
+  const sample = () => {
+    const now = rssSplit(child.pid!);
+    if (now.rss > peak.rss) peak = now;
+  };
+  const sampler = setInterval(sample, 100);
   sampler.unref();
   return {
     url,
     pid: child.pid!,
-    peakRssMb: () => Math.max(peak, rssMb(child.pid!)),
-    resetPeak: () => (peak = rssMb(child.pid!)),
+    peakRssMb: () => (sample(), peak.rss),
+    peakRssSplit: () => (sample(), { ...peak }),
+    resetPeak: () => (peak = rssSplit(child.pid!)),
+    cpuMs: () => processCpuMs(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         clearInterval(sampler);

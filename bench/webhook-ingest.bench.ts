@@ -3,6 +3,8 @@
  * key, one INSERT … ON CONFLICT DO NOTHING) and the service's `api` role, each its own process.
  * Every ingest figure is also reported as a ratio to the baseline's. */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { computeEventChecksum } from '../src/wompi/signatures';
 import { closedLoop, LoadResult, openLoop, Target } from './load';
@@ -55,49 +57,98 @@ export function signedBody(secret: string, id: string, status = 'APPROVED'): str
   return JSON.stringify(event);
 }
 
+/**
+ * The V8 flags `npm start` runs the service with (the image and the Helm chart set the same
+ * through NODE_OPTIONS), so the bench measures the process as deployed.
+ */
+export function serviceNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return pkg.scripts.start.split(/\s+/).filter((a) => a.startsWith('--'));
+}
+
 export const txId = (): string => `15113-${Math.floor(Date.now() / 1000)}-${randomBytes(5).toString('hex')}`;
 
+/** a load phase's result plus the server process's CPU time (user + system) per answered request */
+type Phase = LoadResult & { cpuUsPerReq: number };
+
 interface Phases {
-  unique: LoadResult;
-  sequential: LoadResult;
-  redeliveries: LoadResult;
-  fixed: LoadResult;
+  unique: Phase;
+  sequential: Phase;
+  redeliveries: Phase;
+  fixed: Phase;
   sent: number;
 }
 
-async function phases(
-  ctx: BenchContext,
-  name: string,
-  t: Target,
-  secret: string,
-  afterWarmup?: () => void,
-): Promise<Phases> {
+interface Server {
+  name: string;
+  t: Target;
+  /** the server process's CPU time so far, ms */
+  cpuMs: () => number;
+}
+
+/**
+ * Every phase runs on both servers back to back (alternating which goes first), so the two
+ * ratios compare runs seconds apart rather than minutes: on a shared machine the load changes
+ * between the baseline's phases and the service's.
+ */
+async function phases(ctx: BenchContext, servers: [Server, Server], secret: string): Promise<[Phases, Phases]> {
   const bodies = (n: number) => Array.from({ length: n }, () => signedBody(secret, txId()));
-  const warm = await closedLoop(t, bodies(WARMUP), 8);
-  afterWarmup?.();
-  ctx.log(`${name}: ${UNIQUE} new events, ${CONCURRENCY} in flight`);
-  const unique = await closedLoop(t, bodies(UNIQUE), CONCURRENCY);
-  ctx.log(`${name}: ${SEQUENTIAL} new events, one at a time`);
-  const sequential = await closedLoop(t, bodies(SEQUENTIAL), 1);
-  ctx.log(`${name}: ${REDELIVERIES} redeliveries of ${REDELIVERED_EVENTS} events, ${CONCURRENCY} in flight`);
-  const ids = Array.from({ length: REDELIVERED_EVENTS }, txId);
-  const redeliveries = await closedLoop(
-    t,
-    Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length])),
-    CONCURRENCY,
-  );
-  ctx.log(`${name}: ${FIXED_RATE}/s for ${FIXED_SECONDS} s`);
-  const fixed = await openLoop(t, bodies(FIXED_RATE * FIXED_SECONDS), FIXED_RATE);
-  for (const [phase, r] of Object.entries({ warm, unique, sequential, redeliveries, fixed })) {
-    if (r.errors) throw new Error(`${name} ${phase}: ${r.errors} answers were not 200`);
-  }
-  return {
-    unique,
-    sequential,
-    redeliveries,
-    fixed,
-    sent: warm.sent + unique.sent + sequential.sent + redeliveries.sent + fixed.sent,
+  // bodies are signed before a phase starts, so the server's CPU clock covers only its answers
+  const measured = async (s: Server, load: (t: Target) => Promise<LoadResult>): Promise<Phase> => {
+    const before = s.cpuMs();
+    const r = await load(s.t);
+    if (r.errors) throw new Error(`${s.name}: ${r.errors} answers were not 200`);
+    return { ...r, cpuUsPerReq: ((s.cpuMs() - before) * 1000) / Math.max(1, r.sent) };
   };
+  let turn = 0;
+  const both = async (label: string, make: () => string[], load: (t: Target, b: string[]) => Promise<LoadResult>) => {
+    const order = turn++ % 2 === 0 ? [0, 1] : [1, 0];
+    const out: Phase[] = [];
+    for (const i of order) {
+      ctx.log(`${servers[i].name}: ${label}`);
+      const b = make();
+      out[i] = await measured(servers[i], (t) => load(t, b));
+    }
+    return out as [Phase, Phase];
+  };
+  const warm = await both(
+    `${WARMUP} warm-up events`,
+    () => bodies(WARMUP),
+    (t, b) => closedLoop(t, b, 8),
+  );
+  const unique = await both(
+    `${UNIQUE} new events, ${CONCURRENCY} in flight`,
+    () => bodies(UNIQUE),
+    (t, b) => closedLoop(t, b, CONCURRENCY),
+  );
+  const sequential = await both(
+    `${SEQUENTIAL} new events, one at a time`,
+    () => bodies(SEQUENTIAL),
+    (t, b) => closedLoop(t, b, 1),
+  );
+  const redeliveries = await both(
+    `${REDELIVERIES} redeliveries of ${REDELIVERED_EVENTS} events, ${CONCURRENCY} in flight`,
+    () => {
+      const ids = Array.from({ length: REDELIVERED_EVENTS }, txId);
+      return Array.from({ length: REDELIVERIES }, (_, i) => signedBody(secret, ids[i % ids.length]));
+    },
+    (t, b) => closedLoop(t, b, CONCURRENCY),
+  );
+  const fixed = await both(
+    `${FIXED_RATE}/s for ${FIXED_SECONDS} s`,
+    () => bodies(FIXED_RATE * FIXED_SECONDS),
+    (t, b) => openLoop(t, b, FIXED_RATE),
+  );
+  const of = (i: number): Phases => ({
+    unique: unique[i],
+    sequential: sequential[i],
+    redeliveries: redeliveries[i],
+    fixed: fixed[i],
+    sent: warm[i].sent + unique[i].sent + sequential[i].sent + redeliveries[i].sent + fixed[i].sent,
+  });
+  return [of(0), of(1)];
 }
 
 function rows(p: Phases, base: Phases, note: string): BenchResult[] {
@@ -162,7 +213,39 @@ function rows(p: Phases, base: Phases, note: string): BenchResult[] {
       p.redeliveries.sent,
       `baseline ${base.redeliveries.rate.toFixed(0)} req/s`,
     ),
+    ...(['unique', 'sequential', 'redeliveries', 'fixed'] as const).map((phase) =>
+      r(
+        `CPU per request: ${PHASE_NAMES[phase]}`,
+        p[phase].cpuUsPerReq,
+        'µs',
+        p[phase].sent,
+        `baseline ${base[phase].cpuUsPerReq.toFixed(0)} µs (${ratio(p[phase].cpuUsPerReq, base[phase].cpuUsPerReq).toFixed(2)}×); server process user+system time, /proc`,
+      ),
+    ),
   ];
+}
+
+const PHASE_NAMES = {
+  unique: `new events c=${CONCURRENCY}`,
+  sequential: 'sequential',
+  redeliveries: `redeliveries c=${CONCURRENCY}`,
+  fixed: `${FIXED_RATE}/s fixed rate`,
+};
+
+/** The api's own view of its memory (prom-client's default metrics), after the load. */
+async function heapBreakdown(url: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const mb = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN) / 1024 / 1024;
+    const space = (s: string) => mb(new RegExp(`^nodejs_heap_space_size_total_bytes\\{space="${s}"\\} (\\S+)`, 'm'));
+    return [
+      `heap total ${mb(/^nodejs_heap_size_total_bytes (\S+)/m).toFixed(0)} (used ${mb(/^nodejs_heap_size_used_bytes (\S+)/m).toFixed(0)})`,
+      `new ${space('new').toFixed(0)}, old ${space('old').toFixed(0)}, code ${space('code').toFixed(1)}, large ${space('large_object').toFixed(0)}`,
+      `external ${mb(/^nodejs_external_memory_bytes (\S+)/m).toFixed(1)} MB`,
+    ].join('; ');
+  } catch (err) {
+    return `heap breakdown unavailable: ${(err as Error).message}`;
+  }
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
@@ -176,35 +259,59 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     '/',
   );
   // the api role alone, as in production (info logs, written to a pipe nobody reads)
-  // BENCH_SERVICE_MAIN: another build's main.js, to measure what a change bought
+  // BENCH_SERVICE_MAIN: another build's main.js, to measure what a change bought;
+  // BENCH_NODE_ARGS: other V8 flags than npm start's ("none" for none)
+  const nodeArgs =
+    process.env.BENCH_NODE_ARGS === undefined
+      ? serviceNodeArgs()
+      : process.env.BENCH_NODE_ARGS.split(/\s+/).filter((a) => a.startsWith('--'));
   const svc = await startChild(
     process.env.BENCH_SERVICE_MAIN ?? 'src/main.js',
     await freePort(),
     benchEnv(svcDb, sandbox, newApiKey(), { ROLE: 'api', NODE_ENV: 'production', LOG_LEVEL: 'info' }),
     '/health/live',
+    undefined,
+    nodeArgs,
   );
   const db = new Pool({ connectionString: svcDb.url, max: 2 });
   try {
     const path = '/v1/webhooks/wompi';
-    const base = await phases(ctx, 'baseline', { url: baseline.url, path }, secret);
-    const mine = await phases(ctx, 'service', { url: svc.url, path }, secret, () => svc.resetPeak());
-    const rss = svc.peakRssMb();
+    svc.resetPeak();
+    const [base, mine] = await phases(
+      ctx,
+      [
+        { name: 'baseline', t: { url: baseline.url, path }, cpuMs: () => baseline.cpuMs() },
+        { name: 'service', t: { url: svc.url, path }, cpuMs: () => svc.cpuMs() },
+      ],
+      secret,
+    );
+    const split = svc.peakRssSplit();
+    const heap = await heapBreakdown(svc.url);
+    const baseRss = baseline.peakRssMb();
     const { rows: counted } = await db.query<{ rows: number; deliveries: number }>(
       `select count(*)::int as rows, sum(delivery_count)::int as deliveries from webhook_inbox`,
     );
     if (counted[0].deliveries !== mine.sent)
       throw new Error(`inbox counted ${counted[0].deliveries} deliveries, sent ${mine.sent}`);
     ctx.log(`inbox: ${counted[0].rows} rows for ${counted[0].deliveries} deliveries`);
-    const note = `role api, NODE_ENV=production, LOG_LEVEL=info; loopback keep-alive; body ~${Buffer.byteLength(signedBody(secret, txId()))} B`;
+    const note = `role api, NODE_ENV=production, LOG_LEVEL=info, node ${nodeArgs.join(' ') || '(no flags)'}; loopback keep-alive; body ~${Buffer.byteLength(signedBody(secret, txId()))} B`;
     return [
       ...rows(mine, base, note),
       {
         bench: 'webhook-ingest',
         metric: 'api peak RSS under load',
-        value: rss,
+        value: split.rss,
         unit: 'MB',
         n: mine.sent,
-        notes: 'VmRSS sampled every 100 ms after warm-up; target < 250',
+        notes: `VmRSS sampled every 100 ms through every phase (warm-up included); target < 250; baseline peak ${baseRss.toFixed(0)} MB`,
+      },
+      {
+        bench: 'webhook-ingest',
+        metric: 'api RSS at its peak: anonymous / file-backed',
+        value: split.anon,
+        unit: 'MB',
+        n: mine.sent,
+        notes: `anonymous (V8 heap, malloc, buffers) ${split.anon.toFixed(0)} MB, file-backed (node binary, libraries) ${split.file.toFixed(0)} MB; after the load: ${heap}`,
       },
       {
         bench: 'webhook-ingest',

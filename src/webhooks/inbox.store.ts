@@ -91,6 +91,54 @@ interface UpsertRow {
   inserted: boolean;
 }
 
+/** Most deliveries one grouped statement carries. */
+export const UPSERT_GROUP_MAX = 32;
+
+/**
+ * The grouped form of UPSERT_SQL for `n` distinct event keys (sorted, so two groups in flight
+ * lock their rows in the same order and cannot deadlock): `$9` of each row is how many
+ * deliveries of that key the group carries.
+ */
+function groupedUpsertSql(n: number): string {
+  const rows = Array.from({ length: n }, (_, i) => {
+    const p = (k: number) => `$${i * 9 + k}`;
+    return `(${p(1)}::varchar, ${p(2)}::varchar, ${p(3)}::varchar, ${p(4)}::varchar, ${p(5)}::bigint, ${p(6)}::timestamptz, ${p(7)}::text, ${p(7)}::text::jsonb, ${p(8)}::varchar, case when ${p(8)}::varchar = 'IGNORED' then now() end, ${p(9)}::int)`;
+  });
+  return `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, sent_at, raw_body, payload, status, processed_at, delivery_count)
+  values ${rows.join(',\n    ')}
+  on conflict (event_key) do update
+    set delivery_count = webhook_inbox.delivery_count + excluded.delivery_count, last_received_at = now()
+  returning id, event_key, status, delivery_count, (xmax = 0) as inserted`;
+}
+const groupedSql = new Map<number, string>();
+
+interface Waiter {
+  row: NewInboxRow;
+  resolve: (u: InboxUpsert) => void;
+  reject: (err: unknown) => void;
+}
+
+const upsertValues = (row: NewInboxRow): unknown[] => [
+  row.eventKey,
+  row.eventType,
+  row.environment,
+  row.checksum,
+  String(row.signedTimestamp),
+  row.sentAt,
+  row.rawBody,
+  row.status,
+];
+
+/**
+ * A group failed on something one of its rows may cause alone (a value Postgres refuses, SQLSTATE
+ * class 22) or on a transient conflict (deadlock / serialization): each row runs by itself, so
+ * every delivery gets its own answer.
+ */
+const retryRowsAlone = (err: unknown): boolean => {
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  return code.startsWith('22') || code === '40P01' || code === '40001';
+};
+
 const VIEW_COLUMNS = `id, event_key, event_type, status, delivery_count, attempts, last_error,
   received_at, last_received_at, enqueued_at, processed_at`;
 
@@ -134,27 +182,108 @@ export class InboxStore {
     return out as T[];
   }
 
+  private pool(): Pool | undefined {
+    return (this.db.driver as PostgresDriver).master as Pool | undefined;
+  }
+
+  private queued: Waiter[] = [];
+  private flushScheduled = false;
+
   /**
-   * One statement: insert, or count a redelivery on the existing row. The hot path of the
-   * ingress, so it goes straight to the pg pool as a named prepared statement (parsed and
-   * planned once per connection), not through TypeORM's query runner.
+   * Insert, or count a redelivery on the existing row; resolves once the statement committed.
+   * The hot path of the ingress, so it goes straight to the pg pool as named prepared statements
+   * (parsed and planned once per connection), not through TypeORM's query runner. Group commit:
+   * the deliveries that arrive in one turn of the event loop (concurrent requests) share one
+   * statement — one round trip and one commit for all of them, every caller still answered only
+   * after its row is durable; a lone delivery runs the single-row statement with no added wait.
    */
-  async upsert(row: NewInboxRow): Promise<InboxUpsert> {
-    const values = [
-      row.eventKey,
-      row.eventType,
-      row.environment,
-      row.checksum,
-      String(row.signedTimestamp),
-      row.sentAt,
-      row.rawBody,
-      row.status,
-    ];
-    const pool = (this.db.driver as PostgresDriver).master as Pool | undefined;
+  upsert(row: NewInboxRow): Promise<InboxUpsert> {
+    if (!this.pool()) return this.upsertOne(row);
+    return new Promise<InboxUpsert>((resolve, reject) => {
+      this.queued.push({ row, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => this.flushQueued());
+    });
+  }
+
+  private flushQueued(): void {
+    this.flushScheduled = false;
+    const queued = this.queued;
+    this.queued = [];
+    for (let i = 0; i < queued.length; i += UPSERT_GROUP_MAX) {
+      const group = queued.slice(i, i + UPSERT_GROUP_MAX);
+      // nothing a group does may leave a caller waiting (settling twice is a no-op)
+      this.upsertGroup(group).catch((err: unknown) => group.forEach((w) => w.reject(err)));
+    }
+  }
+
+  /** The single-row statement. */
+  private async upsertOne(row: NewInboxRow): Promise<InboxUpsert> {
+    const values = upsertValues(row);
+    const pool = this.pool();
     const r = pool
       ? (await pool.query<UpsertRow>({ name: 'inbox-upsert', text: UPSERT_SQL, values })).rows[0]
       : (await this.rows<UpsertRow>(UPSERT_SQL, values))[0];
     return { id: r.id, status: r.status, deliveryCount: Number(r.delivery_count), inserted: r.inserted };
+  }
+
+  /**
+   * One statement for a group. Deliveries of the same event in one group collapse onto one row
+   * of the statement that counts them all; in arrival order, the first is the insert (if the
+   * row was new) and each one after it a redelivery with its own delivery count, as if they had
+   * run one after the other.
+   */
+  private async upsertGroup(group: Waiter[]): Promise<void> {
+    const settle = (w: Waiter, p: Promise<InboxUpsert>) => p.then(w.resolve, w.reject);
+    if (group.length === 1) return settle(group[0], this.upsertOne(group[0].row));
+    const byKey = new Map<string, Waiter[]>();
+    for (const w of group) {
+      const same = byKey.get(w.row.eventKey);
+      if (same) same.push(w);
+      else byKey.set(w.row.eventKey, [w]);
+    }
+    const keys = [...byKey.keys()].sort();
+    const values: unknown[] = [];
+    for (const k of keys) {
+      const same = byKey.get(k)!;
+      values.push(...upsertValues(same[0].row), same.length);
+    }
+    let text = groupedSql.get(keys.length);
+    if (!text) groupedSql.set(keys.length, (text = groupedUpsertSql(keys.length)));
+    let rows: (UpsertRow & { event_key: string })[];
+    try {
+      rows = (
+        await this.pool()!.query<UpsertRow & { event_key: string }>({
+          name: `inbox-upsert-${keys.length}`,
+          text,
+          values,
+        })
+      ).rows;
+    } catch (err) {
+      if (retryRowsAlone(err)) {
+        for (const w of group) await settle(w, this.upsertOne(w.row));
+      } else for (const w of group) w.reject(err);
+      return;
+    }
+    const returned = new Map(rows.map((r) => [r.event_key, r]));
+    for (const k of keys) {
+      const same = byKey.get(k)!;
+      const r = returned.get(k);
+      if (!r) {
+        for (const w of same) w.reject(new Error(`the grouped inbox upsert returned no row for a key`));
+        continue;
+      }
+      const total = Number(r.delivery_count);
+      same.forEach((w, j) =>
+        w.resolve({
+          id: r.id,
+          status: r.status,
+          deliveryCount: total - (same.length - 1 - j),
+          inserted: r.inserted && j === 0,
+        }),
+      );
+    }
   }
 
   /** Returns the stamp, or null when the row is gone. */
@@ -169,7 +298,10 @@ export class InboxStore {
   /** Stamps rows handed to the queue (one statement for a relay batch). */
   async markEnqueuedMany(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query(`update webhook_inbox set enqueued_at = now() where id = any($1::uuid[])`, [ids]);
+    const text = `update webhook_inbox set enqueued_at = now() where id = any($1::uuid[])`;
+    const pool = this.pool();
+    if (pool) await pool.query({ name: 'inbox-mark-enqueued', text, values: [ids] });
+    else await this.db.query(text, [ids]);
   }
 
   /**

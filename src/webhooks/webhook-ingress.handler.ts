@@ -30,6 +30,15 @@ export function webhookIngressHandler(
 ): RequestHandler {
   const logger = new Logger('Webhooks');
   const problems = new ProblemDetailsFilter();
+  // the route's series, resolved once (prom-client hashes a label set on every call otherwise)
+  const labels = { method: 'POST', route: ROUTE };
+  const duration = metrics.httpDuration.labels(labels);
+  const answered = new Map<number, { inc(): void }>();
+  const countAnswer = (status: number) => {
+    let child = answered.get(status);
+    if (!child) answered.set(status, (child = metrics.httpRequests.labels({ ...labels, status: String(status) })));
+    child.inc();
+  };
 
   const answer = (
     req: Request,
@@ -37,38 +46,25 @@ export function webhookIngressHandler(
     status: number,
     body: Buffer,
     contentType: string,
-    stopTimer: (l: Record<string, string>) => void,
+    stopTimer: () => void,
   ): void => {
     res.statusCode = status;
     res.setHeader('Content-Type', contentType);
     res.setHeader('Content-Length', body.length);
     res.end(body);
-    const labels = { method: 'POST', route: ROUTE };
-    stopTimer(labels);
-    metrics.httpRequests.inc({ ...labels, status: String(status) });
+    stopTimer();
+    countAnswer(status);
   };
 
   // a refused delivery spends its address's unverified budget first (a 429 once spent)
-  const fail = (
-    req: Request,
-    res: Response,
-    err: unknown,
-    requestId: string,
-    stopTimer: (l: Record<string, string>) => void,
-  ): void => {
+  const fail = (req: Request, res: Response, err: unknown, requestId: string, stopTimer: () => void): void => {
     limits.refusedDelivery(req, res, err).then(
       (refusal) => send(req, res, refusal, requestId, stopTimer),
       (e: unknown) => send(req, res, e, requestId, stopTimer),
     );
   };
 
-  const send = (
-    req: Request,
-    res: Response,
-    err: unknown,
-    requestId: string,
-    stopTimer: (l: Record<string, string>) => void,
-  ): void => {
+  const send = (req: Request, res: Response, err: unknown, requestId: string, stopTimer: () => void): void => {
     const problem = problems.toProblem(err, req);
     if (problem.status >= 500)
       logger.error({ err, error_id: problem.error_id, request_id: requestId }, 'webhook ingress failed');
@@ -88,7 +84,7 @@ export function webhookIngressHandler(
     const encoding = req.headers['content-encoding'];
     if (req.method !== 'POST' || requestPath(req) !== ROUTE || (encoding !== undefined && encoding !== 'identity'))
       return next();
-    const stopTimer = metrics.httpDuration.startTimer();
+    const stopTimer = duration.startTimer();
     const requestId = assignRequestId(req, res);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limitBytes) {

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './harness';
-import { Instruction, parseDockerfile } from './dockerfile';
+import { imageNodeOptions, Instruction, parseDockerfile } from './dockerfile';
 
 const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 const { instructions, stages } = parseDockerfile(dockerfile);
@@ -86,7 +86,8 @@ it('uses tini as PID 1 and starts the production entry', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
-  expect(pkg.scripts.start).toBe('node dist/src/main.js');
+  // the image's command with the image's NODE_OPTIONS (the V8 heap flag)
+  expect(pkg.scripts.start).toBe(`node ${imageNodeOptions()} dist/src/main.js`);
 });
 
 it('has a HEALTHCHECK with node on /health/live (no curl in the image) and EXPOSEs 3000', () => {

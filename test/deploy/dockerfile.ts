@@ -60,3 +60,14 @@ export function imageUser(text = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 
     throw new Error(`the runtime stage's last USER must be numeric uid:gid, got ${users[users.length - 1]?.args}`);
   return { uid: Number(m[1]), gid: Number(m[2]) };
 }
+
+/** The runtime stage's ENV NODE_OPTIONS (quoted value), or undefined. */
+export function imageNodeOptions(text = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')): string | undefined {
+  const { instructions, stages } = parseDockerfile(text);
+  const envs = instructions.filter((i) => i.op === 'ENV' && i.stage === stages.length - 1);
+  for (const e of envs.reverse()) {
+    const m = /(?:^|\s)NODE_OPTIONS="([^"]*)"/.exec(e.args);
+    if (m) return m[1];
+  }
+  return undefined;
+}

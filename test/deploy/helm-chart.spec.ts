@@ -1,5 +1,7 @@
 /* The Helm chart, rendered by the real helm v4 binary with the default values and with the
  * production-like example, and asserted on what Kubernetes will actually run. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -8,7 +10,7 @@ import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/Netw
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { loadConfig } from '../../src/config/load-config';
-import { imageUser } from './dockerfile';
+import { imageNodeOptions, imageUser } from './dockerfile';
 import { CHART, FULL, K8sObject, PROD_VALUES, RELEASE, helm, ofKind, one, render } from './harness';
 
 const SECRET_VARS = [
@@ -136,6 +138,32 @@ describe.each([
           sc: { runAsUser: uid, runAsGroup: gid, readOnlyRootFilesystem: true },
         });
       }
+    }
+  });
+
+  it('runs node with the V8 heap flags of the image and `npm start`, sized within the memory limit', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(CHART, '..', '..', 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const startFlags = pkg.scripts.start
+      .split(/\s+/)
+      .filter((a) => a.startsWith('--'))
+      .join(' ');
+    expect(startFlags).toMatch(/--max-old-space-size=\d+/);
+    expect(imageNodeOptions()).toBe(startFlags);
+    for (const d of ofKind(objects, 'Deployment')) {
+      const [c] = podSpec(d).containers;
+      const flags = env(c, 'NODE_OPTIONS') ?? '';
+      expect({ deployment: d.metadata.name, flags }).toEqual({ deployment: d.metadata.name, flags: startFlags });
+      const mb = (flag: string) => Number(new RegExp(`--${flag}=(\\d+)`).exec(flags)?.[1] ?? 0);
+      const limit = String(c.resources?.limits?.memory ?? '');
+      const limitMb = /^(\d+)Mi$/.exec(limit)
+        ? Number(limit.slice(0, -2))
+        : /^(\d+)Gi$/.exec(limit)
+          ? Number(limit.slice(0, -2)) * 1024
+          : NaN;
+      // old generation + the young one (3 semi-spaces, V8's default 16 MB each) + ~100 MB for code, the binary and buffers
+      expect(mb('max-old-space-size') + 3 * (mb('max-semi-space-size') || 16) + 100).toBeLessThanOrEqual(limitMb);
     }
   });
 

@@ -70,6 +70,10 @@ spec:
               value: {{ .role | quote }}
             - name: PORT
               value: {{ $ctx.Values.containerPort | quote }}
+            {{- with ($v.nodeOptions | default $ctx.Values.nodeOptions) }}
+            - name: NODE_OPTIONS
+              value: {{ . | quote }}
+            {{- end }}
             {{- include "payments.secretEnv" $ctx | trim | nindent 12 }}
           envFrom:
             - configMapRef:
