@@ -216,7 +216,11 @@ async function observe(url: string, exchange: string) {
       while (ids.some((id) => !seen.has(id))) {
         if (Date.now() > deadline)
           throw new Error(
-            `${ids.filter((id) => !seen.has(id)).length} of ${ids.length} events not consumed within ${timeoutMs} ms`,
+            `${ids.filter((id) => !seen.has(id)).length} of ${ids.length} events not consumed within ${timeoutMs} ms ` +
+              `(Wompi transaction ids: ${ids
+                .filter((id) => !seen.has(id))
+                .slice(0, 10)
+                .join(', ')}; BENCH_CHILD_LOG=<file> keeps the service's log)`,
           );
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -281,6 +285,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       BURST_CONCURRENCY,
     );
     const ids2 = second.map((tx) => String(tx.id));
+    if (fixed.errors || burst.errors)
+      ctx.log(`ingress answered other than 200: ${fixed.errors} + ${burst.errors} times`);
     await bus.waitAll(ids2, SETTLE_MS);
     const burstWallMs = performance.now() - t1;
     const burstCost = cost(p1, await probe(svc.pid, probeFile), BURST_EVENTS, burstWallMs);
@@ -385,7 +391,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     await bus.close();
     await svc.stop();
     await sandbox.close();
-    await db.drop();
+    if (process.env.BENCH_KEEP_DB) ctx.log(`kept database ${db.name}`);
+    else await db.drop();
     rmSync(probeFile, { force: true });
   }
 }

@@ -1,7 +1,7 @@
 /* Bench processes: the service (or the baseline) as a child process, so the load generator
  * and the server under test never share an event loop; its peak RSS sampled from /proc. */
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 
@@ -87,7 +87,8 @@ export async function startChild(
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, [...nodeArgs, isAbsolute(script) ? script : join(__dirname, '..', script)], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // BENCH_CHILD_LOG=<file>: the child's stdout (its JSON logs) appended there, to explain a failed run
+    stdio: ['ignore', process.env.BENCH_CHILD_LOG ? openSync(process.env.BENCH_CHILD_LOG, 'a') : 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -1,6 +1,7 @@
 import { eventChecksum, integritySignature } from './signatures';
 import { FaultState, parseFaults } from './faults';
 import { luhnValid } from '../services/tokens.service';
+import { transactionId } from './ids';
 
 describe('sandbox domain', () => {
   it('integrity signature matches docs/wompi.md#integrity-signature vectors', () => {
@@ -49,5 +50,15 @@ describe('sandbox domain', () => {
     expect(f.get().fail_next).toBeUndefined();
     expect([f.takeDrop(), f.takeDrop()]).toEqual([true, false]);
     expect(f.shouldError(() => 0)).toBe(false);
+  });
+});
+
+describe('sandbox transaction ids', () => {
+  it('are never issued twice, even when thousands are created in one second', () => {
+    // five random digits: 30,000 in one second would repeat ~5,000 times by chance alone
+    const now = new Date('2026-12-02T03:58:50Z');
+    const ids = Array.from({ length: 30_000 }, () => transactionId(27050, now));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[0]).toMatch(/^127050-1796183930-\d{5}$/);
   });
 });

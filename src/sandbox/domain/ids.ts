@@ -13,9 +13,23 @@ export const alnum = (n: number): string => randomFrom(ALNUM, n);
 export const digits = (n: number): string => randomFrom('0123456789', n);
 export const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
-/** `1<merchant>-<unix seconds>-<5 digits>` (docs/wompi.md#response-conventions-and-identifiers). */
+/** Ids issued by this process: Wompi never gives two transactions one id. */
+const issuedTransactionIds = new Set<string>();
+
+/**
+ * `1<merchant>-<unix seconds>-<5 digits>` (docs/wompi.md#response-conventions-and-identifiers),
+ * never one issued before: five random digits collide often at a few hundred creates a second
+ * (the birthday bound: ~20 % a second at 200/s), and a repeated id made two payments share one
+ * Wompi transaction. A second with every suffix taken (100,000) cannot happen here.
+ */
 export function transactionId(merchantId: number, now: Date): string {
-  return `1${merchantId}-${Math.floor(now.getTime() / 1000)}-${digits(5)}`;
+  const prefix = `1${merchantId}-${Math.floor(now.getTime() / 1000)}-`;
+  for (;;) {
+    const id = prefix + digits(5);
+    if (issuedTransactionIds.has(id)) continue;
+    issuedTransactionIds.add(id);
+    return id;
+  }
 }
 
 export const cardTokenId = (merchantId: number): string => `tok_test_${merchantId}_${randomFrom(HEX_MIXED, 32)}`;
