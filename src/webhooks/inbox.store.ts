@@ -295,10 +295,17 @@ export class InboxStore {
     return r?.enqueued_at ?? null;
   }
 
-  /** Stamps rows handed to the queue (one statement for a relay batch). */
+  /**
+   * Stamps rows handed to the queue (one statement for a relay batch). The rows are locked in
+   * event_key order, the order a grouped upsert locks them in: a plain `where id = any(…)` took
+   * them in physical order, and a redelivery's upsert holding one row while waiting for another
+   * made a lock cycle that Postgres only broke after deadlock_timeout (1 s: the redelivery p99).
+   */
   async markEnqueuedMany(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    const text = `update webhook_inbox set enqueued_at = now() where id = any($1::uuid[])`;
+    const text = `update webhook_inbox w set enqueued_at = now()
+      from (select id from webhook_inbox where id = any($1::uuid[]) order by event_key for update) l
+      where w.id = l.id`;
     const pool = this.pool();
     if (pool) await pool.query({ name: 'inbox-mark-enqueued', text, values: [ids] });
     else await this.db.query(text, [ids]);
