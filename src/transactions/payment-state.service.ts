@@ -114,6 +114,9 @@ export const STATUS_CONTRADICTION = 'status_contradiction';
 /** `payment_anomalies.kind` of a second APPROVED Wompi transaction for one payment (see `isDuplicateApproval`). */
 export const DUPLICATE_APPROVAL = 'duplicate_approval';
 
+/** `payment_anomalies.kind` of a report whose Wompi transaction id another of our payments already holds: refused. */
+export const TRANSACTION_OF_ANOTHER_PAYMENT = 'transaction_of_another_payment';
+
 /** `payment_anomalies.kind` of an APPROVED that arrived after we had given the payment up (EXPIRED): applied, flagged. */
 export const APPROVED_AFTER_EXPIRY = 'approved_after_expiry';
 
@@ -193,6 +196,22 @@ export class PaymentStateService {
     // one read for the attempt this report is about and every attempt of the payment (the
     // payment row is locked: no other writer adds or moves its attempts meanwhile)
     const known = await attempts.find({ where: [{ wompiTransactionId: tx.id }, { paymentId: payment.id }] });
+    const held = known.find((a) => a.wompiTransactionId === tx.id && a.paymentId !== payment.id);
+    if (held) {
+      // Wompi never gives two transactions one id: applying this would move the other payment's
+      // attempt (or leave this payment without its own). Refused and recorded, never applied.
+      await this.anomaly(
+        m,
+        payment,
+        tx,
+        TRANSACTION_OF_ANOTHER_PAYMENT,
+        source,
+        { other_payment_id: held.paymentId, other_attempt_status: held.status },
+        'Wompi reports a transaction id that another of our payments already holds; refused, investigate with Wompi',
+        { other_payment_id: held.paymentId },
+      );
+      return { outcome: 'mismatch', payment, eventIds: [] };
+    }
     let attempt =
       known.find((a) => a.wompiTransactionId === tx.id) ??
       // an UNKNOWN attempt (create outcome not seen) is this transaction once Wompi reports it

@@ -103,6 +103,35 @@ describe('state machine regressions', () => {
     expect(await pgQuery(t.db.url, 'select kind from payment_anomalies where payment_id = $1', [id])).toEqual([]);
   });
 
+  it('a report whose Wompi id another payment holds is refused and recorded, moving neither payment', async () => {
+    // Wompi never repeats an id; the sandbox once did, and the report then moved the other payment's attempt
+    const a = String((await api.create(await cardBody(t.sandbox))).body.id);
+    const b = String((await api.create(await cardBody(t.sandbox))).body.id);
+    const attempt = async (id: string) =>
+      (
+        await pgQuery<{ snapshot: WompiTransaction; status: string; wompi_transaction_id: string }>(
+          t.db.url,
+          'select snapshot, status, wompi_transaction_id from payment_attempts where payment_id = $1',
+          [id],
+        )
+      )[0];
+    const [attemptA, attemptB] = [await attempt(a), await attempt(b)];
+    const before = [await snapshot(a), await snapshot(b)];
+    // B's transaction as Wompi would report it, but carrying the id A's attempt holds
+    const report = { ...attemptB.snapshot, id: attemptA.wompi_transaction_id, status: 'APPROVED' as const };
+    for (const source of ['webhook', 'poll'] as const)
+      expect((await state.apply(report, source)).outcome).toBe('mismatch');
+    expect([await snapshot(a), await snapshot(b)]).toEqual(before);
+    expect((await attempt(a)).status).toBe(attemptA.status);
+    expect((await attempt(b)).status).toBe(attemptB.status);
+    expect(
+      await pgQuery(t.db.url, 'select payment_id, kind, source from payment_anomalies where payment_id in ($1, $2)', [
+        a,
+        b,
+      ]),
+    ).toEqual(['webhook', 'poll'].map((source) => ({ payment_id: b, kind: 'transaction_of_another_payment', source })));
+  });
+
   it('the same APPROVED report twice changes nothing the second time (one event per state)', async () => {
     const r = await api.create(await cardBody(t.sandbox));
     const id = String(r.body.id);
