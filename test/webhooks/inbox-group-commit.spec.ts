@@ -1,7 +1,10 @@
 /* Group commit of the inbox upsert (InboxStore.upsert): deliveries arriving together share one
  * statement against the real Postgres, and each caller still gets exactly what it would have
  * got alone — its own row, its own delivery count, its own refusal. */
-import { startTestApp, TestApp } from '../support/app';
+import { Client } from 'pg';
+import { randomBytes } from 'node:crypto';
+import { startTestApp, TestApp, waitFor } from '../support/app';
+import { pgQuery } from '../support/services';
 import { InboxStore, NewInboxRow, UPSERT_GROUP_MAX } from '../../src/webhooks/inbox.store';
 import { classifyStoreError } from '../../src/webhooks/webhook-ingest.service';
 import { DomainError } from '../../src/common/errors/domain-error';
@@ -76,5 +79,59 @@ describe('inbox: group commit of concurrent upserts', () => {
     expect(results.every((r) => r.inserted && r.deliveryCount === 1)).toBe(true);
     const stored = new Set((await inboxRows(t)).map((r) => r.event_key));
     expect(keys.every((k) => stored.has(k))).toBe(true);
+  });
+  it("the relay's enqueued_at stamp locks rows in event_key order, as a grouped upsert does (no lock cycle)", async () => {
+    // A grouped upsert locks its rows in event_key order; the relay's stamp used to lock them in
+    // id order, and the two waited on each other until deadlock_timeout (the redelivery p99 was 1 s).
+    const p = txId();
+    const tail = randomBytes(6).toString('hex');
+    const ids: Record<string, string> = {};
+    // ids in the opposite order to the keys: a → 3…, b → 2…, c → 1…
+    for (const [k, lead] of [
+      ['c', '1'],
+      ['b', '2'],
+      ['a', '3'],
+    ] as const) {
+      const r = await store.upsert(row(`transaction:${p}:${k}`));
+      ids[k] = `${lead}0000000-0000-4000-8000-${tail}`;
+      await pgQuery(t.db.url, 'update webhook_inbox set id = $2 where id = $1', [r.id, ids[k]]);
+    }
+    const holder = new Client({ connectionString: t.db.url });
+    const prober = new Client({ connectionString: t.db.url });
+    await holder.connect();
+    await prober.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from webhook_inbox where id = $1 for update', [ids.b]);
+      const marking = store.markEnqueuedMany([ids.c, ids.a, ids.b]);
+      await waitFor('the stamp to wait for the held row', async () => {
+        const waiting = await pgQuery<{ n: number }>(
+          t.db.url,
+          `select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'
+              and query like '%set enqueued_at = now()%'`,
+        );
+        return waiting[0].n > 0;
+      });
+      // in key order the stamp holds a and waits on b; c is still free
+      const nowait = (id: string) =>
+        prober.query('select 1 from webhook_inbox where id = $1 for update nowait', [id]).then(
+          () => 'free',
+          (err: { code?: string }) => (err.code === '55P03' ? 'locked' : `error ${err.code}`),
+        );
+      expect({ a: await nowait(ids.a), c: await nowait(ids.c) }).toEqual({ a: 'locked', c: 'free' });
+      await holder.query('commit');
+      await marking;
+      const stamped = await pgQuery<{ n: number }>(
+        t.db.url,
+        'select count(*)::int as n from webhook_inbox where id = any($1::uuid[]) and enqueued_at is not null',
+        [Object.values(ids)],
+      );
+      expect(stamped[0].n).toBe(3);
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.end();
+      await prober.end();
+    }
   });
 });
