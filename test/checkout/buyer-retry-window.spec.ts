@@ -117,7 +117,15 @@ describe('buyer-retry window: a checkout failure is held, an approval within the
       async () => forPayment(bus, s.id).includes('transaction.declined'),
       (WINDOW_S + 15) * 1000,
     );
-    const [row] = await outboxOf(t.db.url, s.id);
+    // the relay marks the row SENT once the broker confirmed, which can be after the consumer got it
+    const [row] = await waitFor(
+      'the outbox row marked SENT',
+      async () => {
+        const rows = await outboxOf(t.db.url, s.id);
+        return rows[0]?.status === 'SENT' ? rows : undefined;
+      },
+      15_000,
+    );
     expect(row).toMatchObject({ event_type: 'transaction.declined', status: 'SENT', attempts: 1 });
     // the database's own clock: not claimed before the window ended
     expect(row.sent_at!.getTime()).toBeGreaterThanOrEqual(retryable_until!.getTime());
@@ -134,7 +142,15 @@ describe('buyer-retry window: a checkout failure is held, an approval within the
       async () => forPayment(bus, s.id).includes('transaction.error'),
       (WINDOW_S + 15) * 1000,
     );
-    const [row] = await outboxOf(t.db.url, s.id);
+    // the relay marks the row SENT once the broker confirmed, which can be after the consumer got it
+    const [row] = await waitFor(
+      'the outbox row marked SENT',
+      async () => {
+        const rows = await outboxOf(t.db.url, s.id);
+        return rows[0]?.status === 'SENT' ? rows : undefined;
+      },
+      15_000,
+    );
     expect(row).toMatchObject({ event_type: 'transaction.error', status: 'SENT' });
     expect(row.sent_at!.getTime() - row.created_at.getTime()).toBeGreaterThanOrEqual(WINDOW_S * 1000 - 50);
   });
