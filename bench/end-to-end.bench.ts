@@ -248,6 +248,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ...(process.env.BENCH_PRELOAD ? ['-r', process.env.BENCH_PRELOAD] : []),
   ];
   if (CPU_PROF_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`);
+  // BENCH_NODE_ARGS: more V8/node flags for the service (e.g. --perf-basic-prof for `perf`)
+  for (const a of (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/)) if (a.startsWith('--')) nodeArgs.push(a);
   const svc = await startChild(
     'src/main.js',
     await freePort(),

@@ -20,6 +20,8 @@ export interface RelayRound {
   dead: number;
   /** every failure of the round was a broker outage */
   outage: boolean;
+  /** a sent row's payment has a later PENDING row, eligible now */
+  heldBehind: boolean;
 }
 
 /**
@@ -50,9 +52,19 @@ const CLAIM_SQL = `
   returning o.id::text as id, o.event_id as "eventId", o.aggregate_id as "aggregateId",
             o.event_type as "eventType", o.routing_key as "routingKey", o.payload, o.attempts`;
 
+/**
+ * Marks the confirmed rows SENT and says whether any of their payments still has a later
+ * PENDING row (held back behind the one just sent, and now eligible): only then is another
+ * claim worth its round trip at once.
+ */
 const MARK_SENT_SQL = `
-  update outbox set status = 'SENT', sent_at = now(), last_error = null
-   where id = any($1::bigint[]) and status = 'PENDING'`;
+  with sent as (
+    update outbox set status = 'SENT', sent_at = now(), last_error = null
+     where id = any($1::bigint[]) and status = 'PENDING'
+    returning id, aggregate_id)
+  select exists (
+    select 1 from sent s join outbox e on e.aggregate_id = s.aggregate_id and e.id > s.id and e.status = 'PENDING'
+     where e.id <> all($1::bigint[])) as "heldBehind"`;
 
 /** Outages back off and stay PENDING forever; refusals count towards DEAD. */
 const MARK_FAILED_SQL = `
@@ -121,7 +133,7 @@ export class OutboxRelay {
     const rows = rowsOf<ClaimedRow>(
       await this.dataSource.query(CLAIM_SQL, [this.options.batchSize, this.options.leaseMs]),
     );
-    const round: RelayRound = { claimed: rows.length, sent: 0, failed: 0, dead: 0, outage: false };
+    const round: RelayRound = { claimed: rows.length, sent: 0, failed: 0, dead: 0, outage: false, heldBehind: false };
     if (rows.length === 0) return round;
 
     // each publish continues the trace its event carries (stamped when the outbox row was written)
@@ -154,7 +166,8 @@ export class OutboxRelay {
         this.lastOutageLog = 0;
         this.logger.log({ sent: sent.length }, 'broker reachable again; outbox draining');
       }
-      await this.dataSource.query(MARK_SENT_SQL, [sent.map((r) => r.id)]);
+      const [mark] = (await this.dataSource.query(MARK_SENT_SQL, [sent.map((r) => r.id)])) as { heldBehind: boolean }[];
+      round.heldBehind = mark?.heldBehind === true;
       for (const r of sent) this.metrics?.outboxPublished.inc({ type: r.eventType });
       round.sent = sent.length;
     }
@@ -232,8 +245,10 @@ export class OutboxRelay {
           continue;
         }
         this.outagePauseMs = 0;
-        // something moved: rows of the same payment may have become eligible
-        again = round.claimed > 0;
+        // claim again at once only when that can find something: a full batch (more may be due),
+        // a sent row's payment with a later row now eligible, or a failure; rows committed
+        // meanwhile nudged the signal, so the wait below returns at once for them
+        again = round.claimed >= this.options.batchSize || round.heldBehind || round.failed > 0;
       } catch (err) {
         dbFailures++;
         if (dbFailures === 1 || dbFailures % 20 === 0)
