@@ -30,6 +30,8 @@ const RATE = 200;
 const SCALE = Math.min(1, Math.max(0.05, Number(process.env.BENCH_SCALE ?? 1) || 1));
 const FIXED_EVENTS = Math.round(1500 * SCALE);
 const BURST_EVENTS = Math.round(1500 * SCALE);
+/** delivered and drained before anything is measured, so the apply path runs JIT-compiled like a live service's */
+const WARMUP_EVENTS = Math.round(400 * SCALE);
 /** BENCH_CPU_PROF=<dir>: the service runs with --cpu-prof, its profile written there on exit. */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 const BURST_CONCURRENCY = 32;
@@ -229,6 +231,101 @@ async function observe(url: string, exchange: string) {
   };
 }
 
+/**
+ * The fixed-rate phase again (warm-up first) with ingest and apply in two processes, ROLE=api and
+ * ROLE=worker, as the Helm chart deploys them: each role gets its own event loop (and core).
+ */
+async function splitRoles(
+  ctx: BenchContext,
+  sandbox: Awaited<ReturnType<typeof startBenchSandbox>>,
+  apiKey: string,
+  overrides: Record<string, string>,
+  nodeArgs: string[],
+): Promise<BenchResult[]> {
+  const db = await createBenchDatabase();
+  const env = benchEnv(db, sandbox, apiKey, { NODE_ENV: 'production', LOG_LEVEL: 'info', ...overrides });
+  const worker = await startChild(
+    'src/main.js',
+    await freePort(),
+    { ...env, ROLE: 'worker' },
+    '/health/live',
+    undefined,
+    nodeArgs,
+  );
+  const api = await startChild(
+    'src/main.js',
+    await freePort(),
+    { ...env, ROLE: 'api' },
+    '/health/live',
+    undefined,
+    nodeArgs,
+  );
+  const bus = await observe(env.AMQP_URL, env.AMQP_EXCHANGE);
+  const secret = sandbox.keys.eventsSecret;
+  const target = { url: api.url, path: '/v1/webhooks/wompi' };
+  try {
+    ctx.log(
+      `ROLE=api + ROLE=worker: creating ${WARMUP_EVENTS + FIXED_EVENTS} payments, warm-up, ${FIXED_EVENTS} deliveries at ${RATE}/s`,
+    );
+    const created = await approvedPayments(sandbox, api.url, apiKey, WARMUP_EVENTS + FIXED_EVENTS);
+    const warm = created.slice(0, WARMUP_EVENTS);
+    await closedLoop(
+      target,
+      warm.map((tx) => delivery(tx, secret)),
+      8,
+    );
+    await bus.waitAll(
+      warm.map((tx) => String(tx.id)),
+      SETTLE_MS,
+    );
+    const first = created.slice(WARMUP_EVENTS);
+    const bodies = first.map((tx) => delivery(tx, secret));
+    const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs() };
+    const t0 = performance.now();
+    const fixed = await openLoop(target, bodies, RATE, 256, () => undefined);
+    const ids = first.map((tx) => String(tx.id));
+    await bus.waitAll(ids, SETTLE_MS);
+    const wallMs = performance.now() - t0;
+    if (fixed.errors) throw new Error(`ingress errors: ${fixed.errors}`);
+    const lat = ids.map((id, i) => bus.seen.get(id)! - (t0 + (i * 1000) / RATE)).sort((a, b) => a - b);
+    const apiMs = api.cpuMs() - cpu0.api;
+    const workerMs = worker.cpuMs() - cpu0.worker;
+    const share = (ms: number) => `${((ms / wallMs) * 100).toFixed(0)}% of a core`;
+    const note = `ROLE=api + ROLE=worker, two processes (the Helm chart's shape); api ${share(apiMs)}, worker ${share(workerMs)}`;
+    return [
+      {
+        bench: 'end-to-end',
+        metric: `split roles: webhook → CloudEvent at ${RATE}/s: p50`,
+        value: percentile(lat, 50),
+        unit: 'ms',
+        n: lat.length,
+        notes: note,
+      },
+      {
+        bench: 'end-to-end',
+        metric: `split roles: webhook → CloudEvent at ${RATE}/s: p99`,
+        value: percentile(lat, 99),
+        unit: 'ms',
+        n: lat.length,
+        notes: `ingress p99 ${fixed.p99.toFixed(1)} ms`,
+      },
+      {
+        bench: 'end-to-end',
+        metric: `split roles: CPU per event at ${RATE}/s`,
+        value: (apiMs + workerMs) / FIXED_EVENTS,
+        unit: 'ms',
+        n: FIXED_EVENTS,
+        notes: `api ${(apiMs / FIXED_EVENTS).toFixed(2)} ms + worker ${(workerMs / FIXED_EVENTS).toFixed(2)} ms`,
+      },
+    ];
+  } finally {
+    await bus.close();
+    await api.stop();
+    await worker.stop();
+    if (!process.env.BENCH_KEEP_DB) await db.drop();
+  }
+}
+
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const sandbox = await startBenchSandbox();
   sandbox.setEventsUrl(undefined); // the bench delivers (and times) every event itself
@@ -262,8 +359,21 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const secret = sandbox.keys.eventsSecret;
   const target = { url: svc.url, path: '/v1/webhooks/wompi' };
   try {
-    ctx.log(`creating ${FIXED_EVENTS} approved card payments`);
-    const first = await approvedPayments(sandbox, svc.url, apiKey, FIXED_EVENTS);
+    ctx.log(`creating ${WARMUP_EVENTS + FIXED_EVENTS} approved card payments`);
+    const created = await approvedPayments(sandbox, svc.url, apiKey, WARMUP_EVENTS + FIXED_EVENTS);
+    // warm-up: the create path ran hot just now, the webhook → apply → publish path not at all
+    ctx.log(`warm-up: ${WARMUP_EVENTS} deliveries, 8 in flight, drained`);
+    const warm = created.slice(0, WARMUP_EVENTS);
+    await closedLoop(
+      target,
+      warm.map((tx) => delivery(tx, secret)),
+      8,
+    );
+    await bus.waitAll(
+      warm.map((tx) => String(tx.id)),
+      SETTLE_MS,
+    );
+    const first = created.slice(WARMUP_EVENTS);
     const bodies = first.map((tx) => delivery(tx, secret));
     const sentAt: number[] = [];
     ctx.log(`${FIXED_EVENTS} deliveries at ${RATE}/s`);
@@ -316,7 +426,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       Object.entries(overrides)
         .map(([k, v]) => `; ${k}=${v}`)
         .join('');
-    return [
+    const results: BenchResult[] = [
       {
         bench: 'end-to-end',
         metric: `webhook → CloudEvent at ${RATE}/s: p50`,
@@ -389,6 +499,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
         n: FIXED_EVENTS + BURST_EVENTS,
       },
     ];
+    await bus.close();
+    await svc.stop();
+    // the same fixed-rate phase as the Helm chart deploys it: ROLE=api and ROLE=worker processes
+    return [...results, ...(await splitRoles(ctx, sandbox, apiKey, overrides, nodeArgs.slice(2)))];
   } finally {
     await bus.close();
     await svc.stop();
