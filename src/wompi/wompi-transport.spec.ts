@@ -1,6 +1,8 @@
 /* The lean transport against a real local node:http server: what it sends, what it reads, and
  * that its failures classify (networkErrorCode) as fetch's did. */
+import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Test } from '@nestjs/testing';
@@ -267,6 +269,65 @@ describe('NodeHttpTransport', () => {
       expect(await (await t.fetch(`${server.url}/ok`, get())).text()).toHaveLength(1024);
     } finally {
       t.destroy();
+    }
+  });
+
+  it('classifies every failure as fetch did (never sent or ambiguous)', async () => {
+    const both = async (url: string) => {
+      const ours = networkErrorCode(await rejectionOf(transport.fetch(url, get())));
+      const theirs = networkErrorCode(await rejectionOf(fetch(url, get()).then((r) => r.text())));
+      return { ours: ours.neverSent, theirs: theirs.neverSent, codes: [ours.code, theirs.code] };
+    };
+    const dead = await new Server().start();
+    const deadUrl = dead.url;
+    await dead.close();
+    const refused = await both(`${deadUrl}/x`);
+    expect(refused).toMatchObject({ ours: true, theirs: true });
+    server.handler = (req) => req.socket.destroy();
+    const reset = await both(`${server.url}/x`);
+    expect(reset).toMatchObject({ ours: false, theirs: false });
+    server.handler = (req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('{"partial":');
+      setTimeout(() => req.socket.destroy(), 10);
+    };
+    const midAnswer = await both(`${server.url}/x`);
+    expect(midAnswer).toMatchObject({ ours: false, theirs: false });
+  });
+
+  it('https verifies the certificate: a self-signed server is refused, as fetch refuses it', async () => {
+    const pem = execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        '-',
+        '-out',
+        '-',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    ).toString();
+    const key = pem.match(/-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/)?.[0];
+    const cert = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0];
+    const tls = https.createServer({ key, cert }, (_q, res) => res.end('{}'));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/v1/x`;
+      const ours = networkErrorCode(await rejectionOf(transport.fetch(url, get())));
+      const theirs = networkErrorCode(await rejectionOf(fetch(url, get())));
+      expect(ours).toEqual({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT', neverSent: false });
+      expect(ours).toEqual(theirs);
+    } finally {
+      tls.closeAllConnections();
+      await new Promise((r) => tls.close(r));
     }
   });
 
