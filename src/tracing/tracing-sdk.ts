@@ -11,6 +11,7 @@ import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { isWompiTransportRequest } from '../wompi/wompi-transport';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK, resources, tracing } from '@opentelemetry/sdk-node';
 import type { TracingConfig } from '../config/tracing-config';
@@ -53,7 +54,11 @@ export function samplerFor(cfg: Pick<TracingConfig, 'sampler' | 'samplerRatio'>)
 function instrumentations() {
   return [
     // probes and scrapes are not traces anyone reads
-    new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(health|metrics)(\/|$|\?)/.test(req.url ?? '') }),
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (req) => /^\/(health|metrics)(\/|$|\?)/.test(req.url ?? ''),
+      // the Wompi client makes its own span per call (path template only) and injects traceparent
+      ignoreOutgoingRequestHook: isWompiTransportRequest,
+    }),
     new ExpressInstrumentation(),
     // statement text only (parameters are never recorded: enhancedDatabaseReporting stays off)
     new PgInstrumentation({ requireParentSpan: true }),

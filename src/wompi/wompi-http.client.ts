@@ -19,6 +19,7 @@ import { BREAKER_GROUPS, BreakerGroup, BreakerState } from './wompi-gateway.port
 import { mapWompiError, parseRetryAfter } from './wompi-error-mapping';
 import { AttemptFailure, WompiPolicies, buildBreaker, buildPolicies, networkErrorCode } from './wompi-resilience';
 import { ShapeError } from './wompi-response.validators';
+import { FetchLike, NodeHttpTransport } from './wompi-transport';
 import { inSpan, SpanKind } from '../tracing/trace-context';
 import {
   GatewayAuthError,
@@ -32,7 +33,7 @@ import {
 } from './wompi.errors';
 
 export type KeyKind = 'public' | 'private' | 'none';
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike } from './wompi-transport';
 
 export interface CallSpec<T> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH';
@@ -81,13 +82,22 @@ export class WompiHttpClient {
   private readonly policies: WompiPolicies;
   private readonly breakers = new Map<BreakerGroup, Breaker>();
   private readonly secrets: string[];
+  /** the default transport (node:http/https, keep-alive); absent when a test injects one */
+  private readonly transport?: NodeHttpTransport;
+  private readonly fetchImpl: FetchLike;
 
   constructor(
     private readonly cfg: WompiConfig,
     private readonly metrics: Metrics,
     private readonly logger: LoggerService = new Logger('WompiGateway'),
-    private readonly fetchImpl: FetchLike = (url, init) => fetch(url, init),
+    fetchImpl?: FetchLike,
   ) {
+    if (fetchImpl) this.fetchImpl = fetchImpl;
+    else {
+      // never fewer sockets than calls the bulkhead lets through at once
+      this.transport = new NodeHttpTransport({ maxSockets: Math.max(64, cfg.maxConcurrent) });
+      this.fetchImpl = this.transport.fetch;
+    }
     this.secrets = [cfg.publicKey, cfg.privateKey, cfg.integritySecret, ...cfg.eventsSecrets].filter(Boolean);
     this.policies = buildPolicies(cfg);
     for (const group of BREAKER_GROUPS) {
@@ -99,6 +109,11 @@ export class WompiHttpClient {
       this.breakers.set(group, b);
       this.metrics.wompiBreakerState.set({ group }, 0);
     }
+  }
+
+  /** Closes the pooled keep-alive sockets (application shutdown). */
+  close(): void {
+    this.transport?.destroy();
   }
 
   private breaker(group: BreakerGroup): Breaker {
@@ -222,7 +237,7 @@ export class WompiHttpClient {
     if (spec.key !== 'none')
       headers.authorization = `Bearer ${spec.key === 'public' ? this.cfg.publicKey : this.cfg.privateKey}`;
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
-    // W3C trace context to Wompi (fetch is not auto-instrumented); nothing when tracing is off
+    // W3C trace context to Wompi (the transport is not auto-instrumented); nothing when tracing is off
     propagation.inject(context.active(), headers);
     try {
       const res = await this.fetchImpl(`${this.cfg.baseUrl}${spec.path}`, {

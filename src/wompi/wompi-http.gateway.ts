@@ -3,7 +3,7 @@
  * Keys per docs/wompi.md#which-key-each-endpoint-takes: public for tokens, merchant info and PSE banks; private for
  * transactions, search, void, payment sources and payment links.
  */
-import { LoggerService } from '@nestjs/common';
+import { LoggerService, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { Metrics } from '../metrics/metrics';
 import { withExpiry } from './acceptance-tokens';
@@ -45,7 +45,7 @@ export function withMethodDefaults(input: CreateTransactionInput): CreateTransac
   return input;
 }
 
-export class WompiHttpGateway extends WompiGateway {
+export class WompiHttpGateway extends WompiGateway implements OnApplicationShutdown {
   private readonly http: WompiHttpClient;
   /**
    * Which merchant endpoint answered last (docs/wompi.md#reported-changes: the path form is said to be switched
@@ -60,6 +60,11 @@ export class WompiHttpGateway extends WompiGateway {
   ) {
     super();
     this.http = new WompiHttpClient(config.wompi, metrics, options.logger, options.fetch);
+  }
+
+  /** After the drains of `beforeApplicationShutdown`: closes the pooled keep-alive sockets. */
+  onApplicationShutdown(): void {
+    this.http.close();
   }
 
   private call<T>(operation: string, spec: CallSpec<T>): Promise<T> {
