@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { OutboxSignal } from '../messaging/outbox-signal';
-import { ApplyOutcome, PaymentStateService } from '../transactions/payment-state.service';
+import { ApplyOutcome, FoldedWrite, PaymentStateService } from '../transactions/payment-state.service';
+import { PAYMENT_COLUMNS, columnsOf, paymentFromRow } from '../transactions/entities/rows';
 import { canAttemptTransition, isFinal } from '../transactions/state-machine';
 import { WebhookInboxEntity, InboxStatus } from '../webhooks/webhook-inbox.entity';
 import { WompiGateway } from '../wompi/wompi-gateway.port';
@@ -61,8 +62,27 @@ const READ_INBOX_SQL = `
 
 const LOCK_INBOX_SQL = `select status from webhook_inbox where id = $1 for update`;
 
-const MARK_INBOX_SQL = `
-  update webhook_inbox set status = $2, last_error = $3, attempts = attempts + 1, processed_at = now() where id = $1`;
+const MARK_INBOX = (n: number) =>
+  `update webhook_inbox set status = $${n + 2}, last_error = $${n + 3}, attempts = attempts + 1, processed_at = now() where id = $${n + 1}`;
+
+const MARK_INBOX_SQL = MARK_INBOX(0);
+
+/**
+ * A transaction report's locks in one statement, in the usual order: the inbox row ($1), then —
+ * only while the row is still open ($3, the done statuses) — the payment its reference ($2)
+ * names, with the transaction's start time (what updated_at becomes). The lateral join runs the
+ * payment's lock for the inbox row it has locked, so the inbox lock is always taken first.
+ * No payment row (no payment of ours has this reference): its columns are null.
+ */
+const LOCK_INBOX_AND_PAYMENT_SQL = `
+  select i.status as inbox_status, p.*
+    from (select status from webhook_inbox where id = $1 for update) i
+    left join lateral (
+      select ${columnsOf(PAYMENT_COLUMNS, 'pay')}, current_timestamp as tx_started_at
+        from payments pay
+       where pay.wompi_reference = $2 and i.status <> all($3::text[])
+         for update
+    ) p on true`;
 
 /** How each outcome of applying a report is recorded on its inbox row. */
 export function inboxStatusFor(
@@ -207,25 +227,57 @@ export class ApplyInboxEvent {
     work: InboxWork,
     tx: WompiTransaction | undefined,
   ): Promise<InboxResult> {
+    const mark = (status: InboxStatus, lastError: string | null) =>
+      m.query(MARK_INBOX_SQL, [inboxId, status, lastError]);
+    if (work.kind === 'transaction') return this.applyReport(m, inboxId, tx!, mark);
+
     const [locked] = (await m.query(LOCK_INBOX_SQL, [inboxId])) as { status: InboxStatus }[];
     if (!locked) throw new InboxRowMissing(inboxId);
     if (DONE_INBOX_STATUSES.includes(locked.status))
       return { outcome: 'already_done', inboxStatus: locked.status, eventIds: [] };
 
-    const mark = (status: InboxStatus, lastError: string | null) =>
-      m.query(MARK_INBOX_SQL, [inboxId, status, lastError]);
-
     if (work.kind === 'no_op') {
       await mark('PROCESSED', null);
       return { outcome: 'no_op', inboxStatus: 'PROCESSED', eventIds: [] };
     }
-    if (work.kind === 'unsupported') {
-      await mark('IGNORED', work.reason);
-      return { outcome: 'unsupported', inboxStatus: 'IGNORED', eventIds: [] };
-    }
-    const applied = await this.state.applyWith(m, tx!, 'webhook', { inboxEventId: inboxId });
-    const { status, lastError } = inboxStatusFor(applied.outcome, tx!);
-    await mark(status, lastError);
+    await mark('IGNORED', work.reason);
+    return { outcome: 'unsupported', inboxStatus: 'IGNORED', eventIds: [] };
+  }
+
+  /**
+   * A transaction report: one statement locks the inbox row and then the payment row; a status
+   * change marks the inbox row in the statement that records it (`fold`), any other outcome
+   * marks it on its own.
+   */
+  private async applyReport(
+    m: EntityManager,
+    inboxId: string,
+    tx: WompiTransaction,
+    mark: (status: InboxStatus, lastError: string | null) => Promise<unknown>,
+  ): Promise<InboxResult> {
+    const [locked] = (await m.query(LOCK_INBOX_AND_PAYMENT_SQL, [
+      inboxId,
+      tx.reference,
+      DONE_INBOX_STATUSES,
+    ])) as (Record<string, unknown> & { inbox_status: InboxStatus })[];
+    if (!locked) throw new InboxRowMissing(inboxId);
+    if (DONE_INBOX_STATUSES.includes(locked.inbox_status))
+      return { outcome: 'already_done', inboxStatus: locked.inbox_status, eventIds: [] };
+
+    const onChange = inboxStatusFor('changed', tx);
+    const fold: FoldedWrite = { sql: MARK_INBOX, params: [inboxId, onChange.status, onChange.lastError] };
+    const applied = await this.state.applyLocked(
+      m,
+      {
+        payment: locked.id === null ? null : paymentFromRow(locked),
+        txStartedAt: (locked.tx_started_at as Date | null) ?? undefined,
+      },
+      tx,
+      'webhook',
+      { inboxEventId: inboxId, fold },
+    );
+    const { status, lastError } = inboxStatusFor(applied.outcome, tx);
+    if (!applied.folded) await mark(status, lastError);
     return {
       outcome: applied.outcome,
       inboxStatus: status,

@@ -38,8 +38,8 @@ const FAILURE_TYPES = [EVENT_TYPE_BY_STATUS.DECLINED!, EVENT_TYPE_BY_STATUS.ERRO
  * broker. Row locks order this against the relay's claim (SKIP LOCKED there, a re-checked
  * predicate here), so a row is either superseded or published, never both.
  */
-const FULFIL_SQL = `
-  with f as (
+/** The fulfilment CTE and, only when it is new, the superseding of held failures (see FULFIL_SQL). */
+const FULFIL_INSERT_SUPERSEDE = `f as (
     insert into fulfilments (payment_id, status, wompi_transaction_id, inbox_event_id)
     values ($1, $2, $3, $4)
     on conflict do nothing
@@ -50,19 +50,51 @@ const FULFIL_SQL = `
      where $5::boolean and exists (select 1 from f)
        and aggregate_id = $1 and status = 'PENDING' and attempts = 0 and event_type = any($6::text[])
     returning id::text as id, event_id as "eventId", event_type as "eventType"
-  ), r as (
-    update payments set retryable_until = $8::timestamptz, updated_at = CURRENT_TIMESTAMP
-     where $7::boolean and exists (select 1 from f) and id = $1
-    returning id
-  ), o as (
+  )`;
+
+/** The outbox row, only when the fulfilment is new (see FULFIL_SQL). */
+const FULFIL_OUTBOX = `o as (
     insert into outbox (event_id, aggregate_id, event_type, routing_key, payload, status, next_attempt_at)
     select $9::uuid, $1, $10::text, $10::text, $11::jsonb, 'PENDING', coalesce($8::timestamptz, now())
      where $12::boolean and exists (select 1 from f)
     on conflict do nothing
     returning id
-  )
-  select exists (select 1 from f) as fulfilled,
+  )`;
+
+const FULFIL_RESULT = `exists (select 1 from f) as fulfilled,
          coalesce((select json_agg(s) from s), '[]'::json) as superseded`;
+
+const FULFIL_SQL = `
+  with ${FULFIL_INSERT_SUPERSEDE}, r as (
+    update payments set retryable_until = $8::timestamptz, updated_at = CURRENT_TIMESTAMP
+     where $7::boolean and exists (select 1 from f) and id = $1
+    returning id
+  ), ${FULFIL_OUTBOX}
+  select ${FULFIL_RESULT}`;
+
+/**
+ * FULFIL_SQL as parts of a caller's statement that also updates the payment row (one statement
+ * cannot update a row twice): the caller's payment UPDATE sets `retryable_until` to
+ * {@link FULFIL_PARTS.retryableUntil} instead of the `r` part. Parameters $1–$12 are the fulfilment's.
+ */
+export const FULFIL_PARTS = {
+  ctes: [FULFIL_INSERT_SUPERSEDE, FULFIL_OUTBOX],
+  /** the new `retryable_until` of the payment (unchanged unless the fulfilment is new and $7 is set) */
+  retryableUntil: `case when $7::boolean and exists (select 1 from f) then $8::timestamptz else retryable_until end`,
+  result: FULFIL_RESULT,
+  params: 12,
+} as const;
+
+/** A fulfilment ready to write: its statement's parameters and what to do once it ran. */
+export interface PreparedFulfilment {
+  params: unknown[];
+  finish(row: FulfilRow | undefined): string[];
+}
+
+export interface FulfilRow {
+  fulfilled: boolean;
+  superseded: { id: string; eventId: string; eventType: string }[];
+}
 
 export function isBuyerRetryable(p: Pick<PaymentEntity, 'kind'>): boolean {
   return BUYER_RETRYABLE_KINDS.includes(p.kind);
@@ -109,8 +141,25 @@ export class PaymentEvents {
     attempts: PaymentAttemptEntity[],
     inboxEventId?: string,
   ): Promise<string[]> {
+    const prepared = this.prepare(payment, attempts, inboxEventId);
+    if (!prepared) return [];
+    const [row] = (await m.query(FULFIL_SQL, prepared.params)) as FulfilRow[];
+    return prepared.finish(row);
+  }
+
+  /**
+   * What `fulfil` writes, for a caller that writes it within its own statement (FULFIL_PARTS,
+   * parameters $1–$12 = `params`) and then hands the statement's row to `finish`; undefined
+   * when the status is not final (nothing to write). The payment must stand as it will once
+   * the statement ran (its `updatedAt` too): the event announces it.
+   */
+  prepare(
+    payment: PaymentEntity,
+    attempts: PaymentAttemptEntity[],
+    inboxEventId?: string,
+  ): PreparedFulfilment | undefined {
     const status = payment.status;
-    if (!FINAL_STATUSES.includes(status)) return [];
+    if (!FINAL_STATUSES.includes(status)) return undefined;
     const type = eventTypeFor(payment, attempts);
     const held = (status === 'DECLINED' || status === 'ERROR') && isBuyerRetryable(payment) && this.windowMs > 0;
     const retryableUntil = held ? new Date(Date.now() + this.windowMs) : null;
@@ -128,7 +177,7 @@ export class PaymentEvents {
           data: toTransactionView(payment, attempts) as unknown as Record<string, unknown>,
         })
       : undefined;
-    const [row] = (await m.query(FULFIL_SQL, [
+    const params = [
       payment.id,
       status,
       payment.wompiTransactionId,
@@ -141,24 +190,27 @@ export class PaymentEvents {
       type ?? null,
       event ? JSON.stringify(event.payload) : null,
       !!event,
-    ])) as { fulfilled: boolean; superseded: { id: string; eventId: string; eventType: string }[] }[];
-    if (!row?.fulfilled) {
-      payment.retryableUntil = previousRetryable;
-      return []; // this state was fulfilled before: nothing more
-    }
-    this.metrics.fulfilments.inc({ status });
-    for (const r of row.superseded) {
-      this.logger.log(
-        {
-          payment_id: payment.id,
-          outbox_id: r.id,
-          event_id: r.eventId,
-          type: r.eventType,
-          wompi_transaction_id: payment.wompiTransactionId,
-        },
-        'a buyer retry was approved within the window: the held failure event is superseded, never published',
-      );
-    }
-    return event ? [event.id] : [];
+    ];
+    const finish = (row: FulfilRow | undefined): string[] => {
+      if (!row?.fulfilled) {
+        payment.retryableUntil = previousRetryable;
+        return []; // this state was fulfilled before: nothing more
+      }
+      this.metrics.fulfilments.inc({ status });
+      for (const r of row.superseded) {
+        this.logger.log(
+          {
+            payment_id: payment.id,
+            outbox_id: r.id,
+            event_id: r.eventId,
+            type: r.eventType,
+            wompi_transaction_id: payment.wompiTransactionId,
+          },
+          'a buyer retry was approved within the window: the held failure event is superseded, never published',
+        );
+      }
+      return event ? [event.id] : [];
+    };
+    return { params, finish };
   }
 }

@@ -8,7 +8,8 @@ import { PaymentAnomalyEntity } from './entities/payment-anomaly.entity';
 import { PaymentAttemptEntity } from './entities/payment-attempt.entity';
 import { PaymentStatusHistoryEntity } from './entities/payment-status-history.entity';
 import { PaymentEntity } from './entities/payment.entity';
-import { PaymentEvents } from './payment-events';
+import { FULFIL_PARTS, FulfilRow, PaymentEvents, PreparedFulfilment } from './payment-events';
+import { ATTEMPT_COLUMNS, PAYMENT_COLUMNS, attemptFromRow, columnsOf, paymentFromRow } from './entities/rows';
 import { PaymentStatus, TransitionSource } from './payment-status';
 import {
   canAttemptTransition,
@@ -41,6 +42,16 @@ const attemptParams = (a: PaymentAttemptEntity): unknown[] => [
   a.snapshot === null ? null : JSON.stringify(a.snapshot),
   a.finalizedAt,
 ];
+
+/** The payment row, locked, with the transaction's start time (what CURRENT_TIMESTAMP writes into updated_at). */
+const LOCK_PAYMENT_SQL = (by: 'id' | 'wompi_reference') =>
+  `select ${columnsOf(PAYMENT_COLUMNS, 'p')}, current_timestamp as tx_started_at from payments p where p.${by} = $1 for update`;
+const LOCK_PAYMENT_BY_ID_SQL = LOCK_PAYMENT_SQL('id');
+const LOCK_PAYMENT_BY_REFERENCE_SQL = LOCK_PAYMENT_SQL('wompi_reference');
+
+/** The attempt a report is about ($1, its Wompi id) and every attempt of the payment ($2). */
+const KNOWN_ATTEMPTS_SQL = `select ${columnsOf(ATTEMPT_COLUMNS, 'a')} from payment_attempts a
+  where a.wompi_transaction_id = $1 or a.payment_id = $2`;
 
 /** The payment columns applying a report may change. */
 function applyFieldsOf(p: PaymentEntity): unknown[] {
@@ -99,6 +110,15 @@ export interface ApplyResult {
   to?: PaymentStatus;
   /** outbox event ids written by this call */
   eventIds: string[];
+  /** `ApplyOptions.fold` was written (in the statement that recorded the change) */
+  folded?: boolean;
+}
+
+/** A write of the caller's folded into the statement that records a status change (see ApplyOptions.fold). */
+export interface FoldedWrite {
+  /** one data-modifying statement (becomes a CTE), its parameters numbered from `first + 1` */
+  sql: (first: number) => string;
+  params: unknown[];
 }
 
 export interface ApplyOptions {
@@ -106,6 +126,19 @@ export interface ApplyOptions {
   paymentId?: string;
   /** the inbox row that carried the report (recorded on the fulfilment) */
   inboxEventId?: string;
+  /**
+   * Written with the change when the outcome is 'changed' the ordinary way (one statement: the
+   * attempt, the payment, its history, the fulfilment and its event, and this), saving the
+   * caller a round trip; `ApplyResult.folded` says whether it was — if not, the caller writes it.
+   */
+  fold?: FoldedWrite;
+}
+
+/** The payment row as the caller locked it (FOR UPDATE, in the applying transaction); null when none was found. */
+export interface LockedPayment {
+  payment: PaymentEntity | null;
+  /** the transaction's start time (CURRENT_TIMESTAMP, read with the lock): what updated_at becomes */
+  txStartedAt?: Date;
 }
 
 /** `payment_anomalies.kind` of a report contradicting a final status (see `isContradiction`). */
@@ -155,18 +188,38 @@ export class PaymentStateService {
     source: TransitionSource,
     opts: ApplyOptions = {},
   ): Promise<ApplyResult> {
-    let payment = await m
-      .getRepository(PaymentEntity)
-      .createQueryBuilder('p')
-      .setLock('pessimistic_write')
-      .where(opts.paymentId ? 'p.id = :id' : 'p.wompi_reference = :ref', { id: opts.paymentId, ref: tx.reference })
-      .getOne();
+    // plain SQL and a small mapper: the query builder's hydration cost more CPU than the query
+    const [row] = rowsOf<Record<string, unknown>>(
+      await m.query(opts.paymentId ? LOCK_PAYMENT_BY_ID_SQL : LOCK_PAYMENT_BY_REFERENCE_SQL, [
+        opts.paymentId ?? tx.reference,
+      ]),
+    );
+    const locked = row ? { payment: paymentFromRow(row), txStartedAt: row.tx_started_at as Date } : { payment: null };
+    return this.applyLocked(m, locked, tx, source, opts);
+  }
+
+  /**
+   * `applyWith` for a caller that locked the payment row itself (by `opts.paymentId`, else by the
+   * Wompi transaction's reference), e.g. in the statement that locked its own row first.
+   */
+  async applyLocked(
+    m: EntityManager,
+    locked: LockedPayment,
+    tx: WompiTransaction,
+    source: TransitionSource,
+    opts: ApplyOptions = {},
+  ): Promise<ApplyResult> {
+    let payment = locked.payment;
+    let txStartedAt = locked.txStartedAt;
     if (!payment && opts.paymentId) return { outcome: 'unknown_payment', eventIds: [] };
-    payment ??= await this.claims.claim(m, tx);
+    if (!payment) {
+      payment = await this.claims.claim(m, tx);
+      txStartedAt = undefined; // a claimed payment takes the usual statements
+    }
     if (!payment) return { outcome: 'external', eventIds: await this.external.record(m, tx, null) };
-    if (payment.kind !== 'EXTERNAL') return this.applyToPayment(m, payment, tx, source, opts);
+    if (payment.kind !== 'EXTERNAL') return this.applyToPayment(m, payment, tx, source, opts, txStartedAt);
     const announced = await this.external.record(m, tx, payment.id);
-    const result = await this.applyToPayment(m, payment, tx, source, opts);
+    const result = await this.applyToPayment(m, payment, tx, source, opts, txStartedAt);
     return { ...result, eventIds: [...announced, ...result.eventIds] };
   }
 
@@ -176,6 +229,7 @@ export class PaymentStateService {
     tx: WompiTransaction,
     source: TransitionSource,
     opts: ApplyOptions,
+    txStartedAt: Date | undefined,
   ): Promise<ApplyResult> {
     const mismatch = this.mismatch(payment, tx);
     if (mismatch) {
@@ -195,7 +249,9 @@ export class PaymentStateService {
     const attempts = m.getRepository(PaymentAttemptEntity);
     // one read for the attempt this report is about and every attempt of the payment (the
     // payment row is locked: no other writer adds or moves its attempts meanwhile)
-    const known = await attempts.find({ where: [{ wompiTransactionId: tx.id }, { paymentId: payment.id }] });
+    const known = rowsOf<Record<string, unknown>>(await m.query(KNOWN_ATTEMPTS_SQL, [tx.id, payment.id])).map(
+      attemptFromRow,
+    );
     const held = known.find((a) => a.wompiTransactionId === tx.id && a.paymentId !== payment.id);
     if (held) {
       // Wompi never gives two transactions one id: applying this would move the other payment's
@@ -333,21 +389,28 @@ export class PaymentStateService {
     payment.finalizedAt = isFinal(to) ? (decider?.finalizedAt ?? now) : null;
     payment.version += 1;
     const decidedBy = decider?.id ?? attempt.id;
+    const history = {
+      paymentId: payment.id,
+      attemptId: decidedBy,
+      wompiTransactionId: payment.wompiTransactionId,
+      fromStatus: from,
+      toStatus: to,
+      source,
+      detail: { wompi_status: tx.status, status_message: tx.status_message ?? null },
+    };
+    // the ordinary change (not a claim, not after our own give-up): the attempt, the payment row,
+    // its history line, the fulfilment with its event, and the caller's fold in one statement
+    const ordinary = txStartedAt !== undefined && from !== 'EXPIRED';
+    let fulfilment: PreparedFulfilment | undefined;
+    let fulfilled: FulfilRow | undefined;
+    if (ordinary) {
+      // the event announces the payment as the statement leaves it: updated_at = CURRENT_TIMESTAMP
+      payment.updatedAt = txStartedAt;
+      fulfilment = this.events.prepare(payment, all, opts.inboxEventId);
+      fulfilled = await this.updatePayment(m, payment, history, unsaved, fulfilment, opts.fold);
+    }
     // the attempt, the payment row and its history line in one statement
-    await this.updatePayment(
-      m,
-      payment,
-      {
-        paymentId: payment.id,
-        attemptId: decidedBy,
-        wompiTransactionId: payment.wompiTransactionId,
-        fromStatus: from,
-        toStatus: to,
-        source,
-        detail: { wompi_status: tx.status, status_message: tx.status_message ?? null },
-      },
-      unsaved,
-    );
+    else await this.updatePayment(m, payment, history, unsaved);
     if (to === 'APPROVED' && (from === 'DECLINED' || from === 'ERROR')) {
       // a different Wompi transaction with our reference took the money (buyer retry, late create):
       // consumers got transaction.declined/error and now get transaction.approved
@@ -372,6 +435,10 @@ export class PaymentStateService {
         { status: from, payment_status: from },
         'Wompi approved a payment we had expired: applied (transaction.approved follows); fulfil late or refund',
       );
+    }
+    if (ordinary) {
+      const eventIds = fulfilment ? fulfilment.finish(fulfilled) : [];
+      return { outcome: 'changed', payment, from, to, eventIds, folded: !!opts.fold };
     }
     const eventIds = await this.events.fulfil(m, payment, all, opts.inboxEventId);
     return { outcome: 'changed', payment, from, to, eventIds };
@@ -456,16 +523,24 @@ export class PaymentStateService {
 
   /**
    * Writes what applying a report may change on the payment (the caller holds its row lock) in
-   * one UPDATE … RETURNING; in the same statement, with `history` its status history line and
-   * with `attempt` the attempt's new state (a repository save would read each row back first).
+   * one UPDATE … RETURNING; in the same statement, with `history` its status history line, with
+   * `attempt` the attempt's new state (a repository save would read each row back first), with
+   * `fulfilment` the fulfilment and its event (FULFIL_PARTS; its row is returned) and with `fold`
+   * the caller's own write.
    */
   private async updatePayment(
     m: EntityManager,
     p: PaymentEntity,
     history?: Omit<PaymentStatusHistoryEntity, 'id' | 'createdAt'>,
     attempt?: PaymentAttemptEntity,
-  ): Promise<void> {
-    const params: unknown[] = [
+    fulfilment?: PreparedFulfilment,
+    fold?: FoldedWrite,
+  ): Promise<FulfilRow | undefined> {
+    // the fulfilment's parameters first: FULFIL_PARTS numbers them $1–$12
+    const params: unknown[] = fulfilment ? [...fulfilment.params] : [];
+    const parts: string[] = fulfilment ? [...FULFIL_PARTS.ctes] : [];
+    const b = params.length;
+    params.push(
       p.id,
       p.status,
       p.wompiTransactionId,
@@ -474,14 +549,17 @@ export class PaymentStateService {
       p.finalizedAt,
       p.version,
       p.nextAction === null || p.nextAction === undefined ? null : JSON.stringify(p.nextAction),
-    ];
-    const parts = [
+    );
+    // one statement cannot update the payment row twice: the fulfilment's buyer-retry horizon is set here
+    const retryable = fulfilment ? `retryable_until = ${FULFIL_PARTS.retryableUntil},\n                    ` : '';
+    parts.push(
       `u as (update payments
-                set status = $2, wompi_transaction_id = $3, payment_method_type = $4, status_message = $5,
-                    finalized_at = $6, version = $7, next_action = $8::jsonb, updated_at = CURRENT_TIMESTAMP
-              where id = $1
+                set status = $${b + 2}, wompi_transaction_id = $${b + 3}, payment_method_type = $${b + 4}, status_message = $${b + 5},
+                    finalized_at = $${b + 6}, version = $${b + 7}, next_action = $${b + 8}::jsonb,
+                    ${retryable}updated_at = CURRENT_TIMESTAMP
+              where id = $${b + 1}
               returning updated_at)`,
-    ];
+    );
     if (history) {
       const n = params.length;
       params.push(
@@ -505,11 +583,20 @@ export class PaymentStateService {
       params.push(...attemptParams(attempt));
       attemptColumn = ', (select updated_at from a) as attempt_updated_at';
     }
-    const rows = rowsOf<{ updated_at: Date; attempt_updated_at?: Date }>(
-      await m.query(`with ${parts.join(', ')} select (select updated_at from u) as updated_at${attemptColumn}`, params),
+    if (fold) {
+      parts.push(`w as (${fold.sql(params.length)})`);
+      params.push(...fold.params);
+    }
+    const fulfilColumns = fulfilment ? `, ${FULFIL_PARTS.result}` : '';
+    const rows = rowsOf<{ updated_at: Date; attempt_updated_at?: Date } & FulfilRow>(
+      await m.query(
+        `with ${parts.join(', ')} select (select updated_at from u) as updated_at${attemptColumn}${fulfilColumns}`,
+        params,
+      ),
     );
     if (rows[0]?.updated_at) p.updatedAt = rows[0].updated_at;
     if (attempt && rows[0]?.attempt_updated_at) attempt.updatedAt = rows[0].attempt_updated_at;
+    return fulfilment ? rows[0] : undefined;
   }
 
   /** One UPDATE … RETURNING (a repository save would read the row back first to diff it). */
