@@ -162,6 +162,8 @@ function schedstat(pid: number): { runNs: number; waitNs: number } {
 
 interface PhaseCost {
   cpuMsPerEvent: number;
+  /** of which in the kernel (syscalls: every socket read and write, loopback TCP included) */
+  systemMsPerEvent: number;
   /** service CPU time over wall time (1 = one core busy) */
   cpuShare: number;
   pgPerEvent: number;
@@ -173,6 +175,7 @@ function cost(a: ProbeSample, b: ProbeSample, events: number, wallMs: number): P
   const cpuMs = (b.cpuUserUs + b.cpuSystemUs - a.cpuUserUs - a.cpuSystemUs) / 1000;
   return {
     cpuMsPerEvent: cpuMs / events,
+    systemMsPerEvent: (b.cpuSystemUs - a.cpuSystemUs) / 1000 / events,
     cpuShare: cpuMs / wallMs,
     pgPerEvent: (b.pgQueries - a.pgQueries) / events,
     redisRoundTripsPerEvent: (b.redisRoundTrips - a.redisRoundTrips) / events,
@@ -457,7 +460,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
         value: fixedCost.cpuMsPerEvent,
         unit: 'ms',
         n: FIXED_EVENTS,
-        notes: `ingest + apply + publish, one process; ${(fixedCost.cpuShare * 100).toFixed(0)}% of a core`,
+        notes: `ingest + apply + publish, one process; ${(fixedCost.cpuShare * 100).toFixed(0)}% of a core; ${fixedCost.systemMsPerEvent.toFixed(2)} ms of it in the kernel`,
       },
       {
         bench: 'end-to-end',
@@ -465,7 +468,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
         value: burstCost.cpuMsPerEvent,
         unit: 'ms',
         n: BURST_EVENTS,
-        notes: `${pct(burstCost.cpuShare)} of a core (event loop ran ${pct(loopRan)}, waited for a core ${pct(loopWaited)}); bench process (load, sandbox, consumer) ${pct(benchShare)}; ≈ ${capacity} on a dedicated core`,
+        notes: `${burstCost.systemMsPerEvent.toFixed(2)} ms of it in the kernel; ${pct(burstCost.cpuShare)} of a core (event loop ran ${pct(loopRan)}, waited for a core ${pct(loopWaited)}); bench process (load, sandbox, consumer) ${pct(benchShare)}; ≈ ${capacity} on a dedicated core`,
       },
       {
         bench: 'end-to-end',
