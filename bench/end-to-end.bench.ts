@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { computeEventChecksum } from '../src/wompi/signatures';
 import { closedLoop, openLoop } from './load';
 import { freePort, startChild } from './processes';
+import { serviceNodeArgs } from './webhook-ingest.bench';
 import {
   BenchContext,
   BenchResult,
@@ -348,8 +349,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ...(process.env.BENCH_PRELOAD ? ['-r', process.env.BENCH_PRELOAD] : []),
   ];
   if (CPU_PROF_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`);
-  // BENCH_NODE_ARGS: more V8/node flags for the service (e.g. --perf-basic-prof for `perf`)
-  for (const a of (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/)) if (a.startsWith('--')) nodeArgs.push(a);
+  // npm start's V8 flags, as the image runs it; BENCH_NODE_ARGS: others instead ("none" for none;
+  // e.g. --perf-basic-prof for `perf`)
+  nodeArgs.push(
+    ...(process.env.BENCH_NODE_ARGS === undefined
+      ? serviceNodeArgs()
+      : process.env.BENCH_NODE_ARGS.split(/\s+/).filter((a) => a.startsWith('--'))),
+  );
   const svc = await startChild(
     'src/main.js',
     await freePort(),
@@ -425,7 +431,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log(`bottleneck: ${bottleneck}`);
     if (fixed.errors || burst.errors) throw new Error(`ingress errors: ${fixed.errors + burst.errors}`);
     const note =
-      'ROLE=all, NODE_ENV=production, LOG_LEVEL=info; one process; verify-by-fetch against the in-bench sandbox' +
+      `ROLE=all, NODE_ENV=production, LOG_LEVEL=info, node ${nodeArgs.slice(2).join(' ')}; one process; verify-by-fetch against the in-bench sandbox` +
       Object.entries(overrides)
         .map(([k, v]) => `; ${k}=${v}`)
         .join('');
