@@ -4,18 +4,19 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import type { Server } from 'node:http';
-import type { Application, NextFunction, Request, Response } from 'express';
+import type { Application, Express, NextFunction, Request, Response } from 'express';
 import { DomainError, ValidationFailed } from './common/errors/domain-error';
 import { Logger } from 'nestjs-pino';
 import { QuietStartupLogger } from './common/logging/log-output';
 import { AppModule } from './app.module';
+import { serveAheadOfExpress } from './common/http/ahead-of-express';
 import { answerClientErrorsAsProblems, createExpressInstance, edgeHeaders, requestPath } from './common/http/edge';
 import { apiJsonProblem, assertUtf8, carriesBody, isApiJson } from './common/http/media-types';
 import { API_BODY_LIMIT, createOpenApiDocument } from './common/http/openapi';
 import { createValidationPipe, jsonDepthErrors, MAX_JSON_DEPTH } from './common/http/validation';
 import { AppConfig } from './config/app-config';
 import { Metrics } from './metrics/metrics';
-import { webhookIngressHandler } from './webhooks/webhook-ingress.handler';
+import { webhookIngress } from './webhooks/webhook-ingress.handler';
 import { WebhookIngestService } from './webhooks/webhook-ingest.service';
 import { RateLimits } from './common/rate-limit/rate-limits';
 import { throttleUnparsedDeliveries } from './common/rate-limit/webhook-throttle';
@@ -125,15 +126,18 @@ export async function createApp(config: AppConfig, opts: { bufferLogs?: boolean 
   app.use(edgeHeaders);
   // the client address of the per-address rate limits (req.ip); see docs/security-rate-limits.md
   (app.getHttpAdapter().getInstance() as Application).set('trust proxy', config.trustProxy);
-  // Wompi's ingress on its lean path (see webhookIngressHandler); the Nest route stays for
-  // anything that path passes on.
+  // Wompi's ingress on its lean path, answered from the server's request listener ahead of
+  // Express (see webhookIngress); the Nest route stays for anything that path passes on. Installed
+  // here, before main.ts installs the drain around whatever listens then: draining answers first.
   if (config.role !== 'worker')
-    app.use(
-      webhookIngressHandler(
+    serveAheadOfExpress(
+      app.getHttpServer() as Server,
+      webhookIngress(
         app.get(WebhookIngestService),
         app.get(Metrics),
         app.get(RateLimits),
         WEBHOOK_BODY_LIMIT_BYTES,
+        app.getHttpAdapter().getInstance() as Express,
       ),
     );
   // Raw body only on the webhook route (the checksum is verified over what Wompi sent).

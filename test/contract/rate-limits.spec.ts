@@ -118,7 +118,11 @@ describe('rate limits behind a trusted proxy (TRUST_PROXY)', () => {
   beforeAll(async () => {
     t = await startTestApp({
       wireWebhooks: false,
-      env: { RATE_LIMIT_UNAUTHENTICATED_PER_MIN: '2', TRUST_PROXY: 'loopback' },
+      env: {
+        RATE_LIMIT_UNAUTHENTICATED_PER_MIN: '2',
+        RATE_LIMIT_WEBHOOK_UNVERIFIED_PER_MIN: '2',
+        TRUST_PROXY: 'loopback',
+      },
     });
   });
   afterAll(async () => t?.close());
@@ -130,6 +134,15 @@ describe('rate limits behind a trusted proxy (TRUST_PROXY)', () => {
     // a client-supplied entry left of the proxy's is not the address: the proxy's own append is
     expect((await get(t, '/v1/acceptance', from('198.51.100.1, 203.0.113.7'))).status).toBe(429);
     expect((await get(t, '/v1/acceptance', from('203.0.113.8'))).status).toBe(401);
+  });
+
+  it('webhook refusals (answered ahead of Express) are counted per forwarded address too', async () => {
+    const forged = () => signedEvent('test_events_not_ours');
+    const from = (ip: string) => ({ 'X-Forwarded-For': ip });
+    for (let i = 0; i < 2; i++) expect((await deliver(t, forged(), from('203.0.113.9'))).status).toBe(401);
+    expect((await deliver(t, forged(), from('203.0.113.9'))).status).toBe(429);
+    expect((await deliver(t, '{"event":', from('198.51.100.1, 203.0.113.9'))).status).toBe(429);
+    expect((await deliver(t, forged(), from('203.0.113.10'))).status).toBe(401);
   });
 });
 

@@ -1,4 +1,6 @@
 /* POST /v1/webhooks/wompi: what is refused (and leaves nothing behind), what is accepted. */
+import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { startTestApp, TEST_CALLER, TestApp, waitFor } from '../support/app';
 import { deliver, inboxRow, inboxRows, Json, metricValue, QueuePeek, signedEvent } from './support';
 
@@ -179,6 +181,19 @@ describe('webhook ingress: verification', () => {
     expect(res.status).toBe(413);
     expect(res.contentType).toMatch(/application\/problem\+json/);
     expect((await inboxRows(t)).length).toBe(before);
+    // the rest of the body is not read: the connection closes with the answer
+    const closing = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${t.url}/v1/webhooks/wompi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(300 * 1024) },
+      });
+      req.on('response', (r) => resolve(r.resume()));
+      req.on('error', reject);
+      req.write('{"event":');
+    });
+    expect(closing.statusCode).toBe(413);
+    expect(closing.headers.connection).toBe('close');
+    expect(closing.headers['x-content-type-options']).toBe('nosniff');
 
     const fits = signedEvent(secret);
     fits.data.transaction.padding = 'x'.repeat(250 * 1024);
@@ -213,6 +228,56 @@ describe('webhook ingress: verification', () => {
       body: JSON.stringify({ x: 'y'.repeat(100 * 1024) }),
     });
     expect(big.status).toBe(413);
+  });
+
+  it('the lean path (ahead of Express) answers with the headers of the Express/Nest path, request id echoed', async () => {
+    // a gzip body is passed on to Express and the Nest route; an identity body is answered ahead of it
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(`${t.url}/v1/webhooks/wompi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'parity-1', ...headers },
+        body: headers['content-encoding'] === 'gzip' ? gzipSync(body) : body,
+      });
+    // headers that differ by nature (body length, date, Express' ETag on res.send, keep-alive);
+    // X-Request-Id is checked apart (the Nest path's body-parser refusals run before it is set)
+    const VARYING = new Set(['date', 'etag', 'content-length', 'connection', 'keep-alive', 'x-request-id']);
+    const headersOf = (res: Response) => {
+      const out: Record<string, string> = {};
+      res.headers.forEach((v, k) => {
+        if (!VARYING.has(k)) out[k] = v;
+      });
+      return out;
+    };
+    const refusedLean = await post('{"event":', {});
+    const refusedNest = await post('{"event":', { 'content-encoding': 'gzip' });
+    expect([refusedLean.status, refusedNest.status]).toEqual([400, 400]);
+    expect(headersOf(refusedLean)).toEqual(headersOf(refusedNest));
+    expect(refusedLean.headers.get('x-request-id')).toBe('parity-1');
+    expect(await refusedLean.json()).toEqual(await refusedNest.json());
+
+    const okLean = await post(JSON.stringify(signedEvent(secret)), {});
+    const okNest = await post(JSON.stringify(signedEvent(secret)), { 'content-encoding': 'gzip' });
+    expect([okLean.status, okNest.status]).toEqual([200, 200]);
+    expect(headersOf(okLean)).toEqual(headersOf(okNest));
+    expect(Number(okLean.headers.get('content-length'))).toBe((await okLean.text()).length);
+    expect(okLean.headers.get('x-request-id')).toBe('parity-1');
+    const generated = await post('{"event":', { 'x-request-id': 'not a sane id' });
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('counts the lean path in the HTTP request metrics', async () => {
+    const series = '{method="POST",route="/v1/webhooks/wompi",status="200"}';
+    const before = await metricValue(t, 'http_requests_total', series);
+    const durations = await metricValue(
+      t,
+      'http_request_duration_seconds_count',
+      '{method="POST",route="/v1/webhooks/wompi"}',
+    );
+    expect((await deliver(t, signedEvent(secret))).status).toBe(200);
+    expect(await metricValue(t, 'http_requests_total', series)).toBe(before + 1);
+    expect(
+      await metricValue(t, 'http_request_duration_seconds_count', '{method="POST",route="/v1/webhooks/wompi"}'),
+    ).toBe(durations + 1);
   });
 
   it('counts received and verified deliveries', async () => {

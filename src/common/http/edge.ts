@@ -79,6 +79,40 @@ export const edgeHeaders: RequestHandler = (req: Request, res: Response, next: N
   (isDocsPath(requestPath(req)) ? docsHeaders : apiHeaders)(req, res, next);
 };
 
+/**
+ * The headers `edgeHeaders` sets on an API answer (any path but /docs), as a flat
+ * `[name, value, name, value, …]` list for `res.writeHead`: for a handler that answers ahead
+ * of Express (webhooks/webhook-ingress.handler.ts) with exactly the same security headers.
+ * Computed once by running `edgeHeaders` itself on a recording response (none of its headers
+ * depends on the request), so the two can never drift apart.
+ */
+export function apiEdgeHeaderList(): string[] {
+  const headers = new Map<string, [string, string]>();
+  const recorder = {
+    setHeader(name: string, value: unknown) {
+      headers.set(name.toLowerCase(), [name, String(value)]);
+      return recorder;
+    },
+    removeHeader(name: string) {
+      headers.delete(name.toLowerCase());
+    },
+    getHeader(name: string) {
+      return headers.get(name.toLowerCase())?.[1];
+    },
+  };
+  let finished = false;
+  edgeHeaders(
+    { method: 'POST', url: '/v1', path: '/v1', headers: {} } as unknown as Request,
+    recorder as unknown as Response,
+    (err?: unknown) => {
+      if (err) throw err instanceof Error ? err : new Error(String(err));
+      finished = true;
+    },
+  );
+  if (!finished) throw new Error('edgeHeaders did not finish synchronously');
+  return [...headers.values()].flat();
+}
+
 const CLIENT_ERROR_STATUS: Record<string, number> = {
   HPE_HEADER_OVERFLOW: 431,
   HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
