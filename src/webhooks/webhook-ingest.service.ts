@@ -1,7 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Logger as PinoLogger } from 'pino';
 import { AppConfig } from '../config/app-config';
-import { tickBatchedLogger } from '../common/logging/tick-batched-logger';
 import { DomainError } from '../common/errors/domain-error';
 import { Metrics } from '../metrics/metrics';
 import { currentCarrier, incoming, inSpan } from '../tracing/trace-context';
@@ -49,8 +47,6 @@ export interface IngestOutcome {
 @Injectable()
 export class WebhookIngestService {
   private readonly logger = new Logger('Webhooks');
-  /** the one line per stored event: the same line, written once per event-loop turn with the others of that turn */
-  private readonly storedLog: PinoLogger;
   private readonly rejections: RejectionLog;
 
   constructor(
@@ -59,7 +55,6 @@ export class WebhookIngestService {
     private readonly relay: InboxRelay,
     private readonly metrics: Metrics,
   ) {
-    this.storedLog = tickBatchedLogger(config.logLevel, config.logFormat, 'Webhooks');
     this.rejections = new RejectionLog(REJECTION_LOG_WINDOW_MS, (s) =>
       this.logger.warn({ rejected: s.counts, total: s.total, window_s: s.window_s }, 'webhook deliveries rejected'),
     );
@@ -145,7 +140,7 @@ export class WebhookIngestService {
         );
     }
     if (row.inserted)
-      this.storedLog.info(
+      this.logger.log(
         {
           inbox_id: row.id,
           event_type: envelope.event,
