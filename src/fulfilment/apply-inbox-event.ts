@@ -62,8 +62,14 @@ const READ_INBOX_SQL = `
 
 const LOCK_INBOX_SQL = `select status from webhook_inbox where id = $1 for update`;
 
+/**
+ * Settles the row. `enqueued_at` is kept, or set now when empty: a job ran, so the row was
+ * handed to the queue — an enqueue the relay gave up on (and unclaimed) during a Redis outage
+ * may still reach Redis once it is back (ioredis sends what it queued while disconnected).
+ */
 const MARK_INBOX = (n: number) =>
-  `update webhook_inbox set status = $${n + 2}, last_error = $${n + 3}, attempts = attempts + 1, processed_at = now() where id = $${n + 1}`;
+  `update webhook_inbox set status = $${n + 2}, last_error = $${n + 3}, attempts = attempts + 1, processed_at = now(),
+          enqueued_at = coalesce(enqueued_at, now()) where id = $${n + 1}`;
 
 const MARK_INBOX_SQL = MARK_INBOX(0);
 

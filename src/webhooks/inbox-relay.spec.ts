@@ -1,64 +1,65 @@
 import { JobQueue, QueueUnavailable } from '../queue/job-queue.port';
-import { InboxRelay, RELAY_BATCH } from './inbox-relay';
-import { InboxStore } from './inbox.store';
+import { InboxRelay, InboxSignal } from './inbox-relay';
+import { ClaimedForRelay, InboxStore } from './inbox.store';
 
-function relayWith(enqueueMany: jest.Mock) {
-  const marked: string[][] = [];
+type Job = { data: { inboxId: string; trace?: unknown }; options: { jobId: string } };
+
+function relayWith(claims: ClaimedForRelay[][], enqueueMany: jest.Mock) {
+  const unclaimed: string[][] = [];
   const queue = { enqueueMany } as unknown as JobQueue;
   const store = {
-    markEnqueuedMany: jest.fn(async (ids: string[]) => void marked.push([...ids])),
+    claimUnenqueued: jest.fn(async () => claims.shift() ?? []),
+    unclaim: jest.fn(async (ids: string[]) => void unclaimed.push([...ids])),
   } as unknown as InboxStore;
-  return { relay: new InboxRelay(queue, store), marked };
+  const signal = new InboxSignal();
+  return { relay: new InboxRelay(queue, store, signal), store, unclaimed, signal };
 }
 
-const settled = (relay: InboxRelay) => relay.beforeApplicationShutdown();
+const row = (id: string, status: ClaimedForRelay['status'] = 'RECEIVED', deliveryCount = 1, trace = null) =>
+  ({ id, status, deliveryCount, trace }) as ClaimedForRelay;
 
-describe('InboxRelay', () => {
-  it('hands the rows submitted in one turn of the event loop to the queue in one call, and stamps them together', async () => {
-    const calls: string[][] = [];
-    const { relay, marked } = relayWith(
-      jest.fn(
-        async (_q, _n, jobs: { options: { jobId: string } }[]) => void calls.push(jobs.map((j) => j.options.jobId)),
-      ),
+describe('InboxRelay (worker role)', () => {
+  it('hands one claim to the queue in one call: first job id for RECEIVED, a redelivery id for unsettled rows, the trace carried', async () => {
+    const jobs: Job[][] = [];
+    const trace = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    const { relay } = relayWith(
+      [[row('a'), row('b', 'FAILED', 3), { ...row('c', 'UNCONFIRMED', 2), trace }]],
+      jest.fn(async (_q, _n, js: Job[]) => void jobs.push(js)),
     );
-    for (let i = 0; i < 5; i++) relay.submit(`row-${i}`, `inbox:row-${i}`);
-    await new Promise((r) => setImmediate(r));
-    await settled(relay);
-    expect(calls).toEqual([[0, 1, 2, 3, 4].map((i) => `inbox:row-${i}`)]);
-    expect(marked).toEqual([[0, 1, 2, 3, 4].map((i) => `row-${i}`)]);
+    expect(await relay.runOnce()).toBe(3);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].map((j) => j.options.jobId)).toEqual(['inbox:a', 'inbox:b:redelivery:3', 'inbox:c:redelivery:2']);
+    expect(jobs[0].map((j) => j.data)).toEqual([{ inboxId: 'a' }, { inboxId: 'b' }, { inboxId: 'c', trace }]);
   });
 
-  it(`splits a backlog into batches of ${RELAY_BATCH}`, async () => {
-    const sizes: number[] = [];
-    const { relay } = relayWith(jest.fn(async (_q, _n, jobs: unknown[]) => void sizes.push(jobs.length)));
-    for (let i = 0; i < RELAY_BATCH * 2 + 1; i++) relay.submit(`r${i}`, `inbox:r${i}`);
-    await new Promise((r) => setImmediate(r));
-    await settled(relay);
-    expect(sizes).toEqual([RELAY_BATCH, RELAY_BATCH, 1]);
-  });
-
-  it('leaves rows unstamped when the queue is unreachable (the sweeper takes them) and keeps going', async () => {
-    let fail = true;
-    const { relay, marked } = relayWith(
+  it('unclaims the rows of a failed enqueue at once (not left to the sweeper) and reports the failure', async () => {
+    const { relay, unclaimed } = relayWith(
+      [[row('a'), row('b')]],
       jest.fn(async () => {
-        if (fail) throw new QueueUnavailable('redis down');
+        throw new QueueUnavailable('redis down');
       }),
     );
-    relay.submit('a', 'inbox:a');
-    await new Promise((r) => setImmediate(r));
-    await settled(relay);
-    expect(marked).toEqual([]);
-    fail = false;
-    relay.submit('b', 'inbox:b');
-    await new Promise((r) => setImmediate(r));
-    await settled(relay);
-    expect(marked).toEqual([['b']]);
+    await expect(relay.runOnce()).rejects.toBeInstanceOf(QueueUnavailable);
+    expect(unclaimed).toEqual([['a', 'b']]);
   });
 
-  it('hands over what was submitted when the application shuts down', async () => {
-    const { relay, marked } = relayWith(jest.fn(async () => undefined));
-    relay.submit('late', 'inbox:late');
+  it('claims nothing more once nothing is left, and a nudge wakes it for the next row', async () => {
+    const calls: string[][] = [];
+    const claims = [[row('a')], [], [row('b')]];
+    const { relay, store, signal } = relayWith(
+      claims,
+      jest.fn(async (_q, _n, js: Job[]) => void calls.push(js.map((j) => j.data.inboxId))),
+    );
+    relay.onApplicationBootstrap();
+    const until = async (ok: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    };
+    await until(() => (store.claimUnenqueued as jest.Mock).mock.calls.length >= 2);
+    expect(calls).toEqual([['a']]);
+    signal.nudge();
+    await until(() => calls.length >= 2);
+    expect(calls).toEqual([['a'], ['b']]);
     await relay.beforeApplicationShutdown();
-    expect(marked).toEqual([['late']]);
   });
 });

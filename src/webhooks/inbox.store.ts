@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { InboxStatus } from './webhook-inbox.entity';
 import { isStrictInstant } from '../common/http/validators';
+import type { TraceCarrier } from '../tracing/trace-context';
 
 export interface NewInboxRow {
   eventKey: string;
@@ -15,6 +16,8 @@ export interface NewInboxRow {
   /** the body exactly as received; `payload` is the same text cast to jsonb */
   rawBody: string;
   status: Extract<InboxStatus, 'RECEIVED' | 'IGNORED'>;
+  /** the delivery's W3C trace context, for the worker's enqueue (none when tracing is off) */
+  trace?: TraceCarrier;
 }
 
 export interface InboxUpsert {
@@ -24,6 +27,14 @@ export interface InboxUpsert {
   deliveryCount: number;
   /** false: a redelivery collapsed onto an existing row */
   inserted: boolean;
+}
+
+/** A row the relay claimed, with what its job needs. */
+export interface ClaimedForRelay {
+  id: string;
+  status: InboxStatus;
+  deliveryCount: number;
+  trace: TraceCarrier | null;
 }
 
 /** The operator view of a row: never the raw body or payload. */
@@ -58,7 +69,7 @@ interface CursorPosition {
  */
 export const UNCONFIRMED_RETRY_HOURS = 24;
 
-/** How long a stored row is left to the ingress's relay before the sweeper takes it (capped by the sweep bound). */
+/** How long a stored row is left to the worker's relay before the sweeper takes it (capped by the sweep bound). */
 export const RELAY_GRACE_MS = 2000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -78,10 +89,21 @@ export function decodeCursor(cursor: string): CursorPosition | undefined {
   return undefined;
 }
 
-const UPSERT_SQL = `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, sent_at, raw_body, payload, status, processed_at)
-  values ($1, $2, $3, $4, $5, $6, $7::text, $7::text::jsonb, $8::varchar, case when $8::varchar = 'IGNORED' then now() end)
+/**
+ * What a redelivery does to an existing row besides counting it: a row not settled (RECEIVED,
+ * FAILED, UNCONFIRMED) is handed to the relay again (`enqueued_at` cleared; the relay's job id
+ * for a RECEIVED row is a no-op while its job exists, a FAILED/UNCONFIRMED row gets a job run
+ * now) with this delivery's trace context; a settled row is only counted.
+ */
+const ON_REDELIVERY = `enqueued_at = case when webhook_inbox.status in ('RECEIVED', 'FAILED', 'UNCONFIRMED') then null else webhook_inbox.enqueued_at end,
+        trace_context = case when webhook_inbox.status in ('RECEIVED', 'FAILED', 'UNCONFIRMED')
+                             then coalesce(excluded.trace_context, webhook_inbox.trace_context) else webhook_inbox.trace_context end`;
+
+const UPSERT_SQL = `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, sent_at, raw_body, payload, status, processed_at, trace_context)
+  values ($1, $2, $3, $4, $5, $6, $7::text, $7::text::jsonb, $8::varchar, case when $8::varchar = 'IGNORED' then now() end, $9::jsonb)
   on conflict (event_key) do update
-    set delivery_count = webhook_inbox.delivery_count + 1, last_received_at = now()
+    set delivery_count = webhook_inbox.delivery_count + 1, last_received_at = now(),
+        ${ON_REDELIVERY}
   returning id, status, delivery_count, (xmax = 0) as inserted`;
 
 interface UpsertRow {
@@ -96,18 +118,19 @@ export const UPSERT_GROUP_MAX = 32;
 
 /**
  * The grouped form of UPSERT_SQL for `n` distinct event keys (sorted, so two groups in flight
- * lock their rows in the same order and cannot deadlock): `$9` of each row is how many
+ * lock their rows in the same order and cannot deadlock): `$10` of each row is how many
  * deliveries of that key the group carries.
  */
 function groupedUpsertSql(n: number): string {
   const rows = Array.from({ length: n }, (_, i) => {
-    const p = (k: number) => `$${i * 9 + k}`;
-    return `(${p(1)}::varchar, ${p(2)}::varchar, ${p(3)}::varchar, ${p(4)}::varchar, ${p(5)}::bigint, ${p(6)}::timestamptz, ${p(7)}::text, ${p(7)}::text::jsonb, ${p(8)}::varchar, case when ${p(8)}::varchar = 'IGNORED' then now() end, ${p(9)}::int)`;
+    const p = (k: number) => `$${i * 10 + k}`;
+    return `(${p(1)}::varchar, ${p(2)}::varchar, ${p(3)}::varchar, ${p(4)}::varchar, ${p(5)}::bigint, ${p(6)}::timestamptz, ${p(7)}::text, ${p(7)}::text::jsonb, ${p(8)}::varchar, case when ${p(8)}::varchar = 'IGNORED' then now() end, ${p(9)}::jsonb, ${p(10)}::int)`;
   });
-  return `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, sent_at, raw_body, payload, status, processed_at, delivery_count)
+  return `insert into webhook_inbox (event_key, event_type, environment, checksum, signed_timestamp, sent_at, raw_body, payload, status, processed_at, trace_context, delivery_count)
   values ${rows.join(',\n    ')}
   on conflict (event_key) do update
-    set delivery_count = webhook_inbox.delivery_count + excluded.delivery_count, last_received_at = now()
+    set delivery_count = webhook_inbox.delivery_count + excluded.delivery_count, last_received_at = now(),
+        ${ON_REDELIVERY}
   returning id, event_key, status, delivery_count, (xmax = 0) as inserted`;
 }
 const groupedSql = new Map<number, string>();
@@ -127,6 +150,7 @@ const upsertValues = (row: NewInboxRow): unknown[] => [
   row.sentAt,
   row.rawBody,
   row.status,
+  row.trace ? JSON.stringify(row.trace) : null,
 ];
 
 /**
@@ -296,19 +320,25 @@ export class InboxStore {
   }
 
   /**
-   * Stamps rows handed to the queue (one statement for a relay batch). The rows are locked in
-   * event_key order, the order a grouped upsert locks them in: a plain `where id = any(…)` took
-   * them in physical order, and a redelivery's upsert holding one row while waiting for another
-   * made a lock cycle that Postgres only broke after deadlock_timeout (1 s: the redelivery p99).
+   * The relay's claim: stored rows nobody has handed to the queue yet (`enqueued_at` null:
+   * new RECEIVED rows, and unsettled rows a redelivery handed back), oldest first, stamped
+   * `enqueued_at` now in the same statement. SKIP LOCKED: it never waits on a row another
+   * relay, the sweeper or an upsert holds (so it cannot join a lock cycle), and two workers'
+   * relays never claim one row. A claimed row whose enqueue then fails is `unclaim`ed.
    */
-  async markEnqueuedMany(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const text = `update webhook_inbox w set enqueued_at = now()
-      from (select id from webhook_inbox where id = any($1::uuid[]) order by event_key for update) l
-      where w.id = l.id`;
+  async claimUnenqueued(limit: number): Promise<ClaimedForRelay[]> {
+    const text = `with c as (
+        select id from webhook_inbox
+         where enqueued_at is null and status in ('RECEIVED', 'FAILED', 'UNCONFIRMED')
+         order by received_at
+         limit $1
+         for update skip locked)
+      update webhook_inbox w set enqueued_at = now() from c where w.id = c.id
+      returning w.id, w.status, w.delivery_count as "deliveryCount", w.trace_context as "trace"`;
     const pool = this.pool();
-    if (pool) await pool.query({ name: 'inbox-mark-enqueued', text, values: [ids] });
-    else await this.db.query(text, [ids]);
+    return pool
+      ? (await pool.query<ClaimedForRelay>({ name: 'inbox-relay-claim', text, values: [limit] })).rows
+      : this.rows<ClaimedForRelay>(text, [limit]);
   }
 
   /**

@@ -12,6 +12,9 @@ export type InboxStatus = 'RECEIVED' | 'PROCESSED' | 'IGNORED' | 'FAILED' | 'DEA
 @Unique('uq_webhook_inbox_event_key', ['eventKey'])
 @Check('ck_webhook_inbox_status', `status in ('RECEIVED','PROCESSED','IGNORED','FAILED','DEAD','UNCONFIRMED')`)
 @Index('ix_webhook_inbox_status_received', ['status', 'receivedAt'])
+@Index('ix_webhook_inbox_unenqueued', ['receivedAt'], {
+  where: `enqueued_at is null and status in ('RECEIVED', 'FAILED', 'UNCONFIRMED')`,
+})
 export class WebhookInboxEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'event_key', type: 'varchar', length: 200 }) eventKey: string;
@@ -30,6 +33,8 @@ export class WebhookInboxEntity {
   @Column({ name: 'last_received_at', type: 'timestamptz', default: () => 'now()' }) lastReceivedAt: Date;
   @Column({ name: 'enqueued_at', type: 'timestamptz', nullable: true }) enqueuedAt: Date | null;
   @Column({ name: 'processed_at', type: 'timestamptz', nullable: true }) processedAt: Date | null;
+  /** the delivery's W3C trace context (traceparent/tracestate), carried to the worker's enqueue; null when tracing is off */
+  @Column({ name: 'trace_context', type: 'jsonb', nullable: true }) traceContext: Record<string, string> | null;
   /** when retention minimised raw_body and payload (buyer data removed, checksum fields kept) */
   @Column({ name: 'scrubbed_at', type: 'timestamptz', nullable: true }) scrubbedAt: Date | null;
 }

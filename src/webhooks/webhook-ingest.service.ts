@@ -6,8 +6,7 @@ import { currentCarrier, incoming, inSpan } from '../tracing/trace-context';
 import { checkSignedProperties } from '../wompi/signed-properties';
 import { verifyEventChecksum } from '../wompi/signatures';
 import { eventKeyOf, EventEnvelope, isKnownEventType, parseEnvelope } from './event-envelope';
-import { inboxJobId } from './inbox-dispatcher';
-import { InboxRelay } from './inbox-relay';
+import { InboxSignal } from './inbox-relay';
 import { InboxStore } from './inbox.store';
 import { RejectionLog, RejectionReason } from './rejection-log';
 import { InboxStatus } from './webhook-inbox.entity';
@@ -34,7 +33,7 @@ export interface IngestOutcome {
   inboxId: string;
   status: InboxStatus;
   duplicate: boolean;
-  /** handed to the relay, which enqueues it right after the answer (or the sweeper does) */
+  /** left for the worker's relay to enqueue (or the sweeper): new, or a redelivery of an unsettled row */
   enqueued: boolean;
 }
 
@@ -52,7 +51,7 @@ export class WebhookIngestService {
   constructor(
     private readonly config: AppConfig,
     private readonly store: InboxStore,
-    private readonly relay: InboxRelay,
+    private readonly relaySignal: InboxSignal,
     private readonly metrics: Metrics,
   ) {
     this.rejections = new RejectionLog(REJECTION_LOG_WINDOW_MS, (s) =>
@@ -101,6 +100,8 @@ export class WebhookIngestService {
     }
 
     const known = isKnownEventType(envelope.event);
+    // the delivery's trace context rides in the row to the worker's enqueue (the job's span continues it)
+    const trace = currentCarrier();
     const row = await this.storeRow({
       eventKey: key.key,
       eventType: envelope.event,
@@ -110,6 +111,7 @@ export class WebhookIngestService {
       sentAt: envelope.sentAt,
       rawBody: (delivery.rawBody ?? Buffer.from(JSON.stringify(delivery.body))).toString('utf8'),
       status: known ? 'RECEIVED' : 'IGNORED',
+      trace,
     });
     if (!row.inserted) this.metrics.webhookDuplicates.inc();
     this.metrics.webhookLastReceived.set(nowMs / 1000);
@@ -118,15 +120,12 @@ export class WebhookIngestService {
     // no-op while that job exists. FAILED/UNCONFIRMED (e.g. Wompi had not confirmed it yet):
     // a fresh job per delivery, run now rather than after the backoff — Wompi sending it again
     // is the moment it most likely agrees. Settled rows (PROCESSED/IGNORED/DEAD) are only counted.
-    // The row is the durable queue entry: the relay hands it to Bull off the request path.
-    const jobId =
-      row.status === 'RECEIVED'
-        ? inboxJobId.first(row.id)
-        : !row.inserted && REDELIVER_STATUSES.includes(row.status)
-          ? inboxJobId.redelivery(row.id, row.deliveryCount)
-          : undefined;
-    if (jobId) {
-      this.relay.submit(row.id, jobId, currentCarrier());
+    // The row is the durable queue entry: the worker's relay hands it to Bull (the upsert left
+    // `enqueued_at` null for it); this process's relay, if it runs one (ROLE=all), is woken now.
+    // (job ids: inboxJobId.first for a RECEIVED row, inboxJobId.redelivery for the others)
+    const handed = row.status === 'RECEIVED' || (!row.inserted && REDELIVER_STATUSES.includes(row.status));
+    if (handed) {
+      this.relaySignal.nudge();
       if (row.status !== 'RECEIVED')
         this.logger.log(
           {
@@ -150,7 +149,7 @@ export class WebhookIngestService {
         },
         'webhook event stored',
       );
-    return { inboxId: row.id, status: row.status, duplicate: !row.inserted, enqueued: jobId !== undefined };
+    return { inboxId: row.id, status: row.status, duplicate: !row.inserted, enqueued: handed };
   }
 
   private verify(delivery: Delivery, nowMs: number): EventEnvelope {

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Roles } from '../common/roles';
 import { InboxDispatcher } from './inbox-dispatcher';
 import { InboxStore } from './inbox.store';
-import { InboxRelay } from './inbox-relay';
+import { InboxRelay, InboxSignal } from './inbox-relay';
 import { InboxSweeper } from './inbox-sweeper';
 import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
@@ -11,7 +11,7 @@ import { WebhookIngestService } from './webhook-ingest.service';
 import { WebhookInboxEntity } from './webhook-inbox.entity';
 import { WompiWebhookController } from './wompi-webhook.controller';
 
-/** Wompi's event ingress: verify → store (inbox) → enqueue → 200; the sweeper runs in workers. */
+/** Wompi's event ingress: verify → store (inbox) → 200; the relay (enqueue) and the sweeper run in workers. */
 @Module({})
 export class WebhooksModule {
   static forRole(roles: Roles): DynamicModule {
@@ -22,8 +22,10 @@ export class WebhooksModule {
       providers: [
         InboxStore,
         InboxDispatcher,
-        ...(roles.api ? [WebhookIngestService, WebhookEventsService, InboxRelay] : []),
-        ...(roles.worker ? [InboxSweeper] : []),
+        // the api's ingress wakes the worker's relay when both run in this process (ROLE=all)
+        InboxSignal,
+        ...(roles.api ? [WebhookIngestService, WebhookEventsService] : []),
+        ...(roles.worker ? [InboxRelay, InboxSweeper] : []),
       ],
     };
   }

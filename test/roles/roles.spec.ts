@@ -1,6 +1,7 @@
 /* ROLE=api|worker from the one production entry point, as separate processes: the api takes
- * requests and webhooks but applies and publishes nothing; the worker serves only probes and
- * metrics over HTTP, and applies what the api stored once it runs. */
+ * requests and webhooks (stores them; never talks to Redis for one) but enqueues, applies and
+ * publishes nothing; the worker serves only probes and metrics over HTTP, and enqueues and
+ * applies what the api stored once it runs. */
 import { randomUUID } from 'node:crypto';
 import type Bull from 'bull';
 import { startSandbox, RunningSandbox } from '../../src/sandbox/start-sandbox';
@@ -53,7 +54,10 @@ describe('roles: api and worker as separate processes', () => {
       wompi_transaction_id: string;
     };
   const inbox = () =>
-    sql<{ id: string; status: string; attempts: number }>(db.url, `select id, status, attempts from webhook_inbox`);
+    sql<{ id: string; status: string; attempts: number; enqueued_at: Date | null }>(
+      db.url,
+      `select id, status, attempts, enqueued_at from webhook_inbox`,
+    );
 
   it('api alone: the signed webhook is accepted and stored, but nothing applies or publishes it', async () => {
     const created = await fetch(`${api!.url}/v1/transactions`, {
@@ -80,18 +84,17 @@ describe('roles: api and worker as separate processes', () => {
     expect(delivery.http_status).toBe(200);
     const [row] = await inbox();
     expect(row.status).toBe('RECEIVED');
-    // its job waits in Redis (the relay hands it over just after the 200): no processor in the api role takes it
-    await waitFor('the relay to hand the job to Redis', async () => (await queue.getWaitingCount()) === 1, 15_000);
-
+    // the stored row is the queue entry: the api hands nothing to Redis (the worker's relay does)
     // and it stays that way (a ROLE=all process applies such an event within ~100 ms)
     await holdsFor(
-      'event unprocessed, job waiting, payment PENDING, nothing published',
+      'event unprocessed, not enqueued, no job in Redis, payment PENDING, nothing published',
       async () => {
         const [r] = await inbox();
         return (
           r.status === 'RECEIVED' &&
           r.attempts === 0 &&
-          (await queue.getWaitingCount()) === 1 &&
+          r.enqueued_at === null &&
+          (await queue.getWaitingCount()) === 0 &&
           (await queue.getActiveCount()) === 0 &&
           (await payment(id)).status === 'PENDING' &&
           bus.messages.length === 0
@@ -133,7 +136,7 @@ describe('roles: api and worker as separate processes', () => {
     expect((await fetch(`${worker.url}/docs-json`)).status).toBe(404);
     expect((await fetch(`${worker.url}/docs`)).status).toBe(404);
 
-    // and it applies what the api stored: event PROCESSED, payment APPROVED, events published
+    // and its relay hands over what the api stored, which it applies: event PROCESSED, payment APPROVED, events published
     await waitFor(
       'the stored event to be processed by the worker',
       async () => (await inbox())[0].status === 'PROCESSED',
@@ -147,5 +150,6 @@ describe('roles: api and worker as separate processes', () => {
       15_000,
     );
     expect(await queue.getWaitingCount()).toBe(0);
+    expect((await inbox())[0].enqueued_at).toBeInstanceOf(Date);
   }, 300_000); // boots the worker: BOOT_BOUND_MS + 120 s
 });

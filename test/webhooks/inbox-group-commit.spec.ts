@@ -2,8 +2,7 @@
  * statement against the real Postgres, and each caller still gets exactly what it would have
  * got alone — its own row, its own delivery count, its own refusal. */
 import { Client } from 'pg';
-import { randomBytes } from 'node:crypto';
-import { startTestApp, TestApp, waitFor } from '../support/app';
+import { startTestApp, TestApp } from '../support/app';
 import { pgQuery } from '../support/services';
 import { InboxStore, NewInboxRow, UPSERT_GROUP_MAX } from '../../src/webhooks/inbox.store';
 import { classifyStoreError } from '../../src/webhooks/webhook-ingest.service';
@@ -25,7 +24,8 @@ describe('inbox: group commit of concurrent upserts', () => {
   let t: TestApp;
   let store: InboxStore;
   beforeAll(async () => {
-    t = await startTestApp({ wireWebhooks: false });
+    // the api role alone: no relay of its own claims the rows these tests look at
+    t = await startTestApp({ wireWebhooks: false, env: { ROLE: 'api' } });
     store = t.app.get(InboxStore);
   });
   afterAll(async () => {
@@ -80,58 +80,52 @@ describe('inbox: group commit of concurrent upserts', () => {
     const stored = new Set((await inboxRows(t)).map((r) => r.event_key));
     expect(keys.every((k) => stored.has(k))).toBe(true);
   });
-  it("the relay's enqueued_at stamp locks rows in event_key order, as a grouped upsert does (no lock cycle)", async () => {
-    // A grouped upsert locks its rows in event_key order; the relay's stamp used to lock them in
-    // id order, and the two waited on each other until deadlock_timeout (the redelivery p99 was 1 s).
+  it("the relay's claim never waits on a row another transaction holds, and takes the others (no lock cycle)", async () => {
+    // the relay's old stamp waited on rows a grouped upsert held (and the upsert on rows the
+    // stamp held) until deadlock_timeout; the claim skips a held row and takes it next time
     const p = txId();
-    const tail = randomBytes(6).toString('hex');
     const ids: Record<string, string> = {};
-    // ids in the opposite order to the keys: a → 3…, b → 2…, c → 1…
-    for (const [k, lead] of [
-      ['c', '1'],
-      ['b', '2'],
-      ['a', '3'],
-    ] as const) {
-      const r = await store.upsert(row(`transaction:${p}:${k}`));
-      ids[k] = `${lead}0000000-0000-4000-8000-${tail}`;
-      await pgQuery(t.db.url, 'update webhook_inbox set id = $2 where id = $1', [r.id, ids[k]]);
-    }
+    for (const k of ['a', 'b', 'c']) ids[k] = (await store.upsert(row(`transaction:${p}:${k}`))).id;
     const holder = new Client({ connectionString: t.db.url });
-    const prober = new Client({ connectionString: t.db.url });
     await holder.connect();
-    await prober.connect();
     try {
       await holder.query('begin');
       await holder.query('select 1 from webhook_inbox where id = $1 for update', [ids.b]);
-      const marking = store.markEnqueuedMany([ids.c, ids.a, ids.b]);
-      await waitFor('the stamp to wait for the held row', async () => {
-        const waiting = await pgQuery<{ n: number }>(
-          t.db.url,
-          `select count(*)::int as n from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'
-              and query like '%set enqueued_at = now()%'`,
-        );
-        return waiting[0].n > 0;
-      });
-      // in key order the stamp holds a and waits on b; c is still free
-      const nowait = (id: string) =>
-        prober.query('select 1 from webhook_inbox where id = $1 for update nowait', [id]).then(
-          () => 'free',
-          (err: { code?: string }) => (err.code === '55P03' ? 'locked' : `error ${err.code}`),
-        );
-      expect({ a: await nowait(ids.a), c: await nowait(ids.c) }).toEqual({ a: 'locked', c: 'free' });
-      await holder.query('commit');
-      await marking;
-      const stamped = await pgQuery<{ n: number }>(
-        t.db.url,
-        'select count(*)::int as n from webhook_inbox where id = any($1::uuid[]) and enqueued_at is not null',
-        [Object.values(ids)],
+      const bound = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('the claim waited on the held row')), 10_000).unref(),
       );
-      expect(stamped[0].n).toBe(3);
+      const first = await Promise.race([store.claimUnenqueued(500), bound]);
+      const ours = (claimed: { id: string }[]) =>
+        Object.entries(ids)
+          .filter(([, id]) => claimed.some((c) => c.id === id))
+          .map(([k]) => k);
+      expect(ours(first)).toEqual(['a', 'c']);
+      await holder.query('commit');
+      expect(ours(await store.claimUnenqueued(500))).toEqual(['b']);
+      // claimed rows are stamped: nothing of ours is claimed twice
+      expect(ours(await store.claimUnenqueued(500))).toEqual([]);
     } finally {
       await holder.query('rollback').catch(() => undefined);
       await holder.end();
-      await prober.end();
     }
+  });
+
+  it('a redelivery hands an unsettled row back to the relay, with its trace; a settled one is only counted', async () => {
+    const trace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+    const [openKey, settledKey] = [`transaction:${txId()}`, `transaction:${txId()}`];
+    const open = await store.upsert(row(openKey));
+    const settled = await store.upsert(row(settledKey));
+    await pgQuery(t.db.url, `update webhook_inbox set status = 'PROCESSED' where id = $1`, [settled.id]);
+    await store.claimUnenqueued(500); // both stamped, as the relay would
+    const again = await Promise.all([store.upsert({ ...row(openKey), trace }), store.upsert(row(settledKey))]);
+    expect(again.map((r) => [r.inserted, r.deliveryCount])).toEqual([
+      [false, 2],
+      [false, 2],
+    ]);
+    const claimed = await store.claimUnenqueued(500);
+    expect(claimed.filter((c) => c.id === open.id)).toEqual([
+      { id: open.id, status: 'RECEIVED', deliveryCount: 2, trace },
+    ]);
+    expect(claimed.some((c) => c.id === settled.id)).toBe(false);
   });
 });
