@@ -217,7 +217,7 @@ export function loadConfig(env: Env): AppConfig {
     amqpExchange: r.optional('AMQP_EXCHANGE', 'payments.events'),
     eventSource: r.optional('EVENT_SOURCE', '/payments-service'),
     outbox: loadOutbox(r),
-    fulfilmentConcurrency: r.int('FULFILMENT_CONCURRENCY', 8, 1, 256),
+    fulfilmentConcurrency: r.int('FULFILMENT_CONCURRENCY', 32, 1, 256),
     wompi,
     asyncUrlWaitMs: r.int('WOMPI_ASYNC_URL_WAIT_MS', 3000, 0, 30_000),
     stalePoll: {
