@@ -101,7 +101,7 @@ export class InboxRelay implements OnApplicationBootstrap, BeforeApplicationShut
           this.lastOutageLog = Date.now();
           this.logger.warn(
             { error: err instanceof QueueUnavailable ? 'queue_unavailable' : (err as Error).message },
-            'webhook events stored but not enqueued; the relay retries (and the sweeper)',
+            'inbox relay could not hand stored webhook events to the queue; retrying with backoff (the sweeper also covers them)',
           );
         }
       }
