@@ -236,6 +236,29 @@ async function observe(url: string, exchange: string) {
 }
 
 /**
+ * Delivers the first WARMUP_EVENTS of `created` 8 in flight and waits until they are consumed:
+ * the create path ran hot just before, the webhook → apply → publish path not at all. Returns the rest.
+ */
+async function warmUp(
+  target: { url: string; path: string },
+  created: Json[],
+  secret: string,
+  bus: Awaited<ReturnType<typeof observe>>,
+): Promise<Json[]> {
+  const warm = created.slice(0, WARMUP_EVENTS);
+  await closedLoop(
+    target,
+    warm.map((tx) => delivery(tx, secret)),
+    8,
+  );
+  await bus.waitAll(
+    warm.map((tx) => String(tx.id)),
+    SETTLE_MS,
+  );
+  return created.slice(WARMUP_EVENTS);
+}
+
+/**
  * The fixed-rate phase again (warm-up first) with ingest and apply in two processes, ROLE=api and
  * ROLE=worker, as the Helm chart deploys them: each role gets its own event loop (and core).
  */
@@ -272,17 +295,7 @@ async function splitRoles(
       `ROLE=api + ROLE=worker: creating ${WARMUP_EVENTS + FIXED_EVENTS} payments, warm-up, ${FIXED_EVENTS} deliveries at ${RATE}/s`,
     );
     const created = await approvedPayments(sandbox, api.url, apiKey, WARMUP_EVENTS + FIXED_EVENTS);
-    const warm = created.slice(0, WARMUP_EVENTS);
-    await closedLoop(
-      target,
-      warm.map((tx) => delivery(tx, secret)),
-      8,
-    );
-    await bus.waitAll(
-      warm.map((tx) => String(tx.id)),
-      SETTLE_MS,
-    );
-    const first = created.slice(WARMUP_EVENTS);
+    const first = await warmUp(target, created, secret, bus);
     const bodies = first.map((tx) => delivery(tx, secret));
     const cpu0 = { api: api.cpuMs(), worker: worker.cpuMs() };
     const t0 = performance.now();
@@ -370,19 +383,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   try {
     ctx.log(`creating ${WARMUP_EVENTS + FIXED_EVENTS} approved card payments`);
     const created = await approvedPayments(sandbox, svc.url, apiKey, WARMUP_EVENTS + FIXED_EVENTS);
-    // warm-up: the create path ran hot just now, the webhook → apply → publish path not at all
     ctx.log(`warm-up: ${WARMUP_EVENTS} deliveries, 8 in flight, drained`);
-    const warm = created.slice(0, WARMUP_EVENTS);
-    await closedLoop(
-      target,
-      warm.map((tx) => delivery(tx, secret)),
-      8,
-    );
-    await bus.waitAll(
-      warm.map((tx) => String(tx.id)),
-      SETTLE_MS,
-    );
-    const first = created.slice(WARMUP_EVENTS);
+    const first = await warmUp(target, created, secret, bus);
     const bodies = first.map((tx) => delivery(tx, secret));
     const sentAt: number[] = [];
     ctx.log(`${FIXED_EVENTS} deliveries at ${RATE}/s`);
