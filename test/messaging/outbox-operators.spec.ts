@@ -7,8 +7,8 @@ import { DataSource } from 'typeorm';
 import { EventBus, BusMessage } from '../../src/messaging/event-bus.port';
 import { OutboxRelay } from '../../src/messaging/outbox-relay';
 import { OutboxSignal } from '../../src/messaging/outbox-signal';
-import { OutboxWriter } from '../../src/messaging/outbox-writer';
 import { Metrics } from '../../src/metrics/metrics';
+import { writeOutboxEvent } from './support';
 import { startTestApp, TEST_CALLER, TestApp } from '../support/app';
 import { BusObserver, observeBus, outboxRows } from '../fulfilment/support';
 
@@ -40,16 +40,7 @@ describe('outbox: dead events and their operators', () => {
   const paymentId = randomUUID();
   const other = randomUUID();
 
-  const write = (aggregateId: string, status: string) =>
-    ds.transaction((m) =>
-      t.app.get(OutboxWriter).write(m, {
-        type: `transaction.${status}`,
-        aggregateId,
-        subject: `ref-${aggregateId.slice(0, 8)}`,
-        dedupeKey: `${aggregateId}:${status}`,
-        data: { id: aggregateId, status: status.toUpperCase(), metadata: {} },
-      }),
-    );
+  const write = (aggregateId: string, status: string) => writeOutboxEvent(t, aggregateId, status);
 
   beforeAll(async () => {
     // API role only: no relay of its own, so the relays below are the only publishers

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { BusMessage, EventBus } from '../../src/messaging/event-bus.port';
 import { OutboxRelay } from '../../src/messaging/outbox-relay';
 import { OutboxSignal } from '../../src/messaging/outbox-signal';
-import { OutboxWriter } from '../../src/messaging/outbox-writer';
+import { writeOutboxEvent } from './support';
 import { startTestApp, TestApp } from '../support/app';
 
 class RecordingBus extends EventBus {
@@ -33,16 +33,7 @@ describe('outbox relay: when a round is followed by another at once', () => {
   let t: TestApp;
   let ds: DataSource;
 
-  const write = (aggregateId: string, status: string) =>
-    ds.transaction((m) =>
-      t.app.get(OutboxWriter).write(m, {
-        type: `transaction.${status}`,
-        aggregateId,
-        subject: `ref-${aggregateId.slice(0, 8)}`,
-        dedupeKey: `${aggregateId}:${status}`,
-        data: { id: aggregateId, status: status.toUpperCase(), metadata: {} },
-      }),
-    );
+  const write = (aggregateId: string, status: string) => writeOutboxEvent(t, aggregateId, status);
 
   beforeAll(async () => {
     // API role only: no relay of its own, so the relays below are the only publishers
